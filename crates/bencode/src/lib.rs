@@ -1,0 +1,1 @@
+//! Bencode (work in progress).

@@ -1,0 +1,1 @@
+//! Tracker protocol (work in progress).
