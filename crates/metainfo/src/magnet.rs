@@ -50,7 +50,7 @@ pub enum MagnetError {
     #[error("the magnet has no xt=urn:btih: info hash")]
     NoInfoHash,
     /// The info hash has the wrong length.
-    #[error("the info hash must be 40 hex or 32 base32 characters, this one is {0}")]
+    #[error("the info hash must be 40 hex or 32 base32 characters, this one has {0}")]
     InfoHashLength(usize),
     /// The info hash has characters outside its alphabet.
     #[error("the info hash has the right length but is not valid {0}")]
@@ -347,7 +347,7 @@ mod tests {
         );
         assert_eq!(
             e(&format!("magnet:?xt=urn:btih:{}", &HEX[1..])),
-            "the info hash must be 40 hex or 32 base32 characters, this one is 39"
+            "the info hash must be 40 hex or 32 base32 characters, this one has 39"
         );
         assert!(e(&format!("magnet:?xt=urn:btih:{}", "z".repeat(40))).contains("hex"));
         assert!(e(&format!("magnet:?xt=urn:btih:{HEX}&xl=big")).contains("xl="));

@@ -1,0 +1,4 @@
+//! Reusable pieces of UI.
+
+pub(crate) mod magnet_details;
+pub(crate) mod source_form;

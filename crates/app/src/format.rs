@@ -1,0 +1,69 @@
+//! Human-readable figures for the UI.
+
+/// Formats a byte count the way people read file sizes: binary units, one decimal place below
+/// 100 of a unit, and the exact count for small values.
+pub(crate) fn bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 100.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// Formats a byte count with both the human size and the exact number, e.g. `1.5 MiB (1,572,864 bytes)`.
+pub(crate) fn bytes_exact(n: u64) -> String {
+    if n < 1024 {
+        return bytes(n);
+    }
+    format!("{} ({} bytes)", bytes(n), grouped(n))
+}
+
+/// Thousands separators, so long byte counts can be read at a glance.
+pub(crate) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn sizes_read_like_file_managers() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(1536 * 1024), "1.5 MiB");
+        assert_eq!(bytes(734_003_200), "700 MiB");
+        assert_eq!(bytes(u64::MAX), "16.0 EiB");
+    }
+
+    #[test]
+    fn exact_counts_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(1_572_864), "1,572,864");
+        assert_eq!(bytes_exact(1_572_864), "1.5 MiB (1,572,864 bytes)");
+        assert_eq!(bytes_exact(12), "12 B");
+    }
+}

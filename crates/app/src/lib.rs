@@ -1,0 +1,27 @@
+//! Shoal's browser app: a Leptos client-side-rendered UI, built to wasm by Trunk.
+//!
+//! What it promises today: the home page explains Shoal and inspects a magnet link or a bare
+//! info hash with the same `metainfo` crate the engine uses, showing the parsed fields or the
+//! parser's own error sentence. Player, catalogs and settings pages join this crate as pages.
+//!
+//! How to drive it: `trunk build --release` (see the repository README) produces `dist/`, which
+//! `shoal serve` hosts. `main.rs` only mounts [`App`]; everything testable lives in modules here.
+
+// Leptos' `#[component]` macro copies a `pub(crate)` visibility onto generated items in a way
+// the `unreachable_pub` lint misreads; the app is a leaf crate, so the lint protects nothing here.
+#![allow(unreachable_pub)]
+
+mod components;
+mod format;
+mod pages;
+
+use leptos::prelude::*;
+
+/// The whole app. One page for now; routes join here as pages are added.
+#[component]
+pub fn App() -> impl IntoView {
+    view! { <pages::home::Home/> }
+}
+
+#[cfg(all(test, target_family = "wasm"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

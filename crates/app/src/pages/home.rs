@@ -1,0 +1,39 @@
+//! The home page: what Shoal is, and the source box.
+
+use leptos::prelude::*;
+
+use crate::components::source_form::SourceForm;
+
+/// Home: a short explanation of Shoal and the box that takes a magnet link or an info hash.
+#[component]
+pub(crate) fn Home() -> impl IntoView {
+    view! {
+        <main class="shell">
+            <header class="brand">
+                <img src="/favicon.svg" alt=""/>
+                <div>
+                    <h1>"Shoal"</h1>
+                    <p class="tagline">"Video from peers, not servers — played right in your browser."</p>
+                </div>
+            </header>
+            <ul class="points">
+                <li>
+                    <strong>"Peer to peer"</strong>
+                    "Shoal speaks BitTorrent over WebRTC, the way WebTorrent does, so every viewer also shares."
+                </li>
+                <li>
+                    <strong>"Verified"</strong>
+                    "Every piece from a peer is checked against the torrent's SHA-1 hashes before it is played."
+                </li>
+                <li>
+                    <strong>"Nothing to install"</strong>
+                    "It is WebAssembly in a web page. Add it to your home screen, or embed it on your own site."
+                </li>
+            </ul>
+            <SourceForm/>
+            <footer>
+                "Shoal inspects links locally: nothing you paste here leaves this page."
+            </footer>
+        </main>
+    }
+}

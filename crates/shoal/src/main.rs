@@ -1,0 +1,70 @@
+//! `shoal`: the native companion of the Shoal browser player.
+//!
+//! Subcommands: `info` prints what a .torrent or magnet says, `create` makes a torrent of a file
+//! or folder, `serve` hosts the browser app. Bad input exits with code 2 and one line on stderr;
+//! anything else that fails exits with code 1.
+
+mod create;
+mod info;
+mod serve;
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "shoal",
+    version,
+    about = "Shoal: video from peers, played in the browser"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a .torrent file's or a magnet link's fields as JSON.
+    Info {
+        /// A path to a .torrent file, a magnet link, or a bare info hash.
+        source: String,
+    },
+    /// Make a .torrent of a file or a folder and print its magnet link.
+    Create(create::CreateArgs),
+    /// Serve the browser app (and, in later versions, the tracker and the library).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The built app (the output of `trunk build`).
+        #[arg(long, default_value = "dist", env = "SHOAL_DIST")]
+        dist: PathBuf,
+    },
+}
+
+/// A failure the user caused (bad input): reported in one line with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct BadInput(pub(crate) String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info { source } => info::run(&source),
+        Command::Create(args) => create::run(&args),
+        Command::Serve { listen, dist } => serve::run(listen, dist),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if let Some(bad) = error.downcast_ref::<BadInput>() {
+                eprintln!("shoal: {bad}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("shoal: {error:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}

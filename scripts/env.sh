@@ -1,0 +1,6 @@
+# Sourced by the other scripts: the tool paths Shoal's build expects.
+# npm binaryen's wasm-opt must come before any other on PATH: Debian's binaryen (108) writes
+# broken wasm, and trunk uses whichever wasm-opt it finds first.
+SHOAL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$SHOAL_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"

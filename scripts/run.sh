@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The newcomer's command: installs what is missing, builds, and starts `shoal serve` on
+# http://127.0.0.1:8080 (pass other `shoal serve` flags through, e.g. --listen 127.0.0.1:9000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+exec target/release/shoal serve --dist dist "$@"

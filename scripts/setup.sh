@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs whatever Shoal's build and tests need and is missing; skips what is present.
+# Safe to run again and again. Needs a Debian machine with the Rust toolchain (rustup).
+#
+#   wasm32-unknown-unknown target   rustup
+#   wasm-bindgen-cli                cargo install, the exact version Cargo.lock pins
+#   trunk 0.21.14                   cargo install --locked (0.22 needs a newer rustc than 1.95)
+#   chromium, chromium-driver       apt (Debian's; for wasm tests and Playwright)
+#   node, npm                       apt, only when missing
+#   npm packages                    npm ci from package-lock.json (wasm-opt from npm binaryen,
+#                                   playwright-core, the WebTorrent reference packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    say "apt-get update"
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  say "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup first" >&2; exit 1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# 1. The wasm target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli, matching the wasm-bindgen that Cargo.lock pins (trunk refuses any other).
+want_wb=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_wb" != "$want_wb" ]; then
+  say "installing wasm-bindgen-cli $want_wb (a few minutes)"
+  # Not --locked: its own lockfile pins a crate version the registry no longer has.
+  cargo install --quiet --force wasm-bindgen-cli@"$want_wb"
+fi
+
+# 3. trunk.
+want_trunk=0.21.14
+have_trunk=$(trunk --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_trunk" != "$want_trunk" ]; then
+  say "installing trunk $want_trunk (about 15 minutes on 2 cores)"
+  cargo install --quiet --locked --force trunk@"$want_trunk"
+fi
+
+# 4. Chromium and its driver from Debian (browser tests; tools that fetch their own browser
+#    cannot work offline).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt_install chromium chromium-driver
+fi
+
+# 5. Node.js for the npm tools.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt_install nodejs npm
+fi
+
+# 6. npm packages, exactly as package-lock.json pins them. Install scripts are not needed by
+#    any of them (and some dependencies' scripts fail offline).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+# 7. Crates, so that trunk can run offline.
+cargo fetch --quiet

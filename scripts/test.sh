@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, then runs
+#   1. native Rust tests (unit, property, fixture and CLI tests),
+#   2. the sans-IO crates' and the app's unit tests compiled to wasm, in headless Chromium,
+#   3. the interop tests against npm parse-torrent/create-torrent,
+#   4. the Playwright end-to-end tests against `shoal serve` in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+
+say() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
+
+say "native tests"
+cargo test --workspace --quiet
+
+say "wasm tests in headless Chromium"
+cargo test --target wasm32-unknown-unknown --lib \
+  -p shoal-bencode -p shoal-metainfo -p shoal-wire -p shoal-tracker-proto -p shoal-app
+
+say "building the app and the shoal binary for the browser tests"
+trunk build --release
+cargo build --quiet -p shoal
+export SHOAL_BIN="$PWD/target/debug/shoal"
+
+say "interop and end-to-end tests (node --test)"
+node --test --test-concurrency=1 tests/interop/*.test.mjs tests/e2e/*.test.mjs

@@ -1,0 +1,90 @@
+// Helpers shared by the node tests: start `shoal` and Debian's Chromium, and clean up after.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const shoalBin = process.env.SHOAL_BIN ?? path.join(root, 'target/debug/shoal')
+export const resultsDir = path.join(root, 'test-results')
+
+/** Runs `shoal ARGS` to completion; returns {status, stdout, stderr}. */
+export function runShoal (args, opts = {}) {
+  const r = spawnSync(shoalBin, args, { encoding: 'utf8', ...opts })
+  if (r.error) throw r.error
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * Starts `shoal serve` on a free loopback port and resolves once it prints its URL.
+ * The caller must `await server.stop()`.
+ */
+export async function startServe (extraArgs = []) {
+  const child = spawn(shoalBin, ['serve', '--listen', '127.0.0.1:0', '--dist', path.join(root, 'dist'), ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' }
+  })
+  let stderr = ''
+  child.stderr.on('data', d => { stderr += d })
+  const url = await new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`shoal serve did not start in 20 s: ${stderr}`)), 20_000)
+    child.stdout.on('data', d => {
+      out += d
+      const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/)
+      if (m) { clearTimeout(timer); resolve(m[1]) }
+    })
+    child.on('exit', code => { clearTimeout(timer); reject(new Error(`shoal serve exited with ${code}: ${stderr}`)) })
+  })
+  return {
+    url,
+    async stop () {
+      if (child.exitCode !== null) return
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}
+
+/** Debian's Chromium, headless, with a fresh profile; flags that work as root here. */
+export async function launchBrowser () {
+  const profile = mkdtempSync(path.join(tmpdir(), 'shoal-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'
+    ],
+    viewport: { width: 1100, height: 900 }
+  })
+  return {
+    context,
+    async close () {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Opens a page that records uncaught errors (a wasm that fails at init leaves no other trace). */
+export async function openPage (context, url) {
+  const page = await context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  page.on('console', msg => { if (msg.type() === 'error') errors.push(new Error(msg.text())) })
+  await page.goto(url)
+  return { page, errors }
+}
+
+export async function screenshot (page, name) {
+  mkdirSync(resultsDir, { recursive: true })
+  const file = path.join(resultsDir, `${name}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  return file
+}
