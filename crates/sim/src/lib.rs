@@ -1,0 +1,1 @@
+//! Swarm simulator (being written).

@@ -1,0 +1,1 @@
+//! One torrent's swarm engine (being written).

@@ -1,0 +1,1 @@
+//! WebSocket tracker server (being written).
