@@ -210,7 +210,11 @@ impl std::str::FromStr for Magnet {
 /// base32 characters). Surrounding whitespace is ignored.
 pub fn parse_source(text: &str) -> Result<Magnet, MagnetError> {
     let text = text.trim();
-    if text.len() >= 7 && text[..7].eq_ignore_ascii_case("magnet:") {
+    // `get`, not indexing: byte 7 may fall inside a multi-byte character (found by fuzzing).
+    if text
+        .get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("magnet:"))
+    {
         return Magnet::parse(text);
     }
     // Something hash-like (only letters and digits, roughly the right size) gets the
@@ -332,6 +336,19 @@ mod tests {
             "f".repeat(40)
         );
         assert_eq!(Magnet::parse(&uri).unwrap().info_hash, id);
+    }
+
+    #[test]
+    fn multi_byte_characters_near_the_scheme_are_not_a_panic() {
+        // The fuzzer's find: 'ȿ' straddles byte 7, where the scheme check used to slice.
+        let input = "d2474e\u{23f}c95b19b8bcfdb92bc12c9d44667cfa36";
+        assert!(matches!(
+            parse_source(input),
+            Err(MagnetError::NotAMagnet
+                | MagnetError::InfoHashCharacters(_)
+                | MagnetError::InfoHashLength(_))
+        ));
+        assert!(parse_source("magnet\u{e9}?xt").is_err());
     }
 
     #[test]
