@@ -1,0 +1,111 @@
+//! Engine configuration. Defaults follow WebTorrent (protocols.md §3.4–3.6) where it has a
+//! number, so a Shoal peer behaves like one in a mixed swarm.
+
+use metainfo::PeerId;
+
+/// How one engine behaves. Build with [`Config::new`] and adjust fields.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Our peer id (sent in handshakes).
+    pub peer_id: PeerId,
+    /// Seed for the engine's tie-breaking randomness (rarest-first ties, optimistic unchoke).
+    pub seed: u64,
+    /// Peers we upload to at once (including the optimistic slot). WebTorrent: 10.
+    pub upload_slots: usize,
+    /// How often the choker re-evaluates, ms. WebTorrent: 10 s.
+    pub choke_interval_ms: u64,
+    /// How often the optimistic slot rotates, ms.
+    pub optimistic_interval_ms: u64,
+    /// Most requests we keep outstanding at one peer, whatever its rate (also capped by its
+    /// `reqq`).
+    pub max_pipeline: u32,
+    /// Outstanding requests we assume a peer accepts when it sends no `reqq`.
+    pub default_reqq: u32,
+    /// Requests we queue from one peer before rejecting more; advertised as our `reqq`.
+    pub our_reqq: u32,
+    /// A peer that unchoked us but sent no block for this long has its requests released to
+    /// others (and is snubbed: pipeline 1 until it delivers), ms.
+    pub request_timeout_ms: u64,
+    /// A peer that sent nothing at all for this long is closed, ms.
+    pub idle_timeout_ms: u64,
+    /// Send a keep-alive when we sent nothing for this long, ms. WebTorrent: 55 s.
+    pub keepalive_ms: u64,
+    /// Hash failures charged to a peer before it is banned (see `verify.rs`).
+    pub max_hash_fails: u32,
+    /// Cap on bytes of partially downloaded pieces held in memory. Reader deadline pieces may
+    /// exceed it by their own size (a player must never stall on this cap).
+    pub max_inflight_bytes: u64,
+    /// Bytes ahead of each reader's position that are fetched before anything else.
+    pub reader_window_bytes: u64,
+    /// Largest metadata (info dict) accepted from ut_metadata. WebTorrent: 10,000,000.
+    pub max_metadata_size: u64,
+    /// Most peer connections kept; more are closed at once. WebTorrent: 55.
+    pub max_peers: usize,
+    /// Webseed (BEP 19) scheduling.
+    pub webseed: WebseedConfig,
+    /// Wire decoder limits (the piece count limit is lowered to the torrent's own).
+    pub limits: wire::Limits,
+    /// In debug builds, check the STATE.md invariants after every input and panic if one is
+    /// broken (tests and the simulator turn this on; it costs time per input).
+    pub check_invariants: bool,
+}
+
+/// When and how the engine uses HTTP webseeds: peers first, HTTP for pieces at risk and for
+/// pieces no peer has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WebseedConfig {
+    /// Concurrent requests per webseed. WebTorrent: 4.
+    pub max_concurrent: usize,
+    /// A request with no response after this long fails, ms. WebTorrent: 60 s.
+    pub timeout_ms: u64,
+    /// After a failure, the piece is not asked of that webseed again for this long, ms.
+    /// WebTorrent: 10 s.
+    pub retry_ms: u64,
+    /// A reader's critical piece is at risk when the reader has waited this long for it and
+    /// the peers working on it will not finish it within the same time, ms.
+    pub risk_ms: u64,
+    /// Pieces that no connected peer has are fetched over HTTP once the engine has run this
+    /// long (peers get a moment to connect and send their bitfields first), ms.
+    pub no_peer_grace_ms: u64,
+}
+
+impl Default for WebseedConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 4,
+            timeout_ms: 60_000,
+            retry_ms: 10_000,
+            risk_ms: 2_000,
+            no_peer_grace_ms: 3_000,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults for a peer with this id and randomness seed.
+    pub fn new(peer_id: PeerId, seed: u64) -> Self {
+        Self {
+            peer_id,
+            seed,
+            upload_slots: 10,
+            choke_interval_ms: 10_000,
+            optimistic_interval_ms: 30_000,
+            max_pipeline: 128,
+            default_reqq: 128,
+            our_reqq: 250,
+            request_timeout_ms: 10_000,
+            idle_timeout_ms: 120_000,
+            keepalive_ms: 55_000,
+            max_hash_fails: 3,
+            max_inflight_bytes: 32 * 1024 * 1024,
+            reader_window_bytes: 4 * 1024 * 1024,
+            max_metadata_size: wire::MAX_METADATA_SIZE,
+            max_peers: 55,
+            webseed: WebseedConfig::default(),
+            limits: wire::Limits::default(),
+            check_invariants: false,
+        }
+    }
+}

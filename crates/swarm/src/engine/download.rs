@@ -1,0 +1,541 @@
+//! The download side: choosing requests for a peer, accepting blocks, verifying pieces, hash
+//! failure handling, stalls, and delivering verified bytes to readers.
+
+use wire::{BlockInfo, Message};
+
+use super::{session::send, Engine};
+use crate::{
+    hasher::PieceHasher,
+    io::Output,
+    peer::Outstanding,
+    picker::Partial,
+    readers::Reader,
+    storage::Storage,
+    types::{Millis, PeerKey, ReaderId, Source, BLOCK_LEN},
+};
+
+/// Most outstanding requests one block may have (endgame and critical pieces duplicate).
+const MAX_DUPLICATES: u8 = 2;
+
+/// Takes up to `want` blocks of `partial` for `key`: free blocks, or (if `dup`) blocks
+/// requested once elsewhere. Returns (block, ) pairs pushed into `picks`.
+fn take_blocks(
+    piece: u32,
+    partial: &mut Partial,
+    key: PeerKey,
+    mine: &[Outstanding],
+    want: &mut usize,
+    dup: bool,
+    picks: &mut Vec<(u32, u32)>,
+) {
+    if partial.needs_exclusive {
+        match partial.exclusive {
+            Some(k) if k != key => return,
+            Some(_) => {}
+            None => {
+                if dup {
+                    return;
+                }
+                partial.exclusive = Some(key);
+            }
+        }
+    }
+    for (i, b) in partial.blocks.iter_mut().enumerate() {
+        if *want == 0 {
+            return;
+        }
+        if b.from.is_some() {
+            continue;
+        }
+        let block = i as u32;
+        let free = b.requests == 0;
+        let dupable = dup
+            && b.requests < MAX_DUPLICATES
+            && !mine.iter().any(|o| o.piece == piece && o.block == block)
+            && !picks.contains(&(piece, block));
+        if free || dupable {
+            b.requests += 1;
+            picks.push((piece, block));
+            *want -= 1;
+        }
+    }
+}
+
+impl<S: Storage, H: PieceHasher> Engine<S, H> {
+    /// Tops up a peer's pipeline: reader deadlines first, then pieces already started, then
+    /// the rarest new piece it has; in endgame, blocks others are already fetching.
+    pub(crate) fn fill(&mut self, key: PeerKey) {
+        let now = self.now;
+        let cap = self.cfg.max_inflight_bytes;
+        let (max_pipe, reqq) = (self.cfg.max_pipeline, self.cfg.default_reqq);
+        let Self {
+            peers,
+            torrent,
+            rng,
+            deadline,
+            ..
+        } = self;
+        let (Some(t), Some(peer)) = (torrent.as_mut(), peers.get_mut(&key)) else {
+            return;
+        };
+        let target = peer.pipeline_target(max_pipe, reqq) as usize;
+        if peer.peer_choking || !peer.am_interested || peer.outstanding.len() >= target {
+            return;
+        }
+        // Taken out for the duration (put back below) so the peer can be mutated meanwhile.
+        let Some(owned_bf) = peer.bitfield.take() else {
+            return;
+        };
+        let bf = &owned_bf;
+        let mut want = target - peer.outstanding.len();
+        let mut picks: Vec<(u32, u32)> = Vec::new();
+        let picker = &mut t.picker;
+        // 1. Reader deadlines (they may exceed the in-flight cap: a player must not stall).
+        for w in deadline.iter() {
+            if want == 0 {
+                break;
+            }
+            if !bf.get(w.piece) || picker.have.get(w.piece) {
+                continue;
+            }
+            if picker.is_missing(w.piece) {
+                picker.start(w.piece, now);
+            }
+            if let Some(p) = picker.partial.get_mut(&w.piece) {
+                take_blocks(
+                    w.piece,
+                    p,
+                    key,
+                    &peer.outstanding,
+                    &mut want,
+                    false,
+                    &mut picks,
+                );
+                if w.critical {
+                    take_blocks(
+                        w.piece,
+                        p,
+                        key,
+                        &peer.outstanding,
+                        &mut want,
+                        true,
+                        &mut picks,
+                    );
+                }
+            }
+        }
+        // 2. Finish what is started.
+        for (&piece, p) in picker.partial.iter_mut() {
+            if want == 0 {
+                break;
+            }
+            if bf.get(piece) {
+                take_blocks(
+                    piece,
+                    p,
+                    key,
+                    &peer.outstanding,
+                    &mut want,
+                    false,
+                    &mut picks,
+                );
+            }
+        }
+        // 3. Rarest first.
+        while want > 0 {
+            let Some(piece) = picker.next_new_piece(bf, cap, rng) else {
+                break;
+            };
+            let p = picker.start(piece, now);
+            take_blocks(
+                piece,
+                p,
+                key,
+                &peer.outstanding,
+                &mut want,
+                false,
+                &mut picks,
+            );
+        }
+        // 4. Endgame: duplicate what others are fetching.
+        if want > 0 && picker.endgame() {
+            for (&piece, p) in picker.partial.iter_mut() {
+                if want == 0 {
+                    break;
+                }
+                if bf.get(piece) {
+                    take_blocks(
+                        piece,
+                        p,
+                        key,
+                        &peer.outstanding,
+                        &mut want,
+                        true,
+                        &mut picks,
+                    );
+                }
+            }
+        }
+        if peer.outstanding.is_empty() && !picks.is_empty() {
+            // The stall clock starts with the first request.
+            peer.last_block = now;
+        }
+        for (piece, block) in picks {
+            debug_assert!(bf.get(piece), "requesting a piece the peer lacks");
+            let length = picker.block_len(piece, block);
+            let begin = block * BLOCK_LEN;
+            peer.outstanding.push(Outstanding {
+                piece,
+                block,
+                sent_at: now,
+            });
+            send(
+                peer,
+                Message::Request(BlockInfo {
+                    index: piece,
+                    begin,
+                    length,
+                }),
+                now,
+            );
+        }
+        peer.bitfield = Some(owned_bf);
+    }
+
+    pub(crate) fn on_block(&mut self, key: PeerKey, index: u32, begin: u32, block: &[u8]) {
+        let now = self.now;
+        let len = block.len() as u64;
+        self.stats.downloaded_from_peers += len;
+        let (Some(t), Some(peer)) = (self.torrent.as_mut(), self.peers.get_mut(&key)) else {
+            self.stats.wasted += len;
+            return;
+        };
+        peer.down.add(len);
+        peer.last_block = now;
+        peer.snubbed = false;
+        let bi = begin / BLOCK_LEN;
+        if let Some(pos) = peer
+            .outstanding
+            .iter()
+            .position(|o| o.piece == index && o.block == bi)
+        {
+            let o = peer.outstanding.swap_remove(pos);
+            peer.sample_rtt(now.since(o.sent_at));
+            t.picker.release(index, bi);
+        }
+        let aligned = begin % BLOCK_LEN == 0 && block.len() as u32 == t.picker.block_len(index, bi);
+        if !aligned || !self.accept_block(index, bi, block, Source::Peer(key)) {
+            self.stats.wasted += len;
+        }
+        self.fill(key);
+    }
+
+    /// Writes a received block into its partial piece; cancels duplicate requests for it;
+    /// verifies the piece when it is whole. False if the block was not needed.
+    pub(crate) fn accept_block(&mut self, piece: u32, bi: u32, data: &[u8], from: Source) -> bool {
+        let now = self.now;
+        let Some(t) = self.torrent.as_mut() else {
+            return false;
+        };
+        let Some(p) = t.picker.partial.get_mut(&piece) else {
+            return false;
+        };
+        let start = bi as usize * BLOCK_LEN as usize;
+        let (Some(b), Some(dst)) = (
+            p.blocks.get_mut(bi as usize),
+            p.buf.get_mut(start..start + data.len()),
+        ) else {
+            return false;
+        };
+        if b.from.is_some() {
+            return false;
+        }
+        dst.copy_from_slice(data);
+        b.from = Some(from);
+        p.received += 1;
+        p.received_bytes += data.len() as u64;
+        let duplicated = b.requests > 0;
+        let complete = p.is_complete();
+        // Other peers asked for the same block (endgame, critical): cancel theirs.
+        if duplicated {
+            let length = data.len() as u32;
+            for peer in self.peers.values_mut() {
+                if let Some(pos) = peer
+                    .outstanding
+                    .iter()
+                    .position(|o| o.piece == piece && o.block == bi)
+                {
+                    peer.outstanding.swap_remove(pos);
+                    t.picker.release(piece, bi);
+                    let begin = bi * BLOCK_LEN;
+                    send(
+                        peer,
+                        Message::Cancel(BlockInfo {
+                            index: piece,
+                            begin,
+                            length,
+                        }),
+                        now,
+                    );
+                }
+            }
+        }
+        if complete {
+            self.verify(piece);
+        }
+        true
+    }
+
+    /// Hashes a whole piece: store it, or discard it and hold it against its senders.
+    fn verify(&mut self, piece: u32) {
+        let Some(t) = self.torrent.as_mut() else {
+            return;
+        };
+        let Some(partial) = t.picker.finish(piece) else {
+            return;
+        };
+        let expected = t.info.pieces.get(piece as usize).copied();
+        // HTTP still fetching the piece is moot either way (a retry starts afresh).
+        let moot: Vec<_> = self
+            .webseeds
+            .inflight
+            .iter()
+            .filter(|(_, r)| r.piece == piece)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in moot {
+            self.webseeds.inflight.remove(&id);
+            self.out.push_back(Output::HttpCancel { id });
+        }
+        if Some(self.hasher.sha1(&partial.buf)) == expected {
+            t.picker.suspect.remove(&piece);
+            self.store_verified(piece, partial.buf);
+            return;
+        }
+        self.stats.hash_failures += 1;
+        self.stats.wasted += partial.buf.len() as u64;
+        let mut senders: Vec<Source> = partial.blocks.iter().filter_map(|b| b.from).collect();
+        senders.sort();
+        senders.dedup();
+        // Requests still out for the discarded piece are void.
+        for peer in self.peers.values_mut() {
+            peer.outstanding.retain(|o| o.piece != piece);
+        }
+        match senders.as_slice() {
+            [Source::Peer(k)] => {
+                // Sole sender: certainly guilty.
+                let k = *k;
+                let fails = self.peers.get_mut(&k).map(|p| {
+                    p.hash_fails += 1;
+                    p.hash_fails
+                });
+                if fails.is_some_and(|f| f >= self.cfg.max_hash_fails) {
+                    self.ban(k);
+                }
+            }
+            [Source::Webseed(w)] => {
+                let until = self.now.plus(self.cfg.webseed.retry_ms);
+                self.webseeds.backoff.insert((*w, piece), until);
+            }
+            _ => {
+                // Several senders: retry from one peer so the next failure names the culprit.
+                if let Some(t) = self.torrent.as_mut() {
+                    t.picker.suspect.insert(piece, ());
+                }
+            }
+        }
+    }
+
+    /// A verified piece: store, announce, update interest, feed readers.
+    pub(crate) fn store_verified(&mut self, piece: u32, data: Vec<u8>) {
+        let now = self.now;
+        let evicted = self.storage.put(piece, data);
+        let Some(t) = self.torrent.as_mut() else {
+            return;
+        };
+        t.picker.have.set(piece, true);
+        self.stats.pieces_verified += 1;
+        self.out.push_back(Output::PieceVerified { piece });
+        let mut lost_interest = Vec::new();
+        for (&k, peer) in &mut self.peers {
+            if peer.remote_id.is_some() {
+                send(peer, Message::Have(piece), now);
+            }
+            if peer.has(piece) {
+                peer.wanted = peer.wanted.saturating_sub(1);
+                if peer.wanted == 0 {
+                    lost_interest.push(k);
+                }
+            }
+        }
+        for e in evicted {
+            self.forget_piece(e);
+        }
+        for k in lost_interest {
+            self.update_interest(k, now);
+        }
+        self.refresh_deadline();
+        self.deliver_all();
+        if self.is_complete() && !self.complete_sent {
+            self.complete_sent = true;
+            self.out.push_back(Output::Complete);
+            let seeds: Vec<PeerKey> = self
+                .peers
+                .iter()
+                .filter(|(_, p)| p.is_seed())
+                .map(|(&k, _)| k)
+                .collect();
+            for k in seeds {
+                self.close(k, crate::io::CloseReason::BothSeeding);
+            }
+        }
+    }
+
+    /// Storage dropped a piece: stop advertising it (lt_donthave where supported).
+    fn forget_piece(&mut self, piece: u32) {
+        let now = self.now;
+        let Some(t) = self.torrent.as_mut() else {
+            return;
+        };
+        if !t.picker.have.get(piece) {
+            return;
+        }
+        t.picker.have.set(piece, false);
+        self.complete_sent = false;
+        let mut gained = Vec::new();
+        for (&k, peer) in &mut self.peers {
+            if let Some(id) = peer
+                .ext
+                .as_ref()
+                .and_then(|e| e.remote_id(wire::Extension::LtDonthave))
+            {
+                let mut payload = Vec::with_capacity(4);
+                wire::encode_donthave(piece, &mut payload);
+                send(
+                    peer,
+                    Message::Extended {
+                        id,
+                        payload: &payload,
+                    },
+                    now,
+                );
+            }
+            if peer.has(piece) {
+                peer.wanted += 1;
+                gained.push(k);
+            }
+        }
+        for k in gained {
+            self.update_interest(k, now);
+        }
+    }
+
+    /// A peer unchoked us but sent nothing for `request_timeout`: its requests go to others.
+    /// A second stall in a row (nothing at all since the first) closes it.
+    pub(crate) fn on_stall(&mut self, key: PeerKey) {
+        let now = self.now;
+        let Some(peer) = self.peers.get_mut(&key) else {
+            return;
+        };
+        if peer.snubbed {
+            self.close(key, crate::io::CloseReason::Idle);
+            return;
+        }
+        peer.snubbed = true;
+        peer.last_block = now;
+        let gone = std::mem::take(&mut peer.outstanding);
+        self.stats.requests_timed_out += gone.len() as u64;
+        if let Some(t) = self.torrent.as_mut() {
+            for o in gone {
+                t.picker.release(o.piece, o.block);
+                let length = t.picker.block_len(o.piece, o.block);
+                let begin = o.block * BLOCK_LEN;
+                send(
+                    peer,
+                    Message::Cancel(BlockInfo {
+                        index: o.piece,
+                        begin,
+                        length,
+                    }),
+                    now,
+                );
+            }
+        }
+    }
+
+    pub(crate) fn refresh_deadline(&mut self) {
+        let Some(t) = self.torrent.as_ref() else {
+            self.deadline.clear();
+            return;
+        };
+        let have = &t.picker.have;
+        self.deadline =
+            self.readers
+                .wanted(t.info.piece_length, self.cfg.reader_window_bytes, |p| {
+                    p < have.len() && !have.get(p)
+                });
+    }
+
+    pub(crate) fn on_seek(&mut self, reader: ReaderId, offset: u64, end: u64) {
+        let total = self
+            .torrent
+            .as_ref()
+            .map_or(u64::MAX, |t| t.info.total_length);
+        let end = end.min(total);
+        self.readers.map.insert(
+            reader,
+            Reader {
+                pos: offset.min(end),
+                end,
+                waiting_since: self.now,
+            },
+        );
+        self.refresh_deadline();
+        self.deliver(reader);
+        let keys: Vec<PeerKey> = self.peers.keys().copied().collect();
+        for k in keys {
+            self.fill(k);
+        }
+    }
+
+    pub(crate) fn deliver_all(&mut self) {
+        let ids: Vec<ReaderId> = self.readers.map.keys().copied().collect();
+        for r in ids {
+            self.deliver(r);
+        }
+    }
+
+    /// Hands a reader the verified bytes at its position, piece by piece.
+    fn deliver(&mut self, id: ReaderId) {
+        let now: Millis = self.now;
+        let Some(t) = self.torrent.as_ref() else {
+            return;
+        };
+        let Some(r) = self.readers.map.get_mut(&id) else {
+            return;
+        };
+        while r.pos < r.end {
+            let Some(piece) = t.info.piece_for_offset(r.pos) else {
+                break;
+            };
+            if !t.picker.have.get(piece) {
+                break;
+            }
+            let piece_start = t.info.piece_offset(piece);
+            let stop = (piece_start + t.picker.piece_size(piece)).min(r.end);
+            let begin = (r.pos - piece_start) as u32;
+            let len = (stop - r.pos) as u32;
+            let mut bytes = Vec::with_capacity(len as usize);
+            if self.storage.read(piece, begin, len, &mut bytes).is_err() {
+                break;
+            }
+            self.out.push_back(Output::ReaderData {
+                reader: id,
+                offset: r.pos,
+                bytes,
+            });
+            r.pos = stop;
+            r.waiting_since = now;
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! What goes into the engine ([`Input`]) and what comes out ([`Output`]).
+
+use std::ops::Range;
+
+use crate::types::{HttpRequestId, PeerKey, ReaderId};
+
+/// Something that happened, fed to [`Engine::handle_input`](crate::Engine::handle_input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input<'a> {
+    /// A data channel to a peer opened. The engine answers with our handshake at once (over
+    /// WebRTC both sides send theirs immediately).
+    PeerConnected {
+        /// The driver's handle for the connection.
+        peer: PeerKey,
+    },
+    /// Bytes arrived from a peer, in any chunking.
+    PeerData {
+        /// The connection.
+        peer: PeerKey,
+        /// The bytes.
+        bytes: &'a [u8],
+    },
+    /// The connection closed (by the remote or the network). Not needed after the engine
+    /// itself asked to close it.
+    PeerGone {
+        /// The connection.
+        peer: PeerKey,
+    },
+    /// The response to an [`Output::HttpRequest`]: the body bytes (exactly the requested range)
+    /// or a failure.
+    HttpResponse {
+        /// Which request.
+        id: HttpRequestId,
+        /// The body, or what went wrong.
+        result: Result<&'a [u8], HttpError>,
+    },
+    /// A reader (a player) now reads at this byte offset of the torrent: set or move its
+    /// position (a seek). Bytes from here to `end` are delivered in order as they verify.
+    Seek {
+        /// The reader (created on first use).
+        reader: ReaderId,
+        /// Torrent byte offset.
+        offset: u64,
+        /// Exclusive end (e.g. the end of the file being played), capped at the torrent's end.
+        end: u64,
+    },
+    /// The reader is gone; its window no longer has priority.
+    CloseReader {
+        /// The reader.
+        reader: ReaderId,
+    },
+    /// Time passed (the driver's timer for [`Engine::poll_timeout`](crate::Engine::poll_timeout)
+    /// fired). Any input also advances time; this one carries nothing else.
+    Tick,
+}
+
+/// Why an HTTP request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// A non-2xx status.
+    Status(u16),
+    /// Network failure or abort.
+    Network,
+}
+
+/// Something the driver must do or may show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Output {
+    /// Send these bytes to the peer. Each `Send` holds whole messages (or the handshake), in
+    /// order.
+    Send {
+        /// The connection.
+        peer: PeerKey,
+        /// Bytes to write to its data channel.
+        bytes: Vec<u8>,
+    },
+    /// Close the connection. The engine already forgot the peer.
+    Close {
+        /// The connection.
+        peer: PeerKey,
+        /// Why.
+        reason: CloseReason,
+    },
+    /// Fetch `range` (torrent byte offsets) from webseed `webseed` (index into the list given
+    /// at start) and answer with [`Input::HttpResponse`]. Map it to per-file GETs with
+    /// [`webseed_gets`](crate::webseed_gets).
+    HttpRequest {
+        /// Handle to answer with.
+        id: HttpRequestId,
+        /// Index of the webseed URL.
+        webseed: usize,
+        /// Torrent byte range.
+        range: Range<u64>,
+    },
+    /// Cancel an HTTP request the engine no longer needs (its response is ignored anyway).
+    HttpCancel {
+        /// Which request.
+        id: HttpRequestId,
+    },
+    /// The metadata arrived and verified (magnet start): the torrent's size and files are
+    /// known from now on.
+    MetadataReady,
+    /// A piece passed its SHA-1 check and is stored.
+    PieceVerified {
+        /// Piece index.
+        piece: u32,
+    },
+    /// Verified bytes at the reader's position, in order. The reader's position moves past
+    /// them.
+    ReaderData {
+        /// The reader.
+        reader: ReaderId,
+        /// Torrent offset of `bytes[0]`.
+        offset: u64,
+        /// The bytes (all from verified pieces).
+        bytes: Vec<u8>,
+    },
+    /// Every piece is verified.
+    Complete,
+}
+
+/// Why the engine closed a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer broke the wire protocol (bad framing, oversized message, bad bitfield…).
+    Protocol(String),
+    /// Banned: too many pieces it contributed to failed their hash, or a banned peer id.
+    Banned,
+    /// Sent nothing for too long.
+    Idle,
+    /// Both sides have everything: nothing to exchange.
+    BothSeeding,
+    /// A connection to ourselves, or a second connection from the same peer id.
+    Duplicate,
+    /// Above the peer cap.
+    TooManyPeers,
+}
+
+/// Figures for announces and the stats panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Piece bytes received from peers (including wasted ones).
+    pub downloaded_from_peers: u64,
+    /// Piece bytes received from webseeds.
+    pub downloaded_from_webseeds: u64,
+    /// Piece bytes sent to peers.
+    pub uploaded: u64,
+    /// Bytes received that were not needed (duplicates, late, unrequested, failed pieces).
+    pub wasted: u64,
+    /// Pieces that failed their hash.
+    pub hash_failures: u64,
+    /// Peers banned.
+    pub peers_banned: u64,
+    /// Pieces verified.
+    pub pieces_verified: u64,
+    /// Requests released because a peer stalled.
+    pub requests_timed_out: u64,
+    /// Bytes still missing (`left` for announces); `None` before the metadata is known.
+    pub left: Option<u64>,
+    /// Connected peers.
+    pub peers: usize,
+}
