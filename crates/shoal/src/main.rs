@@ -7,6 +7,8 @@
 mod create;
 mod info;
 mod serve;
+mod sim_cmd;
+mod tracker_cmd;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
@@ -41,6 +43,12 @@ enum Command {
         #[arg(long, default_value = "dist", env = "SHOAL_DIST")]
         dist: PathBuf,
     },
+    /// Run the WebTorrent WebSocket tracker (ws://, or wss:// with a certificate).
+    Tracker(tracker_cmd::TrackerArgs),
+    /// Load-test a WebTorrent WebSocket tracker (ours or any other).
+    TrackerLoad(tracker_cmd::LoadArgs),
+    /// Run one deterministic swarm simulation and print a JSON summary.
+    Sim(sim_cmd::SimArgs),
 }
 
 /// A failure the user caused (bad input): reported in one line with exit code 2.
@@ -54,6 +62,9 @@ fn main() -> ExitCode {
         Command::Info { source } => info::run(&source),
         Command::Create(args) => create::run(&args),
         Command::Serve { listen, dist } => serve::run(listen, dist),
+        Command::Tracker(args) => tracker_cmd::run(&args),
+        Command::TrackerLoad(args) => tracker_cmd::load(&args),
+        Command::Sim(args) => sim_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

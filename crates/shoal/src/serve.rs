@@ -36,7 +36,7 @@ pub(crate) fn run(listen: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {
     runtime.block_on(serve(listen, dist))
 }
 
-fn init_logging() {
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second init (tests) is harmless: keep the first subscriber.
@@ -70,7 +70,7 @@ async fn serve(listen: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -1,0 +1,395 @@
+//! The async shell around [`Swarms`]: accept, TLS, HTTP head, WebSocket, and moving messages.
+//!
+//! One task per connection. Each decoded message is handed to the shared state under one
+//! short mutex hold; replies to the sender are written straight to its own socket, messages for
+//! other connections go through their bounded queues (`try_send`: a client that does not read
+//! loses messages instead of growing our memory). A `std` mutex is enough: the critical section
+//! never awaits, and on the benchmark's single pinned core there is no contention to speak of.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    net::{IpAddr, SocketAddr},
+    sync::{
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+        Arc, Mutex, MutexGuard, PoisonError,
+    },
+    time::{Duration, Instant},
+};
+
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::{TcpListener, TcpStream},
+    sync::{mpsc, watch},
+    task::JoinSet,
+};
+use tokio_rustls::TlsAcceptor;
+use tokio_tungstenite::{
+    tungstenite::{protocol::Role, protocol::WebSocketConfig, Message},
+    WebSocketStream,
+};
+use tracker_proto::{InMessage, Millis, OutMessage};
+
+use crate::{
+    http,
+    metrics::{ErrorKind, Snapshot},
+    swarm::{ConnId, Out},
+    Config, ConfigError, SwarmConfig, Swarms,
+};
+
+mod tls;
+mod websocket;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrackerError {
+    /// Binding or reading the listener failed.
+    #[error("tracker I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The certificate or key could not be loaded.
+    #[error("TLS setup: {0}")]
+    Tls(String),
+}
+
+/// A message for a connection's task, from another connection's task.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    Text(String),
+    Close,
+}
+
+pub(crate) struct State {
+    pub(crate) swarms: Swarms,
+    pub(crate) senders: HashMap<ConnId, mpsc::Sender<Outgoing>>,
+}
+
+/// What every task shares.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) ws_config: WebSocketConfig,
+    state: Mutex<State>,
+    started: Instant,
+    next_conn: AtomicU64,
+    pub(crate) open_ws: AtomicU64,
+    pub(crate) total_ws: AtomicU64,
+    /// Failures counted outside the state lock, by [`ErrorKind::index`].
+    pub(crate) errors: [AtomicU64; ErrorKind::ALL.len()],
+    open_tcp: AtomicUsize,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    pub(crate) stop: watch::Receiver<bool>,
+}
+
+impl Shared {
+    pub(crate) fn now(&self) -> Millis {
+        Millis(u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not take the tracker down with it: the state stays usable.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn count(&self, kind: ErrorKind) {
+        if let Some(n) = self.errors.get(kind.index()) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn next_conn(&self) -> ConnId {
+        ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Everything `/stats` and `/metrics` report.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let (totals, mut counters) = {
+            let state = self.lock();
+            (state.swarms.totals(), state.swarms.counters().clone())
+        };
+        for (slot, extra) in counters.errors.iter_mut().zip(&self.errors) {
+            *slot += extra.load(Ordering::Relaxed);
+        }
+        Snapshot {
+            connections: self.open_ws.load(Ordering::Relaxed),
+            connections_total: self.total_ws.load(Ordering::Relaxed),
+            swarms: totals.swarms,
+            peers: totals.peers,
+            seeders: totals.seeders,
+            uptime_secs: self.started.elapsed().as_secs(),
+            counters,
+        }
+    }
+
+    /// Runs one message through the state; returns what to deliver where.
+    pub(crate) fn dispatch(
+        &self,
+        conn: ConnId,
+        message: Result<InMessage, tracker_proto::DecodeError>,
+        outs: &mut Vec<Out>,
+        deliveries: &mut Vec<Delivery>,
+    ) {
+        let now = self.now();
+        let mut state = self.lock();
+        state.swarms.handle_message(conn, now, message, outs);
+        route(&state, conn, outs, deliveries);
+    }
+
+    /// Answers a frame the state never sees (binary) with a failure, through the state's limits.
+    pub(crate) fn reject(
+        &self,
+        conn: ConnId,
+        kind: ErrorKind,
+        reason: &str,
+        outs: &mut Vec<Out>,
+        deliveries: &mut Vec<Delivery>,
+    ) {
+        let now = self.now();
+        let mut state = self.lock();
+        state
+            .swarms
+            .reject(conn, now, kind, reason.to_owned(), outs);
+        route(&state, conn, outs, deliveries);
+    }
+
+    /// Admits a TCP connection if the total and per-IP limits allow it.
+    fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Admission> {
+        let limits = &self.config.limits;
+        if self.open_tcp.fetch_add(1, Ordering::Relaxed) >= limits.max_connections {
+            self.open_tcp.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = per_ip.entry(ip).or_insert(0);
+        if *n >= limits.max_connections_per_ip {
+            drop(per_ip);
+            self.open_tcp.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        *n += 1;
+        Some(Admission {
+            shared: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+/// Where one reply goes: our own socket, or another connection's queue.
+pub(crate) enum Delivery {
+    Mine(OutMessage),
+    CloseMine,
+    Other(mpsc::Sender<Outgoing>, OutMessage),
+    CloseOther(mpsc::Sender<Outgoing>),
+}
+
+/// Turns the state's [`Out`]s into deliveries; serialization happens after the lock is released.
+fn route(state: &State, conn: ConnId, outs: &mut Vec<Out>, deliveries: &mut Vec<Delivery>) {
+    for out in outs.drain(..) {
+        match out {
+            Out::Send(to, message) if to == conn => deliveries.push(Delivery::Mine(message)),
+            Out::Close(to) if to == conn => deliveries.push(Delivery::CloseMine),
+            Out::Send(to, message) => {
+                if let Some(tx) = state.senders.get(&to) {
+                    deliveries.push(Delivery::Other(tx.clone(), message));
+                }
+            }
+            Out::Close(to) => {
+                if let Some(tx) = state.senders.get(&to) {
+                    deliveries.push(Delivery::CloseOther(tx.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Releases a connection's place in the limits when its task ends.
+struct Admission {
+    shared: Arc<Shared>,
+    ip: IpAddr,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.shared.open_tcp.fetch_sub(1, Ordering::Relaxed);
+        let mut per_ip = self
+            .shared
+            .per_ip
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = per_ip.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Serves the tracker on `listener` until `shutdown` completes, then closes every connection
+/// (waiting up to 5 s for them to finish).
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), TrackerError> {
+    config.validate()?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        _ => None,
+    };
+    let seed = config.rng_seed.unwrap_or_else(clock_seed);
+    let max_len = config.limits.max_message_size;
+    let ws_config = WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(1 << 20)
+        .max_message_size(Some(max_len * 4))
+        .max_frame_size(Some(max_len * 4));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            swarms: Swarms::new(SwarmConfig::from(&config), seed),
+            senders: HashMap::new(),
+        }),
+        config,
+        ws_config,
+        started: Instant::now(),
+        next_conn: AtomicU64::new(1),
+        open_ws: AtomicU64::new(0),
+        total_ws: AtomicU64::new(0),
+        errors: std::array::from_fn(|_| AtomicU64::new(0)),
+        open_tcp: AtomicUsize::new(0),
+        per_ip: Mutex::new(HashMap::new()),
+        stop: stop_rx,
+    });
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    tracing::info!(addr = %listener.local_addr()?, scheme, "tracker listening");
+    let cleaner = tokio::spawn(clean_periodically(Arc::clone(&shared)));
+    let mut tasks = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, addr)) => match shared.admit(addr.ip()) {
+                    Some(admission) => {
+                        let task = connection(Arc::clone(&shared), tcp, addr, tls.clone(), admission);
+                        tasks.spawn(task);
+                    }
+                    None => shared.count(ErrorKind::ConnectionLimit),
+                },
+                Err(err) => {
+                    // Usually out of file descriptors: wait instead of spinning.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                if let Err(err) = done {
+                    tracing::error!(%err, "connection task failed");
+                }
+            }
+        }
+    }
+    tracing::info!(connections = tasks.len(), "shutting down");
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(Duration::from_secs(5), async {
+        while tasks.join_next().await.is_some() {}
+    });
+    if drained.await.is_err() {
+        tasks.abort_all();
+    }
+    cleaner.abort();
+    tracing::info!("tracker stopped");
+    Ok(())
+}
+
+fn clock_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+}
+
+async fn clean_periodically(shared: Arc<Shared>) {
+    let period = Duration::from_secs(shared.config.clean_interval_secs);
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let now = shared.now();
+        shared.lock().swarms.clean(now);
+    }
+}
+
+async fn connection(
+    shared: Arc<Shared>,
+    tcp: TcpStream,
+    addr: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    _admission: Admission,
+) {
+    let _ = tcp.set_nodelay(true);
+    match tls {
+        None => handle_stream(shared, tcp, addr).await,
+        Some(acceptor) => {
+            let deadline = Duration::from_secs(shared.config.limits.handshake_timeout_secs);
+            match tokio::time::timeout(deadline, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => handle_stream(shared, stream, addr).await,
+                _ => shared.count(ErrorKind::Handshake),
+            }
+        }
+    }
+}
+
+/// Reads the HTTP head, then upgrades to WebSocket or answers a plain request.
+async fn handle_stream<S>(shared: Arc<Shared>, mut stream: S, addr: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let deadline = Duration::from_secs(shared.config.limits.handshake_timeout_secs);
+    let head = tokio::time::timeout(deadline, http::read_head(&mut stream)).await;
+    let Ok(Ok((request, rest))) = head else {
+        shared.count(ErrorKind::Handshake);
+        return;
+    };
+    if let Some(key) = &request.websocket_key {
+        if http::accept_websocket(&mut stream, key).await.is_err() {
+            shared.count(ErrorKind::Handshake);
+            return;
+        }
+        let ws = WebSocketStream::from_partially_read(
+            stream,
+            rest,
+            Role::Server,
+            Some(shared.ws_config),
+        )
+        .await;
+        websocket::run(shared, ws, addr).await;
+        return;
+    }
+    let path = request.path.split('?').next().unwrap_or_default();
+    let (status, content_type, body) = match (request.method.as_str(), path) {
+        ("GET", "/stats") => ("200 OK", "application/json", shared.snapshot().to_json()),
+        ("GET", "/metrics") => (
+            "200 OK",
+            "text/plain; version=0.0.4",
+            shared.snapshot().to_prometheus(),
+        ),
+        ("GET", "/") => (
+            "200 OK",
+            "text/plain; charset=utf-8",
+            "Shoal WebTorrent tracker: announce over a WebSocket to this address.\n".to_owned(),
+        ),
+        _ => ("404 Not Found", "text/plain", "not found\n".to_owned()),
+    };
+    let _ = http::respond(&mut stream, status, content_type, &body).await;
+}
+
+/// Text for our own socket, as a WebSocket message.
+pub(crate) fn text_message(message: &OutMessage) -> Message {
+    Message::text(message.to_json())
+}

@@ -1,0 +1,156 @@
+//! The server over real sockets on 127.0.0.1: relay an offer and its answer between two
+//! WebSocket clients, reject a bad message without closing, serve `/stats` and `/metrics`,
+//! forget a closed socket's peers, and shut down on request.
+
+// Test helpers outside `#[test]` functions: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use shoal_tracker::{self as tracker, Config};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, WebSocketStream};
+use tracker_proto::{encode_binary_string, OutMessage};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+fn bin(b: u8) -> String {
+    encode_binary_string(&[b; 20])
+}
+
+async fn recv(ws: &mut Ws) -> OutMessage {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("socket open")
+            .expect("no socket error");
+        if let Message::Text(text) = frame {
+            return OutMessage::from_json(&text).expect("valid tracker message");
+        }
+    }
+}
+
+async fn send(ws: &mut Ws, value: serde_json::Value) {
+    ws.send(Message::text(value.to_string())).await.unwrap();
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut body = String::new();
+    tcp.read_to_string(&mut body).await.unwrap();
+    body
+}
+
+async fn stats(addr: std::net::SocketAddr) -> serde_json::Value {
+    let response = http_get(addr, "/stats").await;
+    let body = response.split("\r\n\r\n").nth(1).unwrap();
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn relays_over_real_sockets_and_shuts_down() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        rng_seed: Some(1),
+        ..Config::default()
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tracker::serve(config, listener, async {
+        let _ = stop_rx.await;
+    }));
+    let url = format!("ws://{addr}/announce");
+
+    let (mut a, _) = connect_async(url.as_str()).await.unwrap();
+    let (mut b, _) = connect_async(url.as_str()).await.unwrap();
+    let announce = |peer: u8, offers: serde_json::Value| {
+        json!({"action": "announce", "info_hash": bin(1), "peer_id": bin(peer), "left": 10,
+               "event": "started", "numwant": 1, "uploaded": 0, "downloaded": 0, "offers": offers})
+    };
+    send(&mut a, announce(0xa, json!([]))).await;
+    let OutMessage::AnnounceResponse(r) = recv(&mut a).await else {
+        panic!("announce response expected")
+    };
+    assert_eq!((r.incomplete, r.interval), (Some(1), Some(120)));
+
+    let offer = json!([{"offer_id": bin(0x77), "offer": {"type": "offer", "sdp": "v=0\r\n"}}]);
+    send(&mut b, announce(0xb, offer)).await;
+    assert!(matches!(
+        recv(&mut b).await,
+        OutMessage::AnnounceResponse(_)
+    ));
+    let OutMessage::Offer(relayed) = recv(&mut a).await else {
+        panic!("relayed offer expected")
+    };
+    assert_eq!(relayed.peer_id.0, [0xb; 20]);
+
+    // A bad message on `a`: failure reason, socket stays usable.
+    a.send(Message::text("{\"action\":\"announce\""))
+        .await
+        .unwrap();
+    let OutMessage::Error(e) = recv(&mut a).await else {
+        panic!("failure expected")
+    };
+    assert!(e.failure_reason.starts_with("invalid JSON message"));
+
+    send(
+        &mut a,
+        json!({"action": "announce", "info_hash": bin(1), "peer_id": bin(0xa), "to_peer_id": bin(0xb),
+               "offer_id": bin(0x77), "answer": {"type": "answer", "sdp": "v=0\r\n"}}),
+    )
+    .await;
+    let OutMessage::Answer(answer) = recv(&mut b).await else {
+        panic!("relayed answer expected")
+    };
+    assert_eq!(
+        (answer.peer_id.0, answer.offer_id.0),
+        ([0xa; 20], [0x77; 20])
+    );
+
+    let s = stats(addr).await;
+    assert_eq!(
+        (s["connections"].as_u64(), s["peers"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        (s["offers_relayed"].as_u64(), s["answers_routed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(s["errors"]["malformed_json"].as_u64(), Some(1));
+    let metrics = http_get(addr, "/metrics").await;
+    assert!(metrics.contains("\r\n\r\n# HELP shoal_tracker_connections "));
+    assert!(http_get(addr, "/nope").await.starts_with("HTTP/1.1 404"));
+
+    // Closing `b` removes its peer from the swarm.
+    b.close(None).await.unwrap();
+    let mut peers = None;
+    for _ in 0..100 {
+        let s = stats(addr).await;
+        peers = s["peers"].as_u64();
+        if peers == Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(peers, Some(1));
+
+    // Shutdown closes the remaining socket and the server returns.
+    stop_tx.send(()).unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(frame)) = a.next().await {
+            if frame.is_close() {
+                break;
+            }
+        }
+    });
+    closed.await.unwrap();
+    server.await.unwrap().unwrap();
+}
