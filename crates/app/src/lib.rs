@@ -16,11 +16,22 @@ mod format;
 mod pages;
 
 use leptos::prelude::*;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
 
-/// The whole app. One page for now; routes join here as pages are added.
+/// The whole app: one route per page. `shoal serve` answers every unknown path with
+/// `index.html`, so these routes also work when opened directly or reloaded.
 #[component]
 pub fn App() -> impl IntoView {
-    view! { <pages::home::Home/> }
+    view! {
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") view=pages::home::Home/>
+            </Routes>
+        </Router>
+    }
 }
 
 #[cfg(all(test, target_family = "wasm"))]

@@ -1,0 +1,17 @@
+//! The page for a path the app does not know.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+/// Says which address was not found and offers the way home.
+#[component]
+pub(crate) fn NotFound() -> impl IntoView {
+    let location = use_location();
+    view! {
+        <main class="shell">
+            <h1>"Nothing here"</h1>
+            <p>"Shoal has no page at " <code>{move || location.pathname.get()}</code> "."</p>
+            <p><a href="/">"Go to the start page"</a></p>
+        </main>
+    }
+}
