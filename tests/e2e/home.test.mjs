@@ -62,9 +62,11 @@ test('an invalid magnet shows a clear error, and fixing it clears the error', as
   assert.deepEqual(errors, [])
 })
 
-test('app routes are served the app; the wasm has its MIME type', async () => {
+test('any path is served the app, which routes it; the wasm has its MIME type', async () => {
   const { page, errors } = await openPage(browser.context, `${server.url}some/app/route`)
-  await page.getByRole('heading', { name: 'Shoal' }).waitFor()
+  // The server answered index.html; the app's router shows its own not-found page.
+  await page.getByRole('heading', { name: 'Nothing here' }).waitFor()
+  assert.match(await page.locator('main').innerText(), /\/some\/app\/route/)
   const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map(e => e.name).find(n => n.endsWith('.wasm')))
   assert.ok(wasm, 'the page loaded a .wasm')
   const res = await fetch(wasm)

@@ -32,7 +32,7 @@ pub(crate) fn Home() -> impl IntoView {
             </ul>
             <SourceForm/>
             <footer>
-                "Shoal inspects links locally: nothing you paste here leaves this page."
+                "Shoal reads links locally; it contacts trackers and peers only when you press Play."
             </footer>
         </main>
     }
