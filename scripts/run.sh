@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
+# The demo library (a few MiB of clips, made once) that `shoal serve` seeds without --library.
+scripts/make-demo.sh >/dev/null
 exec target/release/shoal serve --dist dist "$@"

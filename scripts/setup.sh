@@ -6,6 +6,7 @@
 #   wasm-bindgen-cli                cargo install, the exact version Cargo.lock pins
 #   trunk 0.21.14                   cargo install --locked (0.22 needs a newer rustc than 1.95)
 #   chromium, chromium-driver       apt (Debian's; for wasm tests and Playwright)
+#   ffmpeg                          apt (makes the H.264 video the player's e2e tests stream)
 #   node, npm                       apt, only when missing
 #   npm packages                    npm ci from package-lock.json (wasm-opt from npm binaryen,
 #                                   playwright-core, the WebTorrent reference packages)
@@ -59,6 +60,10 @@ fi
 #    cannot work offline).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   apt_install chromium chromium-driver
+fi
+# ffmpeg makes the small H.264 MP4 the player's end-to-end tests stream.
+if ! command -v ffmpeg >/dev/null; then
+  apt_install ffmpeg
 fi
 
 # 5. Node.js for the npm tools.

@@ -11,9 +11,11 @@
 // the `unreachable_pub` lint misreads; the app is a leaf crate, so the lint protects nothing here.
 #![allow(unreachable_pub)]
 
+mod addons;
 mod components;
 mod format;
 mod pages;
+mod player;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -29,6 +31,13 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/") view=pages::home::Home/>
+                <Route path=path!("/play") view=pages::play::Play/>
+                <Route path=path!("/addons") view=pages::addons::Addons/>
+                <Route path=path!("/discover") view=pages::discover::Discover/>
+                <Route path=path!("/search") view=pages::search::Search/>
+                <Route path=path!("/detail/:type/:id") view=pages::detail::Detail/>
+                <Route path=path!("/streams/:type/:id") view=pages::detail::Streams/>
+                <Route path=path!("/watch") view=pages::watch::Watch/>
             </Routes>
         </Router>
     }

@@ -5,12 +5,19 @@
 //! anything else that fails exits with code 1.
 
 mod create;
+mod file_storage;
+mod files;
 mod info;
+mod library;
+mod one_port;
+mod seed_cmd;
+mod seedable;
+mod seeder;
 mod serve;
 mod sim_cmd;
 mod tracker_cmd;
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -34,15 +41,11 @@ enum Command {
     },
     /// Make a .torrent of a file or a folder and print its magnet link.
     Create(create::CreateArgs),
-    /// Serve the browser app (and, in later versions, the tracker and the library).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// The built app (the output of `trunk build`).
-        #[arg(long, default_value = "dist", env = "SHOAL_DIST")]
-        dist: PathBuf,
-    },
+    /// Serve the browser app, a WebSocket tracker at /announce, and a library of media files
+    /// (HTTP at /files, WebRTC seeding) on one port.
+    Serve(serve::ServeArgs),
+    /// Seed one file to browsers over WebRTC (prints its magnet link; Ctrl-C stops).
+    Seed(seed_cmd::SeedArgs),
     /// Run the WebTorrent WebSocket tracker (ws://, or wss:// with a certificate).
     Tracker(tracker_cmd::TrackerArgs),
     /// Load-test a WebTorrent WebSocket tracker (ours or any other).
@@ -61,7 +64,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info { source } => info::run(&source),
         Command::Create(args) => create::run(&args),
-        Command::Serve { listen, dist } => serve::run(listen, dist),
+        Command::Serve(args) => serve::run(args),
+        Command::Seed(args) => seed_cmd::run(&args),
         Command::Tracker(args) => tracker_cmd::run(&args),
         Command::TrackerLoad(args) => tracker_cmd::load(&args),
         Command::Sim(args) => sim_cmd::run(&args),

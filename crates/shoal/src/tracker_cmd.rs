@@ -56,7 +56,7 @@ pub(crate) fn run(args: &TrackerArgs) -> anyhow::Result<()> {
 
 /// SIGINT/SIGTERM, registered now (an `async fn` would register only when first polled).
 #[cfg(unix)]
-fn early_shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn early_shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -69,7 +69,7 @@ fn early_shutdown_signal() -> std::io::Result<impl std::future::Future<Output = 
 }
 
 #[cfg(not(unix))]
-fn early_shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn early_shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     Ok(crate::serve::shutdown_signal())
 }
 

@@ -41,6 +41,6 @@ pub mod swarm;
 pub use self::{
     config::{Config, ConfigError, Limits},
     metrics::{ErrorKind, Snapshot},
-    server::{serve, TrackerError},
+    server::{serve, Embedded, TrackerError},
     swarm::{ConnId, Out, SwarmConfig, Swarms},
 };

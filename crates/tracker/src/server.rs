@@ -84,6 +84,33 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    fn new(config: Config, stop: watch::Receiver<bool>) -> Arc<Self> {
+        let seed = config.rng_seed.unwrap_or_else(clock_seed);
+        let max_len = config.limits.max_message_size;
+        let ws_config = WebSocketConfig::default()
+            .read_buffer_size(8 * 1024)
+            .write_buffer_size(8 * 1024)
+            .max_write_buffer_size(1 << 20)
+            .max_message_size(Some(max_len * 4))
+            .max_frame_size(Some(max_len * 4));
+        Arc::new(Self {
+            state: Mutex::new(State {
+                swarms: Swarms::new(SwarmConfig::from(&config), seed),
+                senders: HashMap::new(),
+            }),
+            config,
+            ws_config,
+            started: Instant::now(),
+            next_conn: AtomicU64::new(1),
+            open_ws: AtomicU64::new(0),
+            total_ws: AtomicU64::new(0),
+            errors: std::array::from_fn(|_| AtomicU64::new(0)),
+            open_tcp: AtomicUsize::new(0),
+            per_ip: Mutex::new(HashMap::new()),
+            stop,
+        })
+    }
+
     pub(crate) fn now(&self) -> Millis {
         Millis(u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
@@ -239,31 +266,8 @@ pub async fn serve(
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
         _ => None,
     };
-    let seed = config.rng_seed.unwrap_or_else(clock_seed);
-    let max_len = config.limits.max_message_size;
-    let ws_config = WebSocketConfig::default()
-        .read_buffer_size(8 * 1024)
-        .write_buffer_size(8 * 1024)
-        .max_write_buffer_size(1 << 20)
-        .max_message_size(Some(max_len * 4))
-        .max_frame_size(Some(max_len * 4));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            swarms: Swarms::new(SwarmConfig::from(&config), seed),
-            senders: HashMap::new(),
-        }),
-        config,
-        ws_config,
-        started: Instant::now(),
-        next_conn: AtomicU64::new(1),
-        open_ws: AtomicU64::new(0),
-        total_ws: AtomicU64::new(0),
-        errors: std::array::from_fn(|_| AtomicU64::new(0)),
-        open_tcp: AtomicUsize::new(0),
-        per_ip: Mutex::new(HashMap::new()),
-        stop: stop_rx,
-    });
+    let shared = Shared::new(config, stop_rx);
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     tracing::info!(addr = %listener.local_addr()?, scheme, "tracker listening");
     let cleaner = tokio::spawn(clean_periodically(Arc::clone(&shared)));
@@ -305,6 +309,61 @@ pub async fn serve(
     cleaner.abort();
     tracing::info!("tracker stopped");
     Ok(())
+}
+
+/// The tracker inside another server, on that server's port: the host accepts the TCP
+/// connections and hands over those meant for the tracker (e.g. `GET /announce`) with
+/// [`Embedded::handle_connection`]. Same limits, same protocol, same figures as [`serve`]; no TLS
+/// (the host terminates it if it wants).
+pub struct Embedded {
+    shared: Arc<Shared>,
+    stop_tx: watch::Sender<bool>,
+    cleaner: tokio::task::JoinHandle<()>,
+}
+
+impl Embedded {
+    /// Starts the tracker's state and its cleaner task (call inside a Tokio runtime).
+    pub fn new(config: Config) -> Result<Self, TrackerError> {
+        config.validate()?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let shared = Shared::new(config, stop_rx);
+        let cleaner = tokio::spawn(clean_periodically(Arc::clone(&shared)));
+        Ok(Self {
+            shared,
+            stop_tx,
+            cleaner,
+        })
+    }
+
+    /// Serves one connection from its first byte: reads the HTTP head itself, then upgrades to
+    /// a WebSocket (any path) or answers `/stats`, `/metrics`. Returns when it closes. Refused
+    /// at once when over the configured connection limits.
+    pub async fn handle_connection<S>(&self, stream: S, addr: SocketAddr)
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        match self.shared.admit(addr.ip()) {
+            Some(_admission) => handle_stream(Arc::clone(&self.shared), stream, addr).await,
+            None => self.shared.count(ErrorKind::ConnectionLimit),
+        }
+    }
+
+    /// The figures `/stats` and `/metrics` report.
+    pub fn snapshot(&self) -> Snapshot {
+        self.shared.snapshot()
+    }
+
+    /// Closes every tracker connection (they finish their current message first).
+    pub fn shutdown(&self) {
+        let _ = self.stop_tx.send(true);
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        let _ = self.stop_tx.send(true);
+        self.cleaner.abort();
+    }
 }
 
 fn clock_seed() -> u64 {

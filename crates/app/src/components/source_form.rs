@@ -1,25 +1,71 @@
-//! The source box: paste a magnet link or an info hash and see what it says.
+//! The source box: paste a magnet link, an info hash or a .torrent address, see what it says,
+//! and play it; or pick a .torrent file from this device.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use wasm_bindgen::JsCast;
 
 use super::magnet_details::MagnetDetails;
 
+/// The `/play` address for a source (a magnet, an info hash, or a .torrent URL).
+pub(crate) fn play_href(src: &str) -> String {
+    format!(
+        "/play?src={}",
+        String::from(js_sys::encode_uri_component(src.trim()))
+    )
+}
+
+/// Whether the text is the address of a .torrent file rather than a magnet or an info hash.
+fn is_torrent_url(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with("https://") || t.starts_with("http://")
+}
+
 /// A text box parsed as you type with [`metainfo::parse_source`]: the same parser the engine
 /// uses, compiled to wasm, so what the page accepts is exactly what the player will accept.
+/// "Play" opens `/play`. A picked .torrent file is handed over as a `blob:` URL, which stays
+/// valid while this tab lives (the app navigates without reloading).
 #[component]
 pub(crate) fn SourceForm() -> impl IntoView {
     let (text, set_text) = signal(String::new());
     let parsed = move || {
         let text = text.get();
-        if text.trim().is_empty() {
+        if text.trim().is_empty() || is_torrent_url(&text) {
             None
         } else {
             Some(metainfo::parse_source(&text).map_err(|e| sentence(&e.to_string())))
         }
     };
+    let playable = move || {
+        let t = text.get();
+        is_torrent_url(&t) || (!t.trim().is_empty() && metainfo::parse_source(&t).is_ok())
+    };
+    let navigate = use_navigate();
+    let go = navigate.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = text.get_untracked();
+        if is_torrent_url(&t) || metainfo::parse_source(&t).is_ok() {
+            go(&play_href(&t), Default::default());
+        }
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
+            navigate(&play_href(&url), Default::default());
+        }
+    };
 
     view! {
-        <form class="source-form" on:submit=move |ev| ev.prevent_default()>
+        <form class="source-form" on:submit=on_submit>
             <label for="source">"Magnet link or info hash"</label>
             <div class="source-row">
                 <input
@@ -29,12 +75,20 @@ pub(crate) fn SourceForm() -> impl IntoView {
                     autocomplete="off"
                     spellcheck="false"
                     autofocus=true
-                    placeholder="magnet:?xt=urn:btih:…   or   40 hex characters"
+                    placeholder="magnet:?xt=urn:btih:…, 40 hex characters, or https://…/file.torrent"
                     prop:value=move || text.get()
                     on:input=move |ev| set_text.set(event_target_value(&ev))
                 />
+                <button type="submit" data-testid="play" disabled=move || !playable()>"Play"</button>
             </div>
-            <p class="hint">"Paste a link and its details appear below."</p>
+            <p class="hint">
+                "Paste a link and its details appear below, or "
+                <label class="file-pick">
+                    "open a .torrent file"
+                    <input type="file" accept=".torrent,application/x-bittorrent" data-testid="torrent-file" on:change=on_pick/>
+                </label>
+                "."
+            </p>
         </form>
         {move || match parsed() {
             None => ().into_any(),
@@ -53,7 +107,7 @@ pub(crate) fn SourceForm() -> impl IntoView {
 }
 
 /// Library errors are written as clauses ("the info hash must be…"); the UI shows sentences.
-fn sentence(clause: &str) -> String {
+pub(crate) fn sentence(clause: &str) -> String {
     let mut chars = clause.chars();
     match chars.next() {
         Some(first) => {

@@ -1,4 +1,10 @@
 //! One module per page.
 
+pub(crate) mod addons;
+pub(crate) mod detail;
+pub(crate) mod discover;
 pub(crate) mod home;
 pub(crate) mod not_found;
+pub(crate) mod play;
+pub(crate) mod search;
+pub(crate) mod watch;

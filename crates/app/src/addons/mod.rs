@@ -1,0 +1,39 @@
+//! Stremio add-ons in the app: the installed list (kept in localStorage), fetching with
+//! per-add-on error sentences, and the pieces of UI the add-on pages share.
+
+pub(crate) mod fetch;
+pub(crate) mod hls;
+pub(crate) mod nav;
+pub(crate) mod poster;
+pub(crate) mod store;
+pub(crate) mod streams;
+
+/// Percent-decodes a route parameter the router left encoded (`tt1%3A2%3A3`); text that is not
+/// valid encoding is kept as it is.
+pub(crate) fn decode_param(text: &str) -> String {
+    js_sys::decode_uri_component(text)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| text.to_owned())
+}
+
+/// Encodes one path segment or query value the way `encodeURIComponent` does.
+pub(crate) fn encode(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+/// Library errors are clauses ("the add-on did not send JSON"); the UI shows sentences.
+pub(crate) fn sentence(clause: &str) -> String {
+    let mut chars = clause.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut out: String = first.to_uppercase().collect();
+            out.push_str(chars.as_str());
+            if !out.ends_with('.') {
+                out.push('.');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}

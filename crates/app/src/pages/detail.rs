@@ -1,0 +1,176 @@
+//! `/detail/<type>/<id>`: an item's meta (from the first add-on that knows it), its seasons and
+//! episodes for series, and the streams for the chosen video. `/streams/<type>/<id>` shows
+//! only the streams of one video.
+
+use addon::{parse_meta, Meta, ResourceRequest};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::addons::nav::AddonNav;
+use crate::addons::store::use_addons;
+use crate::addons::streams::StreamList;
+use crate::addons::{decode_param, fetch};
+
+fn route_param(name: &str) -> String {
+    use_params_map().with_untracked(|p| decode_param(&p.get(name).unwrap_or_default()))
+}
+
+/// What the meta add-ons said: the meta, or one sentence per add-on that failed.
+#[derive(Clone)]
+enum MetaAnswer {
+    Found(Box<Meta>),
+    NoMetaAddon,
+    Failed(Vec<(String, String)>),
+}
+
+/// The detail page.
+#[component]
+pub(crate) fn Detail() -> impl IntoView {
+    let (kind, id) = (route_param("type"), route_param("id"));
+    let addons: Vec<_> = use_addons()
+        .get_untracked()
+        .into_iter()
+        .filter(|a| a.manifest.serves("meta", &kind, &id))
+        .collect();
+    let request = ResourceRequest::new("meta", &kind, &id);
+    let answer = LocalResource::new(move || {
+        let (addons, request) = (addons.clone(), request.clone());
+        async move {
+            if addons.is_empty() {
+                return MetaAnswer::NoMetaAddon;
+            }
+            let mut failures = Vec::new();
+            // In the user's order: the first add-on that knows the item describes it.
+            for a in addons {
+                let Some(transport) = a.transport() else {
+                    continue;
+                };
+                match fetch::resource(&transport, &request, parse_meta).await {
+                    Ok(meta) => return MetaAnswer::Found(Box::new(meta)),
+                    Err(message) => failures.push((a.manifest.name.clone(), message)),
+                }
+            }
+            MetaAnswer::Failed(failures)
+        }
+    });
+    view! {
+        <AddonNav/>
+        <main class="addon-page wide">
+            {move || match answer.get() {
+                None => view! { <p class="addon-loading">"Loading…"</p> }.into_any(),
+                Some(MetaAnswer::Found(meta)) => view! { <MetaView meta=*meta/> }.into_any(),
+                Some(MetaAnswer::NoMetaAddon) => view! {
+                    <h1>{id.clone()}</h1>
+                    <p class="addon-empty">"None of your add-ons describes this item; here are its streams."</p>
+                    <h2>"Streams"</h2>
+                    <StreamList kind=kind.clone() video_id=id.clone()/>
+                }.into_any(),
+                Some(MetaAnswer::Failed(failures)) => view! {
+                    <h1>{id.clone()}</h1>
+                    {failures.into_iter().map(|(name, message)| view! {
+                        <p class="addon-error" role="alert" data-testid="addon-error"><strong>{name}": "</strong>{message}</p>
+                    }).collect_view()}
+                    <h2>"Streams"</h2>
+                    <StreamList kind=kind.clone() video_id=id.clone()/>
+                }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// A season number (`None` for videos without one) and its episodes as (video id, label).
+type Season = (Option<u64>, Vec<(String, String)>);
+
+fn season_label(season: Option<u64>) -> String {
+    match season {
+        Some(0) => "Specials".to_owned(),
+        Some(n) => format!("Season {n}"),
+        None => "Videos".to_owned(),
+    }
+}
+
+#[component]
+fn MetaView(meta: Meta) -> impl IntoView {
+    let preview = meta.preview.clone();
+    let seasons: Vec<Season> = meta
+        .seasons()
+        .into_iter()
+        .map(|(s, videos)| {
+            (
+                s,
+                videos
+                    .into_iter()
+                    .map(|v| (v.id.clone(), v.label()))
+                    .collect(),
+            )
+        })
+        .collect();
+    let single = meta.single_video_id().map(str::to_owned);
+    let kind = preview.kind.clone();
+    let season = RwSignal::new(seasons.first().and_then(|(s, _)| *s));
+    let video = RwSignal::new(single.clone());
+    let facts: Vec<String> = [
+        preview.release_info.clone(),
+        preview.runtime.clone(),
+        preview.imdb_rating.clone().map(|r| format!("IMDb {r}")),
+    ]
+    .into_iter()
+    .flatten()
+    .chain((!preview.genres.is_empty()).then(|| preview.genres.join(", ")))
+    .collect();
+    let tabs: Vec<Option<u64>> = seasons.iter().map(|(s, _)| *s).collect();
+    view! {
+        <section class="meta-hero" data-testid="meta">
+            {preview.poster.clone().map(|src| view! { <img class="meta-poster" src=src alt="" loading="lazy"/> })}
+            <div class="meta-text">
+                <h1 data-field="meta-name">{preview.name.clone()}</h1>
+                <p class="meta-facts">{facts.join(" · ")}</p>
+                {preview.description.clone().map(|d| view! { <p class="meta-description">{d}</p> })}
+                {(!preview.cast.is_empty()).then(|| view! { <p class="meta-cast">"With "{preview.cast.join(", ")}</p> })}
+            </div>
+        </section>
+        {single.is_none().then(move || view! {
+            <section class="episodes" data-testid="episodes">
+                <div class="season-tabs" role="tablist">
+                    {tabs.into_iter().map(|s| view! {
+                        <button role="tab" class:active=move || season.get() == s
+                            aria-selected=move || (season.get() == s).to_string()
+                            on:click=move |_| season.set(s)>{season_label(s)}</button>
+                    }).collect_view()}
+                </div>
+                <div class="episode-list">
+                {move || {
+                    let current = season.get();
+                    seasons.iter().filter(|(s, _)| *s == current).flat_map(|(_, eps)| eps.clone()).map(|(id, label)| {
+                        let chosen = id.clone();
+                        view! {
+                            <button class="episode" data-testid="episode"
+                                class:active=move || video.get().as_deref() == Some(id.as_str())
+                                on:click=move |_| video.set(Some(chosen.clone()))>{label}</button>
+                        }
+                    }).collect_view()
+                }}
+                </div>
+            </section>
+        })}
+        <h2 class="streams-heading">"Streams"</h2>
+        {move || match video.get() {
+            Some(id) => view! { <StreamList kind=kind.clone() video_id=id/> }.into_any(),
+            None => view! { <p class="addon-empty">"Pick an episode to see its streams."</p> }.into_any(),
+        }}
+    }
+}
+
+/// `/streams/<type>/<id>`: the streams of one video.
+#[component]
+pub(crate) fn Streams() -> impl IntoView {
+    let (kind, id) = (route_param("type"), route_param("id"));
+    view! {
+        <AddonNav/>
+        <main class="addon-page wide">
+            <h1>"Streams"</h1>
+            <p class="addon-lead"><code>{id.clone()}</code></p>
+            <StreamList kind=kind video_id=id/>
+        </main>
+    }
+}

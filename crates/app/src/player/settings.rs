@@ -1,0 +1,200 @@
+//! The player's connection settings (trackers, ICE servers), kept in `localStorage`.
+//!
+//! They are edited as text, one entry a line, because that is how people copy tracker lists
+//! around. An ICE server line is `URL [username credential]`.
+
+use serde::{Deserialize, Serialize};
+
+/// `localStorage` key holding the JSON form of [`Settings`].
+pub(crate) const STORAGE_KEY: &str = "shoal.settings";
+
+/// What the user can change about how the player connects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Settings {
+    /// WebSocket trackers announced to in addition to each torrent's own.
+    pub(crate) trackers: Vec<String>,
+    /// ICE servers for peer connections; empty means host candidates only.
+    pub(crate) ice_servers: Vec<IceEntry>,
+}
+
+/// One ICE server as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct IceEntry {
+    pub(crate) url: String,
+    #[serde(default)]
+    pub(crate) username: Option<String>,
+    #[serde(default)]
+    pub(crate) credential: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let cfg = runtime::ClientConfig::default();
+        Self {
+            trackers: cfg.trackers,
+            ice_servers: cfg
+                .ice_servers
+                .into_iter()
+                .flat_map(|s| {
+                    let (username, credential) = (s.username, s.credential);
+                    s.urls.into_iter().map(move |url| IceEntry {
+                        url,
+                        username: username.clone(),
+                        credential: credential.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Settings {
+    /// The runtime configuration these settings describe.
+    pub(crate) fn client_config(&self) -> runtime::ClientConfig {
+        runtime::ClientConfig {
+            trackers: self.trackers.clone(),
+            ice_servers: self
+                .ice_servers
+                .iter()
+                .map(|e| runtime::IceServer {
+                    urls: vec![e.url.clone()],
+                    username: e.username.clone(),
+                    credential: e.credential.clone(),
+                })
+                .collect(),
+            ..runtime::ClientConfig::default()
+        }
+    }
+
+    /// The tracker list as the settings box shows it.
+    pub(crate) fn trackers_text(&self) -> String {
+        self.trackers.join("\n")
+    }
+
+    /// The ICE list as the settings box shows it.
+    pub(crate) fn ice_text(&self) -> String {
+        self.ice_servers
+            .iter()
+            .map(|e| match (&e.username, &e.credential) {
+                (Some(u), Some(c)) => format!("{} {u} {c}", e.url),
+                _ => e.url.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Reads the two text boxes; the error names the first line that is wrong.
+    pub(crate) fn from_text(trackers: &str, ice: &str) -> Result<Self, String> {
+        let mut tracker_list = Vec::new();
+        for line in lines(trackers) {
+            if !(line.starts_with("ws://") || line.starts_with("wss://")) {
+                return Err(format!(
+                    "The tracker “{line}” is not a WebSocket address: browsers can only reach trackers that start with wss:// (or ws://)."
+                ));
+            }
+            tracker_list.push(line.to_owned());
+        }
+        let mut ice_servers = Vec::new();
+        for line in lines(ice) {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let url = parts[0];
+            if !["stun:", "stuns:", "turn:", "turns:"]
+                .iter()
+                .any(|p| url.starts_with(p))
+            {
+                return Err(format!(
+                    "The ICE server “{url}” must start with stun:, stuns:, turn: or turns:."
+                ));
+            }
+            let entry = match parts.as_slice() {
+                [url] => IceEntry {
+                    url: (*url).to_owned(),
+                    username: None,
+                    credential: None,
+                },
+                [url, user, pass] => IceEntry {
+                    url: (*url).to_owned(),
+                    username: Some((*user).to_owned()),
+                    credential: Some((*pass).to_owned()),
+                },
+                _ => {
+                    return Err(format!(
+                        "The ICE server line “{line}” should be a URL, optionally followed by a user name and a password."
+                    ))
+                }
+            };
+            ice_servers.push(entry);
+        }
+        Ok(Self {
+            trackers: tracker_list,
+            ice_servers,
+        })
+    }
+
+    /// The saved settings, or the defaults when none are saved or they do not parse.
+    pub(crate) fn load() -> Self {
+        storage()
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    }
+
+    /// Saves to `localStorage`; the error is a sentence for the settings panel.
+    pub(crate) fn save(&self) -> Result<(), String> {
+        let json = serde_json::to_string(self).map_err(|e| e.to_string())?;
+        storage()
+            .ok_or_else(|| {
+                "This browser does not let Shoal keep settings (no localStorage).".to_owned()
+            })?
+            .set_item(STORAGE_KEY, &json)
+            .map_err(|_| {
+                "The browser refused to store the settings (storage full or blocked).".to_owned()
+            })
+    }
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn text_round_trips() {
+        let s = Settings::from_text(
+            "wss://a.example\n\n  ws://127.0.0.1:8000  \n",
+            "stun:stun.example:3478\nturn:turn.example user secret",
+        )
+        .expect("valid settings");
+        assert_eq!(s.trackers, ["wss://a.example", "ws://127.0.0.1:8000"]);
+        assert_eq!(s.ice_servers.len(), 2);
+        assert_eq!(s.ice_servers[1].username.as_deref(), Some("user"));
+        let again = Settings::from_text(&s.trackers_text(), &s.ice_text()).expect("round trip");
+        assert_eq!(again, s);
+        let cfg = s.client_config();
+        assert_eq!(cfg.ice_servers[1].credential.as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn bad_lines_are_named() {
+        let err = Settings::from_text("https://tracker.example/announce", "").unwrap_err();
+        assert!(err.contains("https://tracker.example/announce"), "{err}");
+        let err = Settings::from_text("", "turn:x user").unwrap_err();
+        assert!(err.contains("turn:x user"), "{err}");
+        assert_eq!(
+            Settings::from_text("", "").expect("empty is fine"),
+            Settings {
+                trackers: vec![],
+                ice_servers: vec![]
+            }
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! The player page's panels: live stats with a piece map, notices about peers and trackers,
+//! and the connection settings.
+
+use leptos::prelude::*;
+
+use super::{panel::Figures, settings::Settings};
+use crate::format;
+
+/// After this long without any peer (and no web seed bytes either), the page says so.
+const NO_PEERS_NOTICE_MS: u64 = 4_000;
+
+/// Peers, speeds, where the bytes came from, time to first frame, and a map of the pieces.
+#[component]
+pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
+    let field = move |f: fn(&Figures) -> String| {
+        move || figures.with(|fig| fig.as_ref().map_or_else(|| "—".to_owned(), f))
+    };
+    view! {
+        <section class="stats" data-testid="stats" aria-label="Download statistics">
+            <dl class="stats-grid">
+                <div><dt>"Peers"</dt><dd data-stat="peers">{field(|f| f.stats.peers.to_string())}</dd></div>
+                <div><dt>"Download"</dt><dd data-stat="download">{field(|f| speed(f.stats.download_bps))}</dd></div>
+                <div><dt>"Upload"</dt><dd data-stat="upload">{field(|f| speed(f.stats.upload_bps))}</dd></div>
+                <div><dt>"From peers"</dt><dd data-stat="from-peers">{field(|f| format::bytes(f.stats.bytes_from_peers))}</dd></div>
+                <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
+                <div><dt>"Uploaded"</dt><dd data-stat="uploaded">{field(|f| format::bytes(f.stats.uploaded))}</dd></div>
+                <div><dt>"Pieces"</dt><dd data-stat="pieces">{field(|f| format!("{} / {}", f.stats.pieces_verified, f.stats.pieces_total))}</dd></div>
+                <div><dt>"First frame"</dt><dd data-stat="first-frame">{field(|f| f.playing.time_to_first_frame_ms.map_or_else(|| "—".to_owned(), |ms| format!("{:.1} s", ms / 1000.0)))}</dd></div>
+            </dl>
+            <PieceMap figures=figures/>
+        </section>
+    }
+}
+
+fn speed(bps: f64) -> String {
+    if bps.is_finite() && bps >= 1.0 {
+        format!("{}/s", format::bytes(bps as u64))
+    } else {
+        "0 B/s".to_owned()
+    }
+}
+
+/// Verified pieces as bars along the torrent, drawn as runs so a torrent of thousands of pieces
+/// is a handful of rectangles.
+#[component]
+fn PieceMap(figures: RwSignal<Option<Figures>>) -> impl IntoView {
+    let runs = move || {
+        figures.with(|f| {
+            f.as_ref()
+                .map(|f| (f.stats.have.len().max(1), have_runs(&f.stats.have)))
+                .unwrap_or((1, Vec::new()))
+        })
+    };
+    view! {
+        <div class="piece-map" aria-label="Verified pieces" role="img">
+            {move || {
+                let (total, runs) = runs();
+                view! {
+                    <svg viewBox=format!("0 0 {total} 1") preserveAspectRatio="none">
+                        {runs.into_iter().map(|(start, len)| view! {
+                            <rect x=start.to_string() y="0" width=len.to_string() height="1"></rect>
+                        }).collect_view()}
+                    </svg>
+                }
+            }}
+        </div>
+    }
+}
+
+/// `(start, length)` of each run of `true`.
+fn have_runs(have: &[bool]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    for (i, &h) in have.iter().chain(std::iter::once(&false)).enumerate() {
+        match (h, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                runs.push((s, i - s));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    runs
+}
+
+/// Sentences about what is slowing the player down, each saying what Shoal does about it.
+#[component]
+pub(crate) fn NoticeList(figures: RwSignal<Option<Figures>>) -> impl IntoView {
+    let notices = move || figures.with(|f| f.as_ref().map(notices).unwrap_or_default());
+    view! {
+        <ul class="notices" data-testid="notices" aria-live="polite">
+            {move || notices().into_iter().map(|(kind, text)| view! {
+                <li class="notice" data-notice=kind>{text}</li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+fn notices(f: &Figures) -> Vec<(&'static str, String)> {
+    let s = &f.stats;
+    let mut out = Vec::new();
+    let starved = s.bytes_from_http == 0 && s.pieces_verified == 0;
+    if let Some(waited) = s
+        .waiting_for_peers_ms
+        .filter(|w| *w >= NO_PEERS_NOTICE_MS && starved)
+    {
+        let answered: Vec<&str> = s
+            .trackers
+            .iter()
+            .filter(|t| t.state == "answered")
+            .map(|t| t.url.as_str())
+            .collect();
+        let trackers = if s.trackers.is_empty() {
+            "There are no trackers to ask: add one in the settings below, or use a link with tr= or ws= in it.".to_owned()
+        } else if answered.is_empty() {
+            "No tracker has answered yet.".to_owned()
+        } else {
+            format!(
+                "Answered: {}, but no peer has connected.",
+                answered.join(", ")
+            )
+        };
+        out.push((
+            "no-peers",
+            format!(
+                "No peers yet — waited {} s. {trackers} Shoal keeps asking and starts as soon as a peer or web seed sends data.",
+                waited / 1000
+            ),
+        ));
+    }
+    for t in s.trackers.iter().filter(|t| t.state == "failed") {
+        let why = t.error.as_deref().unwrap_or("no reason given");
+        out.push((
+            "tracker-failed",
+            format!(
+                "Tracker {} is unreachable ({why}). Shoal retries it and uses the other trackers and web seeds meanwhile.",
+                t.url
+            ),
+        ));
+    }
+    out
+}
+
+/// The trackers and ICE servers, one a line, saved in this browser.
+#[component]
+pub(crate) fn SettingsPanel() -> impl IntoView {
+    let saved = Settings::load();
+    let trackers = RwSignal::new(saved.trackers_text());
+    let ice = RwSignal::new(saved.ice_text());
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let result = Settings::from_text(&trackers.get_untracked(), &ice.get_untracked())
+            .and_then(|s| s.save());
+        match result {
+            Ok(()) => {
+                status.set(Some(Ok(
+                    "Saved. Reconnecting with the new settings…".to_owned()
+                )));
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            }
+            Err(e) => status.set(Some(Err(e))),
+        }
+    };
+    let reset = move |_| {
+        let d = Settings::default();
+        trackers.set(d.trackers_text());
+        ice.set(d.ice_text());
+    };
+    view! {
+        <details class="settings" data-testid="settings">
+            <summary>"Connection settings"</summary>
+            <form on:submit=save>
+                <label for="trackers">"Trackers (wss://…), one a line"</label>
+                <textarea id="trackers" rows="3" spellcheck="false"
+                    prop:value=move || trackers.get()
+                    on:input=move |ev| trackers.set(event_target_value(&ev))></textarea>
+                <label for="ice">"ICE servers (stun:… or turn:… user password), one a line"</label>
+                <textarea id="ice" rows="2" spellcheck="false"
+                    prop:value=move || ice.get()
+                    on:input=move |ev| ice.set(event_target_value(&ev))></textarea>
+                <p class="hint">"Kept in this browser only. Torrents' own trackers are used as well."</p>
+                <div class="settings-actions">
+                    <button type="submit">"Save and reconnect"</button>
+                    <button type="button" class="secondary" on:click=reset>"Defaults"</button>
+                </div>
+                {move || status.get().map(|s| match s {
+                    Ok(text) => view! { <p class="hint">{text}</p> }.into_any(),
+                    Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+                })}
+            </form>
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::have_runs;
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn runs_cover_the_verified_pieces() {
+        assert_eq!(have_runs(&[]), vec![]);
+        assert_eq!(have_runs(&[true, true, false, true]), vec![(0, 2), (3, 1)]);
+        assert_eq!(have_runs(&[false, false]), vec![]);
+    }
+}

@@ -1,0 +1,92 @@
+//! What the UI shows: a torrent's files ([`TorrentInfo`]) and its live figures ([`Stats`]).
+
+use serde::Serialize;
+
+/// A torrent's layout, known once its metadata is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TorrentInfo {
+    /// The torrent's name (file name for a single file, directory name otherwise).
+    pub name: String,
+    /// The files in torrent order.
+    pub files: Vec<FileInfo>,
+    /// Bytes per piece (the last piece may be shorter).
+    pub piece_length: u64,
+    /// Number of pieces.
+    pub piece_count: u32,
+    /// Total bytes.
+    pub length: u64,
+}
+
+/// One file of a torrent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileInfo {
+    /// Path below the torrent's directory, components joined with `/`.
+    pub path: String,
+    /// Size in bytes.
+    pub length: u64,
+    /// Where the file starts in the torrent's concatenated bytes.
+    pub offset: u64,
+}
+
+impl TorrentInfo {
+    /// The layout of a validated info dict.
+    pub fn from_info(info: &metainfo::Info) -> Self {
+        Self {
+            name: info.name.clone(),
+            files: info
+                .files
+                .iter()
+                .map(|f| FileInfo {
+                    path: f.path.join("/"),
+                    length: f.length,
+                    offset: f.offset,
+                })
+                .collect(),
+            piece_length: info.piece_length,
+            piece_count: info.piece_count(),
+            length: info.total_length,
+        }
+    }
+}
+
+/// A snapshot of one torrent's figures for the stats panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Stats {
+    /// Open data channels (handshaken or not).
+    pub peers: usize,
+    /// Piece bytes per second received (peers and webseeds), over the last few seconds.
+    pub download_bps: f64,
+    /// Piece bytes per second sent, over the last few seconds.
+    pub upload_bps: f64,
+    /// Piece bytes received from peers.
+    pub bytes_from_peers: u64,
+    /// Piece bytes received from HTTP webseeds.
+    pub bytes_from_http: u64,
+    /// Piece bytes sent to peers.
+    pub uploaded: u64,
+    /// Pieces in the torrent (0 until the metadata is known).
+    pub pieces_total: u32,
+    /// Pieces verified.
+    pub pieces_verified: u32,
+    /// One flag per piece: verified or not.
+    pub have: Vec<bool>,
+    /// Each tracker's connection state.
+    pub trackers: Vec<TrackerStatus>,
+    /// How long the torrent has had no peer at all, if it has none now, ms.
+    pub waiting_for_peers_ms: Option<u64>,
+    /// Whether the file list is known.
+    pub metadata_ready: bool,
+}
+
+/// One tracker as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackerStatus {
+    /// The tracker's URL.
+    pub url: String,
+    /// `connecting`, `connected`, `answered` (an announce response arrived) or `failed`.
+    pub state: String,
+    /// What went wrong last, as a sentence.
+    pub error: Option<String>,
+    /// Peers learned through this tracker (offers and answers relayed to us).
+    pub peers_seen: usize,
+}

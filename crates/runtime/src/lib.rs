@@ -1,0 +1,67 @@
+//! Shoal's browser runtime: runs the sans-IO [`swarm::Engine`] with real I/O — WebRTC data
+//! channels to peers, WebSocket trackers (driven by `tracker_proto::Announcer`), HTTP range
+//! requests to webseeds, and one timer per engine.
+//!
+//! # What this crate promises
+//!
+//! * A small handle API for the UI: [`Client`] → [`Torrent`] → [`Reader`], all cheap to clone
+//!   (`Rc` inside, single-threaded like the page). Dropping the last [`Client`] handle stops
+//!   every torrent: trackers, peers and requests are closed.
+//! * Readers yield verified bytes only, in order, and hold at most [`READ_AHEAD`] bytes that
+//!   their consumer has not pulled (the engine's reader window moves as the consumer reads).
+//! * Errors are sentences a user can read ([`AddError`], [`RuntimeError`]).
+//! * The browser code only exists on `wasm32` (`target_family = "wasm"`). Natively the types
+//!   compile (so the workspace builds and the pure parts are tested), but [`Client::add`]
+//!   answers [`AddError::NotInBrowser`].
+//!
+//! # Using it
+//!
+//! ```no_run
+//! # use shoal_runtime as runtime;
+//! # async fn demo(magnet: metainfo::Magnet) -> Result<(), Box<dyn std::error::Error>> {
+//! use runtime::{Client, ClientConfig, Source};
+//!
+//! let client = Client::new(ClientConfig::default());
+//! let torrent = client.add(Source::Magnet(magnet))?;
+//! let info = torrent.metadata().await?;
+//! let mut reader = torrent.reader(0, 0, info.files[0].length)?;
+//! while let Some(chunk) = reader.next_chunk().await {
+//!     let bytes = chunk?; // hand to a MediaSource / Service Worker response
+//!     # let _ = bytes;
+//! }
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod client;
+mod config;
+mod core;
+mod error;
+mod flow;
+mod info;
+mod rate;
+
+#[cfg(target_family = "wasm")]
+mod browser;
+
+pub use client::{Client, Reader, Source, Torrent};
+pub use config::{ClientConfig, IceServer};
+pub use error::{AddError, RuntimeError};
+pub use flow::READ_AHEAD;
+pub use info::{FileInfo, Stats, TorrentInfo, TrackerStatus};
+
+#[cfg(all(test, target_family = "wasm"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Milliseconds on the page's monotonic clock (`performance.now()`); 0 natively.
+pub(crate) fn now() -> swarm::Millis {
+    #[cfg(target_family = "wasm")]
+    {
+        browser::now()
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        swarm::Millis(0)
+    }
+}

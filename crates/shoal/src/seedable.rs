@@ -1,0 +1,238 @@
+//! Turning one file on disk into a torrent ready to seed: hash it (or take the cached torrent
+//! made for the same path, size and modification time), then verify every piece into a swarm
+//! engine backed by the file itself. Progress is logged in percent while hashing.
+
+use std::{
+    io::Read,
+    path::{Path, PathBuf},
+};
+
+use anyhow::Context;
+use metainfo::{Magnet, Metainfo, TorrentBuilder};
+use swarm::{Config, Engine, Sha1Smol};
+
+use crate::file_storage::{FileStamp, FileStorage};
+
+/// How torrents are made.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MakeOptions {
+    /// Tracker URLs (`announce`).
+    pub(crate) trackers: Vec<String>,
+    /// Webseed URLs (`url-list`).
+    pub(crate) webseeds: Vec<String>,
+    /// Where made torrents are kept between runs; `None` = no cache.
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+/// A verified file, with its engine.
+pub(crate) struct Seedable {
+    pub(crate) meta: Metainfo,
+    /// The .torrent file as made (served at `/torrents/HASH.torrent`).
+    pub(crate) torrent: Vec<u8>,
+    pub(crate) engine: Engine<FileStorage, Sha1Smol>,
+}
+
+impl Seedable {
+    /// The magnet link (trackers and, when `with_webseeds`, web seeds included).
+    pub(crate) fn magnet(&self, with_webseeds: bool) -> String {
+        let mut magnet = Magnet::new(self.meta.info_hash);
+        magnet.display_name = Some(self.meta.info.name.clone());
+        magnet.trackers = self.meta.announce.iter().flatten().cloned().collect();
+        if with_webseeds {
+            magnet.webseeds = self.meta.url_list.clone();
+        }
+        magnet.to_uri()
+    }
+}
+
+/// Hashes (or loads from the cache) and verifies `path`, then returns it ready to seed.
+pub(crate) fn prepare(
+    path: &Path,
+    opts: &MakeOptions,
+    peer_id: [u8; 20],
+) -> anyhow::Result<Seedable> {
+    let stamp = FileStamp::of(path).with_context(|| format!("reading {}", path.display()))?;
+    let cache_file = opts
+        .cache_dir
+        .as_ref()
+        .map(|dir| dir.join(cache_key(path, stamp, opts)));
+    let cached = cache_file
+        .as_ref()
+        .and_then(|f| std::fs::read(f).ok())
+        .and_then(|bytes| Some((Metainfo::from_bytes(&bytes).ok()?, bytes)));
+    let (meta, torrent) = match cached {
+        Some(found) => {
+            tracing::info!(file = %path.display(), "torrent found in the cache");
+            found
+        }
+        None => {
+            let bytes = make_torrent(path, stamp, opts)?;
+            if let Some(file) = &cache_file {
+                if let Some(dir) = file.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                if let Err(error) = std::fs::write(file, &bytes) {
+                    tracing::warn!(%error, "could not cache the torrent");
+                }
+            }
+            let meta = Metainfo::from_bytes(&bytes).context("re-reading the torrent just made")?;
+            (meta, bytes)
+        }
+    };
+    let piece_length = meta.info.piece_length;
+    let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
+    let storage = FileStorage::new(path.to_path_buf(), stamp, piece_length, pieces);
+    // The engine must never fetch from our own webseed: it starts with every piece anyway.
+    let mut engine_meta = meta.clone();
+    engine_meta.url_list.clear();
+    let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
+    let mut engine = Engine::new(cfg, &engine_meta, storage, Sha1Smol);
+
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut progress = Progress::new("verifying", path, stamp.len);
+    for piece in 0..pieces {
+        let start = u64::from(piece) * piece_length;
+        let len = piece_length.min(stamp.len - start);
+        let mut data = vec![0; usize::try_from(len).context("piece too large")?];
+        file.read_exact(&mut data)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if !engine.import_piece(piece, data) {
+            anyhow::bail!(
+                "{} changed while it was being verified: try again",
+                path.display()
+            );
+        }
+        progress.advance(len);
+    }
+    if FileStamp::of(path).ok() != Some(stamp) {
+        anyhow::bail!(
+            "{} changed while it was being verified: try again",
+            path.display()
+        );
+    }
+    Ok(Seedable {
+        meta,
+        torrent,
+        engine,
+    })
+}
+
+fn make_torrent(path: &Path, stamp: FileStamp, opts: &MakeOptions) -> anyhow::Result<Vec<u8>> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("the file name is not UTF-8")?
+        .to_owned();
+    let piece_length = metainfo::default_piece_length(stamp.len);
+    let mut builder =
+        TorrentBuilder::new(name.clone(), vec![(vec![name], stamp.len)], piece_length)
+            .single_file(true)
+            .announce(opts.trackers.iter().map(|t| vec![t.clone()]).collect())
+            .url_list(opts.webseeds.clone())
+            .created_by(concat!("Shoal ", env!("CARGO_PKG_VERSION")));
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut progress = Progress::new("hashing", path, stamp.len);
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        builder.update(&buffer[..n]);
+        progress.advance(n as u64);
+    }
+    builder
+        .finish()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The cache file name: a hash of everything the torrent depends on.
+fn cache_key(path: &Path, stamp: FileStamp, opts: &MakeOptions) -> String {
+    let modified = stamp
+        .modified
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let mut h = sha1_smol::Sha1::new();
+    h.update(path.to_string_lossy().as_bytes());
+    h.update(format!("\0{}\0{modified}", stamp.len).as_bytes());
+    for url in opts.trackers.iter().chain(&opts.webseeds) {
+        h.update(b"\0");
+        h.update(url.as_bytes());
+    }
+    format!("{}.torrent", h.digest())
+}
+
+fn seed_from(peer_id: &[u8; 20]) -> u64 {
+    peer_id.iter().fold(0x9e37_79b9_7f4a_7c15, |h: u64, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Logs "hashing NAME: 40 %" at most once per 10 %.
+struct Progress<'a> {
+    what: &'static str,
+    path: &'a Path,
+    total: u64,
+    done: u64,
+    shown: u64,
+}
+
+impl<'a> Progress<'a> {
+    fn new(what: &'static str, path: &'a Path, total: u64) -> Self {
+        Self {
+            what,
+            path,
+            total,
+            done: 0,
+            shown: 0,
+        }
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.done += n;
+        let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
+        if percent >= self.shown + 10 || (percent == 100 && self.shown < 100) {
+            self.shown = percent - percent % 10;
+            tracing::info!("{} {}: {percent} %", self.what, self.path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_torrent_is_reused_and_a_changed_file_is_rehashed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("clip.mp4");
+        std::fs::write(&path, vec![5u8; 100_000]).expect("write");
+        let opts = MakeOptions {
+            cache_dir: Some(dir.path().join("cache")),
+            ..MakeOptions::default()
+        };
+        let first = prepare(&path, &opts, [1; 20]).expect("prepare");
+        assert!(first.engine.is_complete());
+        let cached = std::fs::read_dir(dir.path().join("cache"))
+            .expect("cache")
+            .count();
+        assert_eq!(cached, 1);
+        let again = prepare(&path, &opts, [1; 20]).expect("prepare again");
+        assert_eq!(again.meta.info_hash, first.meta.info_hash);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("cache"))
+                .expect("cache")
+                .count(),
+            1
+        );
+
+        std::fs::write(&path, vec![6u8; 100_001]).expect("rewrite");
+        let changed = prepare(&path, &opts, [1; 20]).expect("prepare changed");
+        assert_ne!(changed.meta.info_hash, first.meta.info_hash);
+        assert!(changed.engine.is_complete());
+    }
+}

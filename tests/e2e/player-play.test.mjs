@@ -1,0 +1,191 @@
+// The /play page end to end: a real WebTorrent page seeds a small H.264 MP4 through `shoal
+// tracker`, and Shoal's player (wasm runtime + Service Worker) plays it from that peer; the
+// same video plays from a web seed alone; a seek to 80 % resumes; the Service Worker answers
+// ranges the way HTTP servers do; bad links and lonely swarms get their messages.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { makeTorrent, makeVideo, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
+import { screenshot, startServe } from '../support/shoal.mjs'
+import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
+
+let video, tracker, serve, fixtures, browser, webseedTorrent
+
+// Only loopback: no public trackers, no STUN.
+const SETTINGS = JSON.stringify({ trackers: [], ice_servers: [] })
+
+before(async () => {
+  video = makeVideo(12)
+  tracker = await startTracker()
+  serve = await startServe()
+  fixtures = await startFixtureServer({ '/test-pattern.mp4': video.file })
+  webseedTorrent = makeTorrent(video, { webseeds: [`${fixtures.origin}/test-pattern.mp4`] })
+  fixtures.addFile('/test-pattern.mp4.torrent', webseedTorrent.torrentFile)
+  browser = await launchWebRtcBrowser()
+  await browser.grant(fixtures.origin)
+  await browser.grant(serve.url.replace(/\/$/, ''))
+})
+
+after(async () => {
+  await browser?.close()
+  await fixtures?.stop()
+  await serve?.stop()
+  await tracker?.stop()
+  video?.cleanup()
+})
+
+/** A Shoal page with loopback-only settings, recording uncaught errors. */
+async function openShoal (pathAndQuery) {
+  const page = await browser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.goto(serve.url)
+  await page.evaluate(s => localStorage.setItem('shoal.settings', s), SETTINGS)
+  await page.goto(serve.url.replace(/\/$/, '') + pathAndQuery)
+  return { page, errors }
+}
+
+const stats = page => page.evaluate(() => window.shoal.stats())
+
+/** Waits until the video's playhead passes `seconds` (it only moves while frames decode). */
+async function playsPast (page, seconds, what) {
+  await withTimeout(
+    page.waitForFunction(s => {
+      const v = document.querySelector('video')
+      return v && v.currentTime > s && !v.paused
+    }, seconds, { timeout: 0, polling: 200 }),
+    90_000, what)
+}
+
+describe('playback from a WebTorrent peer', () => {
+  let seeder, magnet, page, errors
+
+  before(async () => {
+    seeder = await browser.context.newPage()
+    await seeder.goto(fixtures.origin + '/')
+    await seeder.waitForFunction(() => typeof window.WebTorrent === 'function')
+    magnet = await withTimeout(seeder.evaluate(async ({ tracker }) => {
+      const bytes = await (await fetch('/test-pattern.mp4')).arrayBuffer()
+      const client = new window.WebTorrent({ tracker: { rtcConfig: { iceServers: [] } } })
+      window.client = client
+      return new Promise((resolve, reject) => {
+        client.on('error', e => reject(new Error(String(e))))
+        client.seed(new File([bytes], 'test-pattern.mp4', { type: 'video/mp4' }), { announce: [tracker] }, t => resolve(t.magnetURI))
+      })
+    }, { tracker: tracker.url }), 30_000, 'seeding')
+  })
+
+  test('plays past 3 s with every byte from peers', async () => {
+    ({ page, errors } = await openShoal(`/play?src=${encodeURIComponent(magnet)}`))
+    await playsPast(page, 3, 'playing from the peer')
+    await screenshot(page, 'player-peer')
+    const s = await stats(page)
+    assert.equal(s.state, 'playing')
+    assert.equal(s.path, 'test-pattern.mp4')
+    // The peer may already have hung up (two seeds have nothing to trade), so count what it sent.
+    assert.ok(s.bytes_from_peers > 0, JSON.stringify(s))
+    assert.ok(s.trackers.some(t => t.peers_seen >= 1), JSON.stringify(s.trackers))
+    assert.equal(s.bytes_from_http, 0, 'no byte came over HTTP')
+    assert.ok(s.time_to_first_frame_ms > 0)
+    assert.ok(s.trackers.some(t => t.url === tracker.url && t.state !== 'failed'), JSON.stringify(s.trackers))
+    // The panel shows the same figures.
+    assert.equal(await page.locator('[data-stat=from-http]').textContent(), '0 B')
+    assert.deepEqual(errors, [])
+  })
+
+  test('a seek to 80 % resumes playback', async () => {
+    assert.ok(page, 'the previous test opened the player')
+    const target = await page.evaluate(() => {
+      const v = document.querySelector('video')
+      v.currentTime = v.duration * 0.8
+      return v.currentTime
+    })
+    await playsPast(page, target + 1, 'playing after the seek')
+    await screenshot(page, 'player-seek')
+    const s = await stats(page)
+    assert.equal(s.bytes_from_http, 0)
+    assert.deepEqual(errors, [])
+  })
+
+  after(async () => {
+    await page?.close()
+    await seeder?.close()
+  })
+})
+
+test('a web-seed-only .torrent plays from HTTP, and the worker answers ranges like a server', async () => {
+  // Typed into the home page's source box and played from there.
+  const torrentUrl = `${fixtures.origin}/test-pattern.mp4.torrent`
+  const { page, errors } = await openShoal('/')
+  await page.getByLabel('Magnet link or info hash').fill(torrentUrl)
+  await page.getByTestId('play').click()
+  await page.waitForURL(url => url.pathname === '/play' && url.searchParams.get('src') === torrentUrl)
+  await playsPast(page, 3, 'playing from the web seed')
+  await screenshot(page, 'player-webseed')
+  const s = await stats(page)
+  assert.equal(s.bytes_from_peers, 0)
+  assert.ok(s.bytes_from_http > 0)
+  assert.ok(fixtures.sent['/test-pattern.mp4'] > 0, 'the web seed was asked')
+
+  const length = video.bytes.length
+  const url = `/stream/${s.info_hash}/0`
+  const probe = await page.evaluate(async ({ url, length }) => {
+    const get = async range => {
+      const r = await fetch(url, range ? { headers: { Range: range } } : {})
+      const body = new Uint8Array(await r.arrayBuffer())
+      return {
+        status: r.status,
+        type: r.headers.get('content-type'),
+        range: r.headers.get('content-range'),
+        accept: r.headers.get('accept-ranges'),
+        length: r.headers.get('content-length'),
+        head: [...body.subarray(0, 8)],
+        size: body.length
+      }
+    }
+    return {
+      first: await get('bytes=0-99'),
+      tail: await get('bytes=-10'),
+      whole: await get(null),
+      past: await get(`bytes=${length}-`)
+    }
+  }, { url, length })
+  assert.equal(probe.first.status, 206)
+  assert.equal(probe.first.type, 'video/mp4')
+  assert.equal(probe.first.accept, 'bytes')
+  assert.equal(probe.first.range, `bytes 0-99/${length}`)
+  assert.equal(probe.first.length, '100')
+  assert.deepEqual(probe.first.head, [...video.bytes.subarray(0, 8)])
+  assert.equal(probe.tail.range, `bytes ${length - 10}-${length - 1}/${length}`)
+  assert.deepEqual(probe.tail.head, [...video.bytes.subarray(length - 10, length - 2)])
+  assert.equal(probe.whole.status, 200)
+  assert.equal(probe.whole.size, length)
+  assert.equal(probe.past.status, 416)
+  assert.equal(probe.past.range, `bytes */${length}`)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('an invalid magnet says what is wrong', async () => {
+  const { page, errors } = await openShoal(`/play?src=${encodeURIComponent('magnet:?xt=urn:btih:abc123&dn=broken')}`)
+  const error = page.getByTestId('player-error')
+  await error.waitFor()
+  assert.match(await error.textContent(), /not something Shoal can play/)
+  assert.match(await error.textContent(), /info hash/i)
+  await screenshot(page, 'player-invalid')
+  assert.equal(await page.locator('video').count(), 0)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('a swarm with no peers says how long it waited and which tracker answered', async () => {
+  const lonely = `magnet:?xt=urn:btih:${'5'.repeat(40)}&dn=nobody&tr=${encodeURIComponent(tracker.url)}`
+  const { page, errors } = await openShoal(`/play?src=${encodeURIComponent(lonely)}`)
+  const notice = page.locator('[data-notice=no-peers]')
+  await notice.waitFor({ timeout: 30_000 })
+  const text = await notice.textContent()
+  assert.match(text, /No peers yet — waited \d+ s/)
+  assert.match(text, new RegExp(`Answered: ${tracker.url.replace(/[.]/g, '\\.')}`))
+  await screenshot(page, 'player-no-peers')
+  assert.deepEqual(errors, [])
+  await page.close()
+})

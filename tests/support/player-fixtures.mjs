@@ -1,0 +1,105 @@
+// Fixtures for the player's end-to-end tests: a small H.264 MP4 made with Debian's ffmpeg, its
+// .torrent made with `shoal create`, and an HTTP server on loopback that serves the WebTorrent
+// browser bundle, a seeder page, the video (with Range support, as a web seed) and the .torrent.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { root, runShoal } from './shoal.mjs'
+
+/**
+ * Makes a `seconds`-long 320×240 H.264 MP4 (moov first, a key frame every second, so seeking
+ * works from any second) in a fresh temporary folder. Returns {dir, file, name, bytes, cleanup}.
+ */
+export function makeVideo (seconds = 12) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-player-'))
+  const name = 'test-pattern.mp4'
+  const file = path.join(dir, name)
+  const r = spawnSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=24:duration=${seconds}`,
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-profile:v', 'baseline', '-g', '24',
+    '-b:v', '400k', '-movflags', '+faststart', file
+  ], { encoding: 'utf8' })
+  if (r.error) throw new Error(`ffmpeg is missing (scripts/setup.sh installs it): ${r.error.message}`)
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
+  return {
+    dir,
+    file,
+    name,
+    bytes: readFileSync(file),
+    cleanup: () => rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** `shoal create` for the video; returns {torrentFile, magnet}. */
+export function makeTorrent (video, { announce = [], webseeds = [], pieceLength = 16384 } = {}) {
+  const torrentFile = path.join(video.dir, `${video.name}.torrent`)
+  const args = ['create', video.file, '--piece-length', String(pieceLength), '-o', torrentFile]
+  for (const a of announce) args.push('--announce', a)
+  for (const w of webseeds) args.push('--webseed', w)
+  const r = runShoal(args)
+  if (r.status !== 0) throw new Error(`shoal create failed: ${r.stderr}`)
+  return { torrentFile, magnet: r.stdout.trim().split('\n').pop() }
+}
+
+const bundle = () => readFileSync(path.join(root, 'node_modules/webtorrent/dist/webtorrent.min.js'))
+const seederPage = '<!doctype html><meta charset="utf-8"><title>WebTorrent seeder</title>' +
+  '<script type="module">import WebTorrent from "/webtorrent.min.js"; window.WebTorrent = WebTorrent</script>'
+
+/**
+ * An HTTP server on 127.0.0.1: `/` the seeder page, `/webtorrent.min.js`, and `files` by path
+ * (`{'/v.mp4': '/tmp/…/v.mp4'}`) with single-range support and CORS, so the player's origin
+ * can use them as web seeds or .torrent URLs. Counts the bytes it sent per path.
+ */
+export async function startFixtureServer (files = {}) {
+  const sent = {}
+  const server = http.createServer((req, res) => {
+    const cors = {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Headers': 'Range',
+      'Access-Control-Expose-Headers': 'Content-Range, Content-Length, Accept-Ranges'
+    }
+    const url = new URL(req.url, 'http://x')
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end()
+    if (url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(seederPage)
+    if (url.pathname === '/webtorrent.min.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle())
+    const local = files[url.pathname]
+    if (!local) return res.writeHead(404, cors).end()
+    const body = readFileSync(local)
+    const length = statSync(local).size
+    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '')
+    let start = 0
+    let end = length - 1
+    let status = 200
+    const headers = { ...cors, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' }
+    if (m) {
+      start = Number(m[1])
+      end = m[2] === '' ? length - 1 : Math.min(Number(m[2]), length - 1)
+      if (start > end) return res.writeHead(416, { ...headers, 'Content-Range': `bytes */${length}` }).end()
+      status = 206
+      headers['Content-Range'] = `bytes ${start}-${end}/${length}`
+    }
+    headers['Content-Length'] = String(end - start + 1)
+    sent[url.pathname] = (sent[url.pathname] ?? 0) + (end - start + 1)
+    res.writeHead(status, headers).end(body.subarray(start, end + 1))
+  })
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    sent,
+    /** Serves one more file (e.g. a .torrent that names this server as its web seed). */
+    addFile: (urlPath, local) => { files[urlPath] = local },
+    stop: () => new Promise(resolve => { server.closeAllConnections?.(); server.close(resolve) })
+  }
+}
+
+/** Rejects when `promise` takes longer than `ms` (so a hung step fails with its name). */
+export function withTimeout (promise, ms, what) {
+  let timer
+  return Promise.race([
+    promise,
+    new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms) })
+  ]).finally(() => clearTimeout(timer))
+}

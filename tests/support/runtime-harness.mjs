@@ -1,0 +1,37 @@
+// Builds the runtime's test-only page harness (crates/runtime/examples/interop_harness.rs) with
+// cargo and wasm-bindgen into test-results/runtime-harness/, and serves it with a page that
+// exposes `window.shoalDownload`. Never part of the shipped app.
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { root, resultsDir } from './shoal.mjs'
+
+export const harnessDir = path.join(resultsDir, 'runtime-harness')
+
+function run (cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })
+  if (r.error) throw r.error
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
+}
+
+/** Builds the harness (debug wasm) and returns the directory holding its JS and wasm. */
+export function buildHarness () {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target')
+  run('cargo', ['build', '--target', 'wasm32-unknown-unknown', '-p', 'shoal-runtime', '--example', 'interop_harness'])
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', harnessDir,
+    path.join(target, 'wasm32-unknown-unknown/debug/examples/interop_harness.wasm')])
+  return harnessDir
+}
+
+export const harnessPage = '<!doctype html><meta charset="utf-8"><title>runtime harness</title>' +
+  '<script type="module">import init, { download } from "/harness/interop_harness.js";' +
+  ' await init(); window.shoalDownload = download</script>'
+
+/** Answers /harness/* from the built harness; returns false for other paths. */
+export function serveHarness (req, res) {
+  const m = req.url.match(/^\/harness\/(interop_harness(?:_bg)?\.(?:js|wasm))$/)
+  if (!m) return false
+  const type = m[1].endsWith('.wasm') ? 'application/wasm' : 'text/javascript'
+  res.writeHead(200, { 'content-type': type }).end(readFileSync(path.join(harnessDir, m[1])))
+  return true
+}
