@@ -18,37 +18,54 @@ export function runShoal (args, opts = {}) {
 }
 
 /**
+ * Starts a long-running `shoal ARGS` and resolves once its stdout matches `ready` (a RegExp;
+ * the first capture group is returned as `found`). Rejects, after stopping the process, if it
+ * exits first or nothing matches in `timeoutMs`. The caller must `await proc.stop()`, which
+ * sends SIGTERM, then SIGKILL after `killAfterMs`, and resolves with the exit code.
+ */
+export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killAfterMs = 8_000, log = 'warn' }) {
+  const child = spawn(shoalBin, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? log }
+  })
+  let stderr = ''
+  child.stderr.on('data', d => { stderr += d })
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+    const exited = new Promise(resolve => child.once('exit', code => resolve(code)))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+    const code = await exited
+    clearTimeout(timer)
+    return code
+  }
+  try {
+    const found = await new Promise((resolve, reject) => {
+      let out = ''
+      const timer = setTimeout(() => reject(new Error(`${what} did not get ready in ${timeoutMs / 1000} s: ${stderr}`)), timeoutMs)
+      child.stdout.on('data', d => {
+        out += d
+        const m = out.match(ready)
+        if (m) { clearTimeout(timer); resolve(m[1]) }
+      })
+      child.on('exit', code => { clearTimeout(timer); reject(new Error(`${what} exited with ${code}: ${stderr}`)) })
+    })
+    return { found, child, stderr: () => stderr, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+/**
  * Starts `shoal serve` on a free loopback port and resolves once it prints its URL.
  * The caller must `await server.stop()`.
  */
 export async function startServe (extraArgs = []) {
-  const child = spawn(shoalBin, ['serve', '--listen', '127.0.0.1:0', '--dist', path.join(root, 'dist'), ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' }
+  const proc = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(root, 'dist'), ...extraArgs], {
+    ready: /open (http:\/\/127\.0\.0\.1:\d+\/)/, what: 'shoal serve', killAfterMs: 5_000
   })
-  let stderr = ''
-  child.stderr.on('data', d => { stderr += d })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`shoal serve did not start in 20 s: ${stderr}`)), 20_000)
-    child.stdout.on('data', d => {
-      out += d
-      const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/)
-      if (m) { clearTimeout(timer); resolve(m[1]) }
-    })
-    child.on('exit', code => { clearTimeout(timer); reject(new Error(`shoal serve exited with ${code}: ${stderr}`)) })
-  })
-  return {
-    url,
-    async stop () {
-      if (child.exitCode !== null) return
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    }
-  }
+  return { url: proc.found, stop: proc.stop }
 }
 
 /** Debian's Chromium, headless, with a fresh profile; flags that work as root here. */

@@ -1,48 +1,21 @@
 // Helpers for the tracker tests: start `shoal tracker` on a free loopback port, and launch
 // Chromium with the flags WebRTC between two local pages needs (see shared toolchain notes).
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
-import { shoalBin } from './shoal.mjs'
+import { spawnShoal } from './shoal.mjs'
 
 /**
  * Starts `shoal tracker --listen 127.0.0.1:0 ARGS`; resolves once it prints its URL.
  * Returns {url, http, child, stderr(), stop()}; the caller must `await tracker.stop()`.
  */
 export async function startTracker (extraArgs = []) {
-  const child = spawn(shoalBin, ['tracker', '--listen', '127.0.0.1:0', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' }
+  const proc = await spawnShoal(['tracker', '--listen', '127.0.0.1:0', ...extraArgs], {
+    ready: /(ws:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal tracker'
   })
-  let stderr = ''
-  child.stderr.on('data', d => { stderr += d })
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
-    const exited = new Promise(resolve => child.once('exit', code => resolve(code)))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8_000)
-    const code = await exited
-    clearTimeout(timer)
-    return code
-  }
-  try {
-    const url = await new Promise((resolve, reject) => {
-      let out = ''
-      const timer = setTimeout(() => reject(new Error(`shoal tracker did not start in 20 s: ${stderr}`)), 20_000)
-      child.stdout.on('data', d => {
-        out += d
-        const m = out.match(/(ws:\/\/127\.0\.0\.1:\d+)\//)
-        if (m) { clearTimeout(timer); resolve(m[1]) }
-      })
-      child.on('exit', code => { clearTimeout(timer); reject(new Error(`shoal tracker exited with ${code}: ${stderr}`)) })
-    })
-    return { url, http: url.replace('ws://', 'http://'), child, stderr: () => stderr, stop }
-  } catch (err) {
-    await stop()
-    throw err
-  }
+  const url = proc.found
+  return { url, http: url.replace('ws://', 'http://'), child: proc.child, stderr: proc.stderr, stop: proc.stop }
 }
 
 /**

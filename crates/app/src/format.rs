@@ -41,11 +41,34 @@ pub(crate) fn grouped(n: u64) -> String {
     out
 }
 
+/// Library errors are written as clauses ("the info hash must be…"); the UI shows sentences.
+pub(crate) fn sentence(clause: &str) -> String {
+    let mut chars = clause.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut out: String = first.to_uppercase().collect();
+            out.push_str(chars.as_str());
+            if !out.ends_with('.') {
+                out.push('.');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     #[cfg(target_family = "wasm")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn clauses_become_sentences() {
+        assert_eq!(sentence("the hash is short"), "The hash is short.");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(sentence(""), "");
+    }
 
     #[test]
     fn sizes_read_like_file_managers() {

@@ -4,7 +4,7 @@
 use addon::{AddonError, Manifest, ResourceRequest, TransportUrl, MAX_RESPONSE_BYTES};
 use gloo_net::http::Request;
 
-use super::sentence;
+use crate::format::sentence;
 
 /// Fetches `url` and returns the body of a 2xx answer.
 pub(crate) async fn get(url: &str) -> Result<Vec<u8>, String> {

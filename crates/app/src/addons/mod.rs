@@ -21,19 +21,3 @@ pub(crate) fn decode_param(text: &str) -> String {
 pub(crate) fn encode(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))
 }
-
-/// Library errors are clauses ("the add-on did not send JSON"); the UI shows sentences.
-pub(crate) fn sentence(clause: &str) -> String {
-    let mut chars = clause.chars();
-    match chars.next() {
-        Some(first) => {
-            let mut out: String = first.to_uppercase().collect();
-            out.push_str(chars.as_str());
-            if !out.ends_with('.') {
-                out.push('.');
-            }
-            out
-        }
-        None => String::new(),
-    }
-}

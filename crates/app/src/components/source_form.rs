@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 
 use super::magnet_details::MagnetDetails;
+use crate::format::sentence;
 
 /// The `/play` address for a source (a magnet, an info hash, or a .torrent URL).
 pub(crate) fn play_href(src: &str) -> String {
@@ -103,35 +104,5 @@ pub(crate) fn SourceForm() -> impl IntoView {
                     .into_any()
             }
         }}
-    }
-}
-
-/// Library errors are written as clauses ("the info hash must be…"); the UI shows sentences.
-pub(crate) fn sentence(clause: &str) -> String {
-    let mut chars = clause.chars();
-    match chars.next() {
-        Some(first) => {
-            let mut out: String = first.to_uppercase().collect();
-            out.push_str(chars.as_str());
-            if !out.ends_with('.') {
-                out.push('.');
-            }
-            out
-        }
-        None => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sentence;
-    #[cfg(target_family = "wasm")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    #[test]
-    fn clauses_become_sentences() {
-        assert_eq!(sentence("the hash is short"), "The hash is short.");
-        assert_eq!(sentence("Done."), "Done.");
-        assert_eq!(sentence(""), "");
     }
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::addons::nav::AddonNav;
 use crate::addons::store::{self, use_addons, InstalledAddon};
-use crate::addons::{fetch, sentence};
+use crate::{addons::fetch, format::sentence};
 
 #[derive(Clone)]
 enum Preview {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::addons::nav::AddonNav;
 use crate::addons::poster::PosterCard;
 use crate::addons::store::{use_addons, InstalledAddon};
-use crate::addons::{fetch, sentence};
+use crate::{addons::fetch, format::sentence};
 
 /// The discover page.
 #[component]

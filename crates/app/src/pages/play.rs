@@ -78,7 +78,7 @@ fn parse_src(src: &str) -> Result<SourceArg, String> {
     }
     metainfo::parse_source(src)
         .map(SourceArg::Magnet)
-        .map_err(|e| crate::components::source_form::sentence(&e.to_string()))
+        .map_err(|e| crate::format::sentence(&e.to_string()))
 }
 
 #[component]
@@ -249,11 +249,7 @@ async fn start(
                 .find(|t| Some(t.info_hash()) == hash)
                 .ok_or_else(|| invalid("This torrent is already open and could not be found again; reload the page.".to_owned()))?
         }
-        Err(e) => {
-            return Err(invalid(crate::components::source_form::sentence(
-                &e.to_string(),
-            )))
-        }
+        Err(e) => return Err(invalid(crate::format::sentence(&e.to_string()))),
     };
     let hash = torrent.info_hash();
     bridge::publish(&torrent);
@@ -270,7 +266,7 @@ async fn start(
     let info = torrent.metadata().await.map_err(|e| {
         (
             "The torrent stopped.".to_owned(),
-            crate::components::source_form::sentence(&e.to_string()),
+            crate::format::sentence(&e.to_string()),
         )
     })?;
     if !alive.get_value() {
