@@ -174,6 +174,11 @@ impl Client {
         let mut cfg =
             swarm::Config::new(metainfo::PeerId::from(self.inner.peer_id), crate_random());
         cfg.max_peers = self.inner.cfg.max_peers;
+        // SubtleCrypto hashes faster than wasm and off the page's thread (browser/hashing.rs).
+        #[cfg(target_family = "wasm")]
+        {
+            cfg.deferred_hashing = crate::browser::subtle_sha1_available();
+        }
         let storage = swarm::MemoryStorage::new(crate::core::STORAGE_BYTES);
         Ok(match source {
             Source::Torrent(bytes) => {

@@ -26,7 +26,7 @@ pub(crate) struct LibraryItem {
     pub(crate) title: String,
     pub(crate) path: String,
     pub(crate) size: u64,
-    /// Seconds, when known (not probed yet: always `null` today).
+    /// Seconds, when the container header says (see [`crate::media_duration`]).
     pub(crate) duration: Option<f64>,
     pub(crate) info_hash: String,
     pub(crate) magnet: String,
@@ -118,7 +118,7 @@ pub(crate) fn load(
                         .unwrap_or_default(),
                     path: relative.to_string_lossy().into_owned(),
                     size: seedable.meta.info.total_length,
-                    duration: None,
+                    duration: crate::media_duration::probe(&path),
                     info_hash: seedable.meta.info_hash.to_hex(),
                     magnet: seedable.magnet(webseed),
                     file_index: 0,

@@ -9,6 +9,7 @@ mod file_storage;
 mod files;
 mod info;
 mod library;
+mod media_duration;
 mod one_port;
 mod seed_cmd;
 mod seedable;

@@ -49,6 +49,12 @@ pub struct Config {
     /// In debug builds, check the STATE.md invariants after every input and panic if one is
     /// broken (tests and the simulator turn this on; it costs time per input).
     pub check_invariants: bool,
+    /// Hash downloaded pieces outside the engine: a whole piece is handed out as
+    /// [`Output::HashPiece`](crate::Output::HashPiece) and judged when the driver answers with
+    /// [`Input::PieceHashed`](crate::Input::PieceHashed). A browser uses it to hash with
+    /// SubtleCrypto, which is faster than SHA-1 in wasm and does not block the page. Off: the
+    /// injected [`PieceHasher`](crate::PieceHasher) hashes inline (natives, the simulator).
+    pub deferred_hashing: bool,
 }
 
 /// When and how the engine uses HTTP webseeds: peers first, HTTP for pieces at risk and for
@@ -106,6 +112,7 @@ impl Config {
             webseed: WebseedConfig::default(),
             limits: wire::Limits::default(),
             check_invariants: false,
+            deferred_hashing: false,
         }
     }
 }

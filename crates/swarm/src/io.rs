@@ -50,6 +50,15 @@ pub enum Input<'a> {
         /// The reader.
         reader: ReaderId,
     },
+    /// The SHA-1 of a piece the engine handed out with [`Output::HashPiece`] (only with
+    /// [`Config::deferred_hashing`](crate::Config::deferred_hashing)). A digest for a piece
+    /// the engine is not waiting on is ignored.
+    PieceHashed {
+        /// Piece index.
+        piece: u32,
+        /// SHA-1 of exactly the bytes handed out.
+        digest: [u8; 20],
+    },
     /// Time passed (the driver's timer for [`Engine::poll_timeout`](crate::Engine::poll_timeout)
     /// fired). Any input also advances time; this one carries nothing else.
     Tick,
@@ -103,6 +112,15 @@ pub enum Output {
     /// The metadata arrived and verified (magnet start): the torrent's size and files are
     /// known from now on.
     MetadataReady,
+    /// Hash these bytes (a whole downloaded piece) with SHA-1 and answer with
+    /// [`Input::PieceHashed`]; only with [`Config::deferred_hashing`](crate::Config::deferred_hashing).
+    /// Until then the piece waits: it is neither requested again nor served.
+    HashPiece {
+        /// Piece index.
+        piece: u32,
+        /// The piece's bytes.
+        data: Vec<u8>,
+    },
     /// A piece passed its SHA-1 check and is stored.
     PieceVerified {
         /// Piece index.

@@ -35,6 +35,9 @@ pub(crate) struct Partial {
     /// second failure names the culprit.
     pub(crate) exclusive: Option<PeerKey>,
     pub(crate) needs_exclusive: bool,
+    /// Complete and handed out for hashing ([`crate::Config::deferred_hashing`]); judged when
+    /// the digest comes back.
+    pub(crate) hashing: bool,
 }
 
 impl Partial {
@@ -146,6 +149,7 @@ impl Picker {
             started: now,
             exclusive: None,
             needs_exclusive,
+            hashing: false,
         })
     }
 

@@ -323,3 +323,57 @@ fn never_requests_what_a_peer_lacks() {
     assert!(net.engines[1].has_piece(0) && net.engines[1].has_piece(1));
     assert!(!net.engines[1].has_piece(2));
 }
+
+#[test]
+fn deferred_hashing_waits_for_the_driver_and_judges_its_digest() {
+    use crate::PieceHasher;
+    let (meta, data) = torrent(300_000, 32 * 1024);
+    let mut c = cfg(2);
+    c.deferred_hashing = true;
+    let leecher = Engine::new(c, &meta, MemoryStorage::new(u64::MAX), Sha1Smol);
+    let mut net = Net {
+        engines: vec![seeder(&meta, &data, 1), leecher],
+        now: 0,
+        others: vec![vec![], vec![]],
+    };
+    net.connect(0, 1);
+    // A digest for a piece the engine is not waiting on changes nothing.
+    net.engines[1].handle_input(
+        Millis(0),
+        Input::PieceHashed {
+            piece: 3,
+            digest: [0; 20],
+        },
+    );
+    let mut lied = false;
+    let mut rounds = 0;
+    while !net.engines[1].is_complete() && rounds < 100 {
+        rounds += 1;
+        net.run(50, &mut |_, _| {});
+        let asked: Vec<(u32, Vec<u8>)> = net.others[1]
+            .drain(..)
+            .filter_map(|o| match o {
+                Output::HashPiece { piece, data } => Some((piece, data)),
+                _ => None,
+            })
+            .collect();
+        if rounds == 1 {
+            // Whole pieces arrived, but nothing is verified before the driver answers.
+            assert!(!asked.is_empty());
+            assert_eq!(net.engines[1].stats().pieces_verified, 0);
+        }
+        for (piece, bytes) in asked {
+            let mut digest = Sha1Smol.sha1(&bytes);
+            if piece == 2 && !lied {
+                // A wrong digest: the piece is discarded and fetched again.
+                digest[0] ^= 1;
+                lied = true;
+            }
+            net.engines[1].handle_input(Millis(net.now), Input::PieceHashed { piece, digest });
+        }
+    }
+    assert!(lied);
+    assert!(net.engines[1].is_complete());
+    assert_eq!(net.engines[1].stats().hash_failures, 1);
+    assert_eq!(read_all(&mut net.engines[1], 300_000, 32 * 1024), data);
+}

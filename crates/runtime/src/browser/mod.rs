@@ -2,6 +2,7 @@
 //! all feeding one torrent's [`Core`](crate::core::Core). Callbacks hold `Weak` references, so
 //! a destroyed torrent's leftovers do nothing.
 
+mod hashing;
 mod peer;
 mod tracker;
 mod webseed;
@@ -25,6 +26,7 @@ use crate::{
     info::TrackerStatus,
 };
 
+pub(crate) use hashing::available as subtle_sha1_available;
 pub(crate) use peer::Conns;
 use tracker::TrackerConn;
 
@@ -115,6 +117,7 @@ pub(crate) fn act(cell: &Rc<TorrentCell>, outs: Vec<Output>) {
                     c.abort();
                 }
             }
+            Output::HashPiece { piece, data } => hashing::hash_piece(cell, piece, data),
             Output::Complete => tracker::completed(cell),
             _ => {}
         }

@@ -1,6 +1,6 @@
 //! Two torrents in one page connected by a real `RTCPeerConnection` (the offer and answer are
 //! handed over directly instead of through a tracker): the leecher's reader must get every
-//! byte of the seeder's file.
+//! byte of the seeder's file. The leecher hashes with SubtleCrypto, as a real page does.
 
 use std::rc::Rc;
 
@@ -19,9 +19,12 @@ fn torrent_of(data: &[u8], piece_length: u64) -> metainfo::Metainfo {
 fn engine(
     meta: &metainfo::Metainfo,
     id: u8,
+    deferred_hashing: bool,
 ) -> swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol> {
+    let mut cfg = swarm::Config::new(metainfo::PeerId::from([id; 20]), u64::from(id));
+    cfg.deferred_hashing = deferred_hashing;
     swarm::Engine::new(
-        swarm::Config::new(metainfo::PeerId::from([id; 20]), u64::from(id)),
+        cfg,
         meta,
         swarm::MemoryStorage::new(crate::core::STORAGE_BYTES),
         swarm::Sha1Smol,
@@ -37,14 +40,22 @@ async fn a_file_crosses_a_real_data_channel() {
         ice_servers: Vec::new(),
         ..ClientConfig::default()
     };
-    let mut seed_engine = engine(&meta, 1);
+    // The test runner serves the page from 127.0.0.1, a secure context.
+    assert!(super::hashing::available(), "SubtleCrypto is there");
+    let mut seed_engine = engine(&meta, 1, false);
     for p in 0..meta.info.piece_count() {
         let off = meta.info.piece_offset(p) as usize;
         let len = meta.info.piece_size(p) as usize;
         assert!(seed_engine.import_piece(p, data[off..off + len].to_vec()));
     }
     let seeder = super::start(seed_engine, &cfg, [1; 20], Vec::new(), Vec::new());
-    let leecher = super::start(engine(&meta, 2), &cfg, [2; 20], Vec::new(), Vec::new());
+    let leecher = super::start(
+        engine(&meta, 2, true),
+        &cfg,
+        [2; 20],
+        Vec::new(),
+        Vec::new(),
+    );
 
     let (key, offer) = peer::make_offer(&seeder).await.expect("an offer");
     assert!(

@@ -286,8 +286,43 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         true
     }
 
-    /// Hashes a whole piece: store it, or discard it and hold it against its senders.
+    /// Hashes a whole piece (inline, or by handing it to the driver) and judges it.
     fn verify(&mut self, piece: u32) {
+        let Some(partial) = self
+            .torrent
+            .as_mut()
+            .and_then(|t| t.picker.partial.get_mut(&piece))
+        else {
+            return;
+        };
+        if self.cfg.deferred_hashing {
+            if !partial.hashing {
+                partial.hashing = true;
+                let data = partial.buf.clone();
+                self.out.push_back(Output::HashPiece { piece, data });
+            }
+            return;
+        }
+        let digest = self.hasher.sha1(&partial.buf);
+        self.judge(piece, digest);
+    }
+
+    /// [`Input::PieceHashed`](crate::Input::PieceHashed): judges the piece if it was handed out
+    /// for hashing; a stale or unasked digest is ignored.
+    pub(crate) fn on_piece_hashed(&mut self, piece: u32, digest: [u8; 20]) {
+        let waiting = self
+            .torrent
+            .as_ref()
+            .and_then(|t| t.picker.partial.get(&piece))
+            .is_some_and(|p| p.hashing);
+        if waiting {
+            self.judge(piece, digest);
+        }
+    }
+
+    /// A whole piece's digest is known: store it, or discard it and hold it against its
+    /// senders.
+    fn judge(&mut self, piece: u32, digest: [u8; 20]) {
         let Some(t) = self.torrent.as_mut() else {
             return;
         };
@@ -307,7 +342,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             self.webseeds.inflight.remove(&id);
             self.out.push_back(Output::HttpCancel { id });
         }
-        if Some(self.hasher.sha1(&partial.buf)) == expected {
+        if Some(digest) == expected {
             t.picker.suspect.remove(&piece);
             self.store_verified(piece, partial.buf);
             return;

@@ -40,6 +40,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             }
         }
         for (&piece, partial) in &picker.partial {
+            if partial.hashing && !partial.is_complete() {
+                return Err(format!(
+                    "I3: piece {piece} handed out for hashing while incomplete"
+                ));
+            }
             for (i, b) in partial.blocks.iter().enumerate() {
                 let expected = counts.get(&(piece, i as u32)).copied().unwrap_or(0);
                 if usize::from(b.requests) != expected {

@@ -151,6 +151,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 self.readers.map.remove(&reader);
                 self.refresh_deadline();
             }
+            Input::PieceHashed { piece, digest } => self.on_piece_hashed(piece, digest),
             Input::Tick => self.on_tick(),
         }
         self.flush();

@@ -1,0 +1,50 @@
+//! SHA-1 of downloaded pieces with the browser's SubtleCrypto, answered to the engine as
+//! `Input::PieceHashed` (the engine runs with `Config::deferred_hashing`).
+//!
+//! Why: in Chromium `crypto.subtle.digest` beat SHA-1 compiled to wasm on 1 MiB pieces in every
+//! run we measured (docs/benchmarks.md), and it hashes off the page's thread, so a burst of
+//! verified pieces does not stall playback. SubtleCrypto exists only in secure contexts
+//! (https, localhost); elsewhere — a companion on a LAN address over plain http — the engine
+//! hashes inline with `sha1_smol` instead ([`available`] decides per torrent).
+
+use std::rc::Rc;
+
+use swarm::{Input, PieceHasher};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::client::TorrentCell;
+
+/// The page's (or worker's) `crypto.subtle`, when this is a secure context.
+fn subtle() -> Option<web_sys::SubtleCrypto> {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+    let crypto: web_sys::Crypto = crypto.dyn_into().ok()?;
+    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).ok()?;
+    subtle.dyn_into().ok()
+}
+
+/// Whether pieces can be hashed with SubtleCrypto here.
+pub(crate) fn available() -> bool {
+    subtle().is_some()
+}
+
+/// Hashes a piece the engine handed out and feeds the digest back. If SubtleCrypto refuses
+/// (it should not), the piece is hashed with `sha1_smol` so it never waits forever.
+pub(crate) fn hash_piece(cell: &Rc<TorrentCell>, piece: u32, data: Vec<u8>) {
+    let weak = Rc::downgrade(cell);
+    // `digest` copies the bytes when called, so the promise does not keep wasm memory alive.
+    let pending = subtle().and_then(|s| s.digest_with_str_and_u8_array("SHA-1", &data).ok());
+    wasm_bindgen_futures::spawn_local(async move {
+        let subtle_digest = match pending {
+            Some(promise) => JsFuture::from(promise)
+                .await
+                .ok()
+                .and_then(|buf| js_sys::Uint8Array::new(&buf).to_vec().try_into().ok()),
+            None => None,
+        };
+        let digest = subtle_digest.unwrap_or_else(|| swarm::Sha1Smol.sha1(&data));
+        if let Some(cell) = weak.upgrade() {
+            super::feed(&cell, Input::PieceHashed { piece, digest });
+        }
+    });
+}
