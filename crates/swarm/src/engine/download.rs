@@ -1,7 +1,9 @@
 //! The download side: choosing requests for a peer, accepting blocks, verifying pieces, hash
 //! failure handling, stalls, and delivering verified bytes to readers.
 
-use wire::{BlockInfo, Message};
+use std::collections::BTreeMap;
+
+use wire::{Bitfield, BlockInfo, Message};
 
 use super::{session::send, Engine};
 use crate::{
@@ -17,46 +19,63 @@ use crate::{
 /// Most outstanding requests one block may have (endgame and critical pieces duplicate).
 const MAX_DUPLICATES: u8 = 2;
 
-/// Takes up to `want` blocks of `partial` for `key`: free blocks, or (if `dup`) blocks
-/// requested once elsewhere. Returns (block, ) pairs pushed into `picks`.
-fn take_blocks(
-    piece: u32,
-    partial: &mut Partial,
+/// Chooses the blocks one peer is asked for in one `fill`: its key, its outstanding requests,
+/// how many more it may take, and what was picked so far.
+struct Taker<'a> {
     key: PeerKey,
-    mine: &[Outstanding],
-    want: &mut usize,
-    dup: bool,
-    picks: &mut Vec<(u32, u32)>,
-) {
-    if partial.needs_exclusive {
-        match partial.exclusive {
-            Some(k) if k != key => return,
-            Some(_) => {}
-            None => {
-                if dup {
-                    return;
+    mine: &'a [Outstanding],
+    want: usize,
+    picks: Vec<(u32, u32)>,
+}
+
+impl Taker<'_> {
+    /// Takes blocks of `partial`: free blocks, or (if `dup`) blocks requested once elsewhere.
+    fn take(&mut self, piece: u32, partial: &mut Partial, dup: bool) {
+        if partial.needs_exclusive {
+            match partial.exclusive {
+                Some(k) if k != self.key => return,
+                Some(_) => {}
+                None => {
+                    if dup {
+                        return;
+                    }
+                    partial.exclusive = Some(self.key);
                 }
-                partial.exclusive = Some(key);
+            }
+        }
+        for (i, b) in partial.blocks.iter_mut().enumerate() {
+            if self.want == 0 {
+                return;
+            }
+            if b.from.is_some() {
+                continue;
+            }
+            let block = i as u32;
+            let free = b.requests == 0;
+            let dupable = dup
+                && b.requests < MAX_DUPLICATES
+                && !self
+                    .mine
+                    .iter()
+                    .any(|o| o.piece == piece && o.block == block)
+                && !self.picks.contains(&(piece, block));
+            if free || dupable {
+                b.requests += 1;
+                self.picks.push((piece, block));
+                self.want -= 1;
             }
         }
     }
-    for (i, b) in partial.blocks.iter_mut().enumerate() {
-        if *want == 0 {
-            return;
-        }
-        if b.from.is_some() {
-            continue;
-        }
-        let block = i as u32;
-        let free = b.requests == 0;
-        let dupable = dup
-            && b.requests < MAX_DUPLICATES
-            && !mine.iter().any(|o| o.piece == piece && o.block == block)
-            && !picks.contains(&(piece, block));
-        if free || dupable {
-            b.requests += 1;
-            picks.push((piece, block));
-            *want -= 1;
+
+    /// Takes blocks of every started piece the peer has (`dup`: endgame duplicates).
+    fn take_started(&mut self, partial: &mut BTreeMap<u32, Partial>, has: &Bitfield, dup: bool) {
+        for (&piece, p) in partial.iter_mut() {
+            if self.want == 0 {
+                break;
+            }
+            if has.get(piece) {
+                self.take(piece, p, dup);
+            }
         }
     }
 }
@@ -87,12 +106,16 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             return;
         };
         let bf = &owned_bf;
-        let mut want = target - peer.outstanding.len();
-        let mut picks: Vec<(u32, u32)> = Vec::new();
+        let mut taker = Taker {
+            key,
+            mine: &peer.outstanding,
+            want: target - peer.outstanding.len(),
+            picks: Vec::new(),
+        };
         let picker = &mut t.picker;
         // 1. Reader deadlines (they may exceed the in-flight cap: a player must not stall).
         for w in deadline.iter() {
-            if want == 0 {
+            if taker.want == 0 {
                 break;
             }
             if !bf.get(w.piece) || picker.have.get(w.piece) {
@@ -102,80 +125,27 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 picker.start(w.piece, now);
             }
             if let Some(p) = picker.partial.get_mut(&w.piece) {
-                take_blocks(
-                    w.piece,
-                    p,
-                    key,
-                    &peer.outstanding,
-                    &mut want,
-                    false,
-                    &mut picks,
-                );
+                taker.take(w.piece, p, false);
                 if w.critical {
-                    take_blocks(
-                        w.piece,
-                        p,
-                        key,
-                        &peer.outstanding,
-                        &mut want,
-                        true,
-                        &mut picks,
-                    );
+                    taker.take(w.piece, p, true);
                 }
             }
         }
         // 2. Finish what is started.
-        for (&piece, p) in picker.partial.iter_mut() {
-            if want == 0 {
-                break;
-            }
-            if bf.get(piece) {
-                take_blocks(
-                    piece,
-                    p,
-                    key,
-                    &peer.outstanding,
-                    &mut want,
-                    false,
-                    &mut picks,
-                );
-            }
-        }
+        taker.take_started(&mut picker.partial, bf, false);
         // 3. Rarest first.
-        while want > 0 {
+        while taker.want > 0 {
             let Some(piece) = picker.next_new_piece(bf, cap, rng) else {
                 break;
             };
             let p = picker.start(piece, now);
-            take_blocks(
-                piece,
-                p,
-                key,
-                &peer.outstanding,
-                &mut want,
-                false,
-                &mut picks,
-            );
+            taker.take(piece, p, false);
         }
         // 4. Endgame: duplicate what others are fetching.
-        if want > 0 && picker.endgame() {
-            for (&piece, p) in picker.partial.iter_mut() {
-                if want == 0 {
-                    break;
-                }
-                if bf.get(piece) {
-                    take_blocks(
-                        piece,
-                        p,
-                        key,
-                        &peer.outstanding,
-                        &mut want,
-                        true,
-                        &mut picks,
-                    );
-                }
-            }
+        if taker.want > 0 && picker.endgame() {
+            taker.take_started(&mut picker.partial, bf, true);
         }
+        let picks = taker.picks;
         if peer.outstanding.is_empty() && !picks.is_empty() {
             // The stall clock starts with the first request.
             peer.last_block = now;
