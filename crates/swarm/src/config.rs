@@ -31,7 +31,7 @@ pub struct Config {
     pub idle_timeout_ms: u64,
     /// Send a keep-alive when we sent nothing for this long, ms. WebTorrent: 55 s.
     pub keepalive_ms: u64,
-    /// Hash failures charged to a peer before it is banned (see `verify.rs`).
+    /// Hash failures charged to a peer before it is banned (see `engine/verify.rs`).
     pub max_hash_fails: u32,
     /// Cap on bytes of partially downloaded pieces held in memory. Reader deadline pieces may
     /// exceed it by their own size (a player must never stall on this cap).

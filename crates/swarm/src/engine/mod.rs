@@ -7,6 +7,7 @@ mod http;
 mod invariants;
 mod meta;
 mod session;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
