@@ -8,8 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { startCompanion, writeWebTorrentApp } from '../support/companion-serve.mjs'
+import { startCompanion } from '../support/companion-serve.mjs'
 import { launchWebRtcBrowser } from '../support/tracker.mjs'
+import { openWebTorrentPage, patternBytes, withTimeout, writeWebTorrentApp } from '../support/webtorrent.mjs'
 
 const SIZE = 2 * (1 << 20) + 4321
 let dir, lib, dist, bytes, expected
@@ -19,8 +20,7 @@ before(() => {
   lib = path.join(dir, 'library')
   dist = path.join(dir, 'dist')
   writeWebTorrentApp(dist)
-  bytes = Buffer.alloc(SIZE)
-  for (let i = 0; i < SIZE; i++) bytes[i] = (i * 13 + (i >> 9) * 5) & 255
+  bytes = patternBytes(SIZE, 13)
   expected = createHash('sha256').update(bytes).digest('hex')
   // Only the media file belongs to the library; the secret lies outside it.
   writeFileSync(path.join(dir, 'secret.txt'), 'outside the library')
@@ -31,38 +31,13 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-function withTimeout (promise, ms, what) {
-  let timer
-  return Promise.race([
-    promise,
-    new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms) })
-  ]).finally(() => clearTimeout(timer))
-}
-
-/** Adds `magnet` in a fresh page of `browser` and returns what WebTorrent downloaded. */
-async function download (browser, origin, magnet, tracker) {
-  const p = await browser.context.newPage()
+/** Adds `source` (magnet or .torrent URL) in a fresh page of `browser`; what WebTorrent got. */
+async function download (browser, origin, source, tracker) {
   const errors = []
-  p.on('pageerror', e => errors.push(e))
-  await p.goto(origin + '/')
-  await p.waitForFunction(() => typeof window.WebTorrent === 'function')
-  const result = await withTimeout(p.evaluate(async ({ magnet, tracker }) => {
-    const client = new window.WebTorrent({ tracker: { rtcConfig: { iceServers: [] } } })
-    const torrent = await new Promise((resolve, reject) => {
-      client.on('error', e => reject(new Error(String(e))))
-      client.add(magnet, { announce: [tracker] }, resolve)
-    })
-    if (!torrent.done) await new Promise(resolve => torrent.once('done', resolve))
-    const buf = await torrent.files[0].arrayBuffer()
-    const hash = await crypto.subtle.digest('SHA-256', buf)
-    const wires = torrent.wires.map(w => w.type)
-    client.destroy()
-    return {
-      length: buf.byteLength,
-      digest: [...new Uint8Array(hash)].map(b => b.toString(16).padStart(2, '0')).join(''),
-      wires
-    }
-  }, { magnet, tracker }), 120_000, 'downloading')
+  const p = await openWebTorrentPage(browser, origin + '/', errors)
+  const result = await withTimeout(p.evaluate(({ source, tracker }) =>
+    window.wt.download(source, { announce: [tracker], destroy: true }),
+  { source, tracker }), 120_000, 'downloading')
   assert.deepEqual(errors, [])
   return result
 }

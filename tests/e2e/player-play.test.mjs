@@ -62,15 +62,10 @@ describe('playback from a WebTorrent peer', () => {
   before(async () => {
     seeder = await browser.context.newPage()
     await seeder.goto(fixtures.origin + '/')
-    await seeder.waitForFunction(() => typeof window.WebTorrent === 'function')
+    await seeder.waitForFunction(() => typeof window.wt === 'object')
     magnet = await withTimeout(seeder.evaluate(async ({ tracker }) => {
-      const bytes = await (await fetch('/test-pattern.mp4')).arrayBuffer()
-      const client = new window.WebTorrent({ tracker: { rtcConfig: { iceServers: [] } } })
-      window.client = client
-      return new Promise((resolve, reject) => {
-        client.on('error', e => reject(new Error(String(e))))
-        client.seed(new File([bytes], 'test-pattern.mp4', { type: 'video/mp4' }), { announce: [tracker] }, t => resolve(t.magnetURI))
-      })
+      const bytes = new Uint8Array(await (await fetch('/test-pattern.mp4')).arrayBuffer())
+      return window.wt.seed(bytes, 'test-pattern.mp4', { announce: [tracker] })
     }, { tracker: tracker.url }), 30_000, 'seeding')
   })
 

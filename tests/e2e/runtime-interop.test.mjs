@@ -3,76 +3,37 @@
 // and every byte is checked.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import http from 'node:http'
-import path from 'node:path'
 import { test } from 'node:test'
 import { buildHarness, harnessPage, serveHarness } from '../support/runtime-harness.mjs'
-import { root } from '../support/shoal.mjs'
 import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
+import { openWebTorrentPage, patternBytes, serveWebTorrentPage, withTimeout } from '../support/webtorrent.mjs'
 
 const SIZE = 3 * 1024 * 1024 + 12345
-const bundle = readFileSync(path.join(root, 'node_modules/webtorrent/dist/webtorrent.min.js'))
-const seederPage = '<!doctype html><meta charset="utf-8"><title>seeder</title>' +
-  '<script type="module">import WebTorrent from "/webtorrent.min.js"; window.WebTorrent = WebTorrent</script>'
-
-function fileBytes () {
-  const bytes = Buffer.alloc(SIZE)
-  for (let i = 0; i < SIZE; i++) bytes[i] = (i * 7 + (i >> 9)) & 255
-  return bytes
-}
-
-function withTimeout (promise, ms, what) {
-  let timer
-  return Promise.race([
-    promise,
-    new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms) })
-  ]).finally(() => clearTimeout(timer))
-}
 
 test('the Shoal runtime downloads a file seeded by WebTorrent through our tracker', async () => {
   buildHarness()
-  const server = http.createServer((req, res) => {
-    if (serveHarness(req, res)) return
-    if (req.url === '/webtorrent.min.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
-    } else if (req.url === '/seeder') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(seederPage)
-    } else if (req.url === '/leecher') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(harnessPage)
-    } else {
-      res.writeHead(404).end()
-    }
-  })
-  let tracker, browser
+  let server, tracker, browser
   try {
-    await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
-    const origin = `http://127.0.0.1:${server.address().port}`
+    server = await serveWebTorrentPage((req, res) => {
+      if (serveHarness(req, res)) return true
+      if (req.url !== '/leecher') return false
+      res.writeHead(200, { 'content-type': 'text/html' }).end(harnessPage)
+      return true
+    })
+    const origin = server.origin
     tracker = await startTracker()
     browser = await launchWebRtcBrowser()
     await browser.grant(origin)
     const errors = []
-    const open = async (p, ready) => {
-      const page = await browser.context.newPage()
-      page.on('pageerror', e => errors.push(e))
-      await page.goto(origin + p)
-      await page.waitForFunction(ready)
-      return page
-    }
-    const seeder = await open('/seeder', () => typeof window.WebTorrent === 'function')
-    const leecher = await open('/leecher', () => typeof window.shoalDownload === 'function')
+    const seeder = await openWebTorrentPage(browser, origin + '/', errors)
+    const leecher = await browser.context.newPage()
+    leecher.on('pageerror', e => errors.push(e))
+    await leecher.goto(origin + '/leecher')
+    await leecher.waitForFunction(() => typeof window.shoalDownload === 'function')
 
-    const magnet = await withTimeout(seeder.evaluate(async ({ tracker, size }) => {
-      const bytes = new Uint8Array(size)
-      for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >> 9)) & 255
-      const client = new window.WebTorrent({ tracker: { rtcConfig: { iceServers: [] } } })
-      window.client = client
-      return new Promise((resolve, reject) => {
-        client.on('error', e => reject(new Error(String(e))))
-        client.seed(new File([bytes], 'shoal.bin'), { announce: [tracker], pieceLength: 256 * 1024 },
-          t => resolve(t.magnetURI))
-      })
-    }, { tracker: tracker.url, size: SIZE }), 30_000, 'seeding')
+    const magnet = await withTimeout(seeder.evaluate(({ tracker, size }) =>
+      window.wt.seed(window.wt.patternBytes(size, 7), 'shoal.bin', { announce: [tracker], pieceLength: 256 * 1024 }),
+    { tracker: tracker.url, size: SIZE }), 30_000, 'seeding')
     assert.match(magnet, /^magnet:\?xt=urn:btih:/)
 
     const got = await withTimeout(leecher.evaluate(async ({ magnet, tracker }) => {
@@ -81,7 +42,7 @@ test('the Shoal runtime downloads a file seeded by WebTorrent through our tracke
       const sha256 = [...hash].map(b => b.toString(16).padStart(2, '0')).join('')
       return { length: r.bytes.length, sha256, trackerState: r.trackerState, peersSeen: r.peersSeen, bytesFromPeers: r.bytesFromPeers }
     }, { magnet, tracker: tracker.url }), 120_000, 'downloading with the Shoal runtime')
-    const expected = fileBytes()
+    const expected = patternBytes(SIZE, 7)
     assert.equal(got.length, expected.length)
     assert.equal(got.sha256, createHash('sha256').update(expected).digest('hex'), 'every byte matches the seeded file')
     assert.equal(got.trackerState, 'answered')
@@ -95,6 +56,6 @@ test('the Shoal runtime downloads a file seeded by WebTorrent through our tracke
   } finally {
     await browser?.close()
     await tracker?.stop()
-    await new Promise(resolve => server.close(resolve))
+    await server?.close()
   }
 })

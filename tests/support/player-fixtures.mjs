@@ -6,7 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { root, runShoal } from './shoal.mjs'
+import { runShoal } from './shoal.mjs'
+import { webTorrentBundle, webTorrentPageHtml } from './webtorrent.mjs'
+
+export { withTimeout } from './webtorrent.mjs'
 
 /**
  * Makes a `seconds`-long 320×240 H.264 MP4 (moov first, a key frame every second, so seeking
@@ -44,10 +47,6 @@ export function makeTorrent (video, { announce = [], webseeds = [], pieceLength 
   return { torrentFile, magnet: r.stdout.trim().split('\n').pop() }
 }
 
-const bundle = () => readFileSync(path.join(root, 'node_modules/webtorrent/dist/webtorrent.min.js'))
-const seederPage = '<!doctype html><meta charset="utf-8"><title>WebTorrent seeder</title>' +
-  '<script type="module">import WebTorrent from "/webtorrent.min.js"; window.WebTorrent = WebTorrent</script>'
-
 /**
  * An HTTP server on 127.0.0.1: `/` the seeder page, `/webtorrent.min.js`, and `files` by path
  * (`{'/v.mp4': '/tmp/…/v.mp4'}`) with single-range support and CORS, so the player's origin
@@ -63,8 +62,8 @@ export async function startFixtureServer (files = {}) {
     }
     const url = new URL(req.url, 'http://x')
     if (req.method === 'OPTIONS') return res.writeHead(204, cors).end()
-    if (url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(seederPage)
-    if (url.pathname === '/webtorrent.min.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle())
+    if (url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(webTorrentPageHtml('WebTorrent seeder'))
+    if (url.pathname === '/webtorrent.min.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(webTorrentBundle())
     const local = files[url.pathname]
     if (!local) return res.writeHead(404, cors).end()
     const body = readFileSync(local)
@@ -93,13 +92,4 @@ export async function startFixtureServer (files = {}) {
     addFile: (urlPath, local) => { files[urlPath] = local },
     stop: () => new Promise(resolve => { server.closeAllConnections?.(); server.close(resolve) })
   }
-}
-
-/** Rejects when `promise` takes longer than `ms` (so a hung step fails with its name). */
-export function withTimeout (promise, ms, what) {
-  let timer
-  return Promise.race([
-    promise,
-    new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms) })
-  ]).finally(() => clearTimeout(timer))
 }

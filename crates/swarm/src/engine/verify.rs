@@ -1,0 +1,193 @@
+//! Judging whole pieces: hashing (inline or handed to the driver), storing a verified piece
+//! and announcing it, or discarding a failed one and holding it against its senders.
+
+use wire::Message;
+
+use super::{session::send, Engine};
+use crate::{
+    hasher::PieceHasher,
+    io::Output,
+    storage::Storage,
+    types::{PeerKey, Source},
+};
+
+impl<S: Storage, H: PieceHasher> Engine<S, H> {
+    /// Hashes a whole piece (inline, or by handing it to the driver) and judges it.
+    pub(crate) fn verify(&mut self, piece: u32) {
+        let Some(partial) = self
+            .torrent
+            .as_mut()
+            .and_then(|t| t.picker.partial.get_mut(&piece))
+        else {
+            return;
+        };
+        if self.cfg.deferred_hashing {
+            if !partial.hashing {
+                partial.hashing = true;
+                let data = partial.buf.clone();
+                self.out.push_back(Output::HashPiece { piece, data });
+            }
+            return;
+        }
+        let digest = self.hasher.sha1(&partial.buf);
+        self.judge(piece, digest);
+    }
+
+    /// [`Input::PieceHashed`](crate::Input::PieceHashed): judges the piece if it was handed out
+    /// for hashing; a stale or unasked digest is ignored.
+    pub(crate) fn on_piece_hashed(&mut self, piece: u32, digest: [u8; 20]) {
+        let waiting = self
+            .torrent
+            .as_ref()
+            .and_then(|t| t.picker.partial.get(&piece))
+            .is_some_and(|p| p.hashing);
+        if waiting {
+            self.judge(piece, digest);
+        }
+    }
+
+    /// A whole piece's digest is known: store it, or discard it and hold it against its
+    /// senders.
+    fn judge(&mut self, piece: u32, digest: [u8; 20]) {
+        let Some(t) = self.torrent.as_mut() else {
+            return;
+        };
+        let Some(partial) = t.picker.finish(piece) else {
+            return;
+        };
+        let expected = t.info.pieces.get(piece as usize).copied();
+        // HTTP still fetching the piece is moot either way (a retry starts afresh).
+        let moot: Vec<_> = self
+            .webseeds
+            .inflight
+            .iter()
+            .filter(|(_, r)| r.piece == piece)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in moot {
+            self.webseeds.inflight.remove(&id);
+            self.out.push_back(Output::HttpCancel { id });
+        }
+        if Some(digest) == expected {
+            t.picker.suspect.remove(&piece);
+            self.store_verified(piece, partial.buf);
+            return;
+        }
+        self.stats.hash_failures += 1;
+        self.stats.wasted += partial.buf.len() as u64;
+        let mut senders: Vec<Source> = partial.blocks.iter().filter_map(|b| b.from).collect();
+        senders.sort();
+        senders.dedup();
+        // Requests still out for the discarded piece are void.
+        for peer in self.peers.values_mut() {
+            peer.outstanding.retain(|o| o.piece != piece);
+        }
+        match senders.as_slice() {
+            [Source::Peer(k)] => {
+                // Sole sender: certainly guilty.
+                let k = *k;
+                let fails = self.peers.get_mut(&k).map(|p| {
+                    p.hash_fails += 1;
+                    p.hash_fails
+                });
+                if fails.is_some_and(|f| f >= self.cfg.max_hash_fails) {
+                    self.ban(k);
+                }
+            }
+            [Source::Webseed(w)] => {
+                let until = self.now.plus(self.cfg.webseed.retry_ms);
+                self.webseeds.backoff.insert((*w, piece), until);
+            }
+            _ => {
+                // Several senders: retry from one peer so the next failure names the culprit.
+                if let Some(t) = self.torrent.as_mut() {
+                    t.picker.suspect.insert(piece, ());
+                }
+            }
+        }
+    }
+
+    /// A verified piece: store, announce, update interest, feed readers.
+    pub(crate) fn store_verified(&mut self, piece: u32, data: Vec<u8>) {
+        let now = self.now;
+        let evicted = self.storage.put(piece, data);
+        let Some(t) = self.torrent.as_mut() else {
+            return;
+        };
+        t.picker.have.set(piece, true);
+        self.stats.pieces_verified += 1;
+        self.out.push_back(Output::PieceVerified { piece });
+        let mut lost_interest = Vec::new();
+        for (&k, peer) in &mut self.peers {
+            if peer.remote_id.is_some() {
+                send(peer, Message::Have(piece), now);
+            }
+            if peer.has(piece) {
+                peer.wanted = peer.wanted.saturating_sub(1);
+                if peer.wanted == 0 {
+                    lost_interest.push(k);
+                }
+            }
+        }
+        for e in evicted {
+            self.forget_piece(e);
+        }
+        for k in lost_interest {
+            self.update_interest(k, now);
+        }
+        self.refresh_deadline();
+        self.deliver_all();
+        if self.is_complete() && !self.complete_sent {
+            self.complete_sent = true;
+            self.out.push_back(Output::Complete);
+            let seeds: Vec<PeerKey> = self
+                .peers
+                .iter()
+                .filter(|(_, p)| p.is_seed())
+                .map(|(&k, _)| k)
+                .collect();
+            for k in seeds {
+                self.close(k, crate::io::CloseReason::BothSeeding);
+            }
+        }
+    }
+
+    /// Storage dropped a piece: stop advertising it (lt_donthave where supported).
+    fn forget_piece(&mut self, piece: u32) {
+        let now = self.now;
+        let Some(t) = self.torrent.as_mut() else {
+            return;
+        };
+        if !t.picker.have.get(piece) {
+            return;
+        }
+        t.picker.have.set(piece, false);
+        self.complete_sent = false;
+        let mut gained = Vec::new();
+        for (&k, peer) in &mut self.peers {
+            if let Some(id) = peer
+                .ext
+                .as_ref()
+                .and_then(|e| e.remote_id(wire::Extension::LtDonthave))
+            {
+                let mut payload = Vec::with_capacity(4);
+                wire::encode_donthave(piece, &mut payload);
+                send(
+                    peer,
+                    Message::Extended {
+                        id,
+                        payload: &payload,
+                    },
+                    now,
+                );
+            }
+            if peer.has(piece) {
+                peer.wanted += 1;
+                gained.push(k);
+            }
+        }
+        for k in gained {
+            self.update_interest(k, now);
+        }
+    }
+}
