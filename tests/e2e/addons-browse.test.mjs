@@ -3,17 +3,24 @@
 // with badges, play a URL stream in /watch. The broken add-on's failures stay in its own rows.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { launchBrowser, root, screenshot, shoalBin } from '../support/shoal.mjs'
 import { TORRENT_HASH, makeClip, removeDir, startBrokenAddon, startGoodAddon } from '../support/addon-fixture.mjs'
 
-let server, browser, good, broken, clip
+let server, browser, good, broken, clip, emptyLibrary
 
-/** `shoal serve` on the built app (SHOAL_DIST, default dist/), resolved once it prints its URL. */
+/**
+ * `shoal serve` on the built app (SHOAL_DIST, default dist/), resolved once it prints its URL.
+ * Its library is an empty folder, so the companion offers no add-on of its own (that one is
+ * tested in companion-addon.test.mjs) and the installed list is only what this test installs.
+ */
 async function serveApp () {
   const dist = process.env.SHOAL_DIST ?? path.join(root, 'dist')
-  const child = spawn(shoalBin, ['serve', '--listen', '127.0.0.1:0', '--dist', dist], { stdio: ['ignore', 'pipe', 'pipe'] })
+  emptyLibrary = mkdtempSync(path.join(tmpdir(), 'shoal-empty-library-'))
+  const child = spawn(shoalBin, ['serve', '--listen', '127.0.0.1:0', '--dist', dist, '--library', emptyLibrary], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const url = await new Promise((resolve, reject) => {
     child.stdout.on('data', d => { out += d; const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/); if (m) resolve(m[1]) })
@@ -44,6 +51,7 @@ after(async () => {
   await good?.stop()
   await broken?.stop()
   if (clip) removeDir(clip.dir)
+  if (emptyLibrary) removeDir(emptyLibrary)
 })
 
 async function open (page, pathname) {
@@ -167,6 +175,10 @@ test('install, browse, open, stream, watch — and a broken add-on stays contain
   assert.match(await episodeStream.textContent(), /tt9000001:1:2 480p/)
   await page.getByRole('tab', { name: 'Season 2' }).click()
   assert.deepEqual(await page.getByTestId('episode').allTextContents(), ['S2 E1 · Return'])
+  // The first season's episode and its streams went with it.
+  await page.getByText('Pick an episode to see its streams.').waitFor()
+  assert.equal(await page.getByTestId('streams').count(), 0)
+  assert.equal(await page.locator('[data-testid=episode].active').count(), 0)
   await screenshot(page, 'addons-series')
 
   // Reorder and remove persist across reloads.

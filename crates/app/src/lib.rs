@@ -27,6 +27,7 @@ use leptos_router::{
 /// `index.html`, so these routes also work when opened directly or reloaded.
 #[component]
 pub fn App() -> impl IntoView {
+    addons::start();
     view! {
         <Router>
             <Routes fallback=pages::not_found::NotFound>

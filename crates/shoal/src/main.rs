@@ -4,6 +4,8 @@
 //! or folder, `serve` hosts the browser app. Bad input exits with code 2 and one line on stderr;
 //! anything else that fails exits with code 1.
 
+mod addon_poster;
+mod addon_routes;
 mod create;
 mod file_storage;
 mod files;

@@ -195,6 +195,11 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
         .route("/metrics", get(metrics))
         .route("/api/library", get(api_library))
         .route("/torrents/{file}", get(torrent_file))
+        .merge(crate::addon_routes::router(
+            Arc::clone(&state.items),
+            &base_url,
+            &tracker_url,
+        ))
         .with_state(state)
         .route(
             "/files/{*path}",

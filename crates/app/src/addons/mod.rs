@@ -1,12 +1,19 @@
 //! Stremio add-ons in the app: the installed list (kept in localStorage), fetching with
 //! per-add-on error sentences, and the pieces of UI the add-on pages share.
 
+pub(crate) mod companion;
 pub(crate) mod fetch;
 pub(crate) mod hls;
 pub(crate) mod nav;
 pub(crate) mod poster;
 pub(crate) mod store;
 pub(crate) mod streams;
+
+/// Shares the installed add-on list with every page and, when a companion serves the app,
+/// installs its library add-on (see [`companion`]). Called once, by the root component.
+pub(crate) fn start() {
+    companion::offer(store::provide_addons());
+}
 
 /// Percent-decodes a route parameter the router left encoded (`tt1%3A2%3A3`); text that is not
 /// valid encoding is kept as it is.

@@ -21,7 +21,7 @@ impl InstalledAddon {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
@@ -45,8 +45,21 @@ fn save(list: &[InstalledAddon]) {
     }
 }
 
-/// The installed list for this page: loaded from localStorage, saved back on every change.
+/// The installed list, shared by every page through the context [`provide_addons`] sets up
+/// (so an add-on installed in the background, like the companion's, shows up where it is
+/// used); without that context, a list of its own loaded from localStorage.
 pub(crate) fn use_addons() -> RwSignal<Vec<InstalledAddon>> {
+    use_context::<RwSignal<Vec<InstalledAddon>>>().unwrap_or_else(new_list)
+}
+
+/// Loads the installed list, keeps it saved on every change, and shares it with the pages.
+pub(crate) fn provide_addons() -> RwSignal<Vec<InstalledAddon>> {
+    let list = new_list();
+    provide_context(list);
+    list
+}
+
+fn new_list() -> RwSignal<Vec<InstalledAddon>> {
     let list = RwSignal::new(load());
     Effect::new(move |_| list.with(|l| save(l)));
     list
@@ -62,6 +75,14 @@ pub(crate) fn install(list: RwSignal<Vec<InstalledAddon>>, addon: InstalledAddon
             Some(existing) => *existing = addon,
             None => l.push(addon),
         }
+    });
+}
+
+/// Puts `addon` first in the list (replacing an entry at the same address).
+pub(crate) fn install_first(list: RwSignal<Vec<InstalledAddon>>, addon: InstalledAddon) {
+    list.update(|l| {
+        l.retain(|a| a.transport_url != addon.transport_url);
+        l.insert(0, addon);
     });
 }
 

@@ -10,11 +10,20 @@ use crate::format;
 /// Every installed add-on that serves streams for (`kind`, `video_id`), queried in parallel.
 #[component]
 pub(crate) fn StreamList(kind: String, video_id: String) -> impl IntoView {
-    let serving: Vec<InstalledAddon> = use_addons()
-        .get_untracked()
-        .into_iter()
-        .filter(|a| a.manifest.serves("stream", &kind, &video_id))
-        .collect();
+    let list = use_addons();
+    // Tracked: the companion's add-on may be installed while the page is open.
+    move || {
+        let serving: Vec<InstalledAddon> = list.with(|l| {
+            l.iter()
+                .filter(|a| a.manifest.serves("stream", &kind, &video_id))
+                .cloned()
+                .collect()
+        });
+        stream_groups(serving, &kind, &video_id)
+    }
+}
+
+fn stream_groups(serving: Vec<InstalledAddon>, kind: &str, video_id: &str) -> AnyView {
     if serving.is_empty() {
         return view! {
             <p class="addon-empty" data-testid="no-stream-addons">
@@ -28,7 +37,7 @@ pub(crate) fn StreamList(kind: String, video_id: String) -> impl IntoView {
         <div class="stream-groups" data-testid="streams">
             {serving
                 .into_iter()
-                .map(|a| view! { <AddonStreams addon=a kind=kind.clone() video_id=video_id.clone()/> })
+                .map(|a| view! { <AddonStreams addon=a kind=kind.to_owned() video_id=video_id.to_owned()/> })
                 .collect_view()}
         </div>
     }

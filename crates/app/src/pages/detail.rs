@@ -27,14 +27,18 @@ enum MetaAnswer {
 #[component]
 pub(crate) fn Detail() -> impl IntoView {
     let (kind, id) = (route_param("type"), route_param("id"));
-    let addons: Vec<_> = use_addons()
-        .get_untracked()
-        .into_iter()
-        .filter(|a| a.manifest.serves("meta", &kind, &id))
-        .collect();
+    let list = use_addons();
     let request = ResourceRequest::new("meta", &kind, &id);
+    let (meta_kind, meta_id) = (kind.clone(), id.clone());
     let answer = LocalResource::new(move || {
-        let (addons, request) = (addons.clone(), request.clone());
+        // Tracked: the companion's add-on may be installed while the page is open.
+        let addons: Vec<_> = list.with(|l| {
+            l.iter()
+                .filter(|a| a.manifest.serves("meta", &meta_kind, &meta_id))
+                .cloned()
+                .collect()
+        });
+        let request = request.clone();
         async move {
             if addons.is_empty() {
                 return MetaAnswer::NoMetaAddon;
@@ -135,7 +139,13 @@ fn MetaView(meta: Meta) -> impl IntoView {
                     {tabs.into_iter().map(|s| view! {
                         <button role="tab" class:active=move || season.get() == s
                             aria-selected=move || (season.get() == s).to_string()
-                            on:click=move |_| season.set(s)>{season_label(s)}</button>
+                            on:click=move |_| {
+                                // The old season's episode and its streams go with it.
+                                if season.get_untracked() != s {
+                                    season.set(s);
+                                    video.set(None);
+                                }
+                            }>{season_label(s)}</button>
                     }).collect_view()}
                 </div>
                 <div class="episode-list">

@@ -12,24 +12,31 @@ use crate::{addons::fetch, format::sentence};
 /// The discover page.
 #[component]
 pub(crate) fn Discover() -> impl IntoView {
-    let rows: Vec<(InstalledAddon, ManifestCatalog)> = use_addons()
-        .get_untracked()
-        .into_iter()
-        .flat_map(|a| {
-            let catalogs: Vec<ManifestCatalog> = a.manifest.browsable_catalogs().cloned().collect();
-            catalogs.into_iter().map(move |c| (a.clone(), c))
-        })
-        .collect();
+    let list = use_addons();
+    // Tracked: the companion's add-on may be installed while the page is open.
+    let rows = move || -> Vec<(InstalledAddon, ManifestCatalog)> {
+        list.get()
+            .into_iter()
+            .flat_map(|a| {
+                let catalogs: Vec<ManifestCatalog> =
+                    a.manifest.browsable_catalogs().cloned().collect();
+                catalogs.into_iter().map(move |c| (a.clone(), c))
+            })
+            .collect()
+    };
     view! {
         <AddonNav/>
         <main class="addon-page wide">
             <h1>"Discover"</h1>
-            {if rows.is_empty() {
-                view! {
-                    <p class="addon-empty">"None of your add-ons has a catalog. Install one on the "<a href="/addons">"Add-ons"</a>" page."</p>
-                }.into_any()
-            } else {
-                rows.into_iter().map(|(a, c)| view! { <CatalogRow addon=a catalog=c/> }).collect_view().into_any()
+            {move || {
+                let rows = rows();
+                if rows.is_empty() {
+                    view! {
+                        <p class="addon-empty">"None of your add-ons has a catalog. Install one on the "<a href="/addons">"Add-ons"</a>" page."</p>
+                    }.into_any()
+                } else {
+                    rows.into_iter().map(|(a, c)| view! { <CatalogRow addon=a catalog=c/> }).collect_view().into_any()
+                }
             }}
         </main>
     }

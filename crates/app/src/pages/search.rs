@@ -21,7 +21,7 @@ pub(crate) fn Search() -> impl IntoView {
                 if q.is_empty() {
                     return view! { <h1>"Search"</h1><p class="addon-empty">"Type a title in the search box."</p> }.into_any();
                 }
-                let rows: Vec<_> = list.get_untracked().into_iter().flat_map(|a| {
+                let rows: Vec<_> = list.get().into_iter().flat_map(|a| {
                     let catalogs: Vec<_> = a.manifest.search_catalogs().cloned().collect();
                     catalogs.into_iter().map(move |c| (a.clone(), c))
                 }).collect();
