@@ -1,7 +1,8 @@
 // The /play page end to end: a real WebTorrent page seeds a small H.264 MP4 through `shoal
 // tracker`, and Shoal's player (wasm runtime + Service Worker) plays it from that peer; the
-// same video plays from a web seed alone; a seek to 80 % resumes; the Service Worker answers
-// ranges the way HTTP servers do; bad links and lonely swarms get their messages.
+// same video plays from a web seed alone (a .torrent URL, and a magnet with ws= and xs=); a
+// seek to 80 % resumes; the Service Worker answers ranges the way HTTP servers do; bad links
+// and lonely swarms get their messages.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { makeTorrent, makeVideo, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
@@ -156,6 +157,42 @@ test('a web-seed-only .torrent plays from HTTP, and the worker answers ranges li
   assert.equal(probe.whole.size, length)
   assert.equal(probe.past.status, 416)
   assert.equal(probe.past.range, `bytes */${length}`)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('a web-seed-only magnet plays: ws= for the bytes, xs= for the .torrent, no tracker, no peer', async () => {
+  const hash = /xt=urn:btih:([0-9a-f]{40})/.exec(webseedTorrent.magnet)[1]
+  const webseed = `${fixtures.origin}/test-pattern.mp4`
+  const torrentUrl = `${fixtures.origin}/test-pattern.mp4.torrent`
+  const magnet = `magnet:?xt=urn:btih:${hash}&dn=test-pattern.mp4&ws=${encodeURIComponent(webseed)}&xs=${encodeURIComponent(torrentUrl)}`
+  const before = fixtures.sent['/test-pattern.mp4'] ?? 0
+  const { page, errors } = await openShoal(`/play?src=${encodeURIComponent(magnet)}`)
+  await playsPast(page, 3, 'playing the web-seed-only magnet')
+  await screenshot(page, 'player-webseed-magnet')
+  const s = await stats(page)
+  assert.equal(s.info_hash, hash)
+  assert.equal(s.path, 'test-pattern.mp4')
+  assert.deepEqual(s.trackers, [], 'no tracker was asked')
+  assert.equal(s.bytes_from_peers, 0)
+  assert.ok(s.bytes_from_http > 0, JSON.stringify(s))
+  assert.ok(fixtures.sent['/test-pattern.mp4'] > before, 'the web seed was asked')
+  // Served by HTTP, so "no peers" is not something to warn about.
+  assert.equal(await page.locator('[data-notice=no-peers]').count(), 0)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test("a magnet whose xs= names another torrent's .torrent says so", async () => {
+  const torrentUrl = `${fixtures.origin}/test-pattern.mp4.torrent`
+  const magnet = `magnet:?xt=urn:btih:${'6'.repeat(40)}&xs=${encodeURIComponent(torrentUrl)}`
+  const { page, errors } = await openShoal(`/play?src=${encodeURIComponent(magnet)}`)
+  const error = page.getByTestId('player-error')
+  await error.waitFor()
+  const text = await error.textContent()
+  assert.match(text, /points to the \.torrent file of another torrent/)
+  assert.ok(text.includes(`the magnet link is for ${'6'.repeat(40)}`), text)
+  assert.equal(await page.locator('video').count(), 0)
   assert.deepEqual(errors, [])
   await page.close()
 })

@@ -41,7 +41,7 @@ window.wt = {
     if (!torrent.done) await new Promise(resolve => torrent.once('done', resolve))
     const buf = await torrent.files[0].arrayBuffer()
     const digest = hex(await crypto.subtle.digest('SHA-256', buf))
-    const result = { length: buf.byteLength, digest, wires: torrent.wires.map(w => w.type), received: torrent.received }
+    const result = { name: torrent.files[0].name, length: buf.byteLength, digest, wires: torrent.wires.map(w => w.type), received: torrent.received }
     if (opts?.destroy) client.destroy()
     return result
   }

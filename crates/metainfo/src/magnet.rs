@@ -9,7 +9,7 @@ use crate::{Id20, IdParseError, InfoHash};
 /// Longest magnet accepted, in bytes. Real magnets are well under 4 KiB even with dozens of
 /// trackers; the bound keeps a pasted novel from costing anything.
 pub const MAX_MAGNET_LEN: usize = 64 * 1024;
-/// Most entries kept per list parameter (`tr`, `ws`, `x.pe`, ranges in `so`).
+/// Most entries kept per list parameter (`tr`, `ws`, `xs`, `x.pe`, ranges in `so`).
 pub const MAX_MAGNET_LIST: usize = 256;
 
 /// A parsed magnet link. `parse(m.to_uri()) == m` for every value `parse` can produce.
@@ -29,6 +29,10 @@ pub struct Magnet {
     pub select_only: Vec<RangeInclusive<u32>>,
     /// `x.pe`: peer addresses (`host:port`), in order, without repeats.
     pub peers: Vec<String>,
+    /// `xs` (BEP 9 "exact source"): where the .torrent itself can be downloaded, e.g. an
+    /// `https://` URL; in order, without repeats. A magnet with webseeds but no peers needs
+    /// one, since the metadata cannot come from a webseed.
+    pub exact_sources: Vec<String>,
 }
 
 /// Why text is not a usable magnet link. The messages are meant for end users.
@@ -105,6 +109,7 @@ impl Magnet {
             exact_length: None,
             select_only: Vec::new(),
             peers: Vec::new(),
+            exact_sources: Vec::new(),
         }
     }
 
@@ -141,6 +146,7 @@ impl Magnet {
                 "tr" => push_unique(&mut m.trackers, value, "trackers")?,
                 "ws" => push_unique(&mut m.webseeds, value, "webseeds")?,
                 "x.pe" => push_unique(&mut m.peers, value, "peers")?,
+                "xs" => push_unique(&mut m.exact_sources, value, "exact sources")?,
                 "xl" => {
                     let n = value.trim().parse().ok();
                     m.exact_length = Some(n.ok_or(MagnetError::InvalidLength(value))?);
@@ -153,8 +159,8 @@ impl Magnet {
         Ok(m)
     }
 
-    /// Formats as `magnet:?xt=urn:btih:<hex>&dn=…&xl=…&tr=…&ws=…&so=…&x.pe=…`, every value
-    /// percent-encoded.
+    /// Formats as `magnet:?xt=urn:btih:<hex>&dn=…&xl=…&tr=…&ws=…&xs=…&so=…&x.pe=…`, every
+    /// value percent-encoded.
     pub fn to_uri(&self) -> String {
         self.to_string()
     }
@@ -180,6 +186,9 @@ impl fmt::Display for Magnet {
         }
         for ws in &self.webseeds {
             write!(f, "&ws={}", enc(ws))?;
+        }
+        for xs in &self.exact_sources {
+            write!(f, "&xs={}", enc(xs))?;
         }
         if !self.select_only.is_empty() {
             let parts: Vec<String> = self
@@ -309,7 +318,7 @@ mod tests {
         let uri = format!(
             "magnet:?xt=urn:btih:{}&dn=Big+Buck%20Bunny%2B&tr=wss%3A%2F%2Ft1&tr=wss://t2\
              &tr.1=wss%3A%2F%2Ft1&ws=https%3A%2F%2Fseed%2Fa%20b&xl=1024&so=0,2,4-6&x.pe=1.2.3.4:5\
-             &unknown=1",
+             &xs=https%3A%2F%2Fseed%2Fa.torrent&xs.1=https://seed/a.torrent&unknown=1",
             HEX.to_uppercase()
         );
         let m = Magnet::parse(&uri).unwrap();
@@ -320,6 +329,7 @@ mod tests {
         assert_eq!(m.exact_length, Some(1024));
         assert_eq!(m.select_only, [0..=0, 2..=2, 4..=6]);
         assert_eq!(m.peers, ["1.2.3.4:5"]);
+        assert_eq!(m.exact_sources, ["https://seed/a.torrent"]);
         assert!(m.is_selected(5) && !m.is_selected(3));
         assert_eq!(Magnet::parse(&m.to_uri()), Ok(m.clone()));
         assert!(m.to_uri().starts_with(&format!(
@@ -454,8 +464,9 @@ mod proptests {
             proptest::option::of(any::<u64>()),
             proptest::collection::vec((0u32..50, 0u32..5), 0..4),
             list(),
+            list(),
         )
-            .prop_map(|(hash, dn, tr, ws, xl, so, pe)| Magnet {
+            .prop_map(|(hash, dn, tr, ws, xl, so, pe, xs)| Magnet {
                 info_hash: Id20(hash),
                 display_name: dn,
                 trackers: tr,
@@ -463,6 +474,7 @@ mod proptests {
                 exact_length: xl,
                 select_only: so.into_iter().map(|(a, n)| a..=a + n).collect(),
                 peers: pe,
+                exact_sources: xs,
             })
     }
 

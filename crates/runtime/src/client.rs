@@ -9,7 +9,12 @@ use crate::{
     core::Core,
     error::{AddError, RuntimeError},
     info::{Stats, TorrentInfo},
+    seed::{SeedError, SeedJob, SeedOptions, SeedProgress, SeedStep},
 };
+
+/// Bytes hashed between two yields to the event loop while seeding: tens of milliseconds of
+/// SHA-1 in wasm, so the page stays responsive.
+const SEED_SLICE: usize = 4 * 1024 * 1024;
 
 /// What to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +23,15 @@ pub enum Source {
     Magnet(metainfo::Magnet),
     /// The bytes of a .torrent file (the UI fetches `.torrent` URLs itself).
     Torrent(Vec<u8>),
+    /// A magnet together with the .torrent its `xs=` points to (fetched by the UI): the
+    /// torrent must have the magnet's info hash ([`AddError::WrongTorrent`] otherwise); the
+    /// trackers and webseeds of both are used.
+    MagnetWithTorrent {
+        /// The magnet link.
+        magnet: metainfo::Magnet,
+        /// The .torrent file's bytes.
+        torrent: Vec<u8>,
+    },
 }
 
 /// A set of torrents sharing one configuration and peer id. Cheap to clone.
@@ -73,9 +87,37 @@ pub struct Reader {
 /// Where a torrent's trackers and webseeds come from (its .torrent or magnet). Natively
 /// nothing connects, so nothing reads them.
 #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
-struct Sources {
-    trackers: Vec<String>,
-    webseeds: Vec<String>,
+pub(crate) struct Sources {
+    pub(crate) trackers: Vec<String>,
+    pub(crate) webseeds: Vec<String>,
+}
+
+/// The magnet link of a torrent: its info hash, name, trackers and webseeds, without repeats.
+pub(crate) fn magnet_link(
+    info_hash: metainfo::InfoHash,
+    name: Option<&str>,
+    sources: &Sources,
+) -> metainfo::Magnet {
+    let mut m = metainfo::Magnet::new(info_hash);
+    m.display_name = name.map(str::to_owned);
+    merge(&mut m.trackers, sources.trackers.clone());
+    merge(&mut m.webseeds, sources.webseeds.clone());
+    m
+}
+
+/// Appends the entries of `more` not yet in `list`.
+fn merge(list: &mut Vec<String>, more: Vec<String>) {
+    for m in more {
+        if !list.contains(&m) {
+            list.push(m);
+        }
+    }
+}
+
+/// Gives the browser's event loop a turn (a zero-delay timer); nothing to wait for natively.
+async fn yield_to_event_loop() {
+    #[cfg(target_family = "wasm")]
+    gloo::timers::future::TimeoutFuture::new(0).await;
 }
 
 /// A WebTorrent-style peer id: `-SH0001-` and 12 random bytes.
@@ -127,14 +169,65 @@ impl Client {
     /// magnet's arrives from peers.
     pub fn add(&self, source: Source) -> Result<Torrent, AddError> {
         let (engine, sources) = self.engine_for(source)?;
-        let hash = engine.info_hash();
-        if self
-            .torrents()
-            .iter()
-            .any(|t| t.cell.core.borrow().info_hash == hash)
-        {
+        if self.has(engine.info_hash()) {
             return Err(AddError::Duplicate);
         }
+        self.start(engine, sources).ok_or(AddError::NotInBrowser)
+    }
+
+    /// Shares `bytes` as a one-file torrent called `name`: hashes them in slices (giving the
+    /// event loop back between slices and calling `progress` after each), builds the .torrent
+    /// with `opts`, and starts seeding it with every piece verified — announcing to the
+    /// trackers, answering peers' offers and uploading. [`Torrent::magnet`] gives its link.
+    pub async fn seed(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        opts: &SeedOptions,
+        mut progress: impl FnMut(SeedProgress),
+    ) -> Result<Torrent, SeedError> {
+        let mut job = SeedJob::new(name, bytes, opts, self.engine_config())?;
+        let seeded = loop {
+            match job.step(SEED_SLICE)? {
+                SeedStep::Working(p) => {
+                    progress(p);
+                    yield_to_event_loop().await;
+                }
+                SeedStep::Done(seeded) => {
+                    let total = 2 * seeded.meta.info.total_length;
+                    progress(SeedProgress { done: total, total });
+                    break seeded;
+                }
+            }
+        };
+        if self.has(seeded.meta.info_hash) {
+            return Err(SeedError::Duplicate);
+        }
+        let sources = Sources {
+            trackers: seeded.meta.announce.iter().flatten().cloned().collect(),
+            webseeds: seeded.meta.url_list.clone(),
+        };
+        let torrent = self
+            .start(seeded.engine, sources)
+            .ok_or(SeedError::NotInBrowser)?;
+        torrent.cell.core.borrow_mut().torrent_file = Some(seeded.torrent_file);
+        Ok(torrent)
+    }
+
+    fn has(&self, hash: metainfo::InfoHash) -> bool {
+        self.torrents()
+            .iter()
+            .any(|t| t.cell.core.borrow().info_hash == hash)
+    }
+
+    /// Starts the I/O of an engine (in a browser; `None` natively).
+    fn start(
+        &self,
+        engine: swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol>,
+        sources: Sources,
+    ) -> Option<Torrent> {
+        let name = engine.info().map(|i| i.name.as_str());
+        let magnet = magnet_link(engine.info_hash(), name, &sources);
         #[cfg(target_family = "wasm")]
         {
             let mut urls = self.inner.cfg.trackers.clone();
@@ -150,15 +243,28 @@ impl Client {
                 urls,
                 sources.webseeds,
             );
+            cell.core.borrow_mut().magnet = magnet;
             let torrent = Torrent { cell };
             self.inner.torrents.borrow_mut().push(torrent.clone());
-            Ok(torrent)
+            Some(torrent)
         }
         #[cfg(not(target_family = "wasm"))]
         {
-            let _ = (engine, sources);
-            Err(AddError::NotInBrowser)
+            let _ = (engine, sources, magnet);
+            None
         }
+    }
+
+    fn engine_config(&self) -> swarm::Config {
+        let mut cfg =
+            swarm::Config::new(metainfo::PeerId::from(self.inner.peer_id), crate_random());
+        cfg.max_peers = self.inner.cfg.max_peers;
+        // SubtleCrypto hashes faster than wasm and off the page's thread (browser/hashing.rs).
+        #[cfg(target_family = "wasm")]
+        {
+            cfg.deferred_hashing = crate::browser::subtle_sha1_available();
+        }
+        cfg
     }
 
     fn engine_for(
@@ -171,14 +277,7 @@ impl Client {
         ),
         AddError,
     > {
-        let mut cfg =
-            swarm::Config::new(metainfo::PeerId::from(self.inner.peer_id), crate_random());
-        cfg.max_peers = self.inner.cfg.max_peers;
-        // SubtleCrypto hashes faster than wasm and off the page's thread (browser/hashing.rs).
-        #[cfg(target_family = "wasm")]
-        {
-            cfg.deferred_hashing = crate::browser::subtle_sha1_available();
-        }
+        let cfg = self.engine_config();
         let storage = swarm::MemoryStorage::new(crate::core::STORAGE_BYTES);
         Ok(match source {
             Source::Torrent(bytes) => {
@@ -187,6 +286,28 @@ impl Client {
                     trackers: meta.announce.iter().flatten().cloned().collect(),
                     webseeds: meta.url_list.clone(),
                 };
+                (
+                    swarm::Engine::new(cfg, &meta, storage, swarm::Sha1Smol),
+                    sources,
+                )
+            }
+            Source::MagnetWithTorrent { magnet, torrent } => {
+                let meta = metainfo::Metainfo::from_bytes(&torrent)?;
+                if meta.info_hash != magnet.info_hash {
+                    return Err(AddError::WrongTorrent {
+                        magnet: magnet.info_hash.to_hex(),
+                        torrent: meta.info_hash.to_hex(),
+                    });
+                }
+                let mut sources = Sources {
+                    trackers: meta.announce.iter().flatten().cloned().collect(),
+                    webseeds: meta.url_list.clone(),
+                };
+                merge(&mut sources.trackers, magnet.trackers);
+                merge(&mut sources.webseeds, magnet.webseeds);
+                // The engine reads webseeds from the metainfo it is given.
+                let mut meta = meta;
+                meta.url_list = sources.webseeds.clone();
                 (
                     swarm::Engine::new(cfg, &meta, storage, swarm::Sha1Smol),
                     sources,
@@ -221,6 +342,21 @@ impl Torrent {
     /// The info hash, 40 lowercase hex digits.
     pub fn info_hash(&self) -> String {
         self.cell.core.borrow().info_hash.to_hex()
+    }
+
+    /// A magnet link for this torrent: its info hash, name (once known), trackers and webseeds.
+    pub fn magnet(&self) -> metainfo::Magnet {
+        let core = self.cell.core.borrow();
+        let mut m = core.magnet.clone();
+        if m.display_name.is_none() {
+            m.display_name = core.engine.info().map(|i| i.name.clone());
+        }
+        m
+    }
+
+    /// The .torrent file, when this client made it ([`Client::seed`]).
+    pub fn torrent_file(&self) -> Option<Vec<u8>> {
+        self.cell.core.borrow().torrent_file.clone()
     }
 
     /// The file layout; resolves when the metadata is known (at once for a .torrent).
@@ -274,6 +410,7 @@ impl Torrent {
         #[cfg(target_family = "wasm")]
         {
             s.trackers = self.cell.net.tracker_statuses();
+            s.connecting = self.cell.net.conns.borrow().connecting();
         }
         #[cfg(not(target_family = "wasm"))]
         {
@@ -329,5 +466,79 @@ impl Drop for Reader {
         let outs = core.close_reader(self.id);
         drop(core);
         self.cell.act(outs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn torrent(webseed: &str) -> (Vec<u8>, metainfo::InfoHash) {
+        let data = vec![7u8; 40_000];
+        let mut b = metainfo::TorrentBuilder::new(
+            "v.mp4",
+            vec![(vec!["v.mp4".into()], data.len() as u64)],
+            16 * 1024,
+        )
+        .announce(vec![vec!["wss://t1".into()]])
+        .url_list(vec![webseed.to_owned()]);
+        b.update(&data);
+        let bytes = b.finish().expect("built");
+        let hash = metainfo::Metainfo::from_bytes(&bytes)
+            .expect("parses")
+            .info_hash;
+        (bytes, hash)
+    }
+
+    #[test]
+    fn an_exact_source_for_another_torrent_is_refused_by_name() {
+        let (bytes, hash) = torrent("https://a/v.mp4");
+        let other = metainfo::Magnet::new(metainfo::Id20([9; 20]));
+        let client = Client::new(ClientConfig::default());
+        let err = client
+            .add(Source::MagnetWithTorrent {
+                magnet: other,
+                torrent: bytes,
+            })
+            .err()
+            .expect("refused");
+        assert_eq!(
+            err,
+            AddError::WrongTorrent {
+                magnet: "09".repeat(20),
+                torrent: hash.to_hex(),
+            }
+        );
+        assert!(err.to_string().contains("is for a different torrent"));
+    }
+
+    #[test]
+    fn an_exact_source_joins_the_magnets_trackers_and_webseeds() {
+        let (bytes, hash) = torrent("https://a/v.mp4");
+        let mut magnet = metainfo::Magnet::new(hash);
+        magnet.trackers = vec!["wss://t2".into(), "wss://t1".into()];
+        magnet.webseeds = vec!["https://b/v.mp4".into()];
+        let client = Client::new(ClientConfig::default());
+        let Ok((engine, sources)) = client.engine_for(Source::MagnetWithTorrent {
+            magnet,
+            torrent: bytes,
+        }) else {
+            panic!("the torrent has the magnet's info hash");
+        };
+        assert_eq!(engine.info_hash(), hash);
+        assert_eq!(sources.trackers, ["wss://t1", "wss://t2"]);
+        assert_eq!(sources.webseeds, ["https://a/v.mp4", "https://b/v.mp4"]);
+        let link = magnet_link(hash, Some("v.mp4"), &sources);
+        assert_eq!(
+            link.to_uri(),
+            format!(
+                "magnet:?xt=urn:btih:{}&dn=v.mp4&tr=wss%3A%2F%2Ft1&tr=wss%3A%2F%2Ft2\
+                 &ws=https%3A%2F%2Fa%2Fv.mp4&ws=https%3A%2F%2Fb%2Fv.mp4",
+                hash.to_hex()
+            )
+        );
     }
 }

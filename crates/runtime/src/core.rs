@@ -32,6 +32,10 @@ pub(crate) struct Core {
     pub(crate) metadata_wakers: Vec<Waker>,
     pub(crate) destroyed: bool,
     pub(crate) trackers: Vec<TrackerStatus>,
+    /// The torrent's link, for [`crate::Torrent::magnet`].
+    pub(crate) magnet: metainfo::Magnet,
+    /// The .torrent file, when this client made it (seeding).
+    pub(crate) torrent_file: Option<Vec<u8>>,
     have: Vec<bool>,
     no_peers_since: Option<Millis>,
     now: Millis,
@@ -43,12 +47,15 @@ impl Core {
     // Natively only the tests build a core (`Client::add` needs a browser).
     #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
     pub(crate) fn new(engine: Engine<MemoryStorage, Sha1Smol>, now: Millis) -> Self {
+        // A seed starts with every piece; a download with none.
         let have = engine
             .info()
-            .map(|i| vec![false; i.piece_count() as usize])
+            .map(|i| (0..i.piece_count()).map(|p| engine.has_piece(p)).collect())
             .unwrap_or_default();
         Self {
             info_hash: engine.info_hash(),
+            magnet: metainfo::Magnet::new(engine.info_hash()),
+            torrent_file: None,
             engine,
             readers: BTreeMap::new(),
             next_reader: 0,
@@ -187,6 +194,7 @@ impl Core {
         let s = self.engine.stats();
         Stats {
             peers: s.peers,
+            connecting: 0,
             download_bps: self.down.per_second(now),
             upload_bps: self.up.per_second(now),
             bytes_from_peers: s.downloaded_from_peers,
@@ -199,6 +207,7 @@ impl Core {
             trackers: self.trackers.clone(),
             waiting_for_peers_ms: self.no_peers_since.map(|t| now.0.saturating_sub(t.0)),
             metadata_ready: self.engine.info().is_some(),
+            webseeds: self.magnet.webseeds.len(),
         }
     }
 

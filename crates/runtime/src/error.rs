@@ -7,6 +7,14 @@ pub enum AddError {
     /// The .torrent bytes do not parse.
     #[error("this .torrent file cannot be read: {0}")]
     BadTorrent(#[from] metainfo::MetainfoError),
+    /// The .torrent named by a magnet's `xs=` is for another torrent.
+    #[error("the .torrent file the magnet link points to is for a different torrent (info hash {torrent}) than the magnet link itself ({magnet})")]
+    WrongTorrent {
+        /// The magnet's info hash, hex.
+        magnet: String,
+        /// The .torrent's info hash, hex.
+        torrent: String,
+    },
     /// The torrent is already in the client.
     #[error("this torrent is already open")]
     Duplicate,

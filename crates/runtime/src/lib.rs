@@ -9,6 +9,12 @@
 //!   every torrent: trackers, peers and requests are closed.
 //! * Readers yield verified bytes only, in order, and hold at most [`READ_AHEAD`] bytes that
 //!   their consumer has not pulled (the engine's reader window moves as the consumer reads).
+//! * [`Client::seed`] shares bytes from this device: it hashes them in slices, yielding to the
+//!   event loop between slices (progress through a callback), builds the .torrent with
+//!   `create-torrent`'s piece length, and seeds it with every piece verified; files above the
+//!   in-memory store's 512 MiB get [`SeedError::TooLarge`].
+//! * [`Source::MagnetWithTorrent`] takes a magnet with the .torrent its `xs=` names, refusing
+//!   one for another info hash ([`AddError::WrongTorrent`]).
 //! * Errors are sentences a user can read ([`AddError`], [`RuntimeError`]).
 //! * The browser code only exists on `wasm32` (`target_family = "wasm"`). Natively the types
 //!   compile (so the workspace builds and the pure parts are tested), but [`Client::add`]
@@ -41,6 +47,7 @@ mod error;
 mod flow;
 mod info;
 mod rate;
+mod seed;
 
 #[cfg(target_family = "wasm")]
 mod browser;
@@ -50,6 +57,7 @@ pub use config::{ClientConfig, IceServer};
 pub use error::{AddError, RuntimeError};
 pub use flow::READ_AHEAD;
 pub use info::{FileInfo, Stats, TorrentInfo, TrackerStatus};
+pub use seed::{SeedError, SeedOptions, SeedProgress};
 
 #[cfg(all(test, target_family = "wasm"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -28,6 +28,10 @@ pub(crate) fn MagnetDetails(magnet: Magnet) -> impl IntoView {
                 <dd data-field="trackers">{url_list(&magnet.trackers, "none in the link")}</dd>
                 <dt>"Web seeds"</dt>
                 <dd data-field="webseeds">{url_list(&magnet.webseeds, "none")}</dd>
+                {(!magnet.exact_sources.is_empty()).then(|| view! {
+                    <dt>".torrent file"</dt>
+                    <dd data-field="exact-sources">{url_list(&magnet.exact_sources, "none")}</dd>
+                })}
                 <dt>"Size"</dt>
                 <dd data-field="length">{or_none(length, "not in the link")}</dd>
                 <dt>"Files"</dt>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::source_form::SourceForm;
+use crate::components::{share_form::ShareForm, source_form::SourceForm};
 
 /// Home: a short explanation of Shoal and the box that takes a magnet link or an info hash.
 #[component]
@@ -31,8 +31,9 @@ pub(crate) fn Home() -> impl IntoView {
                 </li>
             </ul>
             <SourceForm/>
+            <ShareForm/>
             <footer>
-                "Shoal reads links locally; it contacts trackers and peers only when you press Play."
+                "Shoal reads links locally; it contacts trackers and peers only when you press Play or share a file."
             </footer>
         </main>
     }

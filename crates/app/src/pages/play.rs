@@ -218,8 +218,13 @@ async fn start(
     let asked_file = asked_file.map_err(|()| {
         invalid("The file= parameter must be a file number, such as file=0.".to_owned())
     })?;
+    let mut metadata_note = None;
     let source = match parse_src(src).map_err(invalid)? {
-        SourceArg::Magnet(m) => runtime::Source::Magnet(m),
+        SourceArg::Magnet(m) => {
+            let (source, note) = with_exact_source(m, phase).await?;
+            metadata_note = note;
+            source
+        }
         SourceArg::Url(url) => {
             phase.set(Phase::Busy("Downloading the .torrent file…".to_owned()));
             runtime::Source::Torrent(fetch_torrent(&url).await?)
@@ -260,9 +265,10 @@ async fn start(
         ..Playing::default()
     }));
 
-    phase.set(Phase::Busy(
-        "Asking peers for the torrent's file list…".to_owned(),
-    ));
+    phase.set(Phase::Busy(match metadata_note {
+        Some(note) => format!("Asking peers for the torrent's file list… ({note})"),
+        None => "Asking peers for the torrent's file list…".to_owned(),
+    }));
     let info = torrent.metadata().await.map_err(|e| {
         (
             "The torrent stopped.".to_owned(),
@@ -307,10 +313,68 @@ async fn start(
     Ok(())
 }
 
+/// A magnet with `xs=` http(s) addresses (BEP 9's exact source): the first .torrent that
+/// downloads is used with the magnet, so a magnet with only web seeds (no peer to ask for the
+/// metadata) plays. A .torrent for another torrent is an error; when none downloads, the
+/// magnet is used alone and the note says why.
+async fn with_exact_source(
+    magnet: metainfo::Magnet,
+    phase: RwSignal<Phase>,
+) -> Result<(runtime::Source, Option<String>), (String, String)> {
+    let urls: Vec<String> = magnet
+        .exact_sources
+        .iter()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .cloned()
+        .collect();
+    let mut failure = None;
+    for url in urls {
+        phase.set(Phase::Busy(
+            "Downloading the .torrent file the magnet link points to…".to_owned(),
+        ));
+        let bytes = match fetch_torrent(&url).await {
+            Ok(bytes) => bytes,
+            Err((_, detail)) => {
+                failure = Some(detail);
+                continue;
+            }
+        };
+        match metainfo::Metainfo::from_bytes(&bytes) {
+            Ok(meta) if meta.info_hash != magnet.info_hash => {
+                return Err((
+                    "The magnet link points to the .torrent file of another torrent.".to_owned(),
+                    format!(
+                        "{url} describes info hash {}, but the magnet link is for {}. Shoal did not use it; ask whoever shared the link for a corrected one.",
+                        meta.info_hash.to_hex(),
+                        magnet.info_hash.to_hex()
+                    ),
+                ))
+            }
+            Ok(_) => {
+                let source = runtime::Source::MagnetWithTorrent {
+                    magnet,
+                    torrent: bytes,
+                };
+                return Ok((source, None));
+            }
+            Err(e) => {
+                failure = Some(format!(
+                    "{url} is not a .torrent file: {}",
+                    crate::format::sentence(&e.to_string())
+                ))
+            }
+        }
+    }
+    let note = failure
+        .map(|why| format!("the .torrent file named in the magnet link was not usable: {why}"));
+    Ok((runtime::Source::Magnet(magnet), note))
+}
+
 /// The info hash a source names, if it can be read without adding it.
 fn source_hash(source: &runtime::Source) -> Option<String> {
     match source {
         runtime::Source::Magnet(m) => Some(m.info_hash.to_hex()),
+        runtime::Source::MagnetWithTorrent { magnet, .. } => Some(magnet.info_hash.to_hex()),
         runtime::Source::Torrent(bytes) => metainfo::Metainfo::from_bytes(bytes)
             .ok()
             .map(|m| m.info_hash.to_hex()),

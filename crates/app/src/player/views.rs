@@ -18,7 +18,7 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
     view! {
         <section class="stats" data-testid="stats" aria-label="Download statistics">
             <dl class="stats-grid">
-                <div><dt>"Peers"</dt><dd data-stat="peers">{field(|f| f.stats.peers.to_string())}</dd></div>
+                <div><dt>"Peers"</dt><dd data-stat="peers">{field(|f| peers_text(f.stats.peers, f.stats.connecting))}</dd></div>
                 <div><dt>"Download"</dt><dd data-stat="download">{field(|f| speed(f.stats.download_bps))}</dd></div>
                 <div><dt>"Upload"</dt><dd data-stat="upload">{field(|f| speed(f.stats.upload_bps))}</dd></div>
                 <div><dt>"From peers"</dt><dd data-stat="from-peers">{field(|f| format::bytes(f.stats.bytes_from_peers))}</dd></div>
@@ -29,6 +29,15 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
             </dl>
             <PieceMap figures=figures/>
         </section>
+    }
+}
+
+/// Open peers, and those still connecting so the figure does not look like nobody is there.
+pub(crate) fn peers_text(peers: usize, connecting: usize) -> String {
+    if connecting == 0 {
+        peers.to_string()
+    } else {
+        format!("{peers} (+{connecting} connecting)")
     }
 }
 
@@ -100,34 +109,23 @@ pub(crate) fn NoticeList(figures: RwSignal<Option<Figures>>) -> impl IntoView {
 fn notices(f: &Figures) -> Vec<(&'static str, String)> {
     let s = &f.stats;
     let mut out = Vec::new();
+    // Bytes from a web seed or pieces already held (a seed) mean nothing is waiting on peers.
     let starved = s.bytes_from_http == 0 && s.pieces_verified == 0;
     if let Some(waited) = s
         .waiting_for_peers_ms
         .filter(|w| *w >= NO_PEERS_NOTICE_MS && starved)
     {
-        let answered: Vec<&str> = s
-            .trackers
-            .iter()
-            .filter(|t| t.state == "answered")
-            .map(|t| t.url.as_str())
-            .collect();
-        let trackers = if s.trackers.is_empty() {
-            "There are no trackers to ask: add one in the settings below, or use a link with tr= or ws= in it.".to_owned()
-        } else if answered.is_empty() {
-            "No tracker has answered yet.".to_owned()
+        let waited = waited / 1000;
+        if s.webseeds > 0 {
+            out.push((
+                "webseed-wait",
+                format!(
+                    "The web seed has not sent anything yet — waited {waited} s, and no peer has connected either. Shoal keeps asking both and starts as soon as one sends data."
+                ),
+            ));
         } else {
-            format!(
-                "Answered: {}, but no peer has connected.",
-                answered.join(", ")
-            )
-        };
-        out.push((
-            "no-peers",
-            format!(
-                "No peers yet — waited {} s. {trackers} Shoal keeps asking and starts as soon as a peer or web seed sends data.",
-                waited / 1000
-            ),
-        ));
+            out.push(("no-peers", no_peers(s, waited)));
+        }
     }
     for t in s.trackers.iter().filter(|t| t.state == "failed") {
         let why = t.error.as_deref().unwrap_or("no reason given");
@@ -140,6 +138,29 @@ fn notices(f: &Figures) -> Vec<(&'static str, String)> {
         ));
     }
     out
+}
+
+/// "No peers yet", saying which trackers answered.
+fn no_peers(s: &runtime::Stats, waited: u64) -> String {
+    let answered: Vec<&str> = s
+        .trackers
+        .iter()
+        .filter(|t| t.state == "answered")
+        .map(|t| t.url.as_str())
+        .collect();
+    let trackers = if s.trackers.is_empty() {
+        "There are no trackers to ask: add one in the settings below, or use a link with tr= or ws= in it.".to_owned()
+    } else if answered.is_empty() {
+        "No tracker has answered yet.".to_owned()
+    } else {
+        format!(
+            "Answered: {}, but no peer has connected.",
+            answered.join(", ")
+        )
+    };
+    format!(
+        "No peers yet — waited {waited} s. {trackers} Shoal keeps asking and starts as soon as a peer or web seed sends data."
+    )
 }
 
 /// The trackers and ICE servers, one a line, saved in this browser.
@@ -198,7 +219,8 @@ pub(crate) fn SettingsPanel() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::have_runs;
+    use super::{have_runs, notices, peers_text, Figures};
+    use crate::player::panel::Playing;
     #[cfg(target_family = "wasm")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -207,5 +229,54 @@ mod tests {
         assert_eq!(have_runs(&[]), vec![]);
         assert_eq!(have_runs(&[true, true, false, true]), vec![(0, 2), (3, 1)]);
         assert_eq!(have_runs(&[false, false]), vec![]);
+    }
+
+    #[test]
+    fn peers_count_shows_the_ones_connecting() {
+        assert_eq!(peers_text(0, 0), "0");
+        assert_eq!(peers_text(2, 0), "2");
+        assert_eq!(peers_text(0, 1), "0 (+1 connecting)");
+    }
+
+    fn kinds(stats: runtime::Stats) -> Vec<&'static str> {
+        let f = Figures {
+            playing: Playing::default(),
+            stats,
+        };
+        notices(&f).into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn no_peers_is_only_a_problem_when_nothing_else_serves_the_bytes() {
+        let lonely = runtime::Stats {
+            waiting_for_peers_ms: Some(10_000),
+            ..runtime::Stats::default()
+        };
+        assert_eq!(kinds(lonely.clone()), ["no-peers"]);
+        // A web seed that sends bytes: playing without peers is fine.
+        let served = runtime::Stats {
+            webseeds: 1,
+            bytes_from_http: 1,
+            ..lonely.clone()
+        };
+        assert!(kinds(served).is_empty());
+        // A web seed that has not answered yet is what the notice talks about.
+        let webseed_slow = runtime::Stats {
+            webseeds: 1,
+            ..lonely.clone()
+        };
+        assert_eq!(kinds(webseed_slow), ["webseed-wait"]);
+        // A seed holds every piece: nothing waits on peers.
+        let seed = runtime::Stats {
+            pieces_verified: 3,
+            ..lonely.clone()
+        };
+        assert!(kinds(seed).is_empty());
+        // Not yet long enough to mention.
+        let early = runtime::Stats {
+            waiting_for_peers_ms: Some(1_000),
+            ..lonely
+        };
+        assert!(kinds(early).is_empty());
     }
 }

@@ -70,6 +70,8 @@ pub(crate) fn start(
     webseeds: Vec<String>,
 ) -> Rc<TorrentCell> {
     let info_hash = engine.info_hash();
+    // A seed's first announce already says it has everything (`left` 0).
+    let left = engine.stats().left;
     let cell = Rc::new(TorrentCell {
         core: RefCell::new(Core::new(engine, now())),
         net: Net {
@@ -79,7 +81,7 @@ pub(crate) fn start(
             trackers: RefCell::new(
                 tracker_urls
                     .into_iter()
-                    .map(|u| TrackerConn::new(u, info_hash, peer_id))
+                    .map(|u| TrackerConn::new(u, info_hash, peer_id, left))
                     .collect(),
             ),
             webseeds,

@@ -38,6 +38,9 @@ pub(crate) struct Conn {
     queue: VecDeque<Vec<u8>>,
     /// The engine knows this peer (its channel opened).
     open: bool,
+    /// A remote peer is on the other side: it answered our offer, or we answer its offer.
+    /// (Offers made ahead for announces have nobody yet.)
+    matched: bool,
     /// Bytes arrived since the channel opened.
     got_data: bool,
     timer: Option<Timeout>,
@@ -63,6 +66,17 @@ impl Conns {
     /// Connections (open or connecting).
     pub(crate) fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// Connections to a known remote peer whose data channel is not open yet.
+    pub(crate) fn connecting(&self) -> usize {
+        self.map.values().filter(|c| c.matched && !c.open).count()
+    }
+
+    fn mark_matched(&mut self, key: PeerKey) {
+        if let Some(c) = self.map.get_mut(&key) {
+            c.matched = true;
+        }
     }
 }
 
@@ -96,6 +110,7 @@ fn new_conn(cell: &Rc<TorrentCell>) -> Result<(PeerKey, RtcPeerConnection), JsVa
         dc: None,
         queue: VecDeque::new(),
         open: false,
+        matched: false,
         got_data: false,
         timer: None,
         callbacks: Vec::new(),
@@ -343,6 +358,7 @@ pub(crate) async fn make_offer(cell: &Rc<TorrentCell>) -> Option<(PeerKey, Sessi
 /// Answers a relayed offer with a new connection; returns the complete answer.
 pub(crate) async fn make_answer(cell: &Rc<TorrentCell>, offer: &str) -> Option<SessionDescription> {
     let (key, pc) = new_conn(cell).ok()?;
+    cell.net.conns.borrow_mut().mark_matched(key);
     let weak = Rc::downgrade(cell);
     let on_channel = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
         let (Some(cell), Ok(ev)) = (weak.upgrade(), ev.dyn_into::<RtcDataChannelEvent>()) else {
@@ -387,6 +403,7 @@ pub(crate) async fn make_answer(cell: &Rc<TorrentCell>, offer: &str) -> Option<S
 pub(crate) async fn accept_answer(cell: &Rc<TorrentCell>, key: PeerKey, answer: &str) {
     let pc = cell.net.conns.borrow().map.get(&key).map(|c| c.pc.clone());
     let Some(pc) = pc else { return };
+    cell.net.conns.borrow_mut().mark_matched(key);
     let init = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
     init.set_sdp(answer);
     if JsFuture::from(pc.set_remote_description(&init))

@@ -23,10 +23,19 @@ pub(crate) struct TrackerConn {
 }
 
 impl TrackerConn {
-    pub(crate) fn new(url: String, info_hash: InfoHash, peer_id: [u8; 20]) -> Self {
+    pub(crate) fn new(
+        url: String,
+        info_hash: InfoHash,
+        peer_id: [u8; 20],
+        left: Option<u64>,
+    ) -> Self {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-        let cfg =
-            AnnouncerConfig::new(info_hash, metainfo::PeerId::from(peer_id)).with_rng_seed(seed);
+        let cfg = AnnouncerConfig::new(info_hash, metainfo::PeerId::from(peer_id))
+            .with_rng_seed(seed)
+            .with_stats(tracker_proto::Stats {
+                left,
+                ..tracker_proto::Stats::default()
+            });
         Self {
             announcer: Announcer::new(cfg),
             ws: None,
@@ -203,7 +212,9 @@ fn connect(cell: &Rc<TorrentCell>, i: usize) {
     let weak = Rc::downgrade(cell);
     let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
         if let Some(cell) = weak.upgrade() {
-            set_state(&cell, i, "connected", None);
+            if let Some(t) = cell.net.trackers.borrow_mut().get_mut(i) {
+                t.status.connected();
+            }
             feed(&cell, i, Input::Connected);
         }
     });
