@@ -1,4 +1,5 @@
 //! Reusable pieces of UI.
 
+pub(crate) mod library;
 pub(crate) mod magnet_details;
 pub(crate) mod source_form;
