@@ -21,6 +21,7 @@ cargo test --target wasm32-unknown-unknown --lib \
 say "building the app and the shoal binary for the browser tests"
 trunk build --release
 cargo build --quiet -p shoal
+scripts/make-demo.sh # the demo library tests/e2e/companion-library.test.mjs plays
 export SHOAL_BIN="$PWD/target/debug/shoal"
 
 say "interop and end-to-end tests (node --test)"

@@ -19,12 +19,14 @@ export function runShoal (args, opts = {}) {
 
 /**
  * Starts a long-running `shoal ARGS` and resolves once its stdout matches `ready` (a RegExp;
- * the first capture group is returned as `found`). Rejects, after stopping the process, if it
+ * the first capture group is returned as `found`; `cwd` is its working folder, by default
+ * this process's). Rejects, after stopping the process, if it
  * exits first or nothing matches in `timeoutMs`. The caller must `await proc.stop()`, which
  * sends SIGTERM, then SIGKILL after `killAfterMs`, and resolves with the exit code.
  */
-export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killAfterMs = 8_000, log = 'warn' }) {
+export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killAfterMs = 8_000, log = 'warn', cwd }) {
   const child = spawn(shoalBin, args, {
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? log }
   })

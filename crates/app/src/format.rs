@@ -41,6 +41,22 @@ pub(crate) fn grouped(n: u64) -> String {
     out
 }
 
+/// A running time as players show it: `m:ss`, or `h:mm:ss` from an hour up. `None` for a
+/// value that is not a duration (negative, NaN, infinite), so the UI leaves it out.
+pub(crate) fn duration(seconds: f64) -> Option<String> {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    // Rounded down, the way a player's clock reads; `as` saturates for absurd values.
+    let total = seconds as u64;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    Some(if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    })
+}
+
 /// Library errors are written as clauses ("the info hash must be…"); the UI shows sentences.
 pub(crate) fn sentence(clause: &str) -> String {
     let mut chars = clause.chars();
@@ -78,6 +94,20 @@ mod tests {
         assert_eq!(bytes(1536 * 1024), "1.5 MiB");
         assert_eq!(bytes(734_003_200), "700 MiB");
         assert_eq!(bytes(u64::MAX), "16.0 EiB");
+    }
+
+    #[test]
+    fn durations_read_like_a_player_clock() {
+        assert_eq!(duration(0.0).as_deref(), Some("0:00"));
+        assert_eq!(duration(20.0).as_deref(), Some("0:20"));
+        assert_eq!(duration(59.99).as_deref(), Some("0:59"));
+        assert_eq!(duration(61.5).as_deref(), Some("1:01"));
+        assert_eq!(duration(600.0).as_deref(), Some("10:00"));
+        assert_eq!(duration(3600.0).as_deref(), Some("1:00:00"));
+        assert_eq!(duration(3725.0).as_deref(), Some("1:02:05"));
+        assert_eq!(duration(-1.0), None);
+        assert_eq!(duration(f64::NAN), None);
+        assert_eq!(duration(f64::INFINITY), None);
     }
 
     #[test]

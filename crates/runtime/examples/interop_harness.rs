@@ -8,6 +8,9 @@
 //!     $CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/examples/interop_harness.wasm
 //! ```
 //!
+//! `download_timed` is the same download with timings, for `bench/browser/leecher-vs-webtorrent.mjs`
+//! (which builds this example with the app's `wasm-release` profile).
+//!
 //! Natively this example is empty.
 
 #[cfg(target_family = "wasm")]
@@ -54,6 +57,70 @@ pub mod wasm {
             "peersSeen",
             &JsValue::from_f64(stats.trackers.first().map_or(0, |t| t.peers_seen) as f64),
         )?;
+        set(
+            "bytesFromPeers",
+            &JsValue::from_f64(stats.bytes_from_peers as f64),
+        )?;
+        Ok(out)
+    }
+
+    /// Milliseconds on the page's clock.
+    fn now() -> f64 {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
+    }
+
+    /// Like [`download`], timed from the call: resolves with `{ bytes, metadataMs, firstMs,
+    /// doneMs, bytesFromPeers }`, where `firstMs` is when the reader (in order, from byte 0)
+    /// had handed over `first_bytes`, and `doneMs` when it had handed over the whole file.
+    #[wasm_bindgen]
+    pub async fn download_timed(
+        magnet: String,
+        tracker: String,
+        first_bytes: f64,
+    ) -> Result<js_sys::Object, JsValue> {
+        let start = now();
+        let magnet = metainfo::Magnet::parse(&magnet).map_err(js_err)?;
+        let client = Client::new(ClientConfig {
+            trackers: vec![tracker],
+            ice_servers: Vec::new(),
+            ..ClientConfig::default()
+        });
+        let torrent = client.add(Source::Magnet(magnet)).map_err(js_err)?;
+        let info = torrent.metadata().await.map_err(js_err)?;
+        let metadata_ms = now() - start;
+        let file = info
+            .files
+            .first()
+            .ok_or_else(|| js_err("the torrent has no file"))?;
+        let mut reader = torrent.reader(0, 0, file.length).map_err(js_err)?;
+        let mut chunks = Vec::new();
+        let mut read = 0usize;
+        let mut first_ms = None;
+        while let Some(chunk) = reader.next_chunk().await {
+            let chunk = chunk.map_err(js_err)?;
+            read += chunk.len();
+            chunks.push(chunk);
+            if first_ms.is_none() && read as f64 >= first_bytes {
+                first_ms = Some(now() - start);
+            }
+        }
+        let done_ms = now() - start;
+        let stats = torrent.stats();
+        // Chunks are copied out only after the clock stopped.
+        let bytes = js_sys::Uint8Array::new_with_length(read as u32);
+        let mut at = 0u32;
+        for chunk in &chunks {
+            bytes.subarray(at, at + chunk.len() as u32).copy_from(chunk);
+            at += chunk.len() as u32;
+        }
+        let out = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&out, &k.into(), v);
+        set("bytes", &bytes.into())?;
+        set("metadataMs", &JsValue::from_f64(metadata_ms))?;
+        set("firstMs", &JsValue::from_f64(first_ms.unwrap_or(done_ms)))?;
+        set("doneMs", &JsValue::from_f64(done_ms))?;
         set(
             "bytesFromPeers",
             &JsValue::from_f64(stats.bytes_from_peers as f64),

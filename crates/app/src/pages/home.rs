@@ -1,8 +1,8 @@
-//! The home page: what Shoal is, and the source box.
+//! The home page: what Shoal is, the source box, and the companion's library when there is one.
 
 use leptos::prelude::*;
 
-use crate::components::{share_form::ShareForm, source_form::SourceForm};
+use crate::components::{library::Library, share_form::ShareForm, source_form::SourceForm};
 
 /// Home: a short explanation of Shoal and the box that takes a magnet link or an info hash.
 #[component]
@@ -31,6 +31,7 @@ pub(crate) fn Home() -> impl IntoView {
                 </li>
             </ul>
             <SourceForm/>
+            <Library/>
             <ShareForm/>
             <footer>
                 "Shoal reads links locally; it contacts trackers and peers only when you press Play or share a file."
