@@ -275,17 +275,18 @@ fn offers(cell: &Rc<TorrentCell>, i: usize, n: usize) {
     let n = peer::free_slots(cell.net.max_peers, cell.net.conns.borrow().len(), n);
     let cell = Rc::clone(cell);
     wasm_bindgen_futures::spawn_local(async move {
+        // All at once: each offer waits for its ICE gathering, and the announce waits for them
+        // all, so making them one after another delayed the first announce n times over.
+        let ready = futures_util::future::join_all((0..n).map(|_| peer::make_offer(&cell))).await;
         let mut made = Vec::with_capacity(n);
-        for _ in 0..n {
-            if let Some((key, offer)) = peer::make_offer(&cell).await {
-                let mut id = [0u8; 20];
-                for b in &mut id {
-                    *b = (js_sys::Math::random() * 256.0) as u8;
-                }
-                let offer_id = metainfo::Id20(id);
-                cell.net.conns.borrow_mut().by_offer.insert(offer_id, key);
-                made.push(InOffer { offer_id, offer });
+        for (key, offer) in ready.into_iter().flatten() {
+            let mut id = [0u8; 20];
+            for b in &mut id {
+                *b = (js_sys::Math::random() * 256.0) as u8;
             }
+            let offer_id = metainfo::Id20(id);
+            cell.net.conns.borrow_mut().by_offer.insert(offer_id, key);
+            made.push(InOffer { offer_id, offer });
         }
         if cell.core.borrow().destroyed {
             return;
