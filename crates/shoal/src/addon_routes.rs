@@ -216,12 +216,21 @@ impl MetaItem {
             poster: format!("{}/posters/{}.svg", lib.base_url, item.info_hash),
             poster_shape: "landscape",
             description: format!("{} · {}", item.path, human_size(item.size)),
-            runtime: item
-                .duration
-                .filter(|d| d.is_finite() && *d >= 0.0)
-                .map(|d| format!("{} min", (d / 60.0).ceil())),
+            runtime: item.duration.and_then(runtime_text),
         }
     }
+}
+
+/// Stremio's free-text running time: seconds for clips under a minute, else whole minutes.
+pub(crate) fn runtime_text(seconds: f64) -> Option<String> {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return None;
+    }
+    Some(if seconds < 59.5 {
+        format!("{} s", seconds.round().max(1.0))
+    } else {
+        format!("{} min", (seconds / 60.0).round())
+    })
 }
 
 fn file_name(item: &LibraryItem) -> &str {

@@ -360,3 +360,13 @@ async fn twins_are_named_by_file_and_posters_are_served() {
     let missing = ask(app(items), Method::GET, "/posters/nope.svg").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn running_times_read_like_stremio_add_ons_write_them() {
+    assert_eq!(runtime_text(20.008).as_deref(), Some("20 s"));
+    assert_eq!(runtime_text(0.2).as_deref(), Some("1 s"));
+    assert_eq!(runtime_text(60.0).as_deref(), Some("1 min"));
+    assert_eq!(runtime_text(5_430.0).as_deref(), Some("91 min"));
+    assert_eq!(runtime_text(0.0), None);
+    assert_eq!(runtime_text(f64::NAN), None);
+}
