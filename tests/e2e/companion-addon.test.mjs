@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { startCompanion } from '../support/companion-serve.mjs'
-import { withTimeout } from '../support/player-fixtures.mjs'
+import { playsPast, withTimeout } from '../support/player-fixtures.mjs'
 import { root, screenshot } from '../support/shoal.mjs'
 import { launchWebRtcBrowser } from '../support/tracker.mjs'
 
@@ -118,16 +118,6 @@ test('the add-on over HTTP: a valid manifest, catalog, search, meta, streams, CO
   assert.equal(preflight.status, 204)
   assert.equal(preflight.headers.get('access-control-allow-origin'), '*')
 })
-
-/** Waits until the video's playhead passes `seconds` (it only moves while frames decode). */
-async function playsPast (page, seconds, what) {
-  await withTimeout(
-    page.waitForFunction(s => {
-      const v = document.querySelector('video')
-      return v && v.currentTime > s && !v.paused
-    }, seconds, { timeout: 0, polling: 200 }),
-    90_000, what)
-}
 
 test('the app has the add-on from the start; Discover, detail, streams, and the torrent plays from the companion', async () => {
   const page = await browser.context.newPage()

@@ -9,7 +9,7 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { withTimeout } from '../support/player-fixtures.mjs'
+import { playsPast, withTimeout } from '../support/player-fixtures.mjs'
 import { root, screenshot, spawnShoal } from '../support/shoal.mjs'
 import { launchWebRtcBrowser } from '../support/tracker.mjs'
 
@@ -65,14 +65,6 @@ async function openHome (origin) {
   await page.evaluate(s => localStorage.setItem('shoal.settings', s), SETTINGS)
   await page.reload()
   return { page, errors }
-}
-
-/** Waits until the video's playhead passes `seconds` while playing. */
-async function playsPast (page, seconds, what) {
-  await withTimeout(page.waitForFunction(s => {
-    const v = document.querySelector('video')
-    return v && v.currentTime > s && !v.paused
-  }, seconds, { timeout: 0, polling: 200 }), 90_000, what)
 }
 
 /** What the home must show for a demo file, the way the app formats it. */

@@ -5,7 +5,7 @@
 // and lonely swarms get their messages.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { makeTorrent, makeVideo, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
+import { makeTorrent, makeVideo, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
 import { screenshot, startServe } from '../support/shoal.mjs'
 import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
 
@@ -46,16 +46,6 @@ async function openShoal (pathAndQuery) {
 }
 
 const stats = page => page.evaluate(() => window.shoal.stats())
-
-/** Waits until the video's playhead passes `seconds` (it only moves while frames decode). */
-async function playsPast (page, seconds, what) {
-  await withTimeout(
-    page.waitForFunction(s => {
-      const v = document.querySelector('video')
-      return v && v.currentTime > s && !v.paused
-    }, seconds, { timeout: 0, polling: 200 }),
-    90_000, what)
-}
 
 describe('playback from a WebTorrent peer', () => {
   let seeder, magnet, page, errors

@@ -7,7 +7,7 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runShoal } from './shoal.mjs'
-import { webTorrentBundle, webTorrentPageHtml } from './webtorrent.mjs'
+import { webTorrentBundle, webTorrentPageHtml, withTimeout } from './webtorrent.mjs'
 
 export { withTimeout } from './webtorrent.mjs'
 
@@ -92,4 +92,12 @@ export async function startFixtureServer (files = {}) {
     addFile: (urlPath, local) => { files[urlPath] = local },
     stop: () => new Promise(resolve => { server.closeAllConnections?.(); server.close(resolve) })
   }
+}
+
+/** Waits until the page's video plays past `seconds` (the playhead only moves while frames decode). */
+export async function playsPast (page, seconds, what) {
+  await withTimeout(page.waitForFunction(s => {
+    const v = document.querySelector('video')
+    return v && v.currentTime > s && !v.paused
+  }, seconds, { timeout: 0, polling: 200 }), 90_000, what)
 }

@@ -15,18 +15,21 @@
 
 #[cfg(target_family = "wasm")]
 pub mod wasm {
-    use shoal_runtime::{Client, ClientConfig, Source};
+    use shoal_runtime::{Client, ClientConfig, Reader, Source, Torrent};
     use wasm_bindgen::{prelude::wasm_bindgen, JsValue};
 
     fn js_err(e: impl std::fmt::Display) -> JsValue {
         JsValue::from_str(&e.to_string())
     }
 
-    /// Downloads the first file of `magnet` through `tracker` (no STUN: loopback only) and
-    /// resolves with its bytes and the tracker's last state, as `{ bytes, trackerState }`.
-    #[wasm_bindgen]
-    pub async fn download(magnet: String, tracker: String) -> Result<js_sys::Object, JsValue> {
-        let magnet = metainfo::Magnet::parse(&magnet).map_err(js_err)?;
+    /// Adds `magnet` to a new client announcing to `tracker` only (no STUN: loopback only),
+    /// waits for its metadata and opens a reader over its first file. The client is returned
+    /// because dropping it stops the torrent.
+    async fn open_first_file(
+        magnet: &str,
+        tracker: String,
+    ) -> Result<(Client, Torrent, Reader), JsValue> {
+        let magnet = metainfo::Magnet::parse(magnet).map_err(js_err)?;
         let client = Client::new(ClientConfig {
             trackers: vec![tracker],
             ice_servers: Vec::new(),
@@ -38,7 +41,15 @@ pub mod wasm {
             .files
             .first()
             .ok_or_else(|| js_err("the torrent has no file"))?;
-        let mut reader = torrent.reader(0, 0, file.length).map_err(js_err)?;
+        let reader = torrent.reader(0, 0, file.length).map_err(js_err)?;
+        Ok((client, torrent, reader))
+    }
+
+    /// Downloads the first file of `magnet` through `tracker` (no STUN: loopback only) and
+    /// resolves with its bytes and the tracker's last state, as `{ bytes, trackerState }`.
+    #[wasm_bindgen]
+    pub async fn download(magnet: String, tracker: String) -> Result<js_sys::Object, JsValue> {
+        let (_client, torrent, mut reader) = open_first_file(&magnet, tracker).await?;
         let mut bytes = Vec::new();
         while let Some(chunk) = reader.next_chunk().await {
             bytes.extend_from_slice(&chunk.map_err(js_err)?);
@@ -81,20 +92,9 @@ pub mod wasm {
         first_bytes: f64,
     ) -> Result<js_sys::Object, JsValue> {
         let start = now();
-        let magnet = metainfo::Magnet::parse(&magnet).map_err(js_err)?;
-        let client = Client::new(ClientConfig {
-            trackers: vec![tracker],
-            ice_servers: Vec::new(),
-            ..ClientConfig::default()
-        });
-        let torrent = client.add(Source::Magnet(magnet)).map_err(js_err)?;
-        let info = torrent.metadata().await.map_err(js_err)?;
+        let (_client, torrent, mut reader) = open_first_file(&magnet, tracker).await?;
+        // Opening the reader after the metadata costs no time worth measuring.
         let metadata_ms = now() - start;
-        let file = info
-            .files
-            .first()
-            .ok_or_else(|| js_err("the torrent has no file"))?;
-        let mut reader = torrent.reader(0, 0, file.length).map_err(js_err)?;
         let mut chunks = Vec::new();
         let mut read = 0usize;
         let mut first_ms = None;

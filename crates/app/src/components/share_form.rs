@@ -79,13 +79,7 @@ pub(crate) fn ShareForm() -> impl IntoView {
     });
 
     let on_pick = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        let Some((input, file)) = super::picked_file(&ev) else {
             return;
         };
         // Picking the same file again later must fire `change` again.

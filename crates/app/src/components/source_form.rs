@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use wasm_bindgen::JsCast;
 
 use super::magnet_details::MagnetDetails;
 use crate::format::sentence;
@@ -51,13 +50,7 @@ pub(crate) fn SourceForm() -> impl IntoView {
         }
     };
     let on_pick = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        let Some((_, file)) = super::picked_file(&ev) else {
             return;
         };
         if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
