@@ -6,7 +6,6 @@ use crate::types::{HttpRequestId, PeerKey, ReaderId};
 
 /// Something that happened, fed to [`Engine::handle_input`](crate::Engine::handle_input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Input<'a> {
     /// A data channel to a peer opened. The engine answers with our handshake at once (over
     /// WebRTC both sides send theirs immediately).
@@ -76,7 +75,6 @@ pub enum HttpError {
 
 /// Something the driver must do or may show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Output {
     /// Send these bytes to the peer. Each `Send` holds whole messages (or the handshake), in
     /// order.

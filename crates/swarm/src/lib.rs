@@ -35,6 +35,10 @@
 //!
 //! # fn now() -> Millis { Millis(0) }
 //! # fn send(_: PeerKey, _: &[u8]) {}
+//! # fn close(_: PeerKey) {}
+//! # fn fetch(_: swarm::HttpRequestId, _: usize, _: std::ops::Range<u64>) {}
+//! # fn abort(_: swarm::HttpRequestId) {}
+//! # fn hash_later(_: u32, _: Vec<u8>) {}
 //! # let torrent: Vec<u8> = Vec::new();
 //! let meta = metainfo::Metainfo::from_bytes(&torrent)?;
 //! let cfg = Config::new(metainfo::PeerId::from([1; 20]), 42);
@@ -43,10 +47,15 @@
 //! engine.handle_input(now(), Input::PeerConnected { peer: PeerKey(7) });
 //! engine.handle_input(now(), Input::PeerData { peer: PeerKey(7), bytes: b"..." });
 //! while let Some(out) = engine.poll_output() {
+//!     // Exhaustive: a new output is a compile error in every driver until it is handled.
 //!     match out {
 //!         Output::Send { peer, bytes } => send(peer, &bytes),
+//!         Output::Close { peer, .. } => close(peer),
+//!         Output::HttpRequest { id, webseed, range } => fetch(id, webseed, range),
+//!         Output::HttpCancel { id } => abort(id),
+//!         Output::HashPiece { piece, data } => hash_later(piece, data),
 //!         Output::ReaderData { bytes, .. } => { /* give to the <video> */ }
-//!         _ => {}
+//!         Output::MetadataReady | Output::PieceVerified { .. } | Output::Complete => {}
 //!     }
 //! }
 //! let _wake_at = engine.poll_timeout(); // then feed Input::Tick

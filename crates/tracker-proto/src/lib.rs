@@ -50,7 +50,12 @@
 //!             Output::Connect => open_socket(),
 //!             Output::Send(message) => send_text(message.to_json()),
 //!             Output::NeedOffers(n) => create_offers(n),
-//!             other => println!("{other:?}"),
+//!             // Exhaustive: a new output is a compile error here until it is handled.
+//!             Output::ExpireOffer(_)
+//!             | Output::RelayedOffer { .. }
+//!             | Output::RelayedAnswer { .. }
+//!             | Output::Swarm { .. }
+//!             | Output::Warning(_) => println!("{output:?}"),
 //!         }
 //!     }
 //!     if announcer.is_stopped() {

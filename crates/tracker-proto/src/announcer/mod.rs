@@ -209,9 +209,9 @@ pub enum Input {
     Stop,
 }
 
-/// What the machine asks the driver to do.
+/// What the machine asks the driver to do. Exhaustive on purpose: a new output must be a
+/// compile error in every driver until it is handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Output {
     /// Open (or reuse) the socket to the tracker, then feed [`Input::Connected`] or
     /// [`Input::Disconnected`].

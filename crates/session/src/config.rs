@@ -1,0 +1,78 @@
+//! How a [`Session`](crate::Session) runs: its trackers and webseeds, its peer cap, how many
+//! offers it makes, and the seeds of its randomness.
+
+use std::time::Duration;
+
+/// A peer connection that has not opened this long after it was started is closed.
+pub const CONNECT_TIMEOUT_MS: u64 = 30_000;
+/// An open connection that has received nothing (not even the handshake) this long after it
+/// opened is closed.
+pub const FIRST_BYTE_TIMEOUT_MS: u64 = 15_000;
+
+/// Settings of one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Our peer id (announced to trackers; the engine's is set in its own config).
+    pub peer_id: [u8; 20],
+    /// WebSocket tracker URLs; [`TrackerIdx`](crate::TrackerIdx) `i` is `trackers[i]`.
+    pub trackers: Vec<String>,
+    /// Webseed base URLs, in the order the engine was given them (its `webseed` indices).
+    pub webseeds: Vec<String>,
+    /// Most peer connections, counting those still offering, answering or connecting.
+    pub max_peers: usize,
+    /// Offers made per announce (WebTorrent: 5). 0 for a platform that only answers (a seeder)
+    /// or has no offers at all (TCP).
+    pub max_offers: u64,
+    /// First reconnect delay after a tracker closes (doubled per retry); `None` keeps
+    /// WebTorrent's 10 s.
+    pub reconnect_base: Option<Duration>,
+    /// Random extra reconnect delay; `None` keeps WebTorrent's 300 s.
+    pub reconnect_jitter: Option<Duration>,
+    /// Seed of the generator behind offer ids and the announcers' jitter: pass a random value.
+    pub rng_seed: u64,
+}
+
+impl SessionConfig {
+    /// A session announcing as `peer_id` with WebTorrent's defaults: no trackers or webseeds
+    /// yet, 20 peers, 5 offers per announce.
+    pub fn new(peer_id: [u8; 20], rng_seed: u64) -> Self {
+        Self {
+            peer_id,
+            trackers: Vec::new(),
+            webseeds: Vec::new(),
+            max_peers: 20,
+            max_offers: 5,
+            reconnect_base: None,
+            reconnect_jitter: None,
+            rng_seed,
+        }
+    }
+}
+
+/// SplitMix64: offer ids and announcer seeds from [`SessionConfig::rng_seed`] (not secrets).
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// 20 random bytes (an offer id).
+    pub(crate) fn id20(&mut self) -> [u8; 20] {
+        let mut id = [0u8; 20];
+        for chunk in id.chunks_mut(8) {
+            let r = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&r[..chunk.len()]);
+        }
+        id
+    }
+}

@@ -1,0 +1,379 @@
+//! The [`Session`]: one torrent's engine, announcers, peers, GETs and readers, and the loop that
+//! moves outputs between them and the [`Platform`].
+
+use std::collections::BTreeMap;
+
+use metainfo::InfoHash;
+use swarm::{Engine, Input, Millis, Output, PieceHasher, ReaderId, Storage};
+
+use crate::{
+    config::{Rng, SessionConfig},
+    flow::ReaderFlow,
+    peers::Peers,
+    platform::{Event, Notice, Platform},
+    rate::Rate,
+    stats::{Stats, TrackerStatus},
+    trackers::Tracker,
+    webseed::Gets,
+};
+
+/// What [`Session::read`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// The next verified bytes of the reader's range.
+    Chunk(Vec<u8>),
+    /// Nothing yet: wait for [`Notice::ReaderReady`].
+    Waiting,
+    /// Every byte of the range was read (or the reader is unknown).
+    Finished,
+}
+
+/// One torrent's session. See the crate's documentation for how to drive it.
+pub struct Session<S: Storage, H: PieceHasher> {
+    pub(crate) engine: Engine<S, H>,
+    pub(crate) cfg: SessionConfig,
+    pub(crate) now: Millis,
+    pub(crate) trackers: Vec<Tracker>,
+    pub(crate) peers: Peers,
+    pub(crate) gets: Gets,
+    pub(crate) rng: Rng,
+    readers: BTreeMap<ReaderId, ReaderFlow>,
+    next_reader: u32,
+    have: Vec<bool>,
+    no_peers_since: Option<Millis>,
+    down: Rate,
+    up: Rate,
+    timer: Option<Millis>,
+    stopped: bool,
+}
+
+impl<S: Storage, H: PieceHasher> Session<S, H> {
+    /// Starts a session over `engine`: its trackers are asked to connect and the engine gets
+    /// its first tick (a webseed may be asked at once).
+    pub fn start(
+        engine: Engine<S, H>,
+        cfg: SessionConfig,
+        now: Millis,
+        platform: &mut impl Platform,
+    ) -> Self {
+        let mut rng = Rng::new(cfg.rng_seed);
+        // A seed's first announce already says it has everything (`left` 0).
+        let left = engine.stats().left;
+        let trackers = cfg
+            .trackers
+            .iter()
+            .map(|url| Tracker::new(url, &cfg, engine.info_hash(), left, rng.next_u64()))
+            .collect();
+        let mut session = Self {
+            engine,
+            now,
+            trackers,
+            peers: Peers::default(),
+            gets: Gets::default(),
+            rng,
+            readers: BTreeMap::new(),
+            next_reader: 0,
+            have: Vec::new(),
+            no_peers_since: Some(now),
+            down: Rate::default(),
+            up: Rate::default(),
+            timer: None,
+            stopped: false,
+            cfg,
+        };
+        session.rebuild_have();
+        session.handle(now, Event::Timer, platform);
+        session
+    }
+
+    /// Feeds one event at `now` (times never go backwards; an earlier `now` counts as the
+    /// latest seen) and performs what follows through `platform`.
+    pub fn handle(&mut self, now: Millis, event: Event, platform: &mut impl Platform) {
+        if self.stopped {
+            return;
+        }
+        self.advance(now);
+        let now = self.now;
+        match event {
+            Event::Timer => self.engine.handle_input(now, Input::Tick),
+            Event::TrackerOpen { tracker } => self.tracker_open(tracker),
+            Event::TrackerMessage { tracker, message } => self.tracker_message(tracker, message),
+            Event::TrackerClosed { tracker } => self.tracker_closed(tracker),
+            Event::OfferMade { peer, sdp } => self.offer_made(peer, sdp),
+            Event::AnswerMade { peer, sdp } => self.answer_made(peer, sdp),
+            Event::PeerOpen { peer } => self.peer_open(peer, platform),
+            Event::PeerData { peer, bytes } => {
+                if self.peers.got_data(peer) {
+                    let input = Input::PeerData {
+                        peer,
+                        bytes: &bytes,
+                    };
+                    self.engine.handle_input(now, input);
+                }
+            }
+            Event::PeerClosed { peer } => self.forget_peer(peer, platform),
+            Event::HttpDone { get, result } => self.http_done(get, result, platform),
+            Event::PieceHashed { piece, digest } => {
+                self.engine
+                    .handle_input(now, Input::PieceHashed { piece, digest });
+            }
+        }
+        self.settle(platform);
+    }
+
+    /// Adds a reader over torrent bytes `[start, end)`; bytes arrive through [`Session::read`]
+    /// (never more than [`READ_AHEAD`](crate::READ_AHEAD) ahead of what was read).
+    pub fn open_reader(
+        &mut self,
+        now: Millis,
+        start: u64,
+        end: u64,
+        platform: &mut impl Platform,
+    ) -> ReaderId {
+        self.advance(now);
+        let id = ReaderId(self.next_reader);
+        self.next_reader = self.next_reader.wrapping_add(1);
+        let (flow, (offset, grant)) = ReaderFlow::new(start, end);
+        self.readers.insert(id, flow);
+        if !self.stopped {
+            let seek = Input::Seek {
+                reader: id,
+                offset,
+                end: grant,
+            };
+            self.engine.handle_input(self.now, seek);
+            self.settle(platform);
+        }
+        id
+    }
+
+    /// The reader's next chunk; pulling moves the engine's window on when it is due.
+    pub fn read(&mut self, now: Millis, reader: ReaderId, platform: &mut impl Platform) -> Read {
+        self.advance(now);
+        let Some(flow) = self.readers.get_mut(&reader) else {
+            return Read::Finished;
+        };
+        let Some(chunk) = flow.pop() else {
+            return if flow.finished() {
+                Read::Finished
+            } else {
+                Read::Waiting
+            };
+        };
+        if let Some((offset, end)) = flow.regrant() {
+            if !self.stopped {
+                let seek = Input::Seek {
+                    reader,
+                    offset,
+                    end,
+                };
+                self.engine.handle_input(self.now, seek);
+                self.settle(platform);
+            }
+        }
+        Read::Chunk(chunk)
+    }
+
+    /// Forgets a reader (its window loses its priority).
+    pub fn close_reader(&mut self, now: Millis, reader: ReaderId, platform: &mut impl Platform) {
+        self.advance(now);
+        if self.readers.remove(&reader).is_some() && !self.stopped {
+            self.engine
+                .handle_input(self.now, Input::CloseReader { reader });
+            self.settle(platform);
+        }
+    }
+
+    /// Leaves the swarm: announces `stopped` and closes the trackers, every peer and GET, and
+    /// disarms the timer. Later events are ignored; readers keep what they hold.
+    pub fn stop(&mut self, platform: &mut impl Platform) {
+        if self.stopped {
+            return;
+        }
+        self.stop_trackers(platform);
+        self.settle(platform);
+        self.stopped = true;
+        for peer in self.peers.keys() {
+            self.peers.remove(peer);
+            platform.close_peer(peer);
+        }
+        self.gets.cancel_all(platform);
+        platform.set_timer(None);
+        self.timer = None;
+        for &reader in self.readers.keys() {
+            platform.notice(Notice::ReaderReady(reader));
+        }
+    }
+
+    /// Time never goes backwards: an earlier `now` counts as the latest seen.
+    fn advance(&mut self, now: Millis) {
+        self.now = Millis(now.0.max(self.now.0));
+    }
+
+    /// Bytes a reader holds that were not read yet.
+    #[cfg(test)]
+    pub(crate) fn reader_queued(&self, reader: ReaderId) -> u64 {
+        self.readers.get(&reader).map_or(0, ReaderFlow::queued)
+    }
+
+    /// Whether [`Session::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The engine (its info, stats, storage).
+    pub fn engine(&self) -> &Engine<S, H> {
+        &self.engine
+    }
+
+    /// The engine, mutably (e.g. to check its storage); do not feed it inputs directly.
+    pub fn engine_mut(&mut self) -> &mut Engine<S, H> {
+        &mut self.engine
+    }
+
+    /// The torrent's info, once known.
+    pub fn info(&self) -> Option<&metainfo::Info> {
+        self.engine.info()
+    }
+
+    /// The torrent's info hash.
+    pub fn info_hash(&self) -> InfoHash {
+        self.engine.info_hash()
+    }
+
+    /// Each tracker's state.
+    pub fn tracker_statuses(&self) -> Vec<TrackerStatus> {
+        self.trackers.iter().map(|t| t.status.clone()).collect()
+    }
+
+    /// The figures for a stats panel at `now`.
+    pub fn stats(&self, now: Millis) -> Stats {
+        let s = self.engine.stats();
+        Stats {
+            peers: self.peers.open(),
+            connecting: self.peers.connecting(),
+            download_bps: self.down.per_second(now),
+            upload_bps: self.up.per_second(now),
+            bytes_from_peers: s.downloaded_from_peers,
+            bytes_from_http: s.downloaded_from_webseeds,
+            uploaded: s.uploaded,
+            pieces_total: self.engine.info().map_or(0, |i| i.piece_count()),
+            pieces_verified: u32::try_from(self.have.iter().filter(|h| **h).count())
+                .unwrap_or(u32::MAX),
+            have: self.have.clone(),
+            trackers: self.tracker_statuses(),
+            waiting_for_peers_ms: self.no_peers_since.map(|t| now.0.saturating_sub(t.0)),
+            metadata_ready: self.engine.info().is_some(),
+            webseeds: self.cfg.webseeds.len(),
+        }
+    }
+
+    /// Runs what is due, drains the engine and the announcers until both are quiet, updates
+    /// the figures and re-arms the timer.
+    fn settle(&mut self, platform: &mut impl Platform) {
+        self.close_overdue_peers(platform);
+        self.run_due_trackers();
+        loop {
+            let engine_busy = self.drain_engine(platform);
+            let trackers_busy = self.drain_trackers(platform);
+            if !engine_busy && !trackers_busy {
+                break;
+            }
+        }
+        let s = self.engine.stats();
+        let now = self.now;
+        self.down
+            .sample(now, s.downloaded_from_peers + s.downloaded_from_webseeds);
+        self.up.sample(now, s.uploaded);
+        if self.peers.open() > 0 {
+            self.no_peers_since = None;
+        } else if self.no_peers_since.is_none() {
+            self.no_peers_since = Some(now);
+        }
+        if self.stopped {
+            return;
+        }
+        let next = [
+            Some(self.engine.poll_timeout()),
+            self.peers.next_deadline(),
+            self.trackers_due_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if next != self.timer {
+            self.timer = next;
+            platform.set_timer(next);
+        }
+    }
+
+    /// Acts on every engine output; whether there was any.
+    fn drain_engine(&mut self, platform: &mut impl Platform) -> bool {
+        let mut any = false;
+        while let Some(out) = self.engine.poll_output() {
+            any = true;
+            match out {
+                Output::Send { peer, bytes } => platform.send(peer, bytes),
+                Output::Close { peer, reason: _ } => {
+                    // The engine already forgot the peer: no `PeerGone` for it.
+                    if self.peers.remove(peer).is_some() {
+                        platform.close_peer(peer);
+                        platform.notice(Notice::PeerGone(peer));
+                    }
+                }
+                Output::HttpRequest { id, webseed, range } => {
+                    self.http_request(id, webseed, range, platform);
+                }
+                Output::HttpCancel { id } => self.gets.cancel(id, platform),
+                Output::MetadataReady => {
+                    self.rebuild_have();
+                    platform.notice(Notice::MetadataReady);
+                }
+                Output::HashPiece { piece, data } => platform.hash_piece(piece, data),
+                Output::PieceVerified { piece } => {
+                    if let Some(h) = self.have.get_mut(piece as usize) {
+                        *h = true;
+                    }
+                }
+                Output::ReaderData {
+                    reader,
+                    offset,
+                    bytes,
+                } => {
+                    if let Some(flow) = self.readers.get_mut(&reader) {
+                        flow.push(offset, bytes);
+                        platform.notice(Notice::ReaderReady(reader));
+                    }
+                }
+                Output::Complete => {
+                    self.trackers_complete();
+                    platform.notice(Notice::Complete);
+                }
+            }
+        }
+        any
+    }
+
+    fn rebuild_have(&mut self) {
+        let Some(info) = self.engine.info() else {
+            return;
+        };
+        self.have = (0..info.piece_count())
+            .map(|p| self.engine.has_piece(p))
+            .collect();
+    }
+
+    /// The counters announced to trackers.
+    pub(crate) fn announce_stats(&self) -> tracker_proto::Stats {
+        let s = self.engine.stats();
+        tracker_proto::Stats {
+            uploaded: s.uploaded,
+            downloaded: s.downloaded_from_peers + s.downloaded_from_webseeds,
+            left: s.left,
+        }
+    }
+
+    pub(crate) fn tracker_now(&self) -> tracker_proto::Millis {
+        tracker_proto::Millis(self.now.0)
+    }
+}
