@@ -2,15 +2,19 @@
 
 use std::{cell::RefCell, future::poll_fn, rc::Rc, task::Poll};
 
-use swarm::{Output, ReaderId};
+use session::{Read, Stats};
+use swarm::ReaderId;
 
 use crate::{
+    cell::TorrentCell,
     config::ClientConfig,
-    core::Core,
     error::{AddError, RuntimeError},
-    info::{Stats, TorrentInfo},
+    info::TorrentInfo,
     seed::{SeedError, SeedJob, SeedOptions, SeedProgress, SeedStep},
 };
+
+/// Verified pieces kept in memory per torrent (older ones are evicted and re-fetched).
+pub(crate) const STORAGE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Bytes hashed between two yields to the event loop while seeding: tens of milliseconds of
 /// SHA-1 in wasm, so the page stays responsive.
@@ -51,23 +55,6 @@ impl Drop for ClientInner {
         for t in self.torrents.borrow().iter() {
             t.destroy();
         }
-    }
-}
-
-/// One torrent's shared state: the platform-free core and, in a browser, its I/O.
-pub(crate) struct TorrentCell {
-    pub(crate) core: RefCell<Core>,
-    #[cfg(target_family = "wasm")]
-    pub(crate) net: crate::browser::Net,
-}
-
-impl TorrentCell {
-    /// Performs the engine's I/O outputs (in a browser; natively there is no I/O to do).
-    pub(crate) fn act(self: &Rc<Self>, outs: Vec<Output>) {
-        #[cfg(target_family = "wasm")]
-        crate::browser::act(self, outs);
-        #[cfg(not(target_family = "wasm"))]
-        drop(outs);
     }
 }
 
@@ -210,14 +197,14 @@ impl Client {
         let torrent = self
             .start(seeded.engine, sources)
             .ok_or(SeedError::NotInBrowser)?;
-        torrent.cell.core.borrow_mut().torrent_file = Some(seeded.torrent_file);
+        *torrent.cell.torrent_file.borrow_mut() = Some(seeded.torrent_file);
         Ok(torrent)
     }
 
     fn has(&self, hash: metainfo::InfoHash) -> bool {
         self.torrents()
             .iter()
-            .any(|t| t.cell.core.borrow().info_hash == hash)
+            .any(|t| t.cell.session().info_hash() == hash)
     }
 
     /// Starts the I/O of an engine (in a browser; `None` natively).
@@ -230,20 +217,20 @@ impl Client {
         let magnet = magnet_link(engine.info_hash(), name, &sources);
         #[cfg(target_family = "wasm")]
         {
-            let mut urls = self.inner.cfg.trackers.clone();
+            let mut cfg = session::SessionConfig::new(self.inner.peer_id, crate_random());
+            cfg.trackers = self.inner.cfg.trackers.clone();
             for t in sources.trackers {
-                if !urls.contains(&t) && (t.starts_with("ws://") || t.starts_with("wss://")) {
-                    urls.push(t);
+                let websocket = t.starts_with("ws://") || t.starts_with("wss://");
+                if websocket && !cfg.trackers.contains(&t) {
+                    cfg.trackers.push(t);
                 }
             }
-            let cell = crate::browser::start(
-                engine,
-                &self.inner.cfg,
-                self.inner.peer_id,
-                urls,
-                sources.webseeds,
-            );
-            cell.core.borrow_mut().magnet = magnet;
+            cfg.webseeds = sources.webseeds;
+            cfg.max_peers = self.inner.cfg.max_peers.max(1);
+            let ice_servers = self.inner.cfg.ice_servers.clone();
+            let cell = TorrentCell::start(engine, cfg, magnet, |sink| {
+                Box::new(crate::browser::BrowserPlatform::new(sink, ice_servers))
+            });
             let torrent = Torrent { cell };
             self.inner.torrents.borrow_mut().push(torrent.clone());
             Some(torrent)
@@ -278,7 +265,7 @@ impl Client {
         AddError,
     > {
         let cfg = self.engine_config();
-        let storage = swarm::MemoryStorage::new(crate::core::STORAGE_BYTES);
+        let storage = swarm::MemoryStorage::new(STORAGE_BYTES);
         Ok(match source {
             Source::Torrent(bytes) => {
                 let meta = metainfo::Metainfo::from_bytes(&bytes)?;
@@ -333,7 +320,7 @@ impl Client {
     /// The torrents added and not destroyed.
     pub fn torrents(&self) -> Vec<Torrent> {
         let mut list = self.inner.torrents.borrow_mut();
-        list.retain(|t| !t.cell.core.borrow().destroyed);
+        list.retain(|t| !t.cell.session().is_stopped());
         list.clone()
     }
 }
@@ -341,35 +328,34 @@ impl Client {
 impl Torrent {
     /// The info hash, 40 lowercase hex digits.
     pub fn info_hash(&self) -> String {
-        self.cell.core.borrow().info_hash.to_hex()
+        self.cell.session().info_hash().to_hex()
     }
 
     /// A magnet link for this torrent: its info hash, name (once known), trackers and webseeds.
     pub fn magnet(&self) -> metainfo::Magnet {
-        let core = self.cell.core.borrow();
-        let mut m = core.magnet.clone();
+        let mut m = self.cell.magnet.borrow().clone();
         if m.display_name.is_none() {
-            m.display_name = core.engine.info().map(|i| i.name.clone());
+            m.display_name = self.cell.session().info().map(|i| i.name.clone());
         }
         m
     }
 
     /// The .torrent file, when this client made it ([`Client::seed`]).
     pub fn torrent_file(&self) -> Option<Vec<u8>> {
-        self.cell.core.borrow().torrent_file.clone()
+        self.cell.torrent_file.borrow().clone()
     }
 
     /// The file layout; resolves when the metadata is known (at once for a .torrent).
     pub async fn metadata(&self) -> Result<TorrentInfo, RuntimeError> {
         poll_fn(|cx| {
-            let mut core = self.cell.core.borrow_mut();
-            if core.destroyed {
+            let session = self.cell.session();
+            if session.is_stopped() {
                 return Poll::Ready(Err(RuntimeError::Destroyed));
             }
-            if let Some(info) = core.info() {
-                return Poll::Ready(Ok(info));
+            if let Some(info) = session.info() {
+                return Poll::Ready(Ok(TorrentInfo::from_info(info)));
             }
-            core.metadata_wakers.push(cx.waker().clone());
+            self.cell.wait_metadata(cx.waker());
             Poll::Pending
         })
         .await
@@ -377,12 +363,12 @@ impl Torrent {
 
     /// A reader of bytes `start..end` (end exclusive) of file `file`.
     pub fn reader(&self, file: usize, start: u64, end: u64) -> Result<Reader, RuntimeError> {
-        let (id, outs) = {
-            let mut core = self.cell.core.borrow_mut();
-            if core.destroyed {
+        let (from, to) = {
+            let session = self.cell.session();
+            if session.is_stopped() {
                 return Err(RuntimeError::Destroyed);
             }
-            let info = core.info().ok_or(RuntimeError::NoMetadata)?;
+            let info = session.info().ok_or(RuntimeError::NoMetadata)?;
             let f = info.files.get(file).ok_or(RuntimeError::NoSuchFile {
                 index: file,
                 count: info.files.len(),
@@ -394,10 +380,14 @@ impl Torrent {
                     length: f.length,
                 });
             }
-            let now = crate::now();
-            core.open_reader(now, f.offset + start, f.offset + end)
+            (f.offset + start, f.offset + end)
         };
-        self.cell.act(outs);
+        let now = crate::now();
+        let id = self
+            .cell
+            .with(|s, p| s.open_reader(now, from, to, p))
+            // Only a platform call re-entering finds the session busy; handles never do.
+            .ok_or(RuntimeError::Destroyed)?;
         Ok(Reader {
             cell: Rc::clone(&self.cell),
             id,
@@ -406,27 +396,14 @@ impl Torrent {
 
     /// The figures for the stats panel.
     pub fn stats(&self) -> Stats {
-        let mut s = self.cell.core.borrow().stats(crate::now());
-        #[cfg(target_family = "wasm")]
-        {
-            s.trackers = self.cell.net.tracker_statuses();
-            s.connecting = self.cell.net.conns.borrow().connecting();
-        }
-        #[cfg(not(target_family = "wasm"))]
-        {
-            s.trackers.clear();
-        }
-        s
+        self.cell.session().stats(crate::now())
     }
 
     /// Stops the torrent: leaves the trackers, closes peers and requests, ends readers.
     pub fn destroy(&self) {
-        if self.cell.core.borrow().destroyed {
-            return;
+        if !self.cell.session().is_stopped() {
+            self.cell.destroy();
         }
-        self.cell.core.borrow_mut().destroy();
-        #[cfg(target_family = "wasm")]
-        crate::browser::stop(&self.cell);
     }
 }
 
@@ -434,25 +411,19 @@ impl Reader {
     /// The next verified chunk; `None` once the whole range was read.
     pub async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, RuntimeError>> {
         poll_fn(|cx| {
-            let mut core = self.cell.core.borrow_mut();
-            let destroyed = core.destroyed;
-            let Some(slot) = core.readers.get_mut(&self.id) else {
-                return Poll::Ready(None);
-            };
-            if let Some(chunk) = slot.flow.pop() {
-                let outs = core.after_pull(self.id);
-                drop(core);
-                self.cell.act(outs);
-                return Poll::Ready(Some(Ok(chunk)));
+            let now = crate::now();
+            let read = self.cell.with(|s, p| s.read(now, self.id, p));
+            match read {
+                Some(Read::Chunk(chunk)) => Poll::Ready(Some(Ok(chunk))),
+                Some(Read::Finished) => Poll::Ready(None),
+                Some(Read::Waiting) | None => {
+                    if self.cell.session().is_stopped() {
+                        return Poll::Ready(Some(Err(RuntimeError::Destroyed)));
+                    }
+                    self.cell.wait_reader(self.id, cx.waker());
+                    Poll::Pending
+                }
             }
-            if slot.flow.finished() {
-                return Poll::Ready(None);
-            }
-            if destroyed {
-                return Poll::Ready(Some(Err(RuntimeError::Destroyed)));
-            }
-            slot.waker = Some(cx.waker().clone());
-            Poll::Pending
         })
         .await
     }
@@ -460,12 +431,8 @@ impl Reader {
 
 impl Drop for Reader {
     fn drop(&mut self) {
-        let Ok(mut core) = self.cell.core.try_borrow_mut() else {
-            return;
-        };
-        let outs = core.close_reader(self.id);
-        drop(core);
-        self.cell.act(outs);
+        let now = crate::now();
+        self.cell.with(|s, p| s.close_reader(now, self.id, p));
     }
 }
 

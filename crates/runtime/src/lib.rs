@@ -1,6 +1,9 @@
-//! Shoal's browser runtime: runs the sans-IO [`swarm::Engine`] with real I/O — WebRTC data
-//! channels to peers, WebSocket trackers (driven by `tracker_proto::Announcer`), HTTP range
-//! requests to webseeds, and one timer per engine.
+//! Shoal's browser runtime: the browser as a platform of [`session::Session`] — WebRTC data
+//! channels to peers, WebSocket trackers, `fetch` range requests to webseeds, SubtleCrypto
+//! hashing and one timer per torrent — and the handles the UI holds. The session drives the
+//! engine and the announcers; dependencies run one way: the handles (`client`) build the
+//! browser platform (`browser`) and the torrent's shared state (`cell`); the platform reports
+//! into the cell through a sink; the cell calls `session`, which calls `swarm`.
 //!
 //! # What this crate promises
 //!
@@ -40,13 +43,11 @@
 
 #![warn(missing_docs)]
 
+mod cell;
 mod client;
 mod config;
-mod core;
 mod error;
-mod flow;
 mod info;
-mod rate;
 mod seed;
 
 #[cfg(target_family = "wasm")]
@@ -55,9 +56,9 @@ mod browser;
 pub use client::{Client, Reader, Source, Torrent};
 pub use config::{ClientConfig, IceServer};
 pub use error::{AddError, RuntimeError};
-pub use flow::READ_AHEAD;
-pub use info::{FileInfo, Stats, TorrentInfo, TrackerStatus};
+pub use info::{FileInfo, TorrentInfo};
 pub use seed::{SeedError, SeedOptions, SeedProgress};
+pub use session::{Stats, TrackerStatus, READ_AHEAD};
 
 #[cfg(all(test, target_family = "wasm"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

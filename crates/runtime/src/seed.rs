@@ -9,7 +9,7 @@
 
 use swarm::{Engine, MemoryStorage, Sha1Smol};
 
-use crate::core::STORAGE_BYTES;
+use crate::client::STORAGE_BYTES;
 
 /// How to build the torrent of a seeded file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -1,5 +1,5 @@
-//! SHA-1 of downloaded pieces with the browser's SubtleCrypto, answered to the engine as
-//! `Input::PieceHashed` (the engine runs with `Config::deferred_hashing`).
+//! SHA-1 of downloaded pieces with the browser's SubtleCrypto, reported to the session as
+//! `Event::PieceHashed` (the engine runs with `Config::deferred_hashing`).
 //!
 //! Why: in Chromium `crypto.subtle.digest` beat SHA-1 compiled to wasm on 1 MiB pieces in every
 //! run we measured (docs/benchmarks.md), and it hashes off the page's thread, so a burst of
@@ -9,11 +9,12 @@
 
 use std::rc::Rc;
 
-use swarm::{Input, PieceHasher};
+use session::Event;
+use swarm::PieceHasher;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::client::TorrentCell;
+use super::{report, SharedNet};
 
 /// The page's (or worker's) `crypto.subtle`, when this is a secure context.
 fn subtle() -> Option<web_sys::SubtleCrypto> {
@@ -28,10 +29,10 @@ pub(crate) fn available() -> bool {
     subtle().is_some()
 }
 
-/// Hashes a piece the engine handed out and feeds the digest back. If SubtleCrypto refuses
+/// Hashes a piece the engine handed out and reports the digest. If SubtleCrypto refuses
 /// (it should not), the piece is hashed with `sha1_smol` so it never waits forever.
-pub(crate) fn hash_piece(cell: &Rc<TorrentCell>, piece: u32, data: Vec<u8>) {
-    let weak = Rc::downgrade(cell);
+pub(crate) fn hash_piece(net: &SharedNet, piece: u32, data: Vec<u8>) {
+    let weak = Rc::downgrade(net);
     // `digest` copies the bytes when called, so the promise does not keep wasm memory alive.
     let pending = subtle().and_then(|s| s.digest_with_str_and_u8_array("SHA-1", &data).ok());
     wasm_bindgen_futures::spawn_local(async move {
@@ -43,8 +44,8 @@ pub(crate) fn hash_piece(cell: &Rc<TorrentCell>, piece: u32, data: Vec<u8>) {
             None => None,
         };
         let digest = subtle_digest.unwrap_or_else(|| swarm::Sha1Smol.sha1(&data));
-        if let Some(cell) = weak.upgrade() {
-            super::feed(&cell, Input::PieceHashed { piece, digest });
+        if let Some(net) = weak.upgrade() {
+            report(&net, Event::PieceHashed { piece, digest });
         }
     });
 }

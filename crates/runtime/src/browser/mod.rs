@@ -1,6 +1,8 @@
-//! The browser side: WebRTC peers, WebSocket trackers, webseed fetches and the engine timer,
-//! all feeding one torrent's [`Core`](crate::core::Core). Callbacks hold `Weak` references, so
-//! a destroyed torrent's leftovers do nothing.
+//! The browser as a [`session::Platform`]: WebRTC peers ([`peer`]), WebSocket trackers
+//! ([`tracker`]), webseed fetches ([`webseed`]), SubtleCrypto hashing ([`hashing`]) and one
+//! timer. Every result reaches the session through the [`Sink`] from the event loop, never
+//! from inside a platform call. Callbacks hold the platform's state weakly, so a destroyed
+//! torrent's leftovers do nothing.
 
 mod hashing;
 mod peer;
@@ -10,45 +12,133 @@ mod webseed;
 #[cfg(test)]
 mod tests;
 
-use std::{
-    cell::RefCell,
-    collections::BTreeMap,
-    rc::{Rc, Weak},
-};
+use std::{cell::RefCell, collections::BTreeMap, ops::Range, rc::Rc};
 
 use gloo::timers::callback::Timeout;
-use swarm::{HttpRequestId, Input, Millis, Output};
+use session::{Event, GetId, Platform, TrackerIdx};
+use swarm::{Millis, PeerKey};
 
-use crate::{
-    client::TorrentCell,
-    config::{ClientConfig, IceServer},
-    core::Core,
-    info::TrackerStatus,
-};
+use crate::{cell::Sink, config::IceServer};
 
 pub(crate) use hashing::available as subtle_sha1_available;
-pub(crate) use peer::Conns;
-use tracker::TrackerConn;
 
-/// Everything of one torrent that talks to the outside.
+/// The browser-side state of one torrent, shared with its JS callbacks.
 pub(crate) struct Net {
-    pub(crate) ice_servers: Vec<IceServer>,
-    pub(crate) max_peers: usize,
-    pub(crate) conns: RefCell<Conns>,
-    pub(crate) trackers: RefCell<Vec<TrackerConn>>,
-    pub(crate) webseeds: Vec<String>,
-    pub(crate) http: RefCell<BTreeMap<HttpRequestId, web_sys::AbortController>>,
-    engine_timer: RefCell<Option<(Millis, Timeout)>>,
+    sink: Sink,
+    ice_servers: Vec<IceServer>,
+    conns: peer::Conns,
+    trackers: BTreeMap<TrackerIdx, tracker::Socket>,
+    http: BTreeMap<GetId, web_sys::AbortController>,
+    timer: Option<Timeout>,
 }
 
-impl Net {
-    /// Each tracker's state for the UI.
-    pub(crate) fn tracker_statuses(&self) -> Vec<TrackerStatus> {
-        self.trackers
-            .borrow()
-            .iter()
-            .map(|t| t.status.clone())
-            .collect()
+/// Shared handle to a torrent's [`Net`].
+pub(crate) type SharedNet = Rc<RefCell<Net>>;
+
+/// The platform object the session calls.
+pub(crate) struct BrowserPlatform {
+    net: SharedNet,
+}
+
+impl BrowserPlatform {
+    /// A platform reporting to `sink`, connecting peers through `ice_servers`.
+    pub(crate) fn new(sink: Sink, ice_servers: Vec<IceServer>) -> Self {
+        let net = Net {
+            sink,
+            ice_servers,
+            conns: peer::Conns::default(),
+            trackers: BTreeMap::new(),
+            http: BTreeMap::new(),
+            timer: None,
+        };
+        Self {
+            net: Rc::new(RefCell::new(net)),
+        }
+    }
+}
+
+impl BrowserPlatform {
+    /// The shared state (tests drive peers through it directly).
+    #[cfg(test)]
+    pub(crate) fn net(&self) -> SharedNet {
+        Rc::clone(&self.net)
+    }
+}
+
+/// Feeds `event` to the session from the event loop (a microtask later), for results the
+/// browser gives synchronously.
+fn report_later(net: &SharedNet, event: Event) {
+    let sink = Rc::clone(&net.borrow().sink);
+    wasm_bindgen_futures::spawn_local(async move { sink(event) });
+}
+
+/// Feeds `event` to the session now (from a callback or a finished future; never while `net`
+/// is borrowed).
+fn report(net: &SharedNet, event: Event) {
+    let sink = Rc::clone(&net.borrow().sink);
+    sink(event);
+}
+
+impl Platform for BrowserPlatform {
+    fn tracker_connect(&mut self, tracker: TrackerIdx, url: &str) {
+        tracker::connect(&self.net, tracker, url);
+    }
+
+    fn tracker_send(&mut self, tracker: TrackerIdx, text: String) {
+        tracker::send(&self.net, tracker, &text);
+    }
+
+    fn tracker_close(&mut self, tracker: TrackerIdx) {
+        tracker::close(&self.net, tracker);
+    }
+
+    fn create_offer(&mut self, peer: PeerKey) {
+        peer::create_offer(&self.net, peer);
+    }
+
+    fn answer_offer(&mut self, peer: PeerKey, offer_sdp: &str) {
+        peer::answer_offer(&self.net, peer, offer_sdp);
+    }
+
+    fn apply_answer(&mut self, peer: PeerKey, answer_sdp: &str) {
+        peer::apply_answer(&self.net, peer, answer_sdp);
+    }
+
+    fn send(&mut self, peer: PeerKey, bytes: Vec<u8>) {
+        peer::send(&self.net, peer, bytes);
+    }
+
+    fn close_peer(&mut self, peer: PeerKey) {
+        peer::close(&self.net, peer);
+    }
+
+    fn http_get(&mut self, get: GetId, url: &str, range: Range<u64>) {
+        webseed::get(&self.net, get, url, range);
+    }
+
+    fn http_cancel(&mut self, get: GetId) {
+        if let Some(c) = self.net.borrow_mut().http.remove(&get) {
+            c.abort();
+        }
+    }
+
+    fn hash_piece(&mut self, piece: u32, data: Vec<u8>) {
+        hashing::hash_piece(&self.net, piece, data);
+    }
+
+    fn set_timer(&mut self, at: Option<Millis>) {
+        let timer = at.map(|at| {
+            let delay = at.0.saturating_sub(now().0).min(u64::from(u32::MAX)) as u32;
+            let weak = Rc::downgrade(&self.net);
+            Timeout::new(delay, move || {
+                if let Some(net) = weak.upgrade() {
+                    net.borrow_mut().timer = None;
+                    report(&net, Event::Timer);
+                }
+            })
+        });
+        // Replacing the old Timeout cancels it.
+        self.net.borrow_mut().timer = timer;
     }
 }
 
@@ -59,98 +149,4 @@ pub(crate) fn now() -> Millis {
         .and_then(|p| wasm_bindgen::JsCast::dyn_into::<web_sys::Performance>(p).ok());
     let ms = perf.map_or_else(js_sys::Date::now, |p| p.now());
     Millis(ms.max(0.0) as u64)
-}
-
-/// Starts a torrent: its trackers connect at once.
-pub(crate) fn start(
-    engine: swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol>,
-    cfg: &ClientConfig,
-    peer_id: [u8; 20],
-    tracker_urls: Vec<String>,
-    webseeds: Vec<String>,
-) -> Rc<TorrentCell> {
-    let info_hash = engine.info_hash();
-    // A seed's first announce already says it has everything (`left` 0).
-    let left = engine.stats().left;
-    let cell = Rc::new(TorrentCell {
-        core: RefCell::new(Core::new(engine, now())),
-        net: Net {
-            ice_servers: cfg.ice_servers.clone(),
-            max_peers: cfg.max_peers.max(1),
-            conns: RefCell::new(Conns::default()),
-            trackers: RefCell::new(
-                tracker_urls
-                    .into_iter()
-                    .map(|u| TrackerConn::new(u, info_hash, peer_id, left))
-                    .collect(),
-            ),
-            webseeds,
-            http: RefCell::new(BTreeMap::new()),
-            engine_timer: RefCell::new(None),
-        },
-    });
-    let n = cell.net.trackers.borrow().len();
-    for i in 0..n {
-        tracker::pump(&cell, i);
-    }
-    // The engine may want to start webseed requests or arm its timers right away.
-    feed(&cell, Input::Tick);
-    cell
-}
-
-/// Feeds one input to the engine and performs what it asks for.
-pub(crate) fn feed(cell: &Rc<TorrentCell>, input: Input<'_>) {
-    let outs = cell.core.borrow_mut().input(now(), input);
-    act(cell, outs);
-}
-
-/// Performs the engine's outputs, then re-arms its timer.
-pub(crate) fn act(cell: &Rc<TorrentCell>, outs: Vec<Output>) {
-    if cell.core.borrow().destroyed {
-        return;
-    }
-    for out in outs {
-        match out {
-            Output::Send { peer, bytes } => peer::send(cell, peer, bytes),
-            Output::Close { peer, .. } => peer::close(cell, peer, false),
-            Output::HttpRequest { id, webseed, range } => webseed::start(cell, id, webseed, range),
-            Output::HttpCancel { id } => {
-                if let Some(c) = cell.net.http.borrow_mut().remove(&id) {
-                    c.abort();
-                }
-            }
-            Output::HashPiece { piece, data } => hashing::hash_piece(cell, piece, data),
-            Output::Complete => tracker::completed(cell),
-            _ => {}
-        }
-    }
-    arm_engine_timer(cell);
-}
-
-fn arm_engine_timer(cell: &Rc<TorrentCell>) {
-    let at = cell.core.borrow().engine.poll_timeout();
-    let mut slot = cell.net.engine_timer.borrow_mut();
-    if slot.as_ref().is_some_and(|(t, _)| *t == at) {
-        return;
-    }
-    let delay = at.0.saturating_sub(now().0).min(u64::from(u32::MAX)) as u32;
-    let weak: Weak<TorrentCell> = Rc::downgrade(cell);
-    let timer = Timeout::new(delay, move || {
-        if let Some(cell) = weak.upgrade() {
-            cell.net.engine_timer.borrow_mut().take();
-            feed(&cell, Input::Tick);
-        }
-    });
-    // Replacing the old Timeout cancels it.
-    *slot = Some((at, timer));
-}
-
-/// Leaves the trackers and closes every connection and request.
-pub(crate) fn stop(cell: &Rc<TorrentCell>) {
-    tracker::stop_all(cell);
-    peer::close_all(cell);
-    for (_, c) in std::mem::take(&mut *cell.net.http.borrow_mut()) {
-        c.abort();
-    }
-    cell.net.engine_timer.borrow_mut().take();
 }

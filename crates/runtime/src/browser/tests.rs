@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use super::peer;
-use crate::{client::Torrent, config::ClientConfig};
+use super::{peer, BrowserPlatform, SharedNet};
+use crate::{cell::TorrentCell, client::Torrent};
 
 fn torrent_of(data: &[u8], piece_length: u64) -> metainfo::Metainfo {
     let files = vec![(vec!["f.bin".into()], data.len() as u64)];
@@ -26,20 +26,31 @@ fn engine(
     swarm::Engine::new(
         cfg,
         meta,
-        swarm::MemoryStorage::new(crate::core::STORAGE_BYTES),
+        swarm::MemoryStorage::new(crate::client::STORAGE_BYTES),
         swarm::Sha1Smol,
     )
+}
+
+/// A torrent with no trackers on the browser platform, and that platform's state.
+fn start(
+    engine: swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol>,
+) -> (Rc<TorrentCell>, SharedNet) {
+    let magnet = metainfo::Magnet::new(engine.info_hash());
+    // No trackers: the peer id is never announced.
+    let cfg = session::SessionConfig::new([0; 20], 7);
+    let mut net = None;
+    let cell = TorrentCell::start(engine, cfg, magnet, |sink| {
+        let p = BrowserPlatform::new(sink, Vec::new());
+        net = Some(p.net());
+        Box::new(p)
+    });
+    (cell, net.expect("the platform was made"))
 }
 
 #[test]
 async fn a_file_crosses_a_real_data_channel() {
     let data: Vec<u8> = (0..1_500_000u32).map(|i| (i * 13 % 251) as u8).collect();
     let meta = torrent_of(&data, 64 * 1024);
-    let cfg = ClientConfig {
-        trackers: Vec::new(),
-        ice_servers: Vec::new(),
-        ..ClientConfig::default()
-    };
     // The test runner serves the page from 127.0.0.1, a secure context.
     assert!(super::hashing::available(), "SubtleCrypto is there");
     let mut seed_engine = engine(&meta, 1, false);
@@ -48,24 +59,27 @@ async fn a_file_crosses_a_real_data_channel() {
         let len = meta.info.piece_size(p) as usize;
         assert!(seed_engine.import_piece(p, data[off..off + len].to_vec()));
     }
-    let seeder = super::start(seed_engine, &cfg, [1; 20], Vec::new(), Vec::new());
-    let leecher = super::start(
-        engine(&meta, 2, true),
-        &cfg,
-        [2; 20],
-        Vec::new(),
-        Vec::new(),
-    );
+    let (seeder, seeder_net) = start(seed_engine);
+    let (leecher, leecher_net) = start(engine(&meta, 2, true));
 
-    let (key, offer) = peer::make_offer(&seeder).await.expect("an offer");
+    // Each side takes a slot for the connection, as a transport without signalling would.
+    let a = seeder
+        .with(|s, _| s.accept_peer())
+        .flatten()
+        .expect("a slot");
+    let b = leecher
+        .with(|s, _| s.accept_peer())
+        .flatten()
+        .expect("a slot");
+    let offer = peer::offer_sdp(&seeder_net, a).await.expect("an offer");
     assert!(
-        offer.sdp.contains("a=candidate"),
+        offer.contains("a=candidate"),
         "gathering finished with candidates"
     );
-    let answer = peer::make_answer(&leecher, &offer.sdp)
+    let answer = peer::answer_sdp(&leecher_net, b, &offer)
         .await
         .expect("an answer");
-    peer::accept_answer(&seeder, key, &answer.sdp).await;
+    peer::apply_answer(&seeder_net, a, &answer);
 
     let torrent = Torrent {
         cell: Rc::clone(&leecher),

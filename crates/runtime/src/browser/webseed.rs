@@ -1,59 +1,34 @@
-//! Webseed (BEP 19) range requests: one engine `HttpRequest` becomes one ranged GET per file
-//! it touches, fetched in order and cancellable with an `AbortController`.
+//! Webseed GETs: one ranged `fetch` each, cancellable with an `AbortController`. Which GETs
+//! an engine request needs, and joining their bodies, is the session's.
 
-use std::{ops::Range, rc::Rc};
+use std::ops::Range;
 
-use swarm::{HttpError, HttpRequestId, Input};
+use session::{Event, GetId};
+use swarm::HttpError;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Request, RequestInit, Response};
 
-use crate::client::TorrentCell;
+use super::{report, report_later, SharedNet};
 
-/// Starts fetching `range` of the torrent from webseed `webseed`.
-pub(crate) fn start(cell: &Rc<TorrentCell>, id: HttpRequestId, webseed: usize, range: Range<u64>) {
-    let gets = {
-        let core = cell.core.borrow();
-        match (core.engine.info(), cell.net.webseeds.get(webseed)) {
-            (Some(info), Some(url)) => swarm::webseed_gets(info, url, range.clone()),
-            _ => Vec::new(),
-        }
-    };
+/// Fetches bytes `range` of `url` and reports them (unless cancelled meanwhile).
+pub(crate) fn get(net: &SharedNet, get: GetId, url: &str, range: Range<u64>) {
     let Ok(abort) = AbortController::new() else {
-        super::feed(
-            cell,
-            Input::HttpResponse {
-                id,
-                result: Err(HttpError::Network),
-            },
-        );
+        let result = Err(HttpError::Network);
+        report_later(net, Event::HttpDone { get, result });
         return;
     };
-    cell.net.http.borrow_mut().insert(id, abort.clone());
-    let cell = Rc::clone(cell);
+    net.borrow_mut().http.insert(get, abort.clone());
+    let net = std::rc::Rc::clone(net);
+    let url = url.to_owned();
     wasm_bindgen_futures::spawn_local(async move {
-        let want = range.end - range.start;
         let mut body = Vec::new();
-        let mut result = if gets.is_empty() {
-            Err(HttpError::Network)
-        } else {
-            Ok(())
-        };
-        for get in &gets {
-            if result.is_err() {
-                break;
-            }
-            result = fetch_range(&get.url, &get.range, &abort, &mut body).await;
+        let result = fetch_range(&url, &range, &abort, &mut body).await;
+        if net.borrow_mut().http.remove(&get).is_none() {
+            return; // cancelled: the session no longer waits for it
         }
-        if cell.net.http.borrow_mut().remove(&id).is_none() {
-            return; // cancelled: the engine no longer waits for it
-        }
-        let result = match result {
-            Ok(()) if body.len() as u64 == want => Ok(body.as_slice()),
-            Ok(()) => Err(HttpError::Network),
-            Err(e) => Err(e),
-        };
-        super::feed(&cell, Input::HttpResponse { id, result });
+        let result = result.map(|()| body);
+        report(&net, Event::HttpDone { get, result });
     });
 }
 
