@@ -1,11 +1,13 @@
-//! The companion's seeder: one swarm engine per seeded file, one tracker announcer per torrent
-//! sharing one WebSocket to the tracker, and one native WebRTC host answering the browsers'
-//! relayed offers. Everything runs on one task; the engines and announcers are sans-IO, so this
-//! file only moves bytes between them, the socket and the clock.
+//! The companion's seeder: one [`session::Session`] per seeded file, all announcing over one
+//! WebSocket to the tracker (frames routed to their torrent by info hash) and answering the
+//! browsers' relayed offers through one native WebRTC host. The sessions do the driving; this
+//! file runs one task that moves events between them, the host, the socket and the clock.
 //!
 //! Bounds: at most `max_peers_per_torrent` connections per torrent and the host's cap in total;
-//! offers beyond either are refused (not answered). Connections that fail are closed by the
-//! host and forgotten here.
+//! offers beyond either are refused (not answered). A file that changes on disk leaves the
+//! swarm (its pieces are refused from then on).
+
+mod platform;
 
 use std::{
     collections::BTreeMap,
@@ -19,14 +21,13 @@ use std::{
 use futures_util::{SinkExt, StreamExt};
 use metainfo::InfoHash;
 use rtc::{ConnId, DataChannelHost, RtcEvent};
-use swarm::{Input as EngineInput, Output as EngineOutput, PeerKey};
+use session::{Event, Session, SessionConfig, TrackerIdx};
+use swarm::{Millis, PeerKey, Sha1Smol};
 use tokio_tungstenite::tungstenite::Message;
-use tracker_proto::{
-    Announcer, AnnouncerConfig, Input as AnnInput, OutMessage, Output as AnnOutput,
-    SessionDescription,
-};
+use tracker_proto::OutMessage;
 
-use crate::seedable::Seedable;
+use self::platform::{HostPlatform, SharedTracker, TorrentIo};
+use crate::{file_storage::FileStorage, seedable::Seedable};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -49,12 +50,11 @@ pub(crate) struct SeederConfig {
     pub(crate) max_peers_per_torrent: usize,
 }
 
-struct Torrent {
-    seedable: Seedable,
-    announcer: Announcer,
-    peers: usize,
-    /// The file changed: the torrent left the swarm.
-    dropped: bool,
+/// One seeded file.
+struct Seeded {
+    name: String,
+    session: Session<FileStorage, Sha1Smol>,
+    io: TorrentIo,
 }
 
 /// Runs the seeder until `shutdown` resolves, then announces `stopped` and returns.
@@ -67,53 +67,31 @@ pub(crate) async fn run<H: DataChannelHost>(
 ) {
     let start = Instant::now();
     let mut s = Seeder {
-        cfg,
         start,
-        torrents: BTreeMap::new(),
-        conns: BTreeMap::new(),
+        torrents: Vec::new(),
+        owners: BTreeMap::new(),
+        tracker: SharedTracker::default(),
         ws: None,
-        want_connect: false,
         next_connect: start,
         figures,
+        cfg,
     };
     for seedable in files {
-        let info_hash = seedable.meta.info_hash;
-        let mut config = AnnouncerConfig::new(info_hash, metainfo::PeerId::from(s.cfg.peer_id))
-            .with_stats(tracker_proto::Stats {
-                uploaded: 0,
-                downloaded: 0,
-                left: Some(0),
-            });
-        // A seeder never makes offers: browsers offer, the tracker relays them to us.
-        config.max_offers = 0;
-        // The reference client's up-to-5-minute jitter suits millions of browsers, not one
-        // companion waiting for its (often local) tracker to come back.
-        config.reconnect_base = Duration::from_secs(5);
-        config.reconnect_jitter = Duration::from_secs(5);
-        let announcer = Announcer::new(config);
-        s.torrents.insert(
-            info_hash,
-            Torrent {
-                seedable,
-                announcer,
-                peers: 0,
-                dropped: false,
-            },
-        );
+        s.add(&mut host, seedable);
     }
     tokio::pin!(shutdown);
     let mut last_upload = 0;
     let mut next_stats = start;
     loop {
-        s.drain(&mut host).await;
+        s.settle(&mut host).await;
         let now = Instant::now();
-        if s.want_connect && s.ws.is_none() && now >= s.next_connect {
-            s.connect().await;
+        if s.tracker.want_connect && s.ws.is_none() && now >= s.next_connect {
+            s.connect(&mut host).await;
             continue;
         }
         if now >= next_stats {
             next_stats = now + Duration::from_secs(10);
-            last_upload = s.report(last_upload);
+            last_upload = s.report(&mut host, last_upload);
         }
         let wake = s.next_wake().min(next_stats);
         let ws = s.ws.as_mut();
@@ -125,17 +103,15 @@ pub(crate) async fn run<H: DataChannelHost>(
         };
         tokio::select! {
             event = host.next_event() => s.rtc_event(&mut host, event),
-            frame = frame => s.frame(frame),
-            () = tokio::time::sleep_until(wake.into()) => s.tick(),
+            frame = frame => s.frame(&mut host, frame),
+            () = tokio::time::sleep_until(wake.into()) => s.timers(&mut host),
             () = &mut shutdown => break,
         }
     }
-    let now = s.millis();
-    for t in s.torrents.values_mut() {
-        t.announcer
-            .handle_input(tracker_proto::Millis(now), AnnInput::Stop);
+    for t in 0..s.torrents.len() {
+        s.with(&mut host, t, |session, p| session.stop(p));
     }
-    s.drain(&mut host).await;
+    s.settle(&mut host).await;
     if let Some(mut ws) = s.ws.take() {
         let _ = ws.close(None).await;
     }
@@ -144,284 +120,272 @@ pub(crate) async fn run<H: DataChannelHost>(
 struct Seeder {
     cfg: SeederConfig,
     start: Instant,
-    torrents: BTreeMap<InfoHash, Torrent>,
-    conns: BTreeMap<ConnId, InfoHash>,
+    torrents: Vec<Seeded>,
+    /// Host connection → (torrent, its key in that torrent's session).
+    owners: BTreeMap<ConnId, (usize, PeerKey)>,
+    tracker: SharedTracker,
     ws: Option<Ws>,
-    want_connect: bool,
     next_connect: Instant,
     figures: Arc<SeederFigures>,
 }
 
 impl Seeder {
-    fn millis(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn now(&self) -> Millis {
+        Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn add<H: DataChannelHost>(&mut self, host: &mut H, seedable: Seedable) {
+        let Seedable { meta, engine, .. } = seedable;
+        let mut cfg = SessionConfig::new(self.cfg.peer_id, seed_of(&meta.info_hash));
+        cfg.trackers = vec![self.cfg.tracker_url.clone()];
+        cfg.max_peers = self.cfg.max_peers_per_torrent;
+        // A seeder never makes offers: browsers offer, the tracker relays them to us.
+        cfg.max_offers = 0;
+        // The reference client's up-to-5-minute jitter suits millions of browsers, not one
+        // companion waiting for its (often local) tracker to come back.
+        cfg.reconnect_base = Some(Duration::from_secs(5));
+        cfg.reconnect_jitter = Some(Duration::from_secs(5));
+        let t = self.torrents.len();
+        let now = self.now();
+        let mut io = TorrentIo::default();
+        let mut p = HostPlatform {
+            host,
+            torrent: t,
+            io: &mut io,
+            owners: &mut self.owners,
+            tracker: &mut self.tracker,
+            figures: &self.figures,
+            name: &meta.info.name,
+        };
+        let session = Session::start(engine, cfg, now, &mut p);
+        self.torrents.push(Seeded {
+            name: meta.info.name.clone(),
+            session,
+            io,
+        });
+    }
+
+    /// Calls into torrent `t`'s session with its platform.
+    fn with<H: DataChannelHost>(
+        &mut self,
+        host: &mut H,
+        t: usize,
+        f: impl FnOnce(&mut Session<FileStorage, Sha1Smol>, &mut HostPlatform<'_, H>),
+    ) {
+        let Some(Seeded { name, session, io }) = self.torrents.get_mut(t) else {
+            return;
+        };
+        let mut p = HostPlatform {
+            host,
+            torrent: t,
+            io,
+            owners: &mut self.owners,
+            tracker: &mut self.tracker,
+            figures: &self.figures,
+            name,
+        };
+        f(session, &mut p);
+    }
+
+    fn feed<H: DataChannelHost>(&mut self, host: &mut H, t: usize, event: Event) {
+        let now = self.now();
+        self.with(host, t, |session, p| session.handle(now, event, p));
+    }
+
+    /// Feeds the queued results until none is left, then sends the queued frames.
+    async fn settle<H: DataChannelHost>(&mut self, host: &mut H) {
+        for t in 0..self.torrents.len() {
+            while let Some(event) = self
+                .torrents
+                .get_mut(t)
+                .and_then(|s| s.io.queue.pop_front())
+            {
+                self.feed(host, t, event);
+            }
+        }
+        let (peers, uploaded) = self.torrents.iter().fold((0, 0), |(p, u), t| {
+            let s = t.session.stats(self.now());
+            (p + s.peers as u64, u + s.uploaded)
+        });
+        self.figures.peers.store(peers, Ordering::Relaxed);
+        self.figures
+            .uploaded_webrtc
+            .store(uploaded, Ordering::Relaxed);
+        for text in std::mem::take(&mut self.tracker.outbox) {
+            let failed = match self.ws.as_mut() {
+                Some(ws) => ws.send(Message::Text(text.into())).await.is_err(),
+                None => false,
+            };
+            if failed {
+                self.connect_failed(host, "sending to the tracker failed");
+                break;
+            }
+        }
     }
 
     fn next_wake(&self) -> Instant {
         let mut wake = Instant::now() + Duration::from_secs(1);
-        for t in self.torrents.values() {
-            let engine_at = t.seedable.engine.poll_timeout().0;
-            wake = wake.min(self.start + Duration::from_millis(engine_at));
-            if let Some(at) = t.announcer.poll_timeout() {
+        for t in &self.torrents {
+            if let Some(at) = t.io.timer {
                 wake = wake.min(self.start + Duration::from_millis(at.0));
             }
         }
-        if self.want_connect && self.ws.is_none() {
+        if self.tracker.want_connect && self.ws.is_none() {
             wake = wake.min(self.next_connect);
         }
         wake
     }
 
-    async fn connect(&mut self) {
+    fn timers<H: DataChannelHost>(&mut self, host: &mut H) {
+        let now = self.now();
+        for t in 0..self.torrents.len() {
+            if self.torrents[t].io.timer.is_some_and(|at| at <= now) {
+                self.torrents[t].io.timer = None;
+                self.feed(host, t, Event::Timer);
+            }
+        }
+    }
+
+    /// Every session's tracker: the shared socket opened or closed.
+    fn tell_all<H: DataChannelHost>(&mut self, host: &mut H, event: fn(TrackerIdx) -> Event) {
+        for t in 0..self.torrents.len() {
+            self.feed(host, t, event(TrackerIdx(0)));
+        }
+    }
+
+    async fn connect<H: DataChannelHost>(&mut self, host: &mut H) {
         let url = self.cfg.tracker_url.clone();
         let result = tokio::time::timeout(
             Duration::from_secs(10),
             tokio_tungstenite::connect_async(url.as_str()),
         )
         .await;
-        let now = tracker_proto::Millis(self.millis());
         match result {
             Ok(Ok((ws, _))) => {
                 tracing::info!(tracker = %url, "connected to the tracker");
                 self.ws = Some(ws);
-                self.want_connect = false;
-                for t in self.torrents.values_mut() {
-                    t.announcer.handle_input(now, AnnInput::Connected);
-                }
+                self.tracker.open = true;
+                self.tracker.want_connect = false;
+                self.tell_all(host, |tracker| Event::TrackerOpen { tracker });
             }
-            Ok(Err(error)) => self.connect_failed(&error.to_string()),
-            Err(_) => self.connect_failed("timed out"),
+            Ok(Err(error)) => self.connect_failed(host, &error.to_string()),
+            Err(_) => self.connect_failed(host, "timed out"),
         }
     }
 
-    fn connect_failed(&mut self, why: &str) {
+    fn connect_failed<H: DataChannelHost>(&mut self, host: &mut H, why: &str) {
         tracing::warn!(tracker = %self.cfg.tracker_url, "tracker unreachable: {why}");
         self.ws = None;
-        self.want_connect = false;
-        let now = tracker_proto::Millis(self.millis());
-        // Each announcer schedules its own reconnect (backoff) and asks again with `Connect`.
-        for t in self.torrents.values_mut() {
-            t.announcer.handle_input(now, AnnInput::Disconnected);
-        }
+        self.tracker.open = false;
+        self.tracker.want_connect = false;
+        // Each announcer schedules its own reconnect (backoff) and asks again.
+        self.tell_all(host, |tracker| Event::TrackerClosed { tracker });
     }
 
-    fn frame(&mut self, frame: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>) {
+    fn frame<H: DataChannelHost>(
+        &mut self,
+        host: &mut H,
+        frame: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    ) {
         let text = match frame {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Close(_)) | Err(_)) | None => {
-                self.connect_failed("the tracker closed the connection");
+                self.connect_failed(host, "the tracker closed the connection");
                 return;
             }
             Some(Ok(_)) => return,
         };
-        match OutMessage::from_json(text.as_str()) {
-            Ok(message) => {
-                let now = tracker_proto::Millis(self.millis());
-                for t in self.torrents.values_mut() {
-                    t.announcer
-                        .handle_input(now, AnnInput::Message(message.clone()));
+        let message = match OutMessage::from_json(text.as_str()) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(%error, "the tracker sent a message we cannot read");
+                return;
+            }
+        };
+        let tracker = TrackerIdx(0);
+        match addressee(&message) {
+            Some(hash) => {
+                let t = self
+                    .torrents
+                    .iter()
+                    .position(|s| s.session.info_hash() == hash);
+                if let Some(t) = t {
+                    let message = Ok(message);
+                    self.feed(host, t, Event::TrackerMessage { tracker, message });
                 }
             }
-            Err(error) => tracing::warn!(%error, "the tracker sent a message we cannot read"),
-        }
-    }
-
-    fn tick(&mut self) {
-        let now = self.millis();
-        for t in self.torrents.values_mut() {
-            t.announcer.handle_timeout(tracker_proto::Millis(now));
-            t.seedable
-                .engine
-                .handle_input(swarm::Millis(now), EngineInput::Tick);
+            None => {
+                for t in 0..self.torrents.len() {
+                    let message = Ok(message.clone());
+                    self.feed(host, t, Event::TrackerMessage { tracker, message });
+                }
+            }
         }
     }
 
     fn rtc_event<H: DataChannelHost>(&mut self, host: &mut H, event: RtcEvent) {
-        let now = swarm::Millis(self.millis());
-        let (conn, input) = match &event {
-            RtcEvent::Open(conn) => (*conn, None),
-            RtcEvent::Data(conn, bytes) => (*conn, Some(bytes.as_slice())),
-            RtcEvent::Closed(conn) => (*conn, None),
+        let conn = match &event {
+            RtcEvent::Open(conn) | RtcEvent::Data(conn, _) | RtcEvent::Closed(conn) => *conn,
         };
-        let Some(info_hash) = self.conns.get(&conn).copied() else {
+        let Some(&(t, peer)) = self.owners.get(&conn) else {
             host.close(conn);
             return;
         };
-        let Some(t) = self.torrents.get_mut(&info_hash) else {
-            return;
+        let event = match event {
+            RtcEvent::Open(_) => Event::PeerOpen { peer },
+            RtcEvent::Data(_, bytes) => Event::PeerData { peer, bytes },
+            RtcEvent::Closed(_) => {
+                self.owners.remove(&conn);
+                if let Some(s) = self.torrents.get_mut(t) {
+                    s.io.conns.remove(&peer);
+                }
+                Event::PeerClosed { peer }
+            }
         };
-        let peer = PeerKey(conn.0);
-        match (&event, input) {
-            (RtcEvent::Open(_), _) => {
-                tracing::info!(conn = conn.0, torrent = %t.seedable.meta.info.name, "peer connected over WebRTC");
-                self.figures.peers.fetch_add(1, Ordering::Relaxed);
-                t.seedable
-                    .engine
-                    .handle_input(now, EngineInput::PeerConnected { peer });
-            }
-            (RtcEvent::Data(..), Some(bytes)) => t
-                .seedable
-                .engine
-                .handle_input(now, EngineInput::PeerData { peer, bytes }),
-            _ => {
-                self.conns.remove(&conn);
-                t.peers = t.peers.saturating_sub(1);
-                if t.seedable.engine.peer_id_of(peer).is_some() {
-                    self.figures.peers.fetch_sub(1, Ordering::Relaxed);
-                }
-                t.seedable
-                    .engine
-                    .handle_input(now, EngineInput::PeerGone { peer });
-            }
-        }
+        self.feed(host, t, event);
     }
 
-    /// Acts on every pending announcer and engine output.
-    async fn drain<H: DataChannelHost>(&mut self, host: &mut H) {
-        let now = self.millis();
-        let mut to_send = Vec::new();
-        let mut gone = Vec::new();
-        for (info_hash, t) in &mut self.torrents {
-            while let Some(out) = t.announcer.poll_output() {
-                match out {
-                    AnnOutput::Connect => {
-                        if self.ws.is_some() {
-                            t.announcer
-                                .handle_input(tracker_proto::Millis(now), AnnInput::Connected);
-                        } else if !self.want_connect {
-                            self.want_connect = true;
-                            self.next_connect = Instant::now();
-                        }
-                    }
-                    AnnOutput::Send(message) => to_send.push(message.to_json()),
-                    AnnOutput::NeedOffers(_) => t.announcer.handle_input(
-                        tracker_proto::Millis(now),
-                        AnnInput::OffersReady(Vec::new()),
-                    ),
-                    AnnOutput::RelayedOffer {
-                        peer_id,
-                        offer_id,
-                        offer,
-                    } => {
-                        if t.peers >= self.cfg.max_peers_per_torrent {
-                            self.figures.offers_refused.fetch_add(1, Ordering::Relaxed);
-                            tracing::debug!("offer refused: torrent at its peer cap");
-                            continue;
-                        }
-                        match host.accept_offer(&offer.sdp) {
-                            Ok((conn, answer)) => {
-                                t.peers += 1;
-                                self.conns.insert(conn, *info_hash);
-                                t.announcer.handle_input(
-                                    tracker_proto::Millis(now),
-                                    AnnInput::AnswerReady {
-                                        to_peer_id: peer_id,
-                                        offer_id,
-                                        answer: SessionDescription::answer(answer),
-                                    },
-                                );
-                            }
-                            Err(error) => {
-                                self.figures.offers_refused.fetch_add(1, Ordering::Relaxed);
-                                tracing::debug!(%error, "offer refused");
-                            }
-                        }
-                    }
-                    AnnOutput::Warning(warning) => {
-                        tracing::warn!(%warning, "tracker warning");
-                    }
-                    _ => {}
-                }
-            }
-            while let Some(out) = t.seedable.engine.poll_output() {
-                match out {
-                    EngineOutput::Send { peer, bytes } => {
-                        let sent = host.send(ConnId(peer.0), &bytes);
-                        if sent.is_err() {
-                            gone.push((*info_hash, peer));
-                        }
-                    }
-                    EngineOutput::Close { peer, reason } => {
-                        tracing::debug!(?reason, "closing a peer");
-                        host.close(ConnId(peer.0));
-                        if self.conns.remove(&ConnId(peer.0)).is_some() {
-                            t.peers = t.peers.saturating_sub(1);
-                            self.figures.peers.fetch_sub(1, Ordering::Relaxed);
-                        }
-                    }
-                    EngineOutput::HttpRequest { id, .. } => {
-                        t.seedable.engine.handle_input(
-                            swarm::Millis(now),
-                            EngineInput::HttpResponse {
-                                id,
-                                result: Err(swarm::HttpError::Network),
-                            },
-                        );
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let uploaded = self
-            .torrents
-            .values()
-            .map(|t| t.seedable.engine.stats().uploaded)
-            .sum();
-        self.figures
-            .uploaded_webrtc
-            .store(uploaded, Ordering::Relaxed);
-        for (info_hash, peer) in gone {
-            if let Some(t) = self.torrents.get_mut(&info_hash) {
-                t.seedable
-                    .engine
-                    .handle_input(swarm::Millis(now), EngineInput::PeerGone { peer });
-            }
-        }
-        for text in to_send {
-            let failed = match self.ws.as_mut() {
-                Some(ws) => ws.send(Message::Text(text.into())).await.is_err(),
-                None => false,
-            };
-            if failed {
-                self.connect_failed("sending to the tracker failed");
-            }
-        }
-    }
-
-    /// Logs a progress line and feeds new transfer figures to the announcers.
-    fn report(&mut self, last_upload: u64) -> u64 {
-        let now = tracker_proto::Millis(self.millis());
-        let mut total = 0;
-        for t in self.torrents.values_mut() {
-            if !t.dropped && t.seedable.engine.storage_mut().is_stale() {
+    /// Drops files that changed on disk and logs a progress line.
+    fn report<H: DataChannelHost>(&mut self, host: &mut H, last_upload: u64) -> u64 {
+        for t in 0..self.torrents.len() {
+            let s = &mut self.torrents[t];
+            if !s.session.is_stopped() && s.session.engine_mut().storage_mut().is_stale() {
                 // The file changed under us: its pieces are refused from now on; leave the
                 // swarm instead of advertising pieces we no longer serve.
                 tracing::warn!(
-                    torrent = %t.seedable.meta.info.name,
+                    torrent = %s.name,
                     "no longer seeding: the file changed (restart to re-hash it)"
                 );
-                t.dropped = true;
-                t.announcer.handle_input(now, AnnInput::Stop);
+                self.with(host, t, |session, p| session.stop(p));
             }
-            let stats = t.seedable.engine.stats();
-            total += stats.uploaded;
-            t.announcer.handle_input(
-                now,
-                AnnInput::Stats(tracker_proto::Stats {
-                    uploaded: stats.uploaded,
-                    downloaded: 0,
-                    left: Some(0),
-                }),
-            );
         }
-        self.figures.uploaded_webrtc.store(total, Ordering::Relaxed);
+        let total = self.figures.uploaded_webrtc.load(Ordering::Relaxed);
         if total != last_upload {
             tracing::info!(
-                peers = self.conns.len(),
+                peers = self.owners.len(),
                 "seeding: {:.1} MiB sent to peers",
                 total as f64 / f64::from(1u32 << 20)
             );
         }
         total
     }
+}
+
+/// The torrent a tracker message is for; `None` for every torrent on the socket (a scrape
+/// response or a failure without an info hash: each session picks what concerns it).
+fn addressee(message: &OutMessage) -> Option<InfoHash> {
+    match message {
+        OutMessage::AnnounceResponse(m) => Some(m.info_hash),
+        OutMessage::Offer(m) => Some(m.info_hash),
+        OutMessage::Answer(m) => Some(m.info_hash),
+        OutMessage::Error(m) => m.info_hash,
+        OutMessage::ScrapeResponse(_) => None,
+    }
+}
+
+/// A seed for a session's offer ids and jitter: the info hash, folded (not a secret).
+fn seed_of(info_hash: &InfoHash) -> u64 {
+    info_hash.0.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
