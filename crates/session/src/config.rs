@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tracker_proto::SplitMix64;
+
 /// A peer connection that has not opened this long after it was started is closed.
 pub const CONNECT_TIMEOUT_MS: u64 = 30_000;
 /// An open connection that has received nothing (not even the handshake) this long after it
@@ -49,30 +51,12 @@ impl SessionConfig {
     }
 }
 
-/// SplitMix64: offer ids and announcer seeds from [`SessionConfig::rng_seed`] (not secrets).
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self(seed)
+/// 20 random bytes (an offer id) from the session's generator.
+pub(crate) fn id20(rng: &mut SplitMix64) -> [u8; 20] {
+    let mut id = [0u8; 20];
+    for chunk in id.chunks_mut(8) {
+        let r = rng.next_u64().to_le_bytes();
+        chunk.copy_from_slice(&r[..chunk.len()]);
     }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// 20 random bytes (an offer id).
-    pub(crate) fn id20(&mut self) -> [u8; 20] {
-        let mut id = [0u8; 20];
-        for chunk in id.chunks_mut(8) {
-            let r = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&r[..chunk.len()]);
-        }
-        id
-    }
+    id
 }

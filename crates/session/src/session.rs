@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use metainfo::InfoHash;
 use swarm::{Engine, Input, Millis, Output, PieceHasher, ReaderId, Storage};
+use tracker_proto::SplitMix64;
 
 use crate::{
-    config::{Rng, SessionConfig},
+    config::SessionConfig,
     flow::ReaderFlow,
     peers::Peers,
     platform::{Event, Notice, Platform},
@@ -36,7 +37,7 @@ pub struct Session<S: Storage, H: PieceHasher> {
     pub(crate) trackers: Vec<Tracker>,
     pub(crate) peers: Peers,
     pub(crate) gets: Gets,
-    pub(crate) rng: Rng,
+    pub(crate) rng: SplitMix64,
     readers: BTreeMap<ReaderId, ReaderFlow>,
     next_reader: u32,
     have: Vec<bool>,
@@ -56,7 +57,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         now: Millis,
         platform: &mut impl Platform,
     ) -> Self {
-        let mut rng = Rng::new(cfg.rng_seed);
+        let mut rng = SplitMix64::new(cfg.rng_seed);
         // A seed's first announce already says it has everything (`left` 0).
         let left = engine.stats().left;
         let trackers = cfg

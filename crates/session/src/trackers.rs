@@ -11,7 +11,7 @@ use tracker_proto::{
 };
 
 use crate::{
-    config::SessionConfig,
+    config::{id20, SessionConfig},
     peers::Stage,
     platform::{Notice, Platform, TrackerIdx},
     stats::TrackerStatus,
@@ -276,7 +276,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         let Some(&Stage::Offering(tracker)) = self.peers.stage(peer) else {
             return;
         };
-        let offer_id = metainfo::Id20(self.rng.id20());
+        let offer_id = metainfo::Id20(id20(&mut self.rng));
         self.peers.by_offer.insert(offer_id, peer);
         self.peers.offered(peer);
         if let Some(batch) = self

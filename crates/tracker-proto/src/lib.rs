@@ -85,7 +85,7 @@ pub mod outgoing;
 mod time;
 
 pub use self::{
-    announcer::{reconnect_delay, Announcer, AnnouncerConfig, Input, Output, Stats},
+    announcer::{reconnect_delay, Announcer, AnnouncerConfig, Input, Output, SplitMix64, Stats},
     common::{
         decode_binary_id, encode_binary_string, OfferId, SdpType, SessionDescription, ID_LEN,
         MAX_MESSAGE_LEN, MAX_OFFERS, MAX_SCRAPE_INFO_HASHES,

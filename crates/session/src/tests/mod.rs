@@ -54,6 +54,15 @@ fn config(id: u8, max_offers: u64, max_peers: usize) -> SessionConfig {
     cfg
 }
 
+/// Opens a reader over torrent bytes `[start, end)` of node `node`.
+fn open_reader(w: &mut World, node: usize, start: u64, end: u64) -> swarm::ReaderId {
+    let now = w.now;
+    let n = &mut w.nodes[node];
+    let reader = n.session.open_reader(now, start, end, &mut n.fake);
+    w.act(node);
+    reader
+}
+
 /// Reads a node's reader to its end while running the world; the bytes read.
 fn read_all(w: &mut World, node: usize, reader: swarm::ReaderId, until: Millis) -> Vec<u8> {
     let mut got = Vec::new();
@@ -94,12 +103,7 @@ fn a_leecher_downloads_a_file_from_a_seeder_through_the_tracker() {
     let mut w = World::new();
     let seeder = w.add(seed_engine(&meta, &bytes, 1), config(1, 0, 20));
     let leecher = w.add(engine(&meta, 2, true), config(2, 5, 20));
-    let reader = {
-        let n = &mut w.nodes[leecher];
-        n.session
-            .open_reader(w.now, 1000, bytes.len() as u64, &mut n.fake)
-    };
-    w.act(leecher);
+    let reader = open_reader(&mut w, leecher, 1000, bytes.len() as u64);
     let got = read_all(&mut w, leecher, reader, Millis(120_000));
     assert_eq!(got.len(), bytes.len() - 1000);
     assert!(got == bytes[1000..], "bytes differ");
@@ -235,12 +239,7 @@ fn webseed_requests_become_one_get_per_file_and_a_failed_get_is_retried() {
     let mut with_webseed = meta.clone();
     with_webseed.url_list = cfg.webseeds.clone();
     let node = w.add(engine(&with_webseed, 2, false), cfg);
-    let reader = {
-        let n = &mut w.nodes[node];
-        n.session
-            .open_reader(w.now, 0, meta.info.total_length, &mut n.fake)
-    };
-    w.act(node);
+    let reader = open_reader(&mut w, node, 0, meta.info.total_length);
     let got = read_all(&mut w, node, reader, Millis(600_000));
     let mut want = a.clone();
     want.extend_from_slice(&b);
@@ -300,12 +299,7 @@ fn a_piece_whose_digest_is_wrong_is_fetched_again() {
     w.faults.wrong_digest_for = Some(2);
     let _seeder = w.add(seed_engine(&meta, &bytes, 1), config(1, 0, 20));
     let leecher = w.add(engine(&meta, 2, true), config(2, 2, 20));
-    let reader = {
-        let n = &mut w.nodes[leecher];
-        n.session
-            .open_reader(w.now, 0, bytes.len() as u64, &mut n.fake)
-    };
-    w.act(leecher);
+    let reader = open_reader(&mut w, leecher, 0, bytes.len() as u64);
     let got = read_all(&mut w, leecher, reader, Millis(300_000));
     assert!(got == bytes, "bytes differ");
     let hashed_2 = count(&w, leecher, |c| matches!(c, Call::HashPiece(2)));

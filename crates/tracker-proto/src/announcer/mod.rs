@@ -270,16 +270,19 @@ pub fn reconnect_delay(retries: u32, random: u64, config: &AnnouncerConfig) -> D
     Duration::from_millis(backoff.saturating_add(jitter))
 }
 
-/// SplitMix64: a tiny, seedable, good-enough generator for timer jitter (not for secrets).
+/// SplitMix64: a tiny, seedable, good-enough generator for timer jitter and offer ids (not for
+/// secrets). Drivers seed it with a random value to draw their own ids deterministically.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64(u64);
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Self {
         Self(seed)
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
