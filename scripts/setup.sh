@@ -5,6 +5,7 @@
 #   wasm32-unknown-unknown target   rustup
 #   wasm-bindgen-cli                cargo install, the exact version Cargo.lock pins
 #   trunk 0.21.14                   cargo install --locked (0.22 needs a newer rustc than 1.95)
+#   cargo-deny 0.20.2               cargo install --locked (.ci/run checks the dependency graph)
 #   chromium, chromium-driver       apt (Debian's; for wasm tests and Playwright)
 #   ffmpeg                          apt (makes the H.264 video the player's e2e tests stream)
 #   node, npm                       apt, only when missing
@@ -54,6 +55,14 @@ have_trunk=$(trunk --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have_trunk" != "$want_trunk" ]; then
   say "installing trunk $want_trunk (about 15 minutes on 2 cores)"
   cargo install --quiet --locked --force trunk@"$want_trunk"
+fi
+
+# 3b. cargo-deny, for the dependency checks in .ci/run (deny.toml).
+want_deny=0.20.2
+have_deny=$(cargo deny --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_deny" != "$want_deny" ]; then
+  say "installing cargo-deny $want_deny (a few minutes)"
+  cargo install --quiet --locked --force cargo-deny@"$want_deny"
 fi
 
 # 4. Chromium and its driver from Debian (browser tests; tools that fetch their own browser

@@ -7,9 +7,9 @@
 //! WebRTC peer) and the plain HTTP file under `/files/...`. `/api/companion` tells the app
 //! that it is served by a companion and where the add-on is, which is how the app installs it.
 //!
-//! Every answer allows any origin (add-ons are fetched from other sites' pages); they are
-//! plain `GET`s without credentials, and `OPTIONS` is answered for clients that preflight
-//! anyway. Path pieces are read from the raw URI and percent-decoded here (not by the router),
+//! Every answer allows any origin (add-ons are fetched from other sites' pages), through the
+//! companion's one CORS layer (`cors.rs`), which also answers preflights for clients that send
+//! them. Path pieces are read from the raw URI and percent-decoded here (not by the router),
 //! so a `%26` in a search stays a literal `&` rather than splitting the extras, and bad
 //! encoding is just an unknown id.
 
@@ -17,13 +17,12 @@ use std::sync::Arc;
 
 use axum::{
     extract::State,
-    http::{header, HeaderValue, StatusCode, Uri},
+    http::{header, StatusCode, Uri},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::Serialize;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::library::LibraryItem;
 
@@ -66,33 +65,15 @@ where
         tracker_url: tracker_url.into(),
     };
     Router::new()
-        .route("/api/companion", get(companion).options(preflight))
-        .route("/manifest.json", get(manifest).options(preflight))
-        .route("/catalog/{type}/{file}", get(catalog).options(preflight))
-        .route(
-            "/catalog/{type}/{id}/{extra}",
-            get(catalog).options(preflight),
-        )
-        .route("/meta/{type}/{file}", get(meta).options(preflight))
-        .route("/stream/{type}/{file}", get(streams).options(preflight))
-        .route("/posters/{file}", get(poster).options(preflight))
+        .route("/api/companion", get(companion))
+        .route("/manifest.json", get(manifest))
+        .route("/catalog/{type}/{file}", get(catalog))
+        .route("/catalog/{type}/{id}/{extra}", get(catalog))
+        .route("/meta/{type}/{file}", get(meta))
+        .route("/stream/{type}/{file}", get(streams))
+        .route("/posters/{file}", get(poster))
         .with_state(state)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        ))
-}
-
-async fn preflight() -> Response {
-    (
-        StatusCode::NO_CONTENT,
-        [
-            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, OPTIONS"),
-            (header::ACCESS_CONTROL_ALLOW_HEADERS, "*"),
-            (header::ACCESS_CONTROL_MAX_AGE, "86400"),
-        ],
-    )
-        .into_response()
+        .layer(crate::cors::open())
 }
 
 /// `GET /api/companion`: where this companion's add-on is (the app installs it once); `null`
@@ -340,11 +321,7 @@ async fn streams(State(lib): State<AddonLibrary>, uri: Uri) -> Response {
     };
     let filename = file_name(item).to_owned();
     let size = human_size(item.size);
-    // Browsers play MP4 and WebM; anything else needs a client that can convert it.
-    let not_web_ready = !matches!(
-        item.mime,
-        "video/mp4" | "video/webm" | "audio/mpeg" | "audio/ogg" | "audio/mp4"
-    );
+    let not_web_ready = !crate::files::browser_playable(item.mime);
     let hints = |binge_group| StreamHints {
         binge_group,
         filename: filename.clone(),

@@ -25,8 +25,9 @@ const MIN_PIECE_LENGTH: u64 = 16 * 1024;
 const MAX_PIECE_LENGTH: u64 = metainfo::MAX_PIECE_LENGTH;
 const READ_CHUNK: usize = 1 << 20;
 
+/// `shoal create` options.
 #[derive(clap::Args)]
-pub(crate) struct CreateArgs {
+pub struct CreateArgs {
     /// The file or folder to make a torrent of.
     path: PathBuf,
     /// Where to write the .torrent.
@@ -52,7 +53,8 @@ pub(crate) struct CreateArgs {
     comment: Option<String>,
 }
 
-pub(crate) fn run(args: &CreateArgs) -> anyhow::Result<()> {
+/// Runs `shoal create`: writes the .torrent and prints its magnet link.
+pub fn run(args: &CreateArgs) -> anyhow::Result<()> {
     if let Some(length) = args.piece_length {
         if !length.is_power_of_two() || !(MIN_PIECE_LENGTH..=MAX_PIECE_LENGTH).contains(&length) {
             return Err(BadInput(format!(

@@ -1,5 +1,6 @@
 //! `/files/...`: the library folder over HTTP with byte ranges, as a BEP 19 web seed and for
-//! direct playback.
+//! direct playback; and the media type of a library file, from the `mime_guess` table (the one
+//! extension → MIME table on the native side). CORS comes from the router's layer (`cors.rs`).
 //!
 //! Containment comes first: a request path is decoded once, split on `/`, and refused (404)
 //! if any segment is empty, `.`, `..`, or holds a backslash or NUL; an encoded slash (`%2F`)
@@ -138,12 +139,7 @@ pub(crate) async fn serve_file(
     let kind = content_type(&file);
     let builder = Response::builder()
         .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::CONTENT_TYPE, kind)
-        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
-        .header(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            "Content-Range, Content-Length",
-        );
+        .header(header::CONTENT_TYPE, kind);
     let (status, start, count, builder) = match resolve_range(range, len) {
         RangeAnswer::Whole => (StatusCode::OK, 0, len, builder),
         RangeAnswer::Partial { start, end } => (
@@ -156,7 +152,6 @@ pub(crate) async fn serve_file(
             return Response::builder()
                 .status(StatusCode::RANGE_NOT_SATISFIABLE)
                 .header(header::CONTENT_RANGE, format!("bytes */{len}"))
-                .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
                 .body(Body::empty())
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
         }
@@ -204,31 +199,54 @@ pub(crate) fn url_path(relative: &Path) -> String {
         .join("/")
 }
 
-/// MIME type by extension, for the media a library holds.
+/// MIME type by extension (any case), from `mime_guess`; `application/octet-stream` when the
+/// extension is unknown.
 pub(crate) fn content_type(path: &Path) -> &'static str {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("mp4" | "m4v") => "video/mp4",
-        Some("webm") => "video/webm",
-        Some("mkv") => "video/x-matroska",
-        Some("mov") => "video/quicktime",
-        Some("mp3") => "audio/mpeg",
-        Some("m4a") => "audio/mp4",
-        Some("ogg" | "oga") => "audio/ogg",
-        Some("ogv") => "video/ogg",
-        Some("opus") => "audio/ogg",
-        Some("flac") => "audio/flac",
-        Some("wav") => "audio/wav",
-        _ => "application/octet-stream",
-    }
+    mime_guess::from_path(path)
+        .first_raw()
+        .unwrap_or("application/octet-stream")
+}
+
+/// Whether browsers play this type in a `<video>`/`<audio>` element without conversion: MP4
+/// (and its M4V/M4A spellings), WebM, MP3 and Ogg audio. Matroska, QuickTime and the rest need
+/// a client that converts them.
+pub(crate) fn browser_playable(mime: &str) -> bool {
+    matches!(
+        mime,
+        "video/mp4"
+            | "video/x-m4v"
+            | "video/webm"
+            | "audio/mp4"
+            | "audio/m4a"
+            | "audio/mpeg"
+            | "audio/ogg"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_types_come_from_the_table() {
+        let of = |name: &str| content_type(Path::new(name));
+        assert_eq!(of("a/clip.mp4"), "video/mp4");
+        assert_eq!(of("CLIP.MP4"), "video/mp4");
+        assert_eq!(of("clip.webm"), "video/webm");
+        assert_eq!(of("clip.mkv"), "video/x-matroska");
+        assert_eq!(of("song.mp3"), "audio/mpeg");
+        assert_eq!(of("notes"), "application/octet-stream");
+        assert_eq!(of("x.unknown-extension"), "application/octet-stream");
+        // Every type the library's files get is judged the way browsers behave.
+        for name in [
+            "a.mp4", "a.m4v", "a.webm", "a.mp3", "a.m4a", "a.ogg", "a.opus",
+        ] {
+            assert!(browser_playable(of(name)), "{name}");
+        }
+        for name in ["a.mkv", "a.mov", "a.avi", "notes"] {
+            assert!(!browser_playable(of(name)), "{name}");
+        }
+    }
 
     #[test]
     fn ranges() {

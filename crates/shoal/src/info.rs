@@ -35,7 +35,8 @@ struct FileJson {
     offset: u64,
 }
 
-pub(crate) fn run(source: &str) -> anyhow::Result<()> {
+/// Runs `shoal info` on a .torrent path, a magnet link or a bare info hash.
+pub fn run(source: &str) -> anyhow::Result<()> {
     let info = describe(source)?;
     let text = serde_json::to_string_pretty(&info).context("writing JSON")?;
     println!("{text}");

@@ -1,24 +1,10 @@
-//! `shoal`: the native companion of the Shoal browser player.
-//!
-//! Subcommands: `info` prints what a .torrent or magnet says, `create` makes a torrent of a file
-//! or folder, `serve` hosts the browser app. Bad input exits with code 2 and one line on stderr;
+//! `shoal`: the native companion of the Shoal browser player. This binary only parses the
+//! command line and calls the `shoal` library, where each subcommand is one function:
+//! `serve` (the app, tracker, library and add-on on one port, seeding over WebRTC), `seed` (one
+//! file over WebRTC), `tracker` (the WebSocket tracker alone), `tracker-load` (its load
+//! generator), `info` (a .torrent or magnet as JSON), `create` (make a .torrent) and `sim` (a
+//! deterministic swarm simulation). Bad input exits with code 2 and one line on stderr;
 //! anything else that fails exits with code 1.
-
-mod addon_poster;
-mod addon_routes;
-mod create;
-mod file_storage;
-mod files;
-mod info;
-mod library;
-mod media_duration;
-mod one_port;
-mod seed_cmd;
-mod seedable;
-mod seeder;
-mod serve;
-mod sim_cmd;
-mod tracker_cmd;
 
 use std::process::ExitCode;
 
@@ -43,46 +29,29 @@ enum Command {
         source: String,
     },
     /// Make a .torrent of a file or a folder and print its magnet link.
-    Create(create::CreateArgs),
+    Create(shoal::CreateArgs),
     /// Serve the browser app, a WebSocket tracker at /announce, and a library of media files
-    /// (HTTP at /files, WebRTC seeding) on one port.
-    Serve(serve::ServeArgs),
+    /// (HTTP at /files, a Stremio add-on, WebRTC seeding) on one port.
+    Serve(shoal::ServeArgs),
     /// Seed one file to browsers over WebRTC (prints its magnet link; Ctrl-C stops).
-    Seed(seed_cmd::SeedArgs),
+    Seed(shoal::SeedArgs),
     /// Run the WebTorrent WebSocket tracker (ws://, or wss:// with a certificate).
-    Tracker(tracker_cmd::TrackerArgs),
+    Tracker(shoal::TrackerArgs),
     /// Load-test a WebTorrent WebSocket tracker (ours or any other).
-    TrackerLoad(tracker_cmd::LoadArgs),
+    TrackerLoad(shoal::LoadArgs),
     /// Run one deterministic swarm simulation and print a JSON summary.
-    Sim(sim_cmd::SimArgs),
+    Sim(shoal::SimArgs),
 }
 
-/// A failure the user caused (bad input): reported in one line with exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct BadInput(pub(crate) String);
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Info { source } => info::run(&source),
-        Command::Create(args) => create::run(&args),
-        Command::Serve(args) => serve::run(args),
-        Command::Seed(args) => seed_cmd::run(&args),
-        Command::Tracker(args) => tracker_cmd::run(&args),
-        Command::TrackerLoad(args) => tracker_cmd::load(&args),
-        Command::Sim(args) => sim_cmd::run(&args),
+    let result = match Cli::parse().command {
+        Command::Info { source } => shoal::info(&source),
+        Command::Create(args) => shoal::create(&args),
+        Command::Serve(args) => shoal::serve(args),
+        Command::Seed(args) => shoal::seed(&args),
+        Command::Tracker(args) => shoal::tracker(&args),
+        Command::TrackerLoad(args) => shoal::tracker_load(&args),
+        Command::Sim(args) => shoal::sim(&args),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            if let Some(bad) = error.downcast_ref::<BadInput>() {
-                eprintln!("shoal: {bad}");
-                ExitCode::from(2)
-            } else {
-                eprintln!("shoal: {error:#}");
-                ExitCode::from(1)
-            }
-        }
-    }
+    shoal::process::exit_code(result)
 }

@@ -1,6 +1,7 @@
-//! One TCP port for everything: connections whose request line is `GET /announce` go to the
-//! embedded WebSocket tracker (which reads the HTTP head and upgrades itself, with its own
-//! limits), every other connection goes to the axum app.
+//! One TCP port for everything: connections whose request is `GET /announce` (that path
+//! exactly, with or without a query string) go to the embedded WebSocket tracker (which reads
+//! the HTTP head and upgrades itself, with its own limits); every other connection, including
+//! `/announcement` or `/announce/x`, goes to the axum app.
 //!
 //! The first bytes are only peeked, never consumed, so whichever side gets the connection sees
 //! it from its first byte. A client that sends too little to decide within the timeout is
@@ -14,8 +15,8 @@ use tokio::{
     sync::{mpsc, watch},
 };
 
-/// Bytes peeked to tell the tracker from the app.
-const TRACKER_PREFIX: &[u8] = b"GET /announce";
+/// The start of a tracker connection's request line; the byte after it must end the path.
+const TRACKER_REQUEST: &[u8] = b"GET /announce";
 /// Time a client has to send its request line.
 const DECIDE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -86,21 +87,36 @@ pub(crate) fn split(
 
 /// Peeks until the request line says whether this is for the tracker.
 async fn is_tracker(tcp: &TcpStream) -> std::io::Result<bool> {
-    let mut buf = [0u8; TRACKER_PREFIX.len()];
+    let mut buf = [0u8; TRACKER_REQUEST.len() + 1];
     loop {
         let n = tcp.peek(&mut buf).await?;
         if n == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
-        let seen = &buf[..n];
-        if !TRACKER_PREFIX.starts_with(seen) {
-            return Ok(false);
+        match route(buf.get(..n).unwrap_or_default()) {
+            Some(tracker) => return Ok(tracker),
+            // Only part of the request line so far: peek returns at once while those bytes
+            // wait, so give the client a moment to send more.
+            None => tokio::time::sleep(Duration::from_millis(5)).await,
         }
-        if n == TRACKER_PREFIX.len() {
-            return Ok(true);
-        }
-        // A prefix of the request line so far: peek returns at once while those bytes wait,
-        // so give the client a moment to send more.
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// Who takes a connection whose first bytes are `seen`: `Some(true)` the tracker (the path is
+/// `/announce`, ended by the space before the HTTP version or by a query), `Some(false)` the
+/// app, `None` when too few bytes have arrived to tell.
+fn route(seen: &[u8]) -> Option<bool> {
+    let common = seen.len().min(TRACKER_REQUEST.len());
+    if seen.get(..common) != TRACKER_REQUEST.get(..common) {
+        return Some(false);
+    }
+    match seen.get(TRACKER_REQUEST.len()) {
+        None => None,
+        Some(b' ' | b'?') => Some(true),
+        Some(_) => Some(false),
+    }
+}
+
+#[cfg(test)]
+#[path = "one_port_tests.rs"]
+mod tests;

@@ -1,5 +1,7 @@
 //! `shoal seed <file>`: make (or load from the cache) a torrent of one file, print its magnet
-//! link, and seed it to browsers over WebRTC through a WebSocket tracker until Ctrl-C.
+//! link, and seed it to browsers over WebRTC through a WebSocket tracker until SIGINT or
+//! SIGTERM. One regular file only: a folder is refused (bad input); `shoal serve --library`
+//! seeds every media file of a folder.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
@@ -7,15 +9,14 @@ use anyhow::Context;
 use rtc::{HostConfig, Str0mHost};
 
 use crate::{
+    process::{self, BadInput},
     seedable::{prepare, MakeOptions},
     seeder::{self, SeederConfig, SeederFigures},
-    serve::init_logging,
-    tracker_cmd::early_shutdown_signal,
-    BadInput,
 };
 
+/// `shoal seed` options.
 #[derive(clap::Args)]
-pub(crate) struct SeedArgs {
+pub struct SeedArgs {
     /// The file to seed.
     path: PathBuf,
     /// WebSocket tracker to announce to.
@@ -35,23 +36,23 @@ pub(crate) struct SeedArgs {
     cache_dir: Option<PathBuf>,
 }
 
-pub(crate) fn run(args: &SeedArgs) -> anyhow::Result<()> {
+/// Runs `shoal seed` until SIGINT or SIGTERM.
+pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
     if !args.path.is_file() {
         return Err(BadInput(format!("{}: not a file", args.path.display())).into());
     }
-    init_logging();
-    let peer_id = new_peer_id();
+    process::init_logging();
+    let peer_id = process::new_peer_id();
     let path = std::fs::canonicalize(&args.path)
         .with_context(|| format!("resolving {}", args.path.display()))?;
     let opts = MakeOptions {
         trackers: vec![args.tracker.clone()],
         webseeds: args.webseed.clone(),
-        cache_dir: args.cache_dir.clone().or_else(default_cache_dir),
+        cache_dir: args.cache_dir.clone().or_else(process::default_cache_dir),
     };
     let seedable = prepare(&path, &opts, peer_id)?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async move {
-        let shutdown = early_shutdown_signal().context("installing signal handlers")?;
+    process::runtime()?.block_on(async move {
+        let shutdown = process::shutdown_signal()?;
         let host = Str0mHost::bind(
             args.webrtc_listen,
             HostConfig::default().with_max_connections(args.max_peers),
@@ -75,28 +76,4 @@ pub(crate) fn run(args: &SeedArgs) -> anyhow::Result<()> {
         .await;
         Ok(())
     })
-}
-
-/// `~/.cache/shoal/torrents` (or `$XDG_CACHE_HOME/shoal/torrents`).
-pub(crate) fn default_cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("shoal").join("torrents"))
-}
-
-/// An Azureus-style peer id, `-SH0001-` and 12 random characters. The randomness is std's
-/// per-process hash keys (from the OS), which is plenty for an id that only has to be unique.
-pub(crate) fn new_peer_id() -> [u8; 20] {
-    use std::hash::{BuildHasher, Hasher};
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut id = *b"-SH0001-000000000000";
-    let state = std::collections::hash_map::RandomState::new();
-    for (i, b) in id[8..].iter_mut().enumerate() {
-        let mut h = state.build_hasher();
-        h.write_usize(i);
-        let pick = usize::try_from(h.finish() % ALPHABET.len() as u64).unwrap_or(0);
-        *b = ALPHABET.get(pick).copied().unwrap_or(b'0');
-    }
-    id
 }

@@ -7,7 +7,7 @@ use crate::BadInput;
 
 /// Options of `shoal sim`.
 #[derive(Debug, Args)]
-pub(crate) struct SimArgs {
+pub struct SimArgs {
     /// Leechers.
     #[arg(long, default_value_t = 10)]
     peers: usize,
@@ -55,7 +55,8 @@ pub(crate) struct SimArgs {
     max_time_s: u64,
 }
 
-pub(crate) fn run(a: &SimArgs) -> anyhow::Result<()> {
+/// Runs `shoal sim` and prints its JSON summary.
+pub fn run(a: &SimArgs) -> anyhow::Result<()> {
     if a.size == 0 || a.piece_length == 0 || a.piece_length > metainfo::MAX_PIECE_LENGTH {
         return Err(
             BadInput("--size and --piece-length must be positive (piece ≤ 64 MiB)".into()).into(),

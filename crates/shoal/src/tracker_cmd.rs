@@ -5,10 +5,11 @@ use std::{net::SocketAddr, path::PathBuf};
 use anyhow::Context;
 use tracker::{load::LoadConfig, Config, TrackerError};
 
-use crate::{serve::init_logging, BadInput};
+use crate::process::{self, BadInput};
 
+/// `shoal tracker` options.
 #[derive(clap::Args)]
-pub(crate) struct TrackerArgs {
+pub struct TrackerArgs {
     /// TOML configuration file (every key optional; see docs/tracker.md).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -20,7 +21,8 @@ pub(crate) struct TrackerArgs {
     print_config: bool,
 }
 
-pub(crate) fn run(args: &TrackerArgs) -> anyhow::Result<()> {
+/// Runs `shoal tracker` until SIGINT or SIGTERM.
+pub fn run(args: &TrackerArgs) -> anyhow::Result<()> {
     if args.print_config {
         print!("{}", Config::default_toml());
         return Ok(());
@@ -32,7 +34,7 @@ pub(crate) fn run(args: &TrackerArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
-    init_logging();
+    process::init_logging();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -41,7 +43,7 @@ pub(crate) fn run(args: &TrackerArgs) -> anyhow::Result<()> {
         let bound = listener.local_addr().context("reading the bound address")?;
         // Install the handlers before announcing readiness: a SIGTERM right after the line
         // below must stop the tracker gracefully, not kill it.
-        let shutdown = early_shutdown_signal().context("installing signal handlers")?;
+        let shutdown = process::shutdown_signal()?;
         let scheme = if config.tls_cert.is_some() { "wss" } else { "ws" };
         println!("Shoal tracker is running: {scheme}://{bound}/ (stats: /stats, /metrics; Ctrl-C stops it)");
         match tracker::serve(config, listener, shutdown).await {
@@ -54,27 +56,9 @@ pub(crate) fn run(args: &TrackerArgs) -> anyhow::Result<()> {
     })
 }
 
-/// SIGINT/SIGTERM, registered now (an `async fn` would register only when first polled).
-#[cfg(unix)]
-pub(crate) fn early_shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => {},
-            _ = int.recv() => {},
-        }
-    })
-}
-
-#[cfg(not(unix))]
-pub(crate) fn early_shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    Ok(crate::serve::shutdown_signal())
-}
-
+/// `shoal tracker-load` options.
 #[derive(clap::Args)]
-pub(crate) struct LoadArgs {
+pub struct LoadArgs {
     /// Tracker URL.
     #[arg(long, default_value = "ws://127.0.0.1:8000/")]
     url: String,
@@ -113,7 +97,8 @@ pub(crate) struct LoadArgs {
     seed: u64,
 }
 
-pub(crate) fn load(args: &LoadArgs) -> anyhow::Result<()> {
+/// Runs `shoal tracker-load` and prints its figures.
+pub fn load(args: &LoadArgs) -> anyhow::Result<()> {
     let config = LoadConfig {
         url: args.url.clone(),
         connections: args.connections,

@@ -1,0 +1,45 @@
+//! `shoal`, the native companion of the Shoal browser player, as a library: every command of the
+//! `shoal` binary is one function here, taking that command's options (the clap `Args` structs
+//! the binary parses) and returning when the command is done.
+//!
+//! | command | function | what it does |
+//! |---|---|---|
+//! | `shoal serve` | [`serve()`] | hosts the built app, the WebSocket tracker at `/announce`, a library of media files over HTTP (`/files`, `/api/library`) and as a Stremio add-on, and seeds the library to browsers over WebRTC, all on one port |
+//! | `shoal seed` | [`seed()`] | seeds one file over WebRTC through a WebSocket tracker and prints its magnet link |
+//! | `shoal tracker` | [`tracker()`] | runs the WebTorrent WebSocket tracker (`shoal-tracker`) on its own port |
+//! | `shoal tracker-load` | [`tracker_load()`] | load-tests any WebTorrent WebSocket tracker |
+//! | `shoal info` | [`info()`] | prints what a .torrent file or magnet link says, as JSON |
+//! | `shoal create` | [`create()`] | makes a .torrent of a file or folder and prints its magnet link |
+//! | `shoal sim` | [`sim()`] | runs one deterministic swarm simulation (`shoal-sim`) and prints a JSON summary |
+//!
+//! Process concerns live in [`process`] and nowhere else: the exit code of a failure (a
+//! [`BadInput`] is the user's mistake, exit 2; anything else exits 1), logging, the runtime,
+//! SIGINT/SIGTERM, the peer id and the torrent cache folder. The long-running commands (`serve`,
+//! `seed`, `tracker`) stop gracefully on SIGINT or SIGTERM. Errors are `anyhow` here: this crate
+//! is the edge of the workspace; the crates below it have typed errors. Unix only (the signals).
+
+mod addon_poster;
+mod addon_routes;
+mod cors;
+mod create;
+mod file_storage;
+mod files;
+mod info;
+mod library;
+mod media_duration;
+mod one_port;
+pub mod process;
+mod seed_cmd;
+mod seedable;
+mod seeder;
+mod serve;
+mod sim_cmd;
+mod tracker_cmd;
+
+pub use create::{run as create, CreateArgs};
+pub use info::run as info;
+pub use process::BadInput;
+pub use seed_cmd::{run as seed, SeedArgs};
+pub use serve::{run as serve, ServeArgs};
+pub use sim_cmd::{run as sim, SimArgs};
+pub use tracker_cmd::{load as tracker_load, run as tracker, LoadArgs, TrackerArgs};

@@ -1,0 +1,56 @@
+//! `GET /metrics`: the companion's figures in the Prometheus text format, followed by the
+//! embedded tracker's own (with its metric names).
+
+use std::{fmt::Write, sync::atomic::Ordering::Relaxed};
+
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
+
+use super::routes::Companion;
+
+pub(super) async fn metrics(State(c): State<Companion>) -> Response {
+    let f = &c.figures;
+    let mut text = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
+        let _ = writeln!(text, "# HELP {name} {help}");
+        let _ = writeln!(text, "# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            let _ = writeln!(text, "{name}{labels} {value}");
+        }
+    };
+    metric(
+        "shoal_peers",
+        "gauge",
+        "Open WebRTC peer connections of the seeder.",
+        &[("", f.peers.load(Relaxed))],
+    );
+    metric(
+        "shoal_uploaded_bytes_total",
+        "counter",
+        "Piece bytes sent to peers, by transport.",
+        &[
+            ("{transport=\"webrtc\"}", f.uploaded_webrtc.load(Relaxed)),
+            (
+                "{transport=\"http\"}",
+                crate::files::HTTP_BYTES.load(Relaxed),
+            ),
+        ],
+    );
+    metric(
+        "shoal_offers_refused_total",
+        "counter",
+        "WebRTC offers refused at a peer cap.",
+        &[("", f.offers_refused.load(Relaxed))],
+    );
+    metric(
+        "shoal_library_files",
+        "gauge",
+        "Files in the library.",
+        &[("", c.items.len() as u64)],
+    );
+    text.push_str(&c.tracker.snapshot().to_prometheus());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
