@@ -1,6 +1,6 @@
 //! The tracker's whole state, without I/O: swarms, peers, relayed offers and per-connection
 //! limits. Messages go in with the time; replies come out as [`Out`] values. Randomness comes
-//! from seeded [`SmallRng`]s, so tests are reproducible.
+//! from seeded [`SmallRng`](rand::rngs::SmallRng)s, so tests are reproducible.
 //!
 //! The swarms are split into [`Shard`]s by info hash ([`shard_of`]) so that the server can
 //! lock one shard while other threads work in the others. What belongs to one connection rather
