@@ -16,6 +16,9 @@ pub struct TrackerArgs {
     /// Address to listen on (overrides the file's `listen`; default 0.0.0.0:8000).
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Worker threads (overrides the file's `workers`; default: one per available core).
+    #[arg(long)]
+    workers: Option<usize>,
     /// Print the default configuration as TOML and exit.
     #[arg(long)]
     print_config: bool,
@@ -34,8 +37,16 @@ pub fn run(args: &TrackerArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    if let Some(workers) = args.workers {
+        config.workers = workers;
+    }
+    config.validate().map_err(|e| BadInput(e.to_string()))?;
     process::init_logging();
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.worker_threads())
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

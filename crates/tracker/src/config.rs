@@ -8,6 +8,11 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// Most worker threads accepted.
+const MAX_WORKERS: usize = 1024;
+/// Most shards accepted (each connection keeps one bit per shard).
+const MAX_SHARDS: usize = 4096;
+
 /// Everything `shoal tracker` can be told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -33,6 +38,13 @@ pub struct Config {
     /// Seed of the random choice of offer recipients; none = seeded from the clock at start.
     /// Set it to make relaying reproducible. Default: none.
     pub rng_seed: Option<u64>,
+    /// Worker threads of `shoal tracker`'s async runtime (`--workers` overrides it); 0 = one
+    /// per core the process may run on. Default 0. Inside `shoal serve` the tracker shares the
+    /// companion's runtime and this only sizes `shards`.
+    pub workers: usize,
+    /// Shards the swarms are split into by info hash, each behind its own lock; 0 = four per
+    /// worker thread (so two threads rarely want the same shard). Default 0.
+    pub shards: usize,
     /// Abuse limits.
     pub limits: Limits,
 }
@@ -84,6 +96,8 @@ impl Default for Config {
             offer_timeout_secs: 120,
             clean_interval_secs: 30,
             rng_seed: None,
+            workers: 0,
+            shards: 0,
             limits: Limits::default(),
         }
     }
@@ -150,6 +164,22 @@ impl Config {
         toml::to_string(&Self::default()).unwrap_or_default()
     }
 
+    /// The runtime's worker threads: `workers`, or one per core this process may run on.
+    pub fn worker_threads(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
+    }
+
+    /// The number of swarm shards: `shards`, or four per worker thread.
+    pub fn shard_count(&self) -> usize {
+        match self.shards {
+            0 => self.worker_threads().saturating_mul(4).min(MAX_SHARDS),
+            n => n,
+        }
+    }
+
     /// Rejects values that would make the tracker useless or unbounded.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |what: &str| Err(ConfigError::Invalid(what.to_owned()));
@@ -161,6 +191,9 @@ impl Config {
         }
         if self.clean_interval_secs == 0 {
             return bad("clean_interval_secs must be positive");
+        }
+        if self.workers > MAX_WORKERS || self.shards > MAX_SHARDS {
+            return bad("workers must be at most 1024 and shards at most 4096");
         }
         let l = &self.limits;
         if l.max_message_size < 256 || l.max_message_size > tracker_proto::MAX_MESSAGE_LEN {
@@ -210,5 +243,20 @@ mod tests {
                 .unwrap();
         assert_eq!(c.limits.max_offers_per_announce, 3);
         assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], 9)));
+        assert!(matches!(
+            Config::from_toml("workers = 5000"),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn workers_and_shards_default_to_the_cores() {
+        let c = Config::default();
+        assert!(c.worker_threads() >= 1);
+        assert_eq!(c.shard_count(), 4 * c.worker_threads());
+        let c = Config::from_toml("workers = 2").unwrap();
+        assert_eq!((c.worker_threads(), c.shard_count()), (2, 8));
+        let c = Config::from_toml("workers = 2\nshards = 3").unwrap();
+        assert_eq!((c.worker_threads(), c.shard_count()), (2, 3));
     }
 }

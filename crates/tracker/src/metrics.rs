@@ -1,8 +1,13 @@
 //! Counters, and their two renderings: `/stats` (JSON) and `/metrics` (Prometheus text format).
 
-use std::fmt::Write as _;
+use std::{
+    fmt::Write as _,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use serde::Serialize;
+
+use crate::swarm::Tally;
 
 /// Every kind of failure the tracker counts. Protocol failures are answered with a
 /// `failure reason`; connection-level ones (`connection_limit`, `handshake`, `socket`) are not.
@@ -129,6 +134,59 @@ impl Counters {
     pub fn error(&mut self, kind: ErrorKind) {
         if let Some(n) = self.errors.get_mut(kind.index()) {
             *n += 1;
+        }
+    }
+
+    /// Counts what the connection-level code reports.
+    pub fn tally(&mut self, tally: Tally) {
+        match tally {
+            Tally::Scrape => self.scrapes += 1,
+            Tally::Error(kind) => self.error(kind),
+            Tally::ClosedForAbuse => self.closed_for_abuse += 1,
+        }
+    }
+
+    /// Adds another set of counters (e.g. another shard's).
+    pub fn add(&mut self, other: &Self) {
+        self.announces += other.announces;
+        self.answers += other.answers;
+        self.scrapes += other.scrapes;
+        self.offers_relayed += other.offers_relayed;
+        self.answers_routed += other.answers_routed;
+        self.closed_for_abuse += other.closed_for_abuse;
+        for (slot, n) in self.errors.iter_mut().zip(other.errors) {
+            *slot += n;
+        }
+    }
+}
+
+/// The counters that many connection tasks bump at once, outside any shard: scrapes,
+/// failures and abuse closes (relaxed atomics: they are figures, not synchronisation).
+#[derive(Debug, Default)]
+pub(crate) struct SharedCounters {
+    scrapes: AtomicU64,
+    closed_for_abuse: AtomicU64,
+    errors: [AtomicU64; ErrorKind::ALL.len()],
+}
+
+impl SharedCounters {
+    pub(crate) fn tally(&self, tally: Tally) {
+        let n = match tally {
+            Tally::Scrape => Some(&self.scrapes),
+            Tally::Error(kind) => self.errors.get(kind.index()),
+            Tally::ClosedForAbuse => Some(&self.closed_for_abuse),
+        };
+        if let Some(n) = n {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds these counts to `sum`.
+    pub(crate) fn add_to(&self, sum: &mut Counters) {
+        sum.scrapes += self.scrapes.load(Ordering::Relaxed);
+        sum.closed_for_abuse += self.closed_for_abuse.load(Ordering::Relaxed);
+        for (slot, n) in sum.errors.iter_mut().zip(&self.errors) {
+            *slot += n.load(Ordering::Relaxed);
         }
     }
 }

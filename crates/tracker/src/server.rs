@@ -1,10 +1,12 @@
-//! The async shell around [`Swarms`]: accept, TLS, HTTP head, WebSocket, and moving messages.
+//! The async shell around the swarm state: accept, TLS, HTTP head, WebSocket, and moving messages.
 //!
-//! One task per connection. Each decoded message is handed to the shared state under one
-//! short mutex hold; replies to the sender are written straight to its own socket, messages for
-//! other connections go through their bounded queues (`try_send`: a client that does not read
-//! loses messages instead of growing our memory). A `std` mutex is enough: the critical section
-//! never awaits, and on the benchmark's single pinned core there is no contention to speak of.
+//! One task per connection, on a multi-threaded runtime. The task owns its connection's
+//! [`Connection`](crate::swarm::Connection) (memberships, rate and failure budgets) and decodes
+//! each message itself; the message then runs in the shard of its info hash under that shard's
+//! lock only ([`shards`]), so connections whose torrents live in different shards proceed in
+//! parallel. Replies to the sender are written straight to its own socket; messages for other
+//! connections go through their bounded queues (`try_send`: a client that does not read loses
+//! messages instead of growing our memory).
 
 use std::{
     collections::HashMap,
@@ -12,7 +14,7 @@ use std::{
     net::{IpAddr, SocketAddr},
     sync::{
         atomic::{AtomicU64, AtomicUsize, Ordering},
-        Arc, Mutex, MutexGuard, PoisonError,
+        Arc, Mutex, PoisonError,
     },
     time::{Duration, Instant},
 };
@@ -20,7 +22,7 @@ use std::{
 use tokio::{
     io::{AsyncRead, AsyncWrite},
     net::{TcpListener, TcpStream},
-    sync::{mpsc, watch},
+    sync::watch,
     task::JoinSet,
 };
 use tokio_rustls::TlsAcceptor;
@@ -28,15 +30,18 @@ use tokio_tungstenite::{
     tungstenite::{protocol::Role, protocol::WebSocketConfig, Message},
     WebSocketStream,
 };
-use tracker_proto::{InMessage, Millis, OutMessage};
+use tracker_proto::{Millis, OutMessage};
 
 use crate::{
     http,
-    metrics::{ErrorKind, Snapshot},
-    swarm::{ConnId, Out},
-    Config, ConfigError, SwarmConfig, Swarms,
+    metrics::{Counters, ErrorKind, SharedCounters, Snapshot},
+    swarm::{shard_seed, ConnId, Shard, SwarmTotals, Tally},
+    Config, ConfigError, SwarmConfig,
 };
 
+use self::shards::Shards;
+
+mod shards;
 mod tls;
 mod websocket;
 
@@ -55,29 +60,18 @@ pub enum TrackerError {
     Tls(String),
 }
 
-/// A message for a connection's task, from another connection's task.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    Text(String),
-    Close,
-}
-
-pub(crate) struct State {
-    pub(crate) swarms: Swarms,
-    pub(crate) senders: HashMap<ConnId, mpsc::Sender<Outgoing>>,
-}
-
 /// What every task shares.
 pub(crate) struct Shared {
     pub(crate) config: Config,
+    pub(crate) swarm_config: SwarmConfig,
     pub(crate) ws_config: WebSocketConfig,
-    state: Mutex<State>,
+    pub(crate) shards: Shards,
     started: Instant,
     next_conn: AtomicU64,
     pub(crate) open_ws: AtomicU64,
     pub(crate) total_ws: AtomicU64,
-    /// Failures counted outside the state lock, by [`ErrorKind::index`].
-    pub(crate) errors: [AtomicU64; ErrorKind::ALL.len()],
+    /// What connections count outside the shards (scrapes, failures, abuse closes).
+    pub(crate) counters: SharedCounters,
     open_tcp: AtomicUsize,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     pub(crate) stop: watch::Receiver<bool>,
@@ -93,18 +87,19 @@ impl Shared {
             .max_write_buffer_size(1 << 20)
             .max_message_size(Some(max_len * 4))
             .max_frame_size(Some(max_len * 4));
+        let swarm_config = SwarmConfig::from(&config);
+        let shards = (0..config.shard_count())
+            .map(|i| Shard::new(swarm_config.clone(), shard_seed(seed, i)));
         Arc::new(Self {
-            state: Mutex::new(State {
-                swarms: Swarms::new(SwarmConfig::from(&config), seed),
-                senders: HashMap::new(),
-            }),
+            shards: Shards::new(shards),
+            swarm_config,
             config,
             ws_config,
             started: Instant::now(),
             next_conn: AtomicU64::new(1),
             open_ws: AtomicU64::new(0),
             total_ws: AtomicU64::new(0),
-            errors: std::array::from_fn(|_| AtomicU64::new(0)),
+            counters: SharedCounters::default(),
             open_tcp: AtomicUsize::new(0),
             per_ip: Mutex::new(HashMap::new()),
             stop,
@@ -115,30 +110,25 @@ impl Shared {
         Millis(u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic elsewhere must not take the tracker down with it: the state stays usable.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     pub(crate) fn count(&self, kind: ErrorKind) {
-        if let Some(n) = self.errors.get(kind.index()) {
-            n.fetch_add(1, Ordering::Relaxed);
-        }
+        self.counters.tally(Tally::Error(kind));
     }
 
     pub(crate) fn next_conn(&self) -> ConnId {
         ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Everything `/stats` and `/metrics` report.
+    /// Everything `/stats` and `/metrics` report: the shards' figures summed (one shard locked
+    /// at a time, so the sum is not one instant's, only close to it).
     pub(crate) fn snapshot(&self) -> Snapshot {
-        let (totals, mut counters) = {
-            let state = self.lock();
-            (state.swarms.totals(), state.swarms.counters().clone())
-        };
-        for (slot, extra) in counters.errors.iter_mut().zip(&self.errors) {
-            *slot += extra.load(Ordering::Relaxed);
+        let mut totals = SwarmTotals::default();
+        let mut counters = Counters::default();
+        for index in 0..self.shards.len() {
+            let slot = self.shards.lock(index);
+            totals.add(slot.shard.totals());
+            counters.add(slot.shard.counters());
         }
+        self.counters.add_to(&mut counters);
         Snapshot {
             connections: self.open_ws.load(Ordering::Relaxed),
             connections_total: self.total_ws.load(Ordering::Relaxed),
@@ -148,37 +138,6 @@ impl Shared {
             uptime_secs: self.started.elapsed().as_secs(),
             counters,
         }
-    }
-
-    /// Runs one message through the state; returns what to deliver where.
-    pub(crate) fn dispatch(
-        &self,
-        conn: ConnId,
-        message: Result<InMessage, tracker_proto::DecodeError>,
-        outs: &mut Vec<Out>,
-        deliveries: &mut Vec<Delivery>,
-    ) {
-        let now = self.now();
-        let mut state = self.lock();
-        state.swarms.handle_message(conn, now, message, outs);
-        route(&state, conn, outs, deliveries);
-    }
-
-    /// Answers a frame the state never sees (binary) with a failure, through the state's limits.
-    pub(crate) fn reject(
-        &self,
-        conn: ConnId,
-        kind: ErrorKind,
-        reason: &str,
-        outs: &mut Vec<Out>,
-        deliveries: &mut Vec<Delivery>,
-    ) {
-        let now = self.now();
-        let mut state = self.lock();
-        state
-            .swarms
-            .reject(conn, now, kind, reason.to_owned(), outs);
-        route(&state, conn, outs, deliveries);
     }
 
     /// Admits a TCP connection if the total and per-IP limits allow it.
@@ -200,34 +159,6 @@ impl Shared {
             shared: Arc::clone(self),
             ip,
         })
-    }
-}
-
-/// Where one reply goes: our own socket, or another connection's queue.
-pub(crate) enum Delivery {
-    Mine(OutMessage),
-    CloseMine,
-    Other(mpsc::Sender<Outgoing>, OutMessage),
-    CloseOther(mpsc::Sender<Outgoing>),
-}
-
-/// Turns the state's [`Out`]s into deliveries; serialization happens after the lock is released.
-fn route(state: &State, conn: ConnId, outs: &mut Vec<Out>, deliveries: &mut Vec<Delivery>) {
-    for out in outs.drain(..) {
-        match out {
-            Out::Send(to, message) if to == conn => deliveries.push(Delivery::Mine(message)),
-            Out::Close(to) if to == conn => deliveries.push(Delivery::CloseMine),
-            Out::Send(to, message) => {
-                if let Some(tx) = state.senders.get(&to) {
-                    deliveries.push(Delivery::Other(tx.clone(), message));
-                }
-            }
-            Out::Close(to) => {
-                if let Some(tx) = state.senders.get(&to) {
-                    deliveries.push(Delivery::CloseOther(tx.clone()));
-                }
-            }
-        }
     }
 }
 
@@ -373,14 +304,17 @@ fn clock_seed() -> u64 {
     (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
 }
 
+/// Sweeps each shard in turn, holding one shard's lock at a time.
 async fn clean_periodically(shared: Arc<Shared>) {
     let period = Duration::from_secs(shared.config.clean_interval_secs);
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let now = shared.now();
-        shared.lock().swarms.clean(now);
+        for index in 0..shared.shards.len() {
+            let now = shared.now();
+            shared.shards.lock(index).shard.clean(now);
+        }
     }
 }
 

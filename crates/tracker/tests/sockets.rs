@@ -154,3 +154,137 @@ async fn relays_over_real_sockets_and_shuts_down() {
     closed.await.unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// Torrents `[h; 20]` for h = 1, 2, 3 live in shards 1, 2, 3 of 4 (see `swarm::shard_of`): one
+/// socket's memberships, a scrape and a close all cross shards, on two worker threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crosses_shards_over_real_sockets() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = Config {
+        rng_seed: Some(1),
+        shards: 4,
+        ..Config::default()
+    };
+    config.limits.max_torrents_per_connection = 2;
+    for h in 1..=3u8 {
+        assert_eq!(
+            tracker::swarm::shard_of(&tracker_proto::Id20([h; 20]), 4),
+            usize::from(h)
+        );
+    }
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tracker::serve(config, listener, async {
+        let _ = stop_rx.await;
+    }));
+    let url = format!("ws://{addr}/announce");
+    let (mut a, _) = connect_async(url.as_str()).await.unwrap();
+    let (mut b, _) = connect_async(url.as_str()).await.unwrap();
+    let announce = |hash: u8| {
+        json!({"action": "announce", "info_hash": bin(hash), "peer_id": bin(0xa), "left": 10,
+               "event": "started", "numwant": 0, "uploaded": 0, "downloaded": 0})
+    };
+    for hash in [1, 2] {
+        send(&mut a, announce(hash)).await;
+        let OutMessage::AnnounceResponse(r) = recv(&mut a).await else {
+            panic!("announce response expected")
+        };
+        assert_eq!(r.info_hash.0, [hash; 20]);
+    }
+    send(&mut a, announce(3)).await;
+    let OutMessage::Error(e) = recv(&mut a).await else {
+        panic!("the third torrent is over the per-connection cap")
+    };
+    assert_eq!(
+        e.failure_reason,
+        "too many torrents on this connection: at most 2"
+    );
+
+    // `b` offers in both swarms: each offer reaches `a` through its own shard, and so does
+    // the answer to the second.
+    for hash in [1u8, 2] {
+        let offer =
+            json!([{"offer_id": bin(0x70 + hash), "offer": {"type": "offer", "sdp": "v=0\r\n"}}]);
+        let mut announce = announce(hash);
+        announce["peer_id"] = json!(bin(0xb));
+        announce["offers"] = offer;
+        send(&mut b, announce).await;
+        assert!(matches!(
+            recv(&mut b).await,
+            OutMessage::AnnounceResponse(_)
+        ));
+        let OutMessage::Offer(relayed) = recv(&mut a).await else {
+            panic!("relayed offer expected")
+        };
+        assert_eq!(
+            (relayed.info_hash.0, relayed.peer_id.0),
+            ([hash; 20], [0xb; 20])
+        );
+    }
+    send(
+        &mut a,
+        json!({"action": "announce", "info_hash": bin(2), "peer_id": bin(0xa), "to_peer_id": bin(0xb),
+               "offer_id": bin(0x72), "answer": {"type": "answer", "sdp": "v=0\r\n"}}),
+    )
+    .await;
+    let OutMessage::Answer(answer) = recv(&mut b).await else {
+        panic!("relayed answer expected")
+    };
+    assert_eq!(
+        (answer.info_hash.0, answer.offer_id.0),
+        ([2; 20], [0x72; 20])
+    );
+
+    let scrape = json!({"action": "scrape", "info_hash": [bin(2), bin(3), bin(1)]});
+    send(&mut b, scrape.clone()).await;
+    let OutMessage::ScrapeResponse(r) = recv(&mut b).await else {
+        panic!("scrape response expected")
+    };
+    let mut counts: Vec<(u8, u64)> = r
+        .files
+        .iter()
+        .map(|(h, s)| (h.0[0], s.incomplete))
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [(1, 2), (2, 2), (3, 0)]);
+    let s = stats(addr).await;
+    assert_eq!(
+        (s["swarms"].as_u64(), s["peers"].as_u64()),
+        (Some(2), Some(4))
+    );
+    assert_eq!(
+        (s["announces"].as_u64(), s["scrapes"].as_u64()),
+        (Some(5), Some(1))
+    );
+    assert_eq!(
+        (s["offers_relayed"].as_u64(), s["answers_routed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(s["errors"]["too_many_torrents"].as_u64(), Some(1));
+
+    // Closing `a` leaves both of its shards.
+    a.close(None).await.unwrap();
+    let mut peers = None;
+    for _ in 0..100 {
+        peers = stats(addr).await["peers"].as_u64();
+        if peers == Some(2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(peers, Some(2));
+    send(&mut b, scrape).await;
+    let OutMessage::ScrapeResponse(r) = recv(&mut b).await else {
+        panic!("scrape response expected")
+    };
+    let mut counts: Vec<(u8, u64)> = r
+        .files
+        .iter()
+        .map(|(h, s)| (h.0[0], s.incomplete))
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [(1, 1), (2, 1), (3, 0)]);
+
+    stop_tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

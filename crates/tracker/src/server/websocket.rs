@@ -11,8 +11,11 @@ use tokio::{
 use tokio_tungstenite::{tungstenite::Message, WebSocketStream};
 use tracker_proto::{DecodeError, InMessage};
 
-use super::{text_message, Delivery, Outgoing, Shared};
-use crate::metrics::ErrorKind;
+use super::{
+    shards::{Delivery, Route},
+    text_message, Shared,
+};
+use crate::{metrics::ErrorKind, swarm::Connection};
 
 /// Most queued messages written per wake-up before we go back to reading.
 const BATCH: usize = 64;
@@ -31,12 +34,8 @@ pub(super) async fn run<S>(
 {
     let conn = shared.next_conn();
     let (tx, mut rx) = mpsc::channel(shared.config.limits.send_queue_len);
-    {
-        let now = shared.now();
-        let mut state = shared.lock();
-        state.swarms.connect(conn, now);
-        state.senders.insert(conn, tx);
-    }
+    let mut connection = Connection::new(conn, shared.now());
+    let mut route = Route::new(tx, shared.shards.len());
     shared.open_ws.fetch_add(1, Ordering::Relaxed);
     shared.total_ws.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(conn = conn.0, %addr, "websocket open");
@@ -46,7 +45,6 @@ pub(super) async fn run<S>(
     let idle_timer = tokio::time::sleep(idle);
     tokio::pin!(idle_timer);
     let mut stop = shared.stop.clone();
-    let (mut outs, mut deliveries) = (Vec::new(), Vec::new());
     loop {
         let step = tokio::select! {
             _ = stop.changed() => Step::Stop,
@@ -65,14 +63,14 @@ pub(super) async fn run<S>(
                     } else {
                         InMessage::from_json(&text)
                     };
-                    shared.dispatch(conn, decoded, &mut outs, &mut deliveries);
-                    deliver(&shared, &mut ws, &mut deliveries).await
+                    route.dispatch(&shared, &mut connection, decoded);
+                    deliver(&shared, &mut ws, &mut route.deliveries).await
                 }
                 Some(Ok(Message::Binary(_))) => {
                     idle_timer.as_mut().reset(tokio::time::Instant::now() + idle);
                     let reason = "binary frames are not tracker messages: send JSON text";
-                    shared.reject(conn, ErrorKind::BinaryFrame, reason, &mut outs, &mut deliveries);
-                    deliver(&shared, &mut ws, &mut deliveries).await
+                    route.reject(&shared, &mut connection, ErrorKind::BinaryFrame, reason);
+                    deliver(&shared, &mut ws, &mut route.deliveries).await
                 }
                 // Pings are answered by tungstenite itself on the next write or flush.
                 Some(Ok(_)) => Step::Continue,
@@ -83,11 +81,7 @@ pub(super) async fn run<S>(
             break;
         }
     }
-    {
-        let mut state = shared.lock();
-        state.swarms.disconnect(conn);
-        state.senders.remove(&conn);
-    }
+    route.close(&shared, &mut connection);
     shared.open_ws.fetch_sub(1, Ordering::Relaxed);
     // A polite close, but never wait long for a client that does not read.
     let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
@@ -115,12 +109,9 @@ where
             }
             Delivery::CloseMine => step = Step::Stop,
             Delivery::Other(tx, message) => {
-                if tx.try_send(Outgoing::Text(message.to_json())).is_err() {
+                if tx.try_send(message.to_json()).is_err() {
                     shared.count(ErrorKind::SendQueueFull);
                 }
-            }
-            Delivery::CloseOther(tx) => {
-                let _ = tx.try_send(Outgoing::Close);
             }
         }
     }
@@ -133,22 +124,17 @@ where
 /// Writes a message another connection queued for us, and up to a batch more, then flushes.
 async fn forward<S>(
     ws: &mut WebSocketStream<S>,
-    rx: &mut mpsc::Receiver<Outgoing>,
-    first: Outgoing,
+    rx: &mut mpsc::Receiver<String>,
+    first: String,
 ) -> Step
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut item = Some(first);
     let mut written = 0;
-    while let Some(next) = item.take() {
-        match next {
-            Outgoing::Close => return Step::Stop,
-            Outgoing::Text(text) => {
-                if ws.feed(Message::text(text)).await.is_err() {
-                    return Step::Stop;
-                }
-            }
+    while let Some(text) = item.take() {
+        if ws.feed(Message::text(text)).await.is_err() {
+            return Step::Stop;
         }
         written += 1;
         if written < BATCH {

@@ -1,10 +1,17 @@
 //! The tracker's whole state, without I/O: swarms, peers, relayed offers and per-connection
-//! limits. Messages go in with the time; replies come out as [`Out`] values pushed into a
-//! `&mut Vec<Out>`. Randomness comes from a seeded [`SmallRng`], so tests are reproducible.
+//! limits. Messages go in with the time; replies come out as [`Out`] values. Randomness comes
+//! from seeded [`SmallRng`](rand::rngs::SmallRng)s, so tests are reproducible.
 //!
-//! Invariants (checked by the tests in `tests.rs`):
+//! The swarms are split into [`Shard`]s by info hash ([`shard_of`]) so that the server can
+//! lock one shard while other threads work in the others. What belongs to one connection rather
+//! than one swarm (its memberships, its announce and failure budgets) lives in its
+//! [`Connection`], which the connection's own task keeps: per-connection limits hold across
+//! shards without a shared lock. [`dispatch`] is the one message handler over both; [`Swarms`]
+//! drives it over a plain slice of shards, which is what the tests use.
+//!
+//! Invariants (checked by the tests in `tests.rs` and `cross_shard_tests.rs`):
 //! * A peer is in at most one of its torrent's two lists, and `(info_hash, peer_id)` is in its
-//!   connection's `joined` list exactly while the peer is in the torrent.
+//!   connection's `joined` map while the peer is in the torrent (and until it expires).
 //! * An offer is relayed to a peer of the same swarm other than its sender; the offers of one
 //!   announce go to distinct peers. A seeder's offers go to leechers only (seeders have nothing
 //!   to give each other).
@@ -12,20 +19,25 @@
 //!   answering peer, on this connection, less than `offer_timeout` ago; each offer is answered once.
 //! * A torrent with no peers is dropped, so memory follows the number of live peers.
 
+mod connection;
+#[cfg(test)]
+mod cross_shard_tests;
+pub mod dispatch;
 mod peers;
 mod relay;
+mod shard;
 #[cfg(test)]
 mod tests;
 
 use std::{collections::HashMap, time::Duration};
 
-use rand::{rngs::SmallRng, SeedableRng};
-use tracker_proto::{
-    AnnounceEvent, DecodeError, ErrorAction, InAnnounce, InMessage, InScrape, InfoHash, Millis,
-    OutAnnounceResponse, OutError, OutMessage, OutScrapeResponse, PeerId, ScrapeStats,
-};
+use tracker_proto::{DecodeError, InMessage, Millis, OutMessage};
 
-use self::peers::{Peer, PendingOffer, Torrent};
+pub use self::{
+    connection::Connection,
+    dispatch::{ShardAccess, Tally},
+    shard::{shard_of, Shard},
+};
 use crate::{
     metrics::{Counters, ErrorKind},
     Config,
@@ -82,27 +94,6 @@ impl From<&Config> for SwarmConfig {
 
 const MINUTE: Duration = Duration::from_secs(60);
 
-/// Per-connection bookkeeping.
-#[derive(Debug)]
-struct Conn {
-    /// `(torrent, peer id)` memberships, bounded by `max_torrents_per_connection`.
-    joined: Vec<(InfoHash, PeerId)>,
-    /// Start of the current one-minute window of the rate and failure limits.
-    window_start: Millis,
-    requests: u32,
-    failures: u32,
-}
-
-/// All swarms. See the module documentation.
-#[derive(Debug)]
-pub struct Swarms {
-    config: SwarmConfig,
-    rng: SmallRng,
-    torrents: HashMap<InfoHash, Torrent>,
-    conns: HashMap<ConnId, Conn>,
-    counters: Counters,
-}
-
 /// Peer counts at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SwarmTotals {
@@ -116,63 +107,84 @@ pub struct SwarmTotals {
     pub connections: u64,
 }
 
+impl SwarmTotals {
+    /// Adds another shard's totals.
+    pub fn add(&mut self, other: Self) {
+        self.swarms += other.swarms;
+        self.peers += other.peers;
+        self.seeders += other.seeders;
+        self.connections += other.connections;
+    }
+}
+
 /// A protocol failure: which counter, and the text of the `failure reason`.
 struct Failure(ErrorKind, String);
 
+/// The whole state in one value, for one thread: shards in a `Vec`, connections in a map. It
+/// runs the same [`dispatch`] code as the server (which keeps each [`Connection`] in its task
+/// and each shard behind its own lock), so its tests check the server's decisions.
+#[derive(Debug)]
+pub struct Swarms {
+    config: SwarmConfig,
+    shards: Vec<Shard>,
+    conns: HashMap<ConnId, Connection>,
+    /// What happened outside the shards (scrapes, failures, abuse closes).
+    counters: Counters,
+}
+
 impl Swarms {
-    /// An empty state; `seed` drives the choice of offer recipients.
+    /// An empty state with one shard; `seed` drives the choice of offer recipients.
     pub fn new(config: SwarmConfig, seed: u64) -> Self {
+        Self::with_shards(config, seed, 1)
+    }
+
+    /// An empty state with `shards` shards (at least one), seeded from `seed`.
+    pub fn with_shards(config: SwarmConfig, seed: u64, shards: usize) -> Self {
         Self {
+            shards: (0..shards.max(1))
+                .map(|i| Shard::new(config.clone(), shard_seed(seed, i)))
+                .collect(),
             config,
-            rng: SmallRng::seed_from_u64(seed),
-            torrents: HashMap::new(),
             conns: HashMap::new(),
             counters: Counters::default(),
         }
     }
 
-    /// Counters since creation.
-    pub fn counters(&self) -> &Counters {
-        &self.counters
-    }
-
-    /// Counts a failure detected outside the state (by the server).
-    pub fn count_error(&mut self, kind: ErrorKind) {
-        self.counters.error(kind);
+    /// Counters since creation, summed over the shards.
+    pub fn counters(&self) -> Counters {
+        let mut sum = self.counters.clone();
+        for shard in &self.shards {
+            sum.add(shard.counters());
+        }
+        sum
     }
 
     /// Current totals (walks the torrents: O(swarms)).
     pub fn totals(&self) -> SwarmTotals {
         let mut t = SwarmTotals {
-            swarms: self.torrents.len() as u64,
             connections: self.conns.len() as u64,
             ..SwarmTotals::default()
         };
-        for torrent in self.torrents.values() {
-            t.seeders += torrent.seeders.len() as u64;
-            t.peers += (torrent.seeders.len() + torrent.leechers.len()) as u64;
+        for shard in &self.shards {
+            t.add(shard.totals());
         }
         t
     }
 
     /// Registers a new connection.
     pub fn connect(&mut self, conn: ConnId, now: Millis) {
-        self.conns.entry(conn).or_insert_with(|| Conn {
-            joined: Vec::new(),
-            window_start: now,
-            requests: 0,
-            failures: 0,
-        });
+        self.conns
+            .entry(conn)
+            .or_insert_with(|| Connection::new(conn, now));
     }
 
     /// The connection is gone: it leaves every swarm it joined (like a `stopped` for each).
     pub fn disconnect(&mut self, conn: ConnId) {
-        let Some(state) = self.conns.remove(&conn) else {
+        let Some(mut connection) = self.conns.remove(&conn) else {
             return;
         };
-        for (info_hash, peer_id) in state.joined {
-            self.remove_peer(&info_hash, &peer_id);
-        }
+        let mut out = Vec::new();
+        dispatch::leave_all(&mut connection, &mut self.local(&mut out).1);
     }
 
     /// Handles one text frame: decodes it (with the server's size limit) and dispatches it.
@@ -195,7 +207,7 @@ impl Swarms {
         self.handle_message(conn, now, decoded, out);
     }
 
-    /// Handles one decoded message (the server decodes outside its lock).
+    /// Handles one decoded message.
     pub fn handle_message(
         &mut self,
         conn: ConnId,
@@ -203,37 +215,10 @@ impl Swarms {
         message: Result<InMessage, DecodeError>,
         out: &mut Vec<Out>,
     ) {
-        self.connect(conn, now);
-        let (action, info_hash, result) = match message {
-            Err(err) => {
-                let failure = Failure(ErrorKind::of_decode_error(&err), err.to_string());
-                (None, None, Err(failure))
-            }
-            Ok(InMessage::Announce(a)) => {
-                let hash = a.info_hash;
-                let r = self
-                    .rate_check(conn, now)
-                    .and_then(|()| self.announce(conn, now, a, out));
-                (Some(ErrorAction::Announce), Some(hash), r)
-            }
-            Ok(InMessage::Answer(a)) => {
-                let hash = a.info_hash;
-                (
-                    Some(ErrorAction::Announce),
-                    Some(hash),
-                    self.answer(conn, now, a, out),
-                )
-            }
-            Ok(InMessage::Scrape(s)) => {
-                let r = self
-                    .rate_check(conn, now)
-                    .map(|()| self.scrape(conn, s, out));
-                (Some(ErrorAction::Scrape), None, r)
-            }
-        };
-        if let Err(Failure(kind, reason)) = result {
-            self.fail(conn, now, kind, reason, action, info_hash, out);
-        }
+        let mut connection = self.take_connection(conn, now);
+        let (config, mut local) = self.local(out);
+        dispatch::handle_message(config, &mut connection, now, message, &mut local);
+        self.keep_unless_closed(connection, out);
     }
 
     /// Answers a frame that is not a message at all (e.g. binary) with a `failure reason`,
@@ -246,243 +231,71 @@ impl Swarms {
         reason: String,
         out: &mut Vec<Out>,
     ) {
-        self.connect(conn, now);
-        self.fail(conn, now, kind, reason, None, None, out);
+        let mut connection = self.take_connection(conn, now);
+        let (config, mut local) = self.local(out);
+        dispatch::reject(config, &mut connection, now, kind, reason, &mut local);
+        self.keep_unless_closed(connection, out);
     }
 
-    /// Drops peers that stopped announcing and offers nobody answered.
+    /// Drops peers that stopped announcing and offers nobody answered, shard by shard.
     pub fn clean(&mut self, now: Millis) {
-        let conns = &mut self.conns;
-        self.torrents.retain(|info_hash, torrent| {
-            for list in [&mut torrent.seeders, &mut torrent.leechers] {
-                for gone in list.remove_where(|p| p.expires <= now) {
-                    if let Some(c) = conns.get_mut(&gone.conn) {
-                        c.joined.retain(|(h, p)| !(h == info_hash && *p == gone.id));
-                    }
-                }
-                for peer in &mut list.peers {
-                    peer.offers.retain(|o| o.expires > now);
-                }
-            }
-            !torrent.is_empty()
-        });
+        for shard in &mut self.shards {
+            shard.clean(now);
+        }
     }
 
-    /// Starts a new one-minute window if the old one is over, then counts one request.
-    fn rate_check(&mut self, conn: ConnId, now: Millis) -> Result<(), Failure> {
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return Ok(());
+    fn take_connection(&mut self, conn: ConnId, now: Millis) -> Connection {
+        self.conns
+            .remove(&conn)
+            .unwrap_or_else(|| Connection::new(conn, now))
+    }
+
+    /// Puts the connection back unless the message closed it (it already left every swarm).
+    fn keep_unless_closed(&mut self, connection: Connection, out: &[Out]) {
+        if !out.contains(&Out::Close(connection.id())) {
+            self.conns.insert(connection.id(), connection);
+        }
+    }
+
+    /// The configuration, and the shards as a [`ShardAccess`] whose outputs go to `out`.
+    fn local<'a>(&'a mut self, out: &'a mut Vec<Out>) -> (&'a SwarmConfig, Local<'a>) {
+        let local = Local {
+            shards: &mut self.shards,
+            counters: &mut self.counters,
+            out,
         };
-        roll_window(c, now);
-        if c.requests >= self.config.max_announces_per_minute {
-            return Err(Failure(
-                ErrorKind::RateLimited,
-                format!(
-                    "too many requests: at most {} announces and scrapes per minute",
-                    self.config.max_announces_per_minute
-                ),
-            ));
-        }
-        c.requests += 1;
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn fail(
-        &mut self,
-        conn: ConnId,
-        now: Millis,
-        kind: ErrorKind,
-        reason: String,
-        action: Option<ErrorAction>,
-        info_hash: Option<InfoHash>,
-        out: &mut Vec<Out>,
-    ) {
-        self.counters.error(kind);
-        let error = OutError {
-            failure_reason: reason,
-            action,
-            info_hash,
-        };
-        out.push(Out::Send(conn, OutMessage::Error(error)));
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return;
-        };
-        roll_window(c, now);
-        c.failures += 1;
-        if c.failures > self.config.max_failures_per_minute {
-            self.counters.closed_for_abuse += 1;
-            self.disconnect(conn);
-            out.push(Out::Close(conn));
-        }
-    }
-
-    fn announce(
-        &mut self,
-        conn: ConnId,
-        now: Millis,
-        a: InAnnounce,
-        out: &mut Vec<Out>,
-    ) -> Result<(), Failure> {
-        self.counters.announces += 1;
-        if a.event == Some(AnnounceEvent::Stopped) {
-            if self.owner(&a.info_hash, &a.peer_id) == Some(conn) {
-                self.remove_peer(&a.info_hash, &a.peer_id);
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.joined
-                        .retain(|(h, p)| !(*h == a.info_hash && *p == a.peer_id));
-                }
-            }
-            self.respond(conn, &a.info_hash, out);
-            return Ok(());
-        }
-        let expires = now.saturating_add(self.config.peer_timeout);
-        let completed = a.event == Some(AnnounceEvent::Completed);
-        let says_seeder = (a.left == Some(0) || completed).then_some(true);
-        match self.owner(&a.info_hash, &a.peer_id) {
-            Some(owner) if owner != conn => {
-                return Err(Failure(
-                    ErrorKind::PeerIdInUse,
-                    "peer_id is in use by another connection in this swarm".to_owned(),
-                ));
-            }
-            Some(_) => self.refresh_peer(&a.info_hash, &a.peer_id, expires, says_seeder, a.left),
-            None => self.join(conn, &a, expires, says_seeder.unwrap_or(false))?,
-        }
-        let torrent = self.torrents.entry(a.info_hash).or_default();
-        if completed {
-            torrent.downloaded += 1;
-        }
-        self.respond(conn, &a.info_hash, out);
-        if let Some(offers) = a.offers {
-            self.relay_offers(now, &a.info_hash, &a.peer_id, offers, out);
-        }
-        Ok(())
-    }
-
-    /// The connection that holds `peer_id` in that swarm.
-    fn owner(&self, info_hash: &InfoHash, peer_id: &PeerId) -> Option<ConnId> {
-        Some(self.torrents.get(info_hash)?.find(peer_id)?.conn)
-    }
-
-    fn join(
-        &mut self,
-        conn: ConnId,
-        a: &InAnnounce,
-        expires: Millis,
-        seeder: bool,
-    ) -> Result<(), Failure> {
-        let max = self.config.max_torrents_per_connection;
-        let c = self
-            .conns
-            .get_mut(&conn)
-            .ok_or_else(|| Failure(ErrorKind::MalformedJson, "connection is closing".to_owned()))?;
-        if c.joined.len() >= max {
-            return Err(Failure(
-                ErrorKind::TooManyTorrents,
-                format!("too many torrents on this connection: at most {max}"),
-            ));
-        }
-        c.joined.push((a.info_hash, a.peer_id));
-        let peer = Peer {
-            id: a.peer_id,
-            conn,
-            expires,
-            offers: Vec::new(),
-        };
-        let torrent = self.torrents.entry(a.info_hash).or_default();
-        if seeder {
-            torrent.seeders.push(peer);
-        } else {
-            torrent.leechers.push(peer);
-        }
-        Ok(())
-    }
-
-    /// Extends a known peer's life and moves it between the lists if its status changed.
-    /// `left: None` (size unknown yet) keeps the current status.
-    fn refresh_peer(
-        &mut self,
-        info_hash: &InfoHash,
-        peer_id: &PeerId,
-        expires: Millis,
-        says_seeder: Option<bool>,
-        left: Option<u64>,
-    ) {
-        let Some(torrent) = self.torrents.get_mut(info_hash) else {
-            return;
-        };
-        let Some((peer, is_seeder)) = torrent.find_mut(peer_id) else {
-            return;
-        };
-        peer.expires = expires;
-        let wants_seeder = says_seeder.unwrap_or(if left.is_some() { false } else { is_seeder });
-        if wants_seeder != is_seeder {
-            if let Some(peer) = torrent.remove(peer_id) {
-                if wants_seeder {
-                    torrent.seeders.push(peer);
-                } else {
-                    torrent.leechers.push(peer);
-                }
-            }
-        }
-    }
-
-    fn remove_peer(&mut self, info_hash: &InfoHash, peer_id: &PeerId) {
-        if let Some(torrent) = self.torrents.get_mut(info_hash) {
-            torrent.remove(peer_id);
-            if torrent.is_empty() {
-                self.torrents.remove(info_hash);
-            }
-        }
-    }
-
-    fn respond(&mut self, conn: ConnId, info_hash: &InfoHash, out: &mut Vec<Out>) {
-        let (complete, incomplete) = self.torrents.get(info_hash).map_or((0, 0), |t| {
-            (t.seeders.len() as u64, t.leechers.len() as u64)
-        });
-        let response = OutAnnounceResponse {
-            info_hash: *info_hash,
-            complete: Some(complete),
-            incomplete: Some(incomplete),
-            interval: Some(self.config.announce_interval.as_secs()),
-            min_interval: None,
-            tracker_id: None,
-            warning_message: None,
-        };
-        out.push(Out::Send(conn, OutMessage::AnnounceResponse(response)));
-    }
-
-    fn scrape(&mut self, conn: ConnId, s: InScrape, out: &mut Vec<Out>) {
-        self.counters.scrapes += 1;
-        let files = s
-            .info_hashes
-            .as_slice()
-            .iter()
-            .map(|hash| {
-                let stats = self
-                    .torrents
-                    .get(hash)
-                    .map_or_else(ScrapeStats::default, |t| ScrapeStats {
-                        complete: t.seeders.len() as u64,
-                        incomplete: t.leechers.len() as u64,
-                        downloaded: t.downloaded,
-                    });
-                (*hash, stats)
-            })
-            .collect();
-        let response = OutScrapeResponse {
-            files,
-            min_request_interval: Some(self.config.announce_interval.as_secs()),
-        };
-        out.push(Out::Send(conn, OutMessage::ScrapeResponse(response)));
+        (&self.config, local)
     }
 }
 
-fn roll_window(c: &mut Conn, now: Millis) {
-    if now.saturating_duration_since(c.window_start) >= MINUTE {
-        c.window_start = now;
-        c.requests = 0;
-        c.failures = 0;
+/// [`ShardAccess`] over a slice: every output goes to one `Vec`.
+struct Local<'a> {
+    shards: &'a mut [Shard],
+    counters: &'a mut Counters,
+    out: &'a mut Vec<Out>,
+}
+
+impl ShardAccess for Local<'_> {
+    fn shard_count(&self) -> usize {
+        self.shards.len()
     }
+
+    fn with_shard<R>(&mut self, index: usize, f: impl FnOnce(&mut Shard, &mut Vec<Out>) -> R) -> R {
+        let last = self.shards.len().saturating_sub(1);
+        let shard = &mut self.shards[index.min(last)];
+        f(shard, self.out)
+    }
+
+    fn to_self(&mut self, out: Out) {
+        self.out.push(out);
+    }
+
+    fn count(&mut self, tally: Tally) {
+        self.counters.tally(tally);
+    }
+}
+
+/// The seed of shard `index`: distinct per shard, and `seed` itself for shard 0.
+pub fn shard_seed(seed: u64, index: usize) -> u64 {
+    seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }

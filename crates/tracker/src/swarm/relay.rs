@@ -3,10 +3,10 @@
 use rand::seq::index;
 use tracker_proto::{InAnswer, InOffer, InfoHash, Millis, OutAnswer, OutMessage, OutOffer, PeerId};
 
-use super::{ConnId, Failure, Out, PendingOffer, Swarms};
+use super::{peers::PendingOffer, ConnId, Failure, Out, Shard};
 use crate::metrics::ErrorKind;
 
-impl Swarms {
+impl Shard {
     /// Sends each offer (at most `max_offers_per_announce`) to a distinct random peer of the
     /// swarm other than the sender, and remembers it so that the answer can be checked.
     pub(super) fn relay_offers(

@@ -2,19 +2,20 @@
 
 use std::collections::HashSet;
 
+use rand::{rngs::SmallRng, SeedableRng};
 use serde_json::json;
 use tracker_proto::{encode_binary_string, Id20, Millis, OutMessage};
 
 use super::*;
 use crate::Config;
 
-const MAX: usize = tracker_proto::MAX_MESSAGE_LEN;
+pub(super) const MAX: usize = tracker_proto::MAX_MESSAGE_LEN;
 
-fn id(b: u8) -> Id20 {
+pub(super) fn id(b: u8) -> Id20 {
     Id20([b; 20])
 }
 
-fn s(b: u8) -> String {
+pub(super) fn s(b: u8) -> String {
     encode_binary_string(&[b; 20])
 }
 
@@ -22,7 +23,7 @@ fn swarms() -> Swarms {
     Swarms::new(SwarmConfig::from(&Config::default()), 7)
 }
 
-fn announce(hash: u8, peer: u8, offers: &[u8], left: u64) -> String {
+pub(super) fn announce(hash: u8, peer: u8, offers: &[u8], left: u64) -> String {
     let offers: Vec<_> = offers
         .iter()
         .map(|o| json!({"offer_id": s(*o), "offer": {"type": "offer", "sdp": format!("sdp{o}")}}))
@@ -32,19 +33,19 @@ fn announce(hash: u8, peer: u8, offers: &[u8], left: u64) -> String {
     .to_string()
 }
 
-fn answer(hash: u8, from: u8, to: u8, offer: u8) -> String {
+pub(super) fn answer(hash: u8, from: u8, to: u8, offer: u8) -> String {
     json!({"action": "announce", "info_hash": s(hash), "peer_id": s(from), "to_peer_id": s(to),
            "offer_id": s(offer), "answer": {"type": "answer", "sdp": "ans"}})
     .to_string()
 }
 
-fn send(st: &mut Swarms, conn: u64, now: u64, text: &str) -> Vec<Out> {
+pub(super) fn send(st: &mut Swarms, conn: u64, now: u64, text: &str) -> Vec<Out> {
     let mut out = Vec::new();
     st.handle_text(ConnId(conn), Millis(now), text, MAX, &mut out);
     out
 }
 
-fn failure(out: &[Out]) -> Option<String> {
+pub(super) fn failure(out: &[Out]) -> Option<String> {
     out.iter().find_map(|o| match o {
         Out::Send(_, OutMessage::Error(e)) => Some(e.failure_reason.clone()),
         _ => None,
@@ -80,7 +81,7 @@ fn announce_gets_counts_and_interval() {
 fn offers_go_to_distinct_other_peers_never_the_sender() {
     for seed in 0..50 {
         let mut st = populated(6);
-        st.rng = SmallRng::seed_from_u64(seed);
+        st.shards[0].rng = SmallRng::seed_from_u64(seed);
         let out = send(&mut st, 3, 1, &announce(9, 3, &[10, 11, 12, 13, 14], 100));
         let targets: Vec<ConnId> = out
             .iter()
@@ -352,7 +353,7 @@ fn pending_offers_per_peer_are_bounded_under_churn() {
             &announce(9, 1, &[round, round.wrapping_add(100)], 100),
         );
     }
-    let peer = st
+    let peer = st.shards[0]
         .torrents
         .get(&id(9))
         .and_then(|t| t.find(&id(1)))
@@ -368,5 +369,5 @@ fn pending_offers_per_peer_are_bounded_under_churn() {
         st.disconnect(ConnId(p));
     }
     assert_eq!(st.totals(), SwarmTotals::default());
-    assert!(st.torrents.is_empty() && st.conns.is_empty());
+    assert!(st.shards[0].torrents.is_empty() && st.conns.is_empty());
 }
