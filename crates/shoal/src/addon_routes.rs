@@ -99,10 +99,10 @@ async fn preflight() -> Response {
 /// while the library is empty, as there is nothing to browse.
 async fn companion(State(lib): State<AddonLibrary>) -> Response {
     let addon = (!lib.items.is_empty()).then(|| format!("{}/manifest.json", lib.base_url));
-    Json(serde_json::json!({
-        "addon": addon,
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
+    Json(companion_api::CompanionInfo {
+        addon,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
     .into_response()
 }
 
@@ -342,7 +342,7 @@ async fn streams(State(lib): State<AddonLibrary>, uri: Uri) -> Response {
     let size = human_size(item.size);
     // Browsers play MP4 and WebM; anything else needs a client that can convert it.
     let not_web_ready = !matches!(
-        item.mime,
+        item.mime.as_str(),
         "video/mp4" | "video/webm" | "audio/mpeg" | "audio/ogg" | "audio/mp4"
     );
     let hints = |binge_group| StreamHints {

@@ -249,7 +249,9 @@ struct Companion {
 }
 
 async fn api_library(State(c): State<Companion>) -> Response {
-    let body = serde_json::json!({ "items": c.items.as_ref() });
+    let body = companion_api::Library {
+        items: c.items.iter().map(|i| i.entry.clone()).collect(),
+    };
     (
         [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
         axum::Json(body),
