@@ -4,14 +4,14 @@
 //
 // It is deliberately thin: it knows HTTP ranges and nothing about BitTorrent. For each request
 // it opens a MessageChannel to the page (the client that made the request, else any window of
-// this origin), asks for the file's length, answers 200/206/416, and then pulls one verified
-// chunk per `pull` of the response's ReadableStream. When the stream is cancelled (the video
-// element seeks or goes away) it tells the page, which closes its reader. Every other request
-// goes to the network untouched.
+// this origin), asks for the file's length and media type, answers 200/206/416, and then pulls
+// one verified chunk per `pull` of the response's ReadableStream. When the stream is cancelled
+// (the video element seeks or goes away) it tells the page, which closes its reader. Every other
+// request goes to the network untouched.
 //
 // Messages, page ⇄ worker, on the request's own port:
 //   worker → page (first, on the client):  {shoal: 'open', infoHash, file}  + [port]
-//   page → worker:  {kind: 'meta', length, path}  |  {kind: 'error', status, message}
+//   page → worker:  {kind: 'meta', length, type}  |  {kind: 'error', status, message}
 //   worker → page:  {kind: 'read', start, end}  (end exclusive)  |  {kind: 'cancel'}
 //   worker → page:  {kind: 'pull'}  →  page → worker:  {kind: 'chunk', data: ArrayBuffer}
 //                                                     |  {kind: 'done'}  |  {kind: 'error', …}
@@ -22,33 +22,6 @@ const STREAM = /^stream\/([0-9a-fA-F]{40})\/(\d{1,6})$/
 // magnet's file list comes from peers, so this is generous; the page answers sooner with an
 // error when it knows the torrent is not there.
 const META_TIMEOUT_MS = 120_000
-
-const TYPES = {
-  mp4: 'video/mp4',
-  m4v: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-  mkv: 'video/x-matroska',
-  ogv: 'video/ogg',
-  ogg: 'audio/ogg',
-  oga: 'audio/ogg',
-  opus: 'audio/ogg',
-  mp3: 'audio/mpeg',
-  m4a: 'audio/mp4',
-  aac: 'audio/aac',
-  flac: 'audio/flac',
-  wav: 'audio/wav',
-  ts: 'video/mp2t',
-  avi: 'video/x-msvideo',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  txt: 'text/plain; charset=utf-8',
-  srt: 'text/plain; charset=utf-8',
-  vtt: 'text/vtt; charset=utf-8',
-  pdf: 'application/pdf'
-}
 
 self.addEventListener('install', event => event.waitUntil(self.skipWaiting()))
 self.addEventListener('activate', event => event.waitUntil(self.clients.claim()))
@@ -67,12 +40,6 @@ self.addEventListener('fetch', event => {
 /** Plain-text error response that says what went wrong. */
 function failure (status, message) {
   return new Response(message + '\n', { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
-}
-
-function contentType (path) {
-  const dot = path.lastIndexOf('.')
-  const ext = dot < 0 ? '' : path.slice(dot + 1).toLowerCase()
-  return TYPES[ext] ?? 'application/octet-stream'
 }
 
 /**
@@ -147,7 +114,8 @@ async function answer (event, infoHash, file) {
   const { port, meta } = opened
   const length = meta.length
   const headers = {
-    'Content-Type': contentType(meta.path || ''),
+    // The page knows the file's type (its one table of extensions); the worker keeps none.
+    'Content-Type': meta.type || 'application/octet-stream',
     'Accept-Ranges': 'bytes',
     // The bytes are verified torrent data and are already in the page: never cache them twice.
     'Cache-Control': 'no-store'

@@ -12,10 +12,12 @@
 #![allow(unreachable_pub)]
 
 mod addons;
+mod api;
 mod components;
 mod format;
 mod pages;
 mod player;
+mod tab;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -24,9 +26,13 @@ use leptos_router::{
 };
 
 /// The whole app: one route per page. `shoal serve` answers every unknown path with
-/// `index.html`, so these routes also work when opened directly or reloaded.
+/// `index.html`, so these routes also work when opened directly or reloaded. What the pages
+/// share (the tab's runtime client, the shared file, the installed add-ons) is given to them
+/// through context from here.
 #[component]
 pub fn App() -> impl IntoView {
+    tab::provide();
+    components::share_form::provide_sharing();
     addons::start();
     view! {
         <Router>

@@ -45,17 +45,19 @@ mod tests {
     #[test]
     fn poster_shows_format_and_size_in_a_colour_of_the_hash() {
         let item = LibraryItem {
-            title: "a <b> & c".into(),
-            path: "films/a <b> & c.webm".into(),
-            size: 1_696_732,
-            duration: None,
-            info_hash: "00ff".repeat(10),
-            magnet: String::new(),
-            file_index: 0,
-            url: String::new(),
-            torrent_url: String::new(),
+            entry: companion_api::LibraryItem {
+                title: "a <b> & c".into(),
+                path: "films/a <b> & c.webm".into(),
+                size: 1_696_732,
+                duration: None,
+                info_hash: "00ff".repeat(10),
+                magnet: String::new(),
+                file_index: 0,
+                url: String::new(),
+                torrent_url: String::new(),
+                mime: "video/webm".into(),
+            },
             torrent: Vec::new(),
-            mime: "video/webm",
         };
         let svg = svg(&item);
         assert!(svg.contains(">WEBM · 1.6 MiB</text>"), "{svg}");

@@ -80,10 +80,10 @@ where
 /// while the library is empty, as there is nothing to browse.
 async fn companion(State(lib): State<AddonLibrary>) -> Response {
     let addon = (!lib.items.is_empty()).then(|| format!("{}/manifest.json", lib.base_url));
-    Json(serde_json::json!({
-        "addon": addon,
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
+    Json(companion_api::CompanionInfo {
+        addon,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
     .into_response()
 }
 
@@ -321,7 +321,7 @@ async fn streams(State(lib): State<AddonLibrary>, uri: Uri) -> Response {
     };
     let filename = file_name(item).to_owned();
     let size = human_size(item.size);
-    let not_web_ready = !crate::files::browser_playable(item.mime);
+    let not_web_ready = !crate::files::browser_playable(&item.mime);
     let hints = |binge_group| StreamHints {
         binge_group,
         filename: filename.clone(),

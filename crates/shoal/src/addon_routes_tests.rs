@@ -18,17 +18,19 @@ const TRACKER: &str = "ws://127.0.0.1:8080/announce";
 fn item(n: usize, title: &str) -> LibraryItem {
     let info_hash = format!("{n:040x}");
     LibraryItem {
-        title: title.to_owned(),
-        path: format!("films/{title}.mp4"),
-        size: 1_696_732 + n as u64,
-        duration: None,
-        magnet: format!("magnet:?xt=urn:btih:{info_hash}"),
-        info_hash: info_hash.clone(),
-        file_index: 0,
-        url: format!("{BASE}/files/films/{title}.mp4"),
-        torrent_url: format!("{BASE}/torrents/{info_hash}.torrent"),
+        entry: companion_api::LibraryItem {
+            title: title.to_owned(),
+            path: format!("films/{title}.mp4"),
+            size: 1_696_732 + n as u64,
+            duration: None,
+            magnet: format!("magnet:?xt=urn:btih:{info_hash}"),
+            info_hash: info_hash.clone(),
+            file_index: 0,
+            url: format!("{BASE}/files/films/{title}.mp4"),
+            torrent_url: format!("{BASE}/torrents/{info_hash}.torrent"),
+            mime: "video/mp4".to_owned(),
+        },
         torrent: Vec::new(),
-        mime: "video/mp4",
     }
 }
 
@@ -39,7 +41,7 @@ fn app(items: Vec<LibraryItem>) -> Router {
 fn library() -> Vec<LibraryItem> {
     let mut items = vec![item(1, "Big Clock"), item(2, "small clock & bells")];
     let mut mkv = item(3, "Sea");
-    mkv.mime = "video/x-matroska";
+    mkv.mime = "video/x-matroska".to_owned();
     items.push(mkv);
     items
 }

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::{
     files::url_path,
     seedable::{prepare, MakeOptions, Seedable},
@@ -19,26 +17,26 @@ const MAX_DEPTH: usize = 8;
 /// Files taken from one library (the rest are skipped with a log line).
 const MAX_FILES: usize = 1000;
 
-/// One entry of `/api/library`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One file of the library: its `/api/library` entry (the shared JSON type, reached through
+/// `Deref`) and the .torrent bytes served at its `torrent_url`.
+#[derive(Debug, Clone)]
 pub(crate) struct LibraryItem {
-    pub(crate) title: String,
-    pub(crate) path: String,
-    pub(crate) size: u64,
-    /// Seconds, when the container header says (see [`crate::media_duration`]).
-    pub(crate) duration: Option<f64>,
-    pub(crate) info_hash: String,
-    pub(crate) magnet: String,
-    pub(crate) file_index: u32,
-    /// Where the file is served over HTTP (`/files/...`).
-    pub(crate) url: String,
-    /// Where its .torrent is served (`/torrents/HASH.torrent`).
-    pub(crate) torrent_url: String,
+    pub(crate) entry: companion_api::LibraryItem,
     /// The .torrent bytes (not in the JSON).
-    #[serde(skip)]
     pub(crate) torrent: Vec<u8>,
-    pub(crate) mime: &'static str,
+}
+
+impl std::ops::Deref for LibraryItem {
+    type Target = companion_api::LibraryItem;
+    fn deref(&self) -> &Self::Target {
+        &self.entry
+    }
+}
+
+impl std::ops::DerefMut for LibraryItem {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.entry
+    }
 }
 
 /// Media files under `root`, sorted, at most [`MAX_FILES`].
@@ -112,23 +110,25 @@ pub(crate) fn load(
         match prepare(&path, &opts, peer_id) {
             Ok(seedable) => {
                 items.push(LibraryItem {
-                    title: path
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    path: relative.to_string_lossy().into_owned(),
-                    size: seedable.meta.info.total_length,
-                    duration: crate::media_duration::probe(&path),
-                    info_hash: seedable.meta.info_hash.to_hex(),
-                    magnet: seedable.magnet(webseed),
-                    file_index: 0,
-                    url,
-                    torrent_url: format!(
-                        "{base_url}/torrents/{}.torrent",
-                        seedable.meta.info_hash.to_hex()
-                    ),
+                    entry: companion_api::LibraryItem {
+                        title: path
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        path: relative.to_string_lossy().into_owned(),
+                        size: seedable.meta.info.total_length,
+                        duration: crate::media_duration::probe(&path),
+                        info_hash: seedable.meta.info_hash.to_hex(),
+                        magnet: seedable.magnet(webseed),
+                        file_index: 0,
+                        url,
+                        torrent_url: format!(
+                            "{base_url}/torrents/{}.torrent",
+                            seedable.meta.info_hash.to_hex()
+                        ),
+                        mime: crate::files::content_type(&path).to_owned(),
+                    },
                     torrent: seedable.torrent.clone(),
-                    mime: crate::files::content_type(&path),
                 });
                 seedables.push(seedable);
             }

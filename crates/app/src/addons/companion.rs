@@ -7,24 +7,15 @@
 //! the add-on keeps it removed.
 
 use addon::TransportUrl;
-use gloo_net::http::Request;
 use leptos::prelude::*;
-use serde::Deserialize;
 
-use super::fetch;
 use super::store::{self, InstalledAddon};
+use crate::api::{self, ApiError};
 
 /// Manifest URLs already offered to this browser, as a JSON list.
 const OFFERED_KEY: &str = "shoal.companion-addons-offered.v1";
 /// Most addresses remembered (a companion on changing ports would otherwise grow the list).
 const MAX_OFFERED: usize = 32;
-
-/// What `/api/companion` answers.
-#[derive(Deserialize)]
-struct CompanionInfo {
-    /// The add-on's manifest URL (`null` while the companion's library is empty).
-    addon: Option<String>,
-}
 
 /// Installs the serving companion's add-on into `list` in the background, first in the list,
 /// unless it was offered before.
@@ -37,31 +28,18 @@ pub(crate) fn offer(list: RwSignal<Vec<InstalledAddon>>) {
     });
 }
 
-async fn offer_once(list: RwSignal<Vec<InstalledAddon>>) -> Result<(), String> {
-    let response = Request::get("/api/companion")
-        .send()
-        .await
-        .map_err(|_| "/api/companion cannot be fetched".to_owned())?;
-    if !response.ok() {
-        return Err(format!("/api/companion answered {}", response.status()));
-    }
-    let body = response
-        .binary()
-        .await
-        .map_err(|_| "/api/companion was cut off".to_owned())?;
-    let info: CompanionInfo = serde_json::from_slice(&body)
-        .map_err(|_| "this host is not a Shoal companion".to_owned())?;
-    let Some(addon) = info.addon else {
+async fn offer_once(list: RwSignal<Vec<InstalledAddon>>) -> Result<(), ApiError> {
+    let Some(addon) = api::companion::info().await?.addon else {
         return Ok(());
     };
-    let transport = TransportUrl::parse(&addon).map_err(|e| e.to_string())?;
+    let transport = TransportUrl::parse(&addon)?;
     let url = transport.to_string();
     let mut offered = offered();
     if offered.contains(&url) {
         return Ok(());
     }
     if !list.with_untracked(|l| l.iter().any(|a| a.transport_url == url)) {
-        let manifest = fetch::manifest(&transport).await?;
+        let manifest = api::addons::manifest(&transport).await?;
         store::install_first(
             list,
             InstalledAddon {

@@ -1,8 +1,7 @@
-//! Stremio add-ons in the app: the installed list (kept in localStorage), fetching with
-//! per-add-on error sentences, and the pieces of UI the add-on pages share.
+//! Stremio add-ons in the app: the installed list (kept in localStorage) and the pieces of UI
+//! the add-on pages share. Requests to add-ons go through [`crate::api::addons`].
 
 pub(crate) mod companion;
-pub(crate) mod fetch;
 pub(crate) mod hls;
 pub(crate) mod nav;
 pub(crate) mod poster;

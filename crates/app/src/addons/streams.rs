@@ -3,8 +3,10 @@
 use addon::{parse_streams, ResourceRequest, Stream, StreamKind, StreamSource};
 use leptos::prelude::*;
 
+use super::encode;
 use super::store::{use_addons, InstalledAddon};
-use super::{encode, fetch};
+use crate::api::{self, ApiError};
+use crate::components::error_notice::ErrorNotice;
 use crate::format;
 
 /// Every installed add-on that serves streams for (`kind`, `video_id`), queried in parallel.
@@ -51,10 +53,8 @@ fn AddonStreams(addon: InstalledAddon, kind: String, video_id: String) -> impl I
         let addon = addon.clone();
         let request = ResourceRequest::new("stream", &kind, &video_id);
         async move {
-            let transport = addon
-                .transport()
-                .ok_or_else(|| "The add-on address is not valid.".to_owned())?;
-            fetch::resource(&transport, &request, parse_streams).await
+            let transport = addon.transport().ok_or(ApiError::BadAddress)?;
+            api::addons::resource(&transport, &request, parse_streams).await
         }
     });
     view! {
@@ -62,8 +62,8 @@ fn AddonStreams(addon: InstalledAddon, kind: String, video_id: String) -> impl I
             <h3>{name.clone()}</h3>
             {move || match streams.get() {
                 None => view! { <p class="addon-loading">"Asking the add-on…"</p> }.into_any(),
-                Some(Err(message)) => view! {
-                    <p class="addon-error" role="alert" data-testid="addon-error">{message}</p>
+                Some(Err(error)) => view! {
+                    <ErrorNotice testid="addon-error" compact=true title=error.sentence()/>
                 }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! {
                     <p class="addon-empty">"This add-on has no streams for it."</p>

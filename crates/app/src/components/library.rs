@@ -5,64 +5,11 @@
 //! own `index.html`; the section then stays empty and says nothing, because the app is complete
 //! without a companion and a missing one is not an error the visitor can act on.
 
-use gloo_net::http::Request;
+use companion_api::LibraryItem;
 use leptos::prelude::*;
-use serde::Deserialize;
 
 use super::source_form::play_href;
-use crate::format;
-
-/// Where the companion lists its library (same origin as the app).
-const LIBRARY_PATH: &str = "/api/library";
-/// Largest listing read. `shoal serve` lists at most 1000 files of about 600 bytes each.
-const MAX_LISTING_BYTES: usize = 4 << 20;
-/// Most items shown; the rest of a larger listing is left out.
-const MAX_ITEMS: usize = 1000;
-
-/// One file of the companion's library, as `/api/library` describes it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct LibraryItem {
-    pub(crate) title: String,
-    #[serde(default)]
-    pub(crate) path: String,
-    pub(crate) size: u64,
-    /// Seconds, when the companion knows it.
-    #[serde(default)]
-    pub(crate) duration: Option<f64>,
-    /// The .torrent's address: it names the tracker and the web seed, so it plays from the
-    /// companion's WebRTC peer and from HTTP alike (a magnet needs a peer for its metadata).
-    pub(crate) torrent_url: String,
-    #[serde(default)]
-    pub(crate) file_index: u32,
-}
-
-#[derive(Deserialize)]
-struct Listing {
-    items: Vec<LibraryItem>,
-}
-
-/// Why a listing was not used (never shown: the section just stays empty).
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum ListingError {
-    TooLarge,
-    NotAListing,
-}
-
-/// Reads an `/api/library` answer: at most [`MAX_LISTING_BYTES`], at most [`MAX_ITEMS`] items,
-/// items without a title or a .torrent address dropped.
-pub(crate) fn parse_listing(body: &[u8]) -> Result<Vec<LibraryItem>, ListingError> {
-    if body.len() > MAX_LISTING_BYTES {
-        return Err(ListingError::TooLarge);
-    }
-    let listing: Listing = serde_json::from_slice(body).map_err(|_| ListingError::NotAListing)?;
-    Ok(listing
-        .items
-        .into_iter()
-        .filter(|i| !i.title.trim().is_empty() && !i.torrent_url.trim().is_empty())
-        .take(MAX_ITEMS)
-        .collect())
-}
+use crate::{api, format};
 
 /// The container as people name it, from the file's extension (`MP4`, `WEBM`…).
 pub(crate) fn container(path: &str) -> Option<String> {
@@ -89,12 +36,14 @@ fn item_href(item: &LibraryItem) -> Option<String> {
 
 /// Fetches the listing; `None` when there is no companion behind this origin.
 async fn fetch_listing() -> Option<Vec<LibraryItem>> {
-    let response = Request::get(LIBRARY_PATH).send().await.ok()?;
-    if !response.ok() {
-        return None;
+    match api::companion::library().await {
+        Ok(items) => Some(items),
+        Err(why) => {
+            // Not an error for the visitor: most hosts are not companions.
+            leptos::logging::log!("no companion library: {why}");
+            None
+        }
     }
-    let body = response.binary().await.ok()?;
-    parse_listing(&body).ok()
 }
 
 /// The companion's library as a list with a Play link each; nothing at all without one.
@@ -163,53 +112,6 @@ mod tests {
     use super::*;
     #[cfg(target_family = "wasm")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    const LISTING: &str = r#"{"items":[
-        {"title":"shoal-clock-20s","path":"shoal-clock-20s.mp4","size":1696732,"duration":20.0,
-         "infoHash":"aa","magnet":"magnet:?xt=urn:btih:aa","fileIndex":0,
-         "url":"http://127.0.0.1:8080/files/shoal-clock-20s.mp4",
-         "torrentUrl":"http://127.0.0.1:8080/torrents/aa.torrent","mime":"video/mp4"},
-        {"title":"no duration","path":"shows/b.webm","size":10,"duration":null,
-         "torrentUrl":"/torrents/bb.torrent","fileIndex":2},
-        {"title":" ","path":"x.mp4","size":1,"torrentUrl":"/t.torrent"},
-        {"title":"no torrent","path":"y.mp4","size":1,"torrentUrl":""}
-    ]}"#;
-
-    #[test]
-    fn reads_the_companion_listing_and_drops_unusable_items() {
-        let items = parse_listing(LISTING.as_bytes()).expect("a listing");
-        assert_eq!(items.len(), 2);
-        assert_eq!(items[0].title, "shoal-clock-20s");
-        assert_eq!(items[0].duration, Some(20.0));
-        assert_eq!(items[0].size, 1_696_732);
-        assert_eq!(items[1].duration, None);
-        assert_eq!(items[1].file_index, 2);
-        assert_eq!(items[1].torrent_url, "/torrents/bb.torrent");
-    }
-
-    #[test]
-    fn anything_else_is_not_a_listing() {
-        // What a static host or `trunk serve` answers for /api/library: the app's own page.
-        let page = b"<!doctype html><html><body></body></html>";
-        assert_eq!(parse_listing(page), Err(ListingError::NotAListing));
-        assert_eq!(parse_listing(b"{}"), Err(ListingError::NotAListing));
-        assert_eq!(
-            parse_listing(br#"{"items":[{"title":"a"}]}"#),
-            Err(ListingError::NotAListing)
-        );
-        let huge = vec![b' '; MAX_LISTING_BYTES + 1];
-        assert_eq!(parse_listing(&huge), Err(ListingError::TooLarge));
-    }
-
-    #[test]
-    fn long_listings_are_cut() {
-        let item = r#"{"title":"t","size":1,"torrentUrl":"/t.torrent"}"#;
-        let body = format!(r#"{{"items":[{}]}}"#, vec![item; MAX_ITEMS + 5].join(","));
-        assert_eq!(
-            parse_listing(body.as_bytes()).map(|v| v.len()),
-            Ok(MAX_ITEMS)
-        );
-    }
 
     #[test]
     fn containers_come_from_the_extension() {

@@ -1,5 +1,6 @@
 //! Reusable pieces of UI.
 
+pub(crate) mod error_notice;
 pub(crate) mod library;
 pub(crate) mod magnet_details;
 pub(crate) mod share_form;

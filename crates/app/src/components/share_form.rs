@@ -2,28 +2,21 @@
 //! WebRTC; the page shows the magnet link (with a Copy button and a link to play it) and the
 //! upload figures while it stays open.
 
-use std::cell::RefCell;
-
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::source_form::play_href;
+use super::{error_notice::ErrorNotice, source_form::play_href};
 use crate::{
     format,
     player::{settings::Settings, views::peers_text},
+    tab::{use_tab, Tab},
 };
 
-thread_local! {
-    /// The client seeding shared files; it lives as long as the page.
-    static CLIENT: RefCell<Option<runtime::Client>> = const { RefCell::new(None) };
-    /// What is being shared, so the box shows it again after visiting another page of the app.
-    static SHARING: RefCell<Share> = const { RefCell::new(Share::Idle) };
-}
-
-/// Where sharing is.
+/// Where sharing is. One for the tab (see [`provide_sharing`]), so the box shows what is shared
+/// again after a visit to another page of the app.
 #[derive(Debug, Clone, PartialEq)]
-enum Share {
+pub(crate) enum Share {
     /// Nothing picked yet.
     Idle,
     /// Reading or hashing the file: its name, size and the fraction done.
@@ -48,17 +41,24 @@ struct Figures {
     uploaded: u64,
 }
 
+/// Makes the tab's sharing state and shares it with the pages. Called once, by the root
+/// component.
+pub(crate) fn provide_sharing() {
+    provide_context(RwSignal::new(Share::Idle));
+}
+
 /// The share box on the home page.
 #[component]
 pub(crate) fn ShareForm() -> impl IntoView {
-    let share = RwSignal::new(SHARING.with(|s| s.borrow().clone()));
+    let tab = use_tab();
+    let share = expect_context::<RwSignal<Share>>();
     let figures = RwSignal::new(Figures::default());
     let copied = RwSignal::new(false);
 
     let tick = set_interval_with_handle(
         move || {
             if let Share::Seeding { info_hash, .. } = share.get_untracked() {
-                if let Some(t) = torrent(&info_hash) {
+                if let Some(t) = tab.with_value(|tab| tab.torrent(&info_hash)) {
                     let s = t.stats();
                     figures.set(Figures {
                         peers: s.peers,
@@ -86,13 +86,14 @@ pub(crate) fn ShareForm() -> impl IntoView {
         input.set_value("");
         // One file at a time: the new one replaces what was shared.
         if let Share::Seeding { info_hash, .. } = share.get_untracked() {
-            if let Some(t) = torrent(&info_hash) {
+            if let Some(t) = tab.with_value(|tab| tab.torrent(&info_hash)) {
                 t.destroy();
             }
-            SHARING.with(|s| *s.borrow_mut() = Share::Idle);
+            share.set(Share::Idle);
         }
         copied.set(false);
-        spawn_local(seed_file(file, share, figures));
+        // Not cancelled with the page: sharing goes on while the tab is open.
+        spawn_local(seed_file(tab.get_value(), file, share, figures));
     };
 
     let copy = move |_| {
@@ -128,10 +129,7 @@ pub(crate) fn ShareForm() -> impl IntoView {
                     </div>
                 }.into_any(),
                 Share::Failed(message) => view! {
-                    <div class="error" role="alert" data-testid="share-error">
-                        <strong>"This file cannot be shared."</strong>
-                        <span>{message}</span>
-                    </div>
+                    <ErrorNotice testid="share-error" title="This file cannot be shared." detail=message/>
                 }.into_any(),
                 Share::Seeding { name, size, magnet, .. } => view! {
                     <div class="share-result" data-testid="share-result">
@@ -169,7 +167,12 @@ pub(crate) fn ShareForm() -> impl IntoView {
 }
 
 /// Reads the file, hashes it with progress and starts seeding it.
-async fn seed_file(file: web_sys::File, share: RwSignal<Share>, figures: RwSignal<Figures>) {
+async fn seed_file(
+    tab: Tab,
+    file: web_sys::File,
+    share: RwSignal<Share>,
+    figures: RwSignal<Figures>,
+) {
     let name = file.name();
     let size = file.size().max(0.0) as u64;
     share.set(Share::Hashing {
@@ -191,7 +194,6 @@ async fn seed_file(file: web_sys::File, share: RwSignal<Share>, figures: RwSigna
         trackers: settings.trackers.clone(),
         ..runtime::SeedOptions::default()
     };
-    let client = client(&settings);
     let progress = {
         let name = name.clone();
         move |p: runtime::SeedProgress| {
@@ -202,7 +204,7 @@ async fn seed_file(file: web_sys::File, share: RwSignal<Share>, figures: RwSigna
             })
         }
     };
-    match client.seed(&name, bytes, &opts, progress).await {
+    match tab.client.seed(&name, bytes, &opts, progress).await {
         Ok(torrent) => {
             figures.set(Figures::default());
             let seeding = Share::Seeding {
@@ -211,30 +213,10 @@ async fn seed_file(file: web_sys::File, share: RwSignal<Share>, figures: RwSigna
                 info_hash: torrent.info_hash(),
                 magnet: torrent.magnet().to_uri(),
             };
-            SHARING.with(|s| *s.borrow_mut() = seeding.clone());
             share.set(seeding);
         }
         Err(e) => share.set(Share::Failed(format::sentence(&e.to_string()))),
     }
-}
-
-/// The page's seeding client, made from the saved connection settings.
-fn client(settings: &Settings) -> runtime::Client {
-    CLIENT.with(|c| {
-        c.borrow_mut()
-            .get_or_insert_with(|| runtime::Client::new(settings.client_config()))
-            .clone()
-    })
-}
-
-fn torrent(info_hash: &str) -> Option<runtime::Torrent> {
-    CLIENT.with(|c| {
-        c.borrow()
-            .as_ref()?
-            .torrents()
-            .into_iter()
-            .find(|t| t.info_hash() == info_hash)
-    })
 }
 
 fn speed(bps: f64) -> String {

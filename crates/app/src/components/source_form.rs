@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::magnet_details::MagnetDetails;
+use super::{error_notice::ErrorNotice, magnet_details::MagnetDetails};
 use crate::format::sentence;
 
 /// The `/play` address for a source (a magnet, an info hash, or a .torrent URL).
@@ -87,15 +87,10 @@ pub(crate) fn SourceForm() -> impl IntoView {
         {move || match parsed() {
             None => ().into_any(),
             Some(Ok(magnet)) => view! { <MagnetDetails magnet=magnet/> }.into_any(),
-            Some(Err(message)) => {
-                view! {
-                    <div class="error" role="alert" data-testid="source-error">
-                        <strong>"That is not something Shoal can open."</strong>
-                        <span>{message}</span>
-                    </div>
-                }
-                    .into_any()
+            Some(Err(message)) => view! {
+                <ErrorNotice testid="source-error" title="That is not something Shoal can open." detail=message/>
             }
+            .into_any(),
         }}
     }
 }

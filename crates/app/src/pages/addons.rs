@@ -7,7 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::addons::nav::AddonNav;
 use crate::addons::store::{self, use_addons, InstalledAddon};
-use crate::{addons::fetch, format::sentence};
+use crate::api::{self, ApiError};
+use crate::components::error_notice::ErrorNotice;
 
 #[derive(Clone)]
 enum Preview {
@@ -15,7 +16,7 @@ enum Preview {
     Loading,
     // Boxed: the manifest is large and the other states are tiny.
     Ready(Box<InstalledAddon>),
-    Failed(String),
+    Failed(ApiError),
 }
 
 /// The add-ons page.
@@ -29,18 +30,19 @@ pub(crate) fn Addons() -> impl IntoView {
         let transport = match TransportUrl::parse(&text) {
             Ok(t) => t,
             Err(e) => {
-                preview.set(Preview::Failed(sentence(&e.to_string())));
+                preview.set(Preview::Failed(e.into()));
                 return;
             }
         };
         preview.set(Preview::Loading);
-        leptos::task::spawn_local(async move {
-            preview.set(match fetch::manifest(&transport).await {
+        // Cancelled with the page, like the request inside it.
+        leptos::task::spawn_local_scoped_with_cancellation(async move {
+            preview.set(match api::addons::manifest(&transport).await {
                 Ok(manifest) => Preview::Ready(Box::new(InstalledAddon {
                     transport_url: transport.to_string(),
                     manifest,
                 })),
-                Err(message) => Preview::Failed(message),
+                Err(error) => Preview::Failed(error),
             });
         });
     };
@@ -72,11 +74,8 @@ pub(crate) fn Addons() -> impl IntoView {
             {move || match preview.get() {
                 Preview::Idle => ().into_any(),
                 Preview::Loading => view! { <p class="addon-loading">"Fetching the manifest…"</p> }.into_any(),
-                Preview::Failed(message) => view! {
-                    <div class="error" role="alert" data-testid="install-error">
-                        <strong>"This add-on cannot be installed."</strong>
-                        <span>{message}</span>
-                    </div>
+                Preview::Failed(error) => view! {
+                    <ErrorNotice testid="install-error" title="This add-on cannot be installed." detail=error.sentence()/>
                 }.into_any(),
                 Preview::Ready(addon) => {
                     let installed = list.with_untracked(|l| l.iter().any(|a| a.transport_url == addon.transport_url));

@@ -6,21 +6,31 @@ use addon::{parse_meta, Meta, ResourceRequest};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::addons::decode_param;
 use crate::addons::nav::AddonNav;
 use crate::addons::store::use_addons;
 use crate::addons::streams::StreamList;
-use crate::addons::{decode_param, fetch};
+use crate::api::{self, ApiError};
+use crate::components::error_notice::ErrorNotice;
 
 fn route_param(name: &str) -> String {
     use_params_map().with_untracked(|p| decode_param(&p.get(name).unwrap_or_default()))
 }
 
-/// What the meta add-ons said: the meta, or one sentence per add-on that failed.
+/// What the meta add-ons said: the meta, or why each add-on that was asked failed.
 #[derive(Clone)]
 enum MetaAnswer {
     Found(Box<Meta>),
     NoMetaAddon,
-    Failed(Vec<(String, String)>),
+    Failed(Vec<AddonFailure>),
+}
+
+/// One add-on that could not describe the item.
+#[derive(Clone)]
+struct AddonFailure {
+    /// The add-on's name.
+    addon: String,
+    error: ApiError,
 }
 
 /// The detail page.
@@ -49,9 +59,12 @@ pub(crate) fn Detail() -> impl IntoView {
                 let Some(transport) = a.transport() else {
                     continue;
                 };
-                match fetch::resource(&transport, &request, parse_meta).await {
+                match api::addons::resource(&transport, &request, parse_meta).await {
                     Ok(meta) => return MetaAnswer::Found(Box::new(meta)),
-                    Err(message) => failures.push((a.manifest.name.clone(), message)),
+                    Err(error) => failures.push(AddonFailure {
+                        addon: a.manifest.name.clone(),
+                        error,
+                    }),
                 }
             }
             MetaAnswer::Failed(failures)
@@ -71,8 +84,8 @@ pub(crate) fn Detail() -> impl IntoView {
                 }.into_any(),
                 Some(MetaAnswer::Failed(failures)) => view! {
                     <h1>{id.clone()}</h1>
-                    {failures.into_iter().map(|(name, message)| view! {
-                        <p class="addon-error" role="alert" data-testid="addon-error"><strong>{name}": "</strong>{message}</p>
+                    {failures.into_iter().map(|f| view! {
+                        <ErrorNotice testid="addon-error" compact=true title=format!("{} could not describe it.", f.addon) detail=f.error.sentence()/>
                     }).collect_view()}
                     <h2>"Streams"</h2>
                     <StreamList kind=kind.clone() video_id=id.clone()/>

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use crate::addons::nav::AddonNav;
 use crate::addons::poster::PosterCard;
 use crate::addons::store::{use_addons, InstalledAddon};
-use crate::{addons::fetch, format::sentence};
+use crate::api::{self, ApiError};
+use crate::components::error_notice::ErrorNotice;
 
 /// The discover page.
 #[component]
@@ -65,18 +66,15 @@ pub(crate) fn CatalogRow(
         };
         let genre = genre.get();
         async move {
-            let transport = addon
-                .transport()
-                .ok_or_else(|| "The add-on address is not valid.".to_owned())?;
+            let transport = addon.transport().ok_or(ApiError::BadAddress)?;
             let search = search.unwrap_or_default();
             let extra = [
                 ("search", search.as_str()),
                 ("genre", genre.as_str()),
                 ("skip", skip.as_str()),
             ];
-            let request =
-                ResourceRequest::catalog(&catalog, &extra).map_err(|e| sentence(&e.to_string()))?;
-            fetch::resource(&transport, &request, parse_catalog).await
+            let request = ResourceRequest::catalog(&catalog, &extra)?;
+            api::addons::resource(&transport, &request, parse_catalog).await
         }
     });
     let full_page = move || {
@@ -108,8 +106,8 @@ pub(crate) fn CatalogRow(
             </header>
             {move || match items.get() {
                 None => view! { <p class="addon-loading">"Loading…"</p> }.into_any(),
-                Some(Err(message)) => view! {
-                    <p class="addon-error" role="alert" data-testid="addon-error">{message}</p>
+                Some(Err(error)) => view! {
+                    <ErrorNotice testid="addon-error" compact=true title=error.sentence()/>
                 }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! { <p class="addon-empty">"Nothing here."</p> }.into_any(),
                 Some(Ok(list)) => view! {

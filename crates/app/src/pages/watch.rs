@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::addons::hls::attach_hls;
 use crate::addons::nav::AddonNav;
+use crate::components::error_notice::ErrorNotice;
 
 /// The watch page.
 #[component]
@@ -51,11 +52,10 @@ pub(crate) fn Watch() -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="error" role="alert"><strong>"Nothing to play."</strong>
-                        <span>"This page plays http:// and https:// video addresses only."</span></div>
+                    <ErrorNotice title="Nothing to play." detail="This page plays http:// and https:// video addresses only."/>
                 }.into_any()
             }}
-            {move || error.get().map(|m| view! { <div class="error" role="alert" data-testid="watch-error">{m}</div> })}
+            {move || error.get().map(|m| view! { <ErrorNotice testid="watch-error" title=m/> })}
         </main>
     }
 }

@@ -5,19 +5,23 @@
 //! (the protocol is written at the top of `web/sw.js`). For each port this module opens a
 //! [`runtime::Reader`] over the asked range and hands over one verified chunk per `pull`, so the
 //! engine reads ahead only as fast as the video element consumes. A `cancel` (the element
-//! seeked, or went away) drops the reader, which tells the engine to forget that range.
+//! seeked, or went away) drops the reader, which tells the engine to forget that range. The
+//! first answer on a port gives the file's length and its media type (from [`media`]), so the
+//! worker has no table of its own.
 
 use std::{
     cell::{Cell, RefCell},
-    collections::HashMap,
     rc::Rc,
 };
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use runtime::{Reader, Torrent};
+use runtime::{Client, Reader, Torrent};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{MessageEvent, MessagePort, ServiceWorkerContainer};
+
+use super::media;
+use crate::tab::find_torrent;
 
 /// Where Trunk puts the worker (`index.html` copies `web/sw.js` to the site root, so its scope
 /// can be the whole origin).
@@ -27,79 +31,70 @@ const WORKER_URL: &str = "/sw.js";
 /// streaming a long response is not stopped (browsers stop idle workers after ~30 s).
 const KEEPALIVE_MS: i32 = 20_000;
 
-thread_local! {
-    /// Torrents this page serves to the worker, by lowercase hex info hash.
-    static TORRENTS: RefCell<HashMap<String, Torrent>> = RefCell::new(HashMap::new());
-    /// Whether [`install`] already set up the message handler and keep-alive.
-    static INSTALLED: Cell<bool> = const { Cell::new(false) };
-    /// Streaming responses in progress, by a page-local id. A request's port handler holds
-    /// only a weak handle, so this map is what keeps an open request alive.
-    static REQUESTS: RefCell<HashMap<u64, Rc<Request>>> = RefCell::new(HashMap::new());
-    static NEXT_REQUEST: Cell<u64> = const { Cell::new(0) };
+/// The tab's side of the bridge: it serves the open torrents of the tab's client, each at
+/// `/stream/<info hash>/<file>`. One per tab (see [`crate::tab`]).
+pub(crate) struct Bridge {
+    client: Client,
+    /// Whether [`Bridge::install`] already set up the message handler and keep-alive.
+    listening: Cell<bool>,
 }
 
-/// Makes `torrent` answerable at `/stream/<its info hash>/<file>`.
-pub(crate) fn publish(torrent: &Torrent) {
-    TORRENTS.with(|t| t.borrow_mut().insert(torrent.info_hash(), torrent.clone()));
-}
-
-/// Stops serving the torrent and destroys it (its peers and trackers close).
-pub(crate) fn withdraw(info_hash: &str) {
-    if let Some(torrent) = TORRENTS.with(|t| t.borrow_mut().remove(info_hash)) {
-        torrent.destroy();
+impl Bridge {
+    /// A bridge for `client`'s torrents; nothing is registered until [`Bridge::install`].
+    pub(crate) fn new(client: Client) -> Self {
+        Self {
+            client,
+            listening: Cell::new(false),
+        }
     }
-}
 
-/// The torrent served under `info_hash`, if any.
-pub(crate) fn torrent(info_hash: &str) -> Option<Torrent> {
-    TORRENTS.with(|t| t.borrow().get(info_hash).cloned())
-}
-
-/// Registers the worker and resolves once it controls this page (the first visit is not
-/// controlled until the worker's `clients.claim()`); the error is a sentence for the page.
-pub(crate) async fn install() -> Result<(), String> {
-    let window = web_sys::window().ok_or("There is no browser window.")?;
-    let navigator = window.navigator();
-    if !Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
-        return Err(
+    /// Registers the worker and resolves once it controls this page (the first visit is not
+    /// controlled until the worker's `clients.claim()`); the error is a sentence for the page.
+    pub(crate) async fn install(&self) -> Result<(), String> {
+        let window = web_sys::window().ok_or("There is no browser window.")?;
+        let navigator = window.navigator();
+        if !Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+            return Err(
             "This browser gives the page no Service Worker (private mode, or not an https:// or localhost address), so Shoal cannot stream into the video player."
                 .to_owned(),
         );
+        }
+        let container = navigator.service_worker();
+        if !self.listening.replace(true) {
+            let client = self.client.clone();
+            let on_message =
+                Closure::<dyn Fn(MessageEvent)>::new(move |e| on_worker_message(&client, e));
+            container.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            // The handler lives as long as the tab.
+            on_message.forget();
+            let ping = Closure::<dyn Fn()>::new(|| {
+                if let Some(worker) =
+                    web_sys::window().and_then(|w| w.navigator().service_worker().controller())
+                {
+                    let _ = worker.post_message(&JsValue::from_str("keepalive"));
+                }
+            });
+            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+                ping.as_ref().unchecked_ref(),
+                KEEPALIVE_MS,
+            );
+            ping.forget();
+        }
+        let options = web_sys::RegistrationOptions::new();
+        options.set_scope("/");
+        JsFuture::from(container.register_with_options(WORKER_URL, &options))
+            .await
+            .map_err(|e| {
+                format!(
+                    "The streaming Service Worker could not be installed: {}",
+                    js_error(&e)
+                )
+            })?;
+        if container.controller().is_none() {
+            wait_for_controller(&container).await;
+        }
+        Ok(())
     }
-    let container = navigator.service_worker();
-    if !INSTALLED.with(Cell::get) {
-        INSTALLED.with(|i| i.set(true));
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(on_worker_message);
-        container.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // The handler lives as long as the page.
-        on_message.forget();
-        let ping = Closure::<dyn Fn()>::new(|| {
-            if let Some(worker) =
-                web_sys::window().and_then(|w| w.navigator().service_worker().controller())
-            {
-                let _ = worker.post_message(&JsValue::from_str("keepalive"));
-            }
-        });
-        let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
-            ping.as_ref().unchecked_ref(),
-            KEEPALIVE_MS,
-        );
-        ping.forget();
-    }
-    let options = web_sys::RegistrationOptions::new();
-    options.set_scope("/");
-    JsFuture::from(container.register_with_options(WORKER_URL, &options))
-        .await
-        .map_err(|e| {
-            format!(
-                "The streaming Service Worker could not be installed: {}",
-                js_error(&e)
-            )
-        })?;
-    if container.controller().is_none() {
-        wait_for_controller(&container).await;
-    }
-    Ok(())
 }
 
 async fn wait_for_controller(container: &ServiceWorkerContainer) {
@@ -122,7 +117,7 @@ fn js_error(e: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_owned())
 }
 
-fn on_worker_message(event: MessageEvent) {
+fn on_worker_message(client: &Client, event: MessageEvent) {
     let data = event.data();
     let field = |name: &str| Reflect::get(&data, &name.into()).ok();
     if field("shoal").and_then(|v| v.as_string()).as_deref() != Some("open") {
@@ -139,15 +134,16 @@ fn on_worker_message(event: MessageEvent) {
         .and_then(|v| v.as_f64())
         .filter(|f| *f >= 0.0 && *f < 1_000_000.0)
         .map(|f| f as usize);
+    let torrent = find_torrent(client, &info_hash);
     spawn_local(async move {
-        match open(&info_hash, file).await {
+        match open(torrent, &info_hash, file).await {
             Ok((torrent, file, length, path)) => {
                 post(
                     &port,
                     &[
                         ("kind", "meta".into()),
                         ("length", (length as f64).into()),
-                        ("path", path.into()),
+                        ("type", media::content_type(&path).into()),
                     ],
                 );
                 Request::start(port, torrent, file);
@@ -169,11 +165,11 @@ fn on_worker_message(event: MessageEvent) {
 
 /// Finds the torrent and file; waits for a magnet's metadata. Errors carry an HTTP status.
 async fn open(
+    torrent: Option<Torrent>,
     info_hash: &str,
     file: Option<usize>,
 ) -> Result<(Torrent, usize, u64, String), (u16, String)> {
-    let torrent =
-        torrent(info_hash).ok_or((404, format!("This page has no torrent {info_hash} open.")))?;
+    let torrent = torrent.ok_or((404, format!("This page has no torrent {info_hash} open.")))?;
     let file = file.ok_or((400, "The file number is not a number.".to_owned()))?;
     let info = torrent
         .metadata()
@@ -212,9 +208,9 @@ fn object(fields: &[(&str, JsValue)]) -> Object {
 /// The `onmessage` closure of a request's port.
 type PortHandler = Closure<dyn Fn(MessageEvent)>;
 
-/// One streaming response in progress: the port, and the reader once the range is known.
+/// One streaming response in progress: the port, and the reader once the range is known. It
+/// keeps itself alive: its port's handler holds it, and [`Request::close`] lets both go.
 struct Request {
-    id: u64,
     port: MessagePort,
     torrent: Torrent,
     file: usize,
@@ -226,9 +222,7 @@ struct Request {
 
 impl Request {
     fn start(port: MessagePort, torrent: Torrent, file: usize) {
-        let id = NEXT_REQUEST.with(|n| n.replace(n.get() + 1));
         let request = Rc::new(Self {
-            id,
             port,
             torrent,
             file,
@@ -236,17 +230,12 @@ impl Request {
             closed: Cell::new(false),
             handler: RefCell::new(None),
         });
-        let weak = Rc::downgrade(&request);
-        let handler = PortHandler::new(move |event: MessageEvent| {
-            if let Some(request) = weak.upgrade() {
-                request.handle(&event.data());
-            }
-        });
+        let held = Rc::clone(&request);
+        let handler = PortHandler::new(move |event: MessageEvent| held.handle(&event.data()));
         request
             .port
             .set_onmessage(Some(handler.as_ref().unchecked_ref()));
         *request.handler.borrow_mut() = Some(handler);
-        REQUESTS.with(|r| r.borrow_mut().insert(id, request));
     }
 
     fn handle(self: &Rc<Self>, data: &JsValue) {
@@ -320,12 +309,11 @@ impl Request {
         self.reader.borrow_mut().take();
         self.port.set_onmessage(None);
         self.port.close();
-        // This may run inside the port's handler: drop the closure after it returns.
+        // This may run inside the port's handler: drop the closure (and with it the handler's
+        // hold on this request) after it returns.
         let handler = self.handler.borrow_mut().take();
-        let request = REQUESTS.with(|r| r.borrow_mut().remove(&self.id));
         spawn_local(async move {
             drop(handler);
-            drop(request);
         });
     }
 }

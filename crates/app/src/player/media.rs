@@ -3,26 +3,55 @@
 use runtime::FileInfo;
 use wasm_bindgen::JsCast;
 
-/// The MIME type the Service Worker gives a file (`web/sw.js` has the same table), for the
-/// media types the player handles; `None` for anything else.
+/// Extension (lowercase) → media type: the app's one table. The player picks files by it, and
+/// the Service Worker labels the bytes it streams with what [`content_type`] says (the page sends
+/// the type along with the file's length), so both agree on every file.
+const TYPES: &[(&str, &str)] = &[
+    ("mp4", "video/mp4"),
+    ("m4v", "video/mp4"),
+    ("mov", "video/quicktime"),
+    ("webm", "video/webm"),
+    ("mkv", "video/x-matroska"),
+    ("ogv", "video/ogg"),
+    ("ts", "video/mp2t"),
+    ("avi", "video/x-msvideo"),
+    ("ogg", "audio/ogg"),
+    ("oga", "audio/ogg"),
+    ("opus", "audio/ogg"),
+    ("mp3", "audio/mpeg"),
+    ("m4a", "audio/mp4"),
+    ("aac", "audio/aac"),
+    ("flac", "audio/flac"),
+    ("wav", "audio/wav"),
+    // Not played, but a torrent's other files can be opened at their /stream/ address too.
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("gif", "image/gif"),
+    ("txt", "text/plain; charset=utf-8"),
+    ("srt", "text/plain; charset=utf-8"),
+    ("vtt", "text/vtt; charset=utf-8"),
+    ("pdf", "application/pdf"),
+];
+
+/// What [`content_type`] says for a file of no known type.
+const UNKNOWN_TYPE: &str = "application/octet-stream";
+
+/// The media type of the file at `path`, from its extension; `None` when the table does not
+/// know it.
 pub(crate) fn media_type(path: &str) -> Option<&'static str> {
-    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "mp4" | "m4v" => "video/mp4",
-        "mov" => "video/quicktime",
-        "webm" => "video/webm",
-        "mkv" => "video/x-matroska",
-        "ogv" => "video/ogg",
-        "ogg" | "oga" | "opus" => "audio/ogg",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/mp4",
-        "aac" => "audio/aac",
-        "flac" => "audio/flac",
-        "wav" => "audio/wav",
-        "ts" => "video/mp2t",
-        "avi" => "video/x-msvideo",
-        _ => return None,
-    })
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.')?.1;
+    TYPES
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(ext))
+        .map(|(_, mime)| *mime)
+}
+
+/// The `Content-Type` of the file at `path`: its [`media_type`], or
+/// `application/octet-stream`.
+pub(crate) fn content_type(path: &str) -> &'static str {
+    media_type(path).unwrap_or(UNKNOWN_TYPE)
 }
 
 /// Why a file was picked, or why none could be.
@@ -114,7 +143,30 @@ mod tests {
     fn types_follow_the_extension() {
         assert_eq!(media_type("x/y.m4v"), Some("video/mp4"));
         assert_eq!(media_type("clip.WEBM"), Some("video/webm"));
+        assert_eq!(media_type("a/b.Opus"), Some("audio/ogg"));
         assert_eq!(media_type("noext"), None);
-        assert_eq!(media_type("notes.txt"), None);
+        assert_eq!(media_type("notes.txt"), Some("text/plain; charset=utf-8"));
+        // The dot must be in the file name, not in a folder's.
+        assert_eq!(media_type("season.mp4/episode"), None);
+        assert_eq!(media_type("archive.tar.gz"), None);
+    }
+
+    #[test]
+    fn unknown_files_are_sent_as_bytes() {
+        assert_eq!(content_type("a/Movie.MKV"), "video/x-matroska");
+        assert_eq!(content_type("setup.exe"), "application/octet-stream");
+        assert_eq!(content_type(""), "application/octet-stream");
+    }
+
+    #[test]
+    fn the_table_has_one_lowercase_entry_per_extension() {
+        for (i, (ext, mime)) in TYPES.iter().enumerate() {
+            assert_eq!(*ext, ext.to_ascii_lowercase(), "{ext}");
+            assert!(mime.contains('/'), "{mime}");
+            assert!(
+                TYPES[i + 1..].iter().all(|(other, _)| other != ext),
+                "{ext} twice"
+            );
+        }
     }
 }

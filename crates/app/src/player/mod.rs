@@ -2,6 +2,7 @@
 //! `window.shoal` for tests and embedding sites.
 
 pub(crate) mod bridge;
+pub(crate) mod failure;
 pub(crate) mod media;
 pub(crate) mod panel;
 pub(crate) mod settings;

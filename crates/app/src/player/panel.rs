@@ -2,14 +2,14 @@
 //!
 //! `stats()` returns a fresh snapshot each call (the runtime's [`runtime::Stats`] plus what the
 //! page knows: which file plays, its state, time to first frame), or `null` when nothing plays.
-
-use std::cell::{Cell, RefCell};
+//! What plays is the tab's [`Tab::playing`] signal, set by the player page.
 
 use js_sys::{Function, Object, Reflect};
+use leptos::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
-use super::bridge;
+use crate::tab::Tab;
 
 /// What the page tells the panel about the torrent it plays.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -35,44 +35,33 @@ pub(crate) struct Figures {
     pub(crate) stats: runtime::Stats,
 }
 
-thread_local! {
-    static PLAYING: RefCell<Option<Playing>> = const { RefCell::new(None) };
-    static EXPOSED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Records what plays now (`None` when the player page closes).
-pub(crate) fn set_playing(playing: Option<Playing>) {
-    PLAYING.with(|p| *p.borrow_mut() = playing);
-}
-
 /// Changes the record of what plays, if anything does.
-pub(crate) fn update_playing(change: impl FnOnce(&mut Playing)) {
-    PLAYING.with(|p| {
-        if let Some(playing) = p.borrow_mut().as_mut() {
+pub(crate) fn update_playing(tab: &Tab, change: impl FnOnce(&mut Playing)) {
+    tab.playing.update(|p| {
+        if let Some(playing) = p.as_mut() {
             change(playing);
         }
     });
 }
 
 /// The current figures, if a torrent is open.
-pub(crate) fn figures() -> Option<Figures> {
-    let playing = PLAYING.with(|p| p.borrow().clone())?;
-    let stats = bridge::torrent(&playing.info_hash)
+pub(crate) fn figures(tab: &Tab) -> Option<Figures> {
+    let playing = tab.playing.try_get_untracked().flatten()?;
+    let stats = tab
+        .torrent(&playing.info_hash)
         .map(|t| t.stats())
         .unwrap_or_default();
     Some(Figures { playing, stats })
 }
 
-/// Defines `window.shoal.stats()` once per page.
-pub(crate) fn expose() {
-    if EXPOSED.with(|e| e.replace(true)) {
-        return;
-    }
+/// Defines `window.shoal.stats()` for the tab (called once, when the tab's state is made).
+pub(crate) fn expose(tab: &Tab) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let stats = Closure::<dyn Fn() -> JsValue>::new(|| {
-        figures()
+    let tab = tab.clone();
+    let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
+        figures(&tab)
             .and_then(|f| serde_json::to_string(&f).ok())
             .and_then(|json| js_sys::JSON::parse(&json).ok())
             .unwrap_or(JsValue::NULL)
@@ -84,6 +73,6 @@ pub(crate) fn expose() {
     let function: &Function = stats.as_ref().unchecked_ref();
     let _ = Reflect::set(&shoal, &"stats".into(), function);
     let _ = Reflect::set(&window, &"shoal".into(), &shoal);
-    // `window.shoal.stats` lives as long as the page.
+    // `window.shoal.stats` lives as long as the tab.
     stats.forget();
 }

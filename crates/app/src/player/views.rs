@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{panel::Figures, settings::Settings};
-use crate::format;
+use crate::{components::error_notice::ErrorNotice, format};
 
 /// After this long without any peer (and no web seed bytes either), the page says so.
 const NO_PEERS_NOTICE_MS: u64 = 4_000;
@@ -210,7 +210,9 @@ pub(crate) fn SettingsPanel() -> impl IntoView {
                 </div>
                 {move || status.get().map(|s| match s {
                     Ok(text) => view! { <p class="hint">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+                    Err(text) => view! {
+                        <ErrorNotice testid="settings-error" title="These settings were not saved." detail=text/>
+                    }.into_any(),
                 })}
             </form>
         </details>

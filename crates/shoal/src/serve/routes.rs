@@ -72,7 +72,10 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
 
 /// `GET /api/library`: every library item, for the app's home page.
 async fn api_library(State(c): State<Companion>) -> Response {
-    Json(serde_json::json!({ "items": c.items.as_ref() })).into_response()
+    Json(companion_api::Library {
+        items: c.items.iter().map(|i| i.entry.clone()).collect(),
+    })
+    .into_response()
 }
 
 /// `/torrents/HASH.torrent`: a library torrent's file (what a client needs when it has only a
