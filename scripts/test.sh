@@ -24,5 +24,9 @@ cargo build --quiet -p shoal
 scripts/make-demo.sh # the demo library tests/e2e/companion-library.test.mjs plays
 export SHOAL_BIN="$PWD/target/debug/shoal"
 
+say "the native WebRTC host against Chromium"
+cargo test --quiet -p shoal-rtc --test chromium -- --ignored
+
 say "interop and end-to-end tests (node --test)"
-node --test --test-concurrency=1 tests/interop/*.test.mjs tests/e2e/*.test.mjs
+# A test that hangs (a stuck browser, a peer that never answers) fails after 10 minutes.
+node --test --test-concurrency=1 --test-timeout=600000 tests/interop/*.test.mjs tests/e2e/*.test.mjs

@@ -40,6 +40,16 @@ after(async () => {
   if (cache) rmSync(cache, { recursive: true, force: true })
 })
 
+/**
+ * Waits for the app's own word that it has settled the companion's add-on: once it has read
+ * /api/companion (and installed, or not), it sets `<html data-companion-addon=OUTCOME>`.
+ */
+async function companionOutcome (page, expected) {
+  const marked = page.locator('html[data-companion-addon]')
+  await withTimeout(marked.waitFor({ state: 'attached', timeout: 0 }), 30_000, 'the app settling the companion add-on')
+  assert.equal(await marked.getAttribute('data-companion-addon'), expected)
+}
+
 /** GETs `pathname` from the companion as a page of another site would; checks CORS. */
 async function get (pathname, headers = {}) {
   const r = await fetch(server.url + pathname, { headers: { Origin: 'http://elsewhere.example', ...headers } })
@@ -127,6 +137,8 @@ test('the app has the add-on from the start; Discover, detail, streams, and the 
   const errors = []
   page.on('pageerror', e => errors.push(e))
   await page.goto(server.url + '/')
+  // A fresh browser: the app installs the companion's add-on, then says so on <html>.
+  await companionOutcome(page, 'installed')
   await page.evaluate(s => localStorage.setItem('shoal.settings', s), SETTINGS)
 
   const addonName = `Shoal library (${server.url.replace('http://', '')})`
@@ -149,7 +161,13 @@ test('the app has the add-on from the start; Discover, detail, streams, and the 
   const group = page.locator(`[data-testid=stream-group][data-addon="${addonName}"]`)
   await group.getByTestId('stream').first().waitFor()
   assert.deepEqual(await group.getByTestId('stream').evaluateAll(rows => rows.map(r => r.dataset.kind)), ['torrent', 'http'])
-  assert.deepEqual(await group.locator('[data-kind=torrent] [data-testid=badge]').allTextContents(), ['Torrent', '1.6 MiB'])
+  const badges = await group.locator('[data-kind=torrent] [data-testid=badge]').allTextContents()
+  assert.equal(badges.length, 2, JSON.stringify(badges))
+  assert.equal(badges[0], 'Torrent')
+  // The size badge states the file's size (to its one decimal).
+  const size = /^(\d+\.\d) MiB$/.exec(badges[1])
+  assert.ok(size, badges[1])
+  assert.ok(Math.abs(Number(size[1]) * (1 << 20) - item.size) <= 0.05 * (1 << 20), `${badges[1]} for ${item.size} bytes`)
   await screenshot(page, 'companion-addon-detail')
 
   const href = await group.locator('[data-kind=torrent]').getByRole('link', { name: 'Play' }).getAttribute('href')
@@ -201,13 +219,11 @@ test('a removed companion add-on stays removed', async () => {
   await page.getByText('No add-ons yet.').waitFor()
 
   // Reload: the app asks the companion again, sees the add-on was offered, and leaves it out.
-  const asked = page.waitForEvent('requestfinished', r => r.url().endsWith('/api/companion'))
   await page.reload()
-  await asked
+  await companionOutcome(page, 'offered-before')
   await page.getByText('No add-ons yet.').waitFor()
-  // One more round trip through the page, after the app has read the answer.
-  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('shoal.addons.v1')))
-  assert.deepEqual(stored, [])
+  assert.equal(await installed.count(), 0)
+  assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('shoal.addons.v1'))), [])
   assert.deepEqual(manifestRequests, [], 'the manifest was not fetched to reinstall it')
   await page.close()
 })
@@ -238,11 +254,10 @@ test('on a plain static host the app installs no add-on', async () => {
   try {
     const errors = []
     page.on('pageerror', e => errors.push(e))
-    const asked = page.waitForEvent('requestfinished', r => r.url().endsWith('/api/companion'))
     await page.goto(host.url + '/addons')
-    await asked
+    // The app has read the host's answer (its own index.html, not the companion's JSON).
+    await companionOutcome(page, 'absent')
     await page.getByText('No add-ons yet.').waitFor()
-    // One more round trip through the page, after the app has read the answer.
     assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('shoal.addons.v1') ?? '[]')), [])
     assert.ok(host.seen.includes('/api/companion'), 'the app asked')
     assert.ok(!host.seen.some(p => p.endsWith('/manifest.json')), host.seen.join(' '))

@@ -67,16 +67,25 @@ async function openHome (origin) {
   return { page, errors }
 }
 
-/** What the home must show for a demo file, the way the app formats it. */
-function expectedSize (bytes) {
-  const mib = bytes / (1 << 20)
-  assert.ok(mib >= 1 && mib < 100, 'the demo clips are a few MiB each')
-  return `${mib.toFixed(1)} MiB`
+/**
+ * The running time each demo clip is made with (scripts/make-demo.sh): the listing must report
+ * it, read from the container (MP4 `mvhd`, WebM `Info`), to within half a second.
+ */
+const DEMO_SECONDS = { 'shoal-clock-20s.mp4': 20, 'shoal-clock-60s.mp4': 60, 'shoal-clock-20s.webm': 20 }
+
+/** Bytes from a size as the home shows it ("1.6 MiB"), and how far off its rounding may be. */
+function shownBytes (text) {
+  const m = /^(\d+(?:\.\d+)?) (B|KiB|MiB|GiB)$/.exec(text)
+  assert.ok(m, `a size: ${text}`)
+  const unit = { B: 1, KiB: 1 << 10, MiB: 1 << 20, GiB: 1 << 30 }[m[2]]
+  const decimals = m[1].split('.')[1]?.length ?? 0
+  return { bytes: Number(m[1]) * unit, slack: unit * 0.5 * 10 ** -decimals }
 }
 
-function clock (seconds) {
-  const s = Math.floor(seconds)
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+/** Seconds from a running time as the home shows it ("0:20", "1:02:03"). */
+function shownSeconds (text) {
+  assert.match(text, /^\d+(:\d\d){1,2}$/, `a running time: ${text}`)
+  return text.split(':').reduce((total, part) => total * 60 + Number(part), 0)
 }
 
 test('the home lists the demo, and its first clip plays from the companion\'s WebRTC peer', async () => {
@@ -89,16 +98,19 @@ test('the home lists the demo, and its first clip plays from the companion\'s We
   await withTimeout(page.getByTestId('library').waitFor(), 30_000, 'the library list')
   assert.equal(await page.getByRole('heading', { name: 'On this server' }).count(), 1)
   assert.equal(await items.count(), 3)
+  assert.deepEqual(listing.map(i => i.path).sort(), Object.keys(DEMO_SECONDS).sort())
   for (const [i, item] of listing.entries()) {
     const row = items.nth(i)
     assert.equal(await row.locator('[data-field=title]').textContent(), item.title)
     assert.equal(item.size, statSync(path.join(demo, item.path)).size)
-    assert.equal(await row.locator('[data-field=size]').textContent(), expectedSize(item.size))
-    if (item.duration == null) {
-      assert.equal(await row.locator('[data-field=duration]').count(), 0)
-    } else {
-      assert.equal(await row.locator('[data-field=duration]').textContent(), clock(item.duration))
-    }
+    const size = shownBytes(await row.locator('[data-field=size]').textContent())
+    assert.ok(Math.abs(size.bytes - item.size) <= size.slack, `${item.path}: shown ${size.bytes}, is ${item.size}`)
+    // Every demo clip has a known running time: the listing must carry it, and the home show it.
+    const seconds = DEMO_SECONDS[item.path]
+    assert.equal(typeof item.duration, 'number', `${item.path} has a duration: ${JSON.stringify(item)}`)
+    assert.ok(Math.abs(item.duration - seconds) <= 0.5, `${item.path}: ${item.duration} s, made ${seconds} s long`)
+    const shown = shownSeconds(await row.locator('[data-field=duration]').textContent())
+    assert.ok(Math.abs(shown - seconds) <= 1, `${item.path}: the home shows ${shown} s`)
     assert.equal(await row.locator('[data-field=kind]').textContent(), path.extname(item.path).slice(1).toUpperCase())
   }
   assert.equal(await page.locator('.error').count(), 0)

@@ -1,8 +1,9 @@
 // The /play page end to end: a real WebTorrent page seeds a small H.264 MP4 through `shoal
-// tracker`, and Shoal's player (wasm runtime + Service Worker) plays it from that peer; the
-// same video plays from a web seed alone (a .torrent URL, and a magnet with ws= and xs=); a
-// seek to 80 % resumes; the Service Worker answers ranges the way HTTP servers do; bad links
-// and lonely swarms get their messages.
+// tracker`, and Shoal's player (wasm runtime + Service Worker) plays it from that peer, every
+// byte of it from the peer; the same video plays from a web seed alone (a .torrent URL, and a
+// magnet with ws= and xs=); on a large video behind a slow (throttled) seeder, a seek to 80 %
+// resumes long before the pieces in between arrive (deadline picking); the Service Worker
+// answers ranges the way HTTP servers do; bad links and lonely swarms get their messages.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { makeTorrent, makeVideo, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
@@ -64,30 +65,78 @@ describe('playback from a WebTorrent peer', () => {
     ({ page, errors } = await openShoal(`/play?src=${encodeURIComponent(magnet)}`))
     await playsPast(page, 3, 'playing from the peer')
     await screenshot(page, 'player-peer')
+    // The whole video arrives (it is smaller than the read-ahead window): every verified
+    // piece, and so at least the file's length, was received from the peer.
+    await withTimeout(page.waitForFunction(() => {
+      const s = window.shoal.stats()
+      return s.pieces_total > 0 && s.pieces_verified === s.pieces_total
+    }, null, { timeout: 0, polling: 200 }), 60_000, 'downloading the whole video')
     const s = await stats(page)
     assert.equal(s.state, 'playing')
     assert.equal(s.path, 'test-pattern.mp4')
+    assert.ok(s.have.every(Boolean), JSON.stringify(s.have))
     // The peer may already have hung up (two seeds have nothing to trade), so count what it sent.
-    assert.ok(s.bytes_from_peers > 0, JSON.stringify(s))
-    assert.ok(s.trackers.some(t => t.peers_seen >= 1), JSON.stringify(s.trackers))
+    assert.ok(s.bytes_from_peers >= video.bytes.length, `${s.bytes_from_peers} bytes from peers for a ${video.bytes.length}-byte file`)
     assert.equal(s.bytes_from_http, 0, 'no byte came over HTTP')
+    assert.ok(s.trackers.some(t => t.peers_seen >= 1), JSON.stringify(s.trackers))
     assert.ok(s.time_to_first_frame_ms > 0)
     assert.ok(s.trackers.some(t => t.url === tracker.url && t.state !== 'failed'), JSON.stringify(s.trackers))
     // The panel shows the same figures.
     assert.equal(await page.locator('[data-stat=from-http]').textContent(), '0 B')
+    assert.equal(await page.locator('[data-stat=pieces]').textContent(), `${s.pieces_total} / ${s.pieces_total}`)
     assert.deepEqual(errors, [])
   })
 
-  test('a seek to 80 % resumes playback', async () => {
-    assert.ok(page, 'the previous test opened the player')
+  after(async () => {
+    await page?.close()
+    await seeder?.close()
+  })
+})
+
+describe('a seek far ahead on a slow link', () => {
+  // About 22 MB of video behind a seeder that uploads 512 KiB/s: the whole file takes over 40 s
+  // to arrive, so a seek that resumes within a few seconds can only do so because the pieces at
+  // the target were asked for first.
+  const SECONDS = 60
+  const UPLOAD_BYTES_PER_SECOND = 512 * 1024
+  let big, seeder, magnet, page, errors
+
+  before(async () => {
+    big = makeVideo(SECONDS, { bitrate: '3M' })
+    fixtures.addFile('/big.mp4', big.file)
+    seeder = await browser.context.newPage()
+    await seeder.goto(fixtures.origin + '/')
+    await seeder.waitForFunction(() => typeof window.wt === 'object')
+    magnet = await withTimeout(seeder.evaluate(async ({ tracker, rate }) => {
+      const bytes = new Uint8Array(await (await fetch('/big.mp4')).arrayBuffer())
+      const seeded = window.wt.seed(bytes, 'big.mp4', { announce: [tracker] })
+      window.client.throttleUpload(rate)
+      return seeded
+    }, { tracker: tracker.url, rate: UPLOAD_BYTES_PER_SECOND }), 60_000, 'seeding the large video')
+  })
+
+  test('a seek to 80 % resumes there while most pieces before it are still missing', async t => {
+    assert.ok(big.bytes.length > 16 << 20, `a large video: ${big.bytes.length} bytes`)
+    ;({ page, errors } = await openShoal(`/play?src=${encodeURIComponent(magnet)}`))
+    await playsPast(page, 1, 'playing the large video from the slow peer')
     const target = await page.evaluate(() => {
       const v = document.querySelector('video')
       v.currentTime = v.duration * 0.8
       return v.currentTime
     })
+    assert.ok(target > SECONDS * 0.75, `seeked to ${target} s`)
     await playsPast(page, target + 1, 'playing after the seek')
     await screenshot(page, 'player-seek')
-    const s = await stats(page)
+    const [s, at] = await Promise.all([stats(page), page.evaluate(() => document.querySelector('video').currentTime)])
+    assert.ok(at >= target && at < target + 10, `playing from the target: at ${at} s, target ${target} s`)
+    // The bytes of second N sit at about N / SECONDS of the file (constant bit rate, moov first).
+    const targetPiece = Math.floor(s.pieces_total * target / SECONDS)
+    const before = s.have.slice(0, Math.floor(targetPiece * 0.95))
+    const haveBefore = before.filter(Boolean).length
+    t.diagnostic(`${big.bytes.length} bytes in ${s.pieces_total} pieces; resumed at ${at.toFixed(1)} s with ${haveBefore} of the ${before.length} pieces before the target verified`)
+    assert.ok(haveBefore < before.length / 2,
+      `most pieces before the target are missing: ${haveBefore} of ${before.length} verified (pieces ${s.pieces_verified} / ${s.pieces_total})`)
+    assert.ok(s.have.slice(targetPiece - 2, targetPiece + 3).some(Boolean), `pieces at the target (${targetPiece}) are verified`)
     assert.equal(s.bytes_from_http, 0)
     assert.deepEqual(errors, [])
   })
@@ -95,6 +144,7 @@ describe('playback from a WebTorrent peer', () => {
   after(async () => {
     await page?.close()
     await seeder?.close()
+    big?.cleanup()
   })
 })
 

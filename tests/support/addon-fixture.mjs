@@ -1,12 +1,12 @@
 // Third-party Stremio add-ons for the add-on tests, served on loopback: a good one built with
 // the official stremio-addon-sdk (movies, a series, torrent/HTTP/HLS streams, a small MP4), and a
 // broken one whose catalog answers 500 and whose streams are not JSON.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import sdk from 'stremio-addon-sdk'
+import { runTool } from './shoal.mjs'
 
 export const TORRENT_HASH = 'd2474e86c95b19b8bcfdb92bc12c9d44667cfa36'
 const GENRES = ['Action', 'Drama']
@@ -15,12 +15,12 @@ const GENRES = ['Action', 'Drama']
 export function makeClip () {
   const dir = mkdtempSync(path.join(tmpdir(), 'shoal-addon-clip-'))
   const file = path.join(dir, 'clip.mp4')
-  const r = spawnSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=25',
-    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-movflags', '+faststart', '-y', file])
+  const r = runTool('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=25',
+    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-movflags', '+faststart', '-y', file], { what: 'ffmpeg (the add-on clip)' })
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
   // The same clip as an HLS playlist with 1-second MPEG-TS segments.
-  const h = spawnSync('ffmpeg', ['-loglevel', 'error', '-i', file, '-c', 'copy', '-f', 'hls', '-hls_time', '1',
-    '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(dir, 'seg%d.ts'), path.join(dir, 'live.m3u8')])
+  const h = runTool('ffmpeg', ['-loglevel', 'error', '-i', file, '-c', 'copy', '-f', 'hls', '-hls_time', '1',
+    '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(dir, 'seg%d.ts'), path.join(dir, 'live.m3u8')], { what: 'ffmpeg (the HLS playlist)' })
   if (h.status !== 0) throw new Error(`ffmpeg (HLS) failed: ${h.stderr}`)
   return { dir, file }
 }

@@ -1,12 +1,11 @@
 // Fixtures for the player's end-to-end tests: a small H.264 MP4 made with Debian's ffmpeg, its
 // .torrent made with `shoal create`, and an HTTP server on loopback that serves the WebTorrent
 // browser bundle, a seeder page, the video (with Range support, as a web seed) and the .torrent.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runShoal } from './shoal.mjs'
+import { runShoal, runTool } from './shoal.mjs'
 import { webTorrentBundle, webTorrentPageHtml, withTimeout } from './webtorrent.mjs'
 
 export { withTimeout } from './webtorrent.mjs'
@@ -14,18 +13,23 @@ export { withTimeout } from './webtorrent.mjs'
 /**
  * Makes a `seconds`-long 320×240 H.264 MP4 (moov first, a key frame every second, so seeking
  * works from any second) in a fresh temporary folder. Returns {dir, file, name, bytes, cleanup}.
+ * With `bitrate` (e.g. '3M') the picture is covered in changing noise that the encoder cannot
+ * compress below it, so the file is about seconds × bitrate / 8 bytes: a large file to seek in.
  */
-export function makeVideo (seconds = 12) {
+export function makeVideo (seconds = 12, { bitrate } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'shoal-player-'))
   const name = 'test-pattern.mp4'
   const file = path.join(dir, name)
-  const r = spawnSync('ffmpeg', [
+  const source = `testsrc=size=320x240:rate=24:duration=${seconds}` + (bitrate ? ',noise=alls=80:allf=t+u' : '')
+  const rate = bitrate
+    ? ['-preset', 'ultrafast', '-b:v', bitrate, '-minrate', bitrate, '-maxrate', bitrate, '-bufsize', bitrate]
+    : ['-b:v', '400k']
+  const r = runTool('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=24:duration=${seconds}`,
+    '-f', 'lavfi', '-i', source,
     '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-profile:v', 'baseline', '-g', '24',
-    '-b:v', '400k', '-movflags', '+faststart', file
-  ], { encoding: 'utf8' })
-  if (r.error) throw new Error(`ffmpeg is missing (scripts/setup.sh installs it): ${r.error.message}`)
+    ...rate, '-movflags', '+faststart', file
+  ], { timeoutMs: 180_000, what: 'ffmpeg (making the test video; scripts/setup.sh installs it)' })
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
   return {
     dir,

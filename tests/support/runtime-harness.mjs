@@ -1,16 +1,15 @@
 // Builds the runtime's test-only page harness (crates/runtime/examples/interop_harness.rs) with
 // cargo and wasm-bindgen into test-results/runtime-harness/, and serves it with a page that
 // exposes `window.shoalDownload`. Never part of the shipped app.
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { root, resultsDir } from './shoal.mjs'
+import { root, resultsDir, runTool } from './shoal.mjs'
 
 export const harnessDir = path.join(resultsDir, 'runtime-harness')
 
 function run (cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })
-  if (r.error) throw r.error
+  // A cold build of the harness takes minutes on two cores; a hung one must not hang the suite.
+  const r = runTool(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], timeoutMs: 900_000 })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
 }
 

@@ -10,12 +10,29 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const shoalBin = process.env.SHOAL_BIN ?? path.join(root, 'target/debug/shoal')
 export const resultsDir = path.join(root, 'test-results')
 
-/** Runs `shoal ARGS` to completion; returns {status, stdout, stderr}. */
-export function runShoal (args, opts = {}) {
-  const r = spawnSync(shoalBin, args, { encoding: 'utf8', ...opts })
-  if (r.error) throw r.error
+/**
+ * Runs `cmd ARGS` to completion; returns {status, stdout, stderr}. A run that takes longer than
+ * `timeoutMs` is killed (SIGKILL) and throws, naming `what`, so a hung tool fails its test
+ * instead of hanging the suite. Other `opts` go to spawnSync.
+ */
+export function runTool (cmd, args, { timeoutMs = 60_000, what = `${cmd} ${args.join(' ')}`, ...opts } = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', ...opts })
+  if (r.error?.code === 'ETIMEDOUT') throw new Error(`${what} did not finish in ${timeoutMs / 1000} s and was killed`)
+  if (r.error) throw new Error(`${what} could not run: ${r.error.message}`)
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
+
+/** Runs `shoal ARGS` to completion (killed after `timeoutMs`); returns {status, stdout, stderr}. */
+export function runShoal (args, { timeoutMs = 60_000, ...opts } = {}) {
+  return runTool(shoalBin, args, { timeoutMs, what: `shoal ${args[0]}`, ...opts })
+}
+
+// Every long-running child still alive. If the test process ends without stopping one (a
+// failed `before`, an uncaught error), it is killed here rather than outliving the suite.
+const live = new Set()
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
 
 /**
  * Starts a long-running `shoal ARGS` and resolves once its stdout matches `ready` (a RegExp;
@@ -30,13 +47,20 @@ export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killA
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? log }
   })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   let stderr = ''
   child.stderr.on('data', d => { stderr += d })
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
     const exited = new Promise(resolve => child.once('exit', code => resolve(code)))
     child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+    // A process that ignores SIGTERM is killed; its exit code is then null, which the tests
+    // that check for a clean exit (0) report.
+    const timer = setTimeout(() => {
+      process.stderr.write(`${what} did not exit ${killAfterMs / 1000} s after SIGTERM: killed\n`)
+      child.kill('SIGKILL')
+    }, killAfterMs)
     const code = await exited
     clearTimeout(timer)
     return code

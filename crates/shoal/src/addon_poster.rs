@@ -42,15 +42,14 @@ pub(crate) fn svg(item: &LibraryItem) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn poster_shows_format_and_size_in_a_colour_of_the_hash() {
-        let item = LibraryItem {
+    fn item(path: &str, size: u64, info_hash: &str) -> LibraryItem {
+        LibraryItem {
             entry: companion_api::LibraryItem {
                 title: "a <b> & c".into(),
-                path: "films/a <b> & c.webm".into(),
-                size: 1_696_732,
+                path: path.into(),
+                size,
                 duration: None,
-                info_hash: "00ff".repeat(10),
+                info_hash: info_hash.into(),
                 magnet: String::new(),
                 file_index: 0,
                 url: String::new(),
@@ -58,10 +57,81 @@ mod tests {
                 mime: "video/webm".into(),
             },
             torrent: Vec::new(),
+        }
+    }
+
+    /// The poster's one line of text.
+    fn label(svg: &str) -> &str {
+        let start = svg
+            .find("<text")
+            .and_then(|i| svg[i..].find('>').map(|j| i + j + 1));
+        let start = start.expect("a text element");
+        let end = svg[start..].find("</text>").expect("closed") + start;
+        &svg[start..end]
+    }
+
+    /// Every colour the poster paints with.
+    fn colours(svg: &str) -> Vec<&str> {
+        svg.split("stop-color=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect()
+    }
+
+    /// Bytes from a size such as "1.6 MiB", with the slack of its rounding.
+    fn bytes(text: &str) -> (f64, f64) {
+        let (number, unit) = text.split_once(' ').expect("number and unit");
+        let scale = match unit {
+            "B" => 1.0,
+            "KiB" => 1024.0,
+            "MiB" => 1024.0 * 1024.0,
+            "GiB" => 1024.0 * 1024.0 * 1024.0,
+            other => panic!("unit {other}"),
         };
-        let svg = svg(&item);
-        assert!(svg.contains(">WEBM · 1.6 MiB</text>"), "{svg}");
-        assert!(svg.contains("hsl(255, 45%, 34%)"), "{svg}");
-        assert!(!svg.contains("<b>"), "no file name text: {svg}");
+        let decimals = number.split_once('.').map_or(0, |(_, d)| d.len());
+        let value: f64 = number.parse().expect("a number");
+        (value * scale, scale * 0.5 * 10f64.powi(-(decimals as i32)))
+    }
+
+    #[test]
+    fn poster_names_the_format_and_states_the_size() {
+        for (path, size, format) in [
+            ("films/a <b> & c.webm", 1_696_732, Some("WEBM")),
+            ("clip.MP4", 3_556_630_000, Some("MP4")),
+            ("README", 999, None),
+        ] {
+            let svg = svg(&item(path, size, &"00ff".repeat(10)));
+            assert!(
+                svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+                "{svg}"
+            );
+            assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
+            let text = label(&svg);
+            let shown = match format {
+                Some(f) => text
+                    .strip_prefix(&format!("{f} · "))
+                    .unwrap_or_else(|| panic!("{path}: {text}")),
+                None => text,
+            };
+            let (shown, slack) = bytes(shown);
+            assert!(
+                (shown - size as f64).abs() <= slack,
+                "{path}: {text} for {size} bytes"
+            );
+            // Nothing of the file name reaches the SVG (so nothing needs escaping).
+            assert!(!svg.contains("<b>") && !svg.contains('&'), "{svg}");
+        }
+    }
+
+    #[test]
+    fn the_colour_is_stable_for_a_torrent_and_differs_between_torrents() {
+        let a = svg(&item("a.mp4", 10, &"00ff".repeat(10)));
+        let again = svg(&item("other name.mkv", 99, &"00ff".repeat(10)));
+        let b = svg(&item("a.mp4", 10, &"8000".repeat(10)));
+        assert_eq!(colours(&a).len(), 2, "{a}");
+        assert_eq!(colours(&a), colours(&again));
+        assert_ne!(colours(&a), colours(&b));
+        // Not a hash at all (a broken listing): still a poster.
+        assert_eq!(colours(&svg(&item("a.mp4", 10, "zz"))).len(), 2);
     }
 }

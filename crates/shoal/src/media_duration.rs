@@ -127,4 +127,95 @@ mod tests {
         std::fs::write(&path, minimal_mp4(0, 20_500)).expect("write");
         assert_eq!(probe(&path), None);
     }
+
+    /// One EBML element: its ID bytes, its size as a variable-length integer, its body.
+    fn ebml(id: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut out = id.to_vec();
+        let len = body.len();
+        if len < 0x7f {
+            out.push(0x80 | len as u8);
+        } else {
+            assert!(len < 0x3fff, "small elements only");
+            out.extend_from_slice(&(0x4000 | len as u16).to_be_bytes());
+        }
+        out.extend_from_slice(body);
+        out
+    }
+
+    const SEGMENT: &[u8] = &[0x18, 0x53, 0x80, 0x67];
+    const INFO: &[u8] = &[0x15, 0x49, 0xa9, 0x66];
+
+    /// A WebM's head the way muxers write it: the EBML header (DocType webm), then a Segment
+    /// holding a SeekHead that points at Info (when `seek_head`), Info (TimestampScale and,
+    /// when given, Duration in ticks), and a Void where the clusters would start.
+    fn minimal_webm(
+        timestamp_scale_ns: u32,
+        duration_ticks: Option<f64>,
+        seek_head: bool,
+    ) -> Vec<u8> {
+        let header = ebml(
+            &[0x1a, 0x45, 0xdf, 0xa3],
+            &[
+                ebml(&[0x42, 0x82], b"webm"),
+                ebml(&[0x42, 0x87], &[4]),
+                ebml(&[0x42, 0x85], &[2]),
+            ]
+            .concat(),
+        );
+        let mut info_body = ebml(&[0x2a, 0xd7, 0xb1], &timestamp_scale_ns.to_be_bytes());
+        if let Some(ticks) = duration_ticks {
+            info_body.extend(ebml(&[0x44, 0x89], &ticks.to_be_bytes()));
+        }
+        info_body.extend(ebml(&[0x4d, 0x80], b"shoal-test")); // MuxingApp
+        info_body.extend(ebml(&[0x57, 0x41], b"shoal-test")); // WritingApp
+        let info = ebml(INFO, &info_body);
+        let mut segment_body = Vec::new();
+        if seek_head {
+            // The SeekHead's own length does not depend on the position it holds (one byte).
+            let head = |position: u8| {
+                let seek = [ebml(&[0x53, 0xab], INFO), ebml(&[0x53, 0xac], &[position])].concat();
+                ebml(&[0x11, 0x4d, 0x9b, 0x74], &ebml(&[0x4d, 0xbb], &seek))
+            };
+            let at = head(0).len();
+            segment_body.extend(head(u8::try_from(at).expect("a short head")));
+        }
+        segment_body.extend(info);
+        segment_body.extend(ebml(&[0xec], &[0; 16])); // Void
+        [header, ebml(SEGMENT, &segment_body)].concat()
+    }
+
+    #[test]
+    fn reads_a_webm_duration_in_its_timestamp_scale() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("clip.webm");
+        // The muxers' default scale: ticks are milliseconds; found through the SeekHead.
+        std::fs::write(&path, minimal_webm(1_000_000, Some(20_040.0), true)).expect("write");
+        let seconds = probe(&path).expect("a duration");
+        assert!((seconds - 20.04).abs() < 1e-9, "{seconds}");
+        // No SeekHead: Info is found by walking the Segment. Ticks of 1 µs.
+        std::fs::write(&path, minimal_webm(1_000, Some(61_500_000.0), false)).expect("write");
+        assert_eq!(probe(&path), Some(61.5));
+        // The same bytes named .mkv are read the same way.
+        let mkv = dir.path().join("clip.mkv");
+        std::fs::write(&mkv, minimal_webm(1_000_000, Some(5_000.0), true)).expect("write");
+        assert_eq!(probe(&mkv), Some(5.0));
+    }
+
+    #[test]
+    fn a_webm_without_duration_or_with_an_absurd_one_has_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("live.webm");
+        // A live recording's header: Info with no Duration.
+        std::fs::write(&path, minimal_webm(1_000_000, None, true)).expect("write");
+        assert_eq!(probe(&path), None);
+        // A negative, and a longer-than-a-week, duration are broken headers.
+        std::fs::write(&path, minimal_webm(1_000_000, Some(-5.0), true)).expect("write");
+        assert_eq!(probe(&path), None);
+        std::fs::write(
+            &path,
+            minimal_webm(1_000_000, Some(8.0 * 86_400_000.0), false),
+        )
+        .expect("write");
+        assert_eq!(probe(&path), None);
+    }
 }

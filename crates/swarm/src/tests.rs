@@ -12,6 +12,11 @@ use crate::{
     Output, PeerKey, ReaderId, Sha1Smol,
 };
 
+// One engine against scripted remote peers (`remote`): choking and endgame.
+mod choking;
+mod endgame;
+mod remote;
+
 type E = Engine<MemoryStorage, Sha1Smol>;
 
 fn cfg(id: u8) -> Config {

@@ -17,28 +17,63 @@ const OFFERED_KEY: &str = "shoal.companion-addons-offered.v1";
 /// Most addresses remembered (a companion on changing ports would otherwise grow the list).
 const MAX_OFFERED: usize = 32;
 
+/// What an offer came to. The app writes it on the page as `<html data-companion-addon=…>`
+/// once the offer is settled, so a test (or a curious user) can tell the app has acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The add-on was installed now.
+    Installed,
+    /// The add-on was already in the list (installed by hand).
+    Present,
+    /// It was offered to this browser before (and kept or removed since): left alone.
+    OfferedBefore,
+    /// No companion here, or one with an empty library.
+    Absent,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Installed => "installed",
+            Self::Present => "present",
+            Self::OfferedBefore => "offered-before",
+            Self::Absent => "absent",
+        }
+    }
+}
+
 /// Installs the serving companion's add-on into `list` in the background, first in the list,
 /// unless it was offered before.
 pub(crate) fn offer(list: RwSignal<Vec<InstalledAddon>>) {
     leptos::task::spawn_local(async move {
-        if let Err(why) = offer_once(list).await {
+        let outcome = offer_once(list).await.unwrap_or_else(|why| {
             // Not an error for the user: most hosts are not companions.
             leptos::logging::log!("no companion add-on: {why}");
+            Outcome::Absent
+        });
+        let root = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element());
+        if let Some(root) = root {
+            // Only a marker for tests: failing to set it changes nothing for the user.
+            let _ = root.set_attribute("data-companion-addon", outcome.as_str());
         }
     });
 }
 
-async fn offer_once(list: RwSignal<Vec<InstalledAddon>>) -> Result<(), ApiError> {
+async fn offer_once(list: RwSignal<Vec<InstalledAddon>>) -> Result<Outcome, ApiError> {
     let Some(addon) = api::companion::info().await?.addon else {
-        return Ok(());
+        return Ok(Outcome::Absent);
     };
     let transport = TransportUrl::parse(&addon)?;
     let url = transport.to_string();
     let mut offered = offered();
     if offered.contains(&url) {
-        return Ok(());
+        return Ok(Outcome::OfferedBefore);
     }
-    if !list.with_untracked(|l| l.iter().any(|a| a.transport_url == url)) {
+    let outcome = if list.with_untracked(|l| l.iter().any(|a| a.transport_url == url)) {
+        Outcome::Present
+    } else {
         let manifest = api::addons::manifest(&transport).await?;
         store::install_first(
             list,
@@ -47,11 +82,12 @@ async fn offer_once(list: RwSignal<Vec<InstalledAddon>>) -> Result<(), ApiError>
                 manifest,
             },
         );
-    }
+        Outcome::Installed
+    };
     offered.push(url);
     let skip = offered.len().saturating_sub(MAX_OFFERED);
     remember(&offered[skip..]);
-    Ok(())
+    Ok(outcome)
 }
 
 fn offered() -> Vec<String> {
