@@ -389,3 +389,42 @@ fn seed_of(info_hash: &InfoHash) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use tracker_proto::{OutAnnounceResponse, OutError, OutOffer, SessionDescription};
+
+    use super::*;
+
+    #[test]
+    fn tracker_messages_go_to_their_torrent_and_failures_without_one_to_all() {
+        let hash = metainfo::Id20([7; 20]);
+        let offer = OutMessage::Offer(OutOffer {
+            offer: SessionDescription::offer("v=0".to_owned()),
+            offer_id: metainfo::Id20([1; 20]),
+            peer_id: metainfo::Id20([2; 20]),
+            info_hash: hash,
+        });
+        assert_eq!(addressee(&offer), Some(hash));
+        let response = OutMessage::AnnounceResponse(OutAnnounceResponse {
+            info_hash: hash,
+            complete: None,
+            incomplete: None,
+            interval: Some(120),
+            min_interval: None,
+            tracker_id: None,
+            warning_message: None,
+        });
+        assert_eq!(addressee(&response), Some(hash));
+        let text = r#"{"failure reason":"go away"}"#;
+        let failure = OutMessage::from_json(text).expect("a failure reason parses");
+        assert!(matches!(
+            &failure,
+            OutMessage::Error(OutError {
+                info_hash: None,
+                ..
+            })
+        ));
+        assert_eq!(addressee(&failure), None);
+    }
+}
