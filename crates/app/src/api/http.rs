@@ -232,6 +232,27 @@ export function counted_stream(chunks, size, state) {
     }
 
     #[test]
+    fn leaving_the_page_aborts_the_request() {
+        let window = web_sys::window().expect("a window");
+        let page = leptos::prelude::Owner::new();
+        let abort = page.with(|| Abort::new(&window, TIMEOUT_SECONDS).expect("a controller"));
+        assert!(!abort.controller.signal().aborted());
+        assert_eq!(abort.explain(ApiError::Network), ApiError::Network);
+        page.cleanup();
+        assert!(abort.controller.signal().aborted());
+        assert_eq!(abort.explain(ApiError::Cut), ApiError::Aborted);
+    }
+
+    #[test]
+    fn a_finished_request_lets_go_of_its_download() {
+        let window = web_sys::window().expect("a window");
+        let abort = Abort::new(&window, TIMEOUT_SECONDS).expect("a controller");
+        let signal = abort.controller.signal();
+        drop(abort);
+        assert!(signal.aborted());
+    }
+
+    #[test]
     async fn a_blob_body_is_read() {
         let response = Response::new_with_opt_str(Some("{\"items\":[]}")).expect("response");
         let body = read_capped(&response, 64).await.expect("small");
