@@ -61,9 +61,10 @@ pub(crate) fn expose(tab: &Tab) {
     };
     let tab = tab.clone();
     let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
+        // Plain objects and numbers, as JSON would give them (not `Map`s and `BigInt`s).
+        let to_js = serde_wasm_bindgen::Serializer::json_compatible();
         figures(&tab)
-            .and_then(|f| serde_json::to_string(&f).ok())
-            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .and_then(|f| f.serialize(&to_js).ok())
             .unwrap_or(JsValue::NULL)
     });
     let shoal = Reflect::get(&window, &"shoal".into())
