@@ -35,7 +35,7 @@ LAYOUT=${LAYOUT:-split}
 AQUATIC_SWARM_WORKERS=${AQUATIC_SWARM_WORKERS:-1}
 EXTRA_LOAD_ARGS=${EXTRA_LOAD_ARGS:-}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/tmp/t-tracker}
-SHOAL="$CARGO_TARGET_DIR/release/shoal"
+SHOAL=${SHOAL:-"$CARGO_TARGET_DIR/release/shoal"}  # another build can be compared by naming it
 AQUATIC=/tmp/aquatic/bin/aquatic_ws
 WORK=$(mktemp -d /tmp/bench-tracker.XXXXXX)
 LOGDIR=${LOGDIR:-/tmp/bench-tracker-logs}  # per-second samples of each run are kept here
@@ -76,7 +76,7 @@ run_load() { # name workers run port
   local result
   result=$(tail -1 "$LOGDIR/$label.log")
   echo "$result"
-  echo "$1 $2 $(sed -E 's/.*responses_per_sec=([0-9]+).*/\1/' <<< "$result")" >> "$RESULTS"
+  echo "$1 $2 $(sed -E 's/^RESULT responses_per_sec=([0-9]+).*/\1/' <<< "$result")" >> "$RESULTS"
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 }
 
