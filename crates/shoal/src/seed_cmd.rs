@@ -6,7 +6,6 @@
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use anyhow::Context;
-use rtc::{HostConfig, Str0mHost};
 
 use crate::{
     process::{self, BadInput},
@@ -53,13 +52,7 @@ pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
     let seedable = prepare(&path, &opts, peer_id)?;
     process::runtime()?.block_on(async move {
         let shutdown = process::shutdown_signal()?;
-        let host = Str0mHost::bind(
-            args.webrtc_listen,
-            HostConfig::default().with_max_connections(args.max_peers),
-        )
-        .await
-        .map_err(|e| BadInput(format!("--webrtc-listen {}: {e}", args.webrtc_listen)))?;
-        tracing::info!(udp = %host.local_addr(), "WebRTC peer ready");
+        let host = seeder::bind_host(args.webrtc_listen, args.max_peers).await?;
         println!("{}", seedable.magnet(true));
         let cfg = SeederConfig {
             tracker_url: args.tracker.clone(),

@@ -20,14 +20,14 @@ use std::{
 
 use futures_util::{SinkExt, StreamExt};
 use metainfo::InfoHash;
-use rtc::{ConnId, DataChannelHost, RtcEvent};
+use rtc::{ConnId, DataChannelHost, HostConfig, RtcEvent, Str0mHost};
 use session::{Event, Session, SessionConfig, TrackerIdx};
 use swarm::{Millis, PeerKey, Sha1Smol};
 use tokio_tungstenite::tungstenite::Message;
 use tracker_proto::OutMessage;
 
 use self::platform::{HostPlatform, SharedTracker, TorrentIo};
-use crate::{file_storage::FileStorage, seedable::Seedable};
+use crate::{file_storage::FileStorage, process::BadInput, seedable::Seedable};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -55,6 +55,22 @@ struct Seeded {
     name: String,
     session: Session<FileStorage, Sha1Smol>,
     io: TorrentIo,
+}
+
+/// Binds the native WebRTC host the seeder answers offers with (`shoal serve` and `shoal seed`
+/// alike): at most `max_peers` connections, a bind failure reported against `--webrtc-listen`.
+pub(crate) async fn bind_host(
+    listen: std::net::SocketAddr,
+    max_peers: usize,
+) -> Result<Str0mHost, BadInput> {
+    let host = Str0mHost::bind(
+        listen,
+        HostConfig::default().with_max_connections(max_peers),
+    )
+    .await
+    .map_err(|e| BadInput(format!("--webrtc-listen {listen}: {e}")))?;
+    tracing::info!(udp = %host.local_addr(), "WebRTC peer ready");
+    Ok(host)
 }
 
 /// Runs the seeder until `shutdown` resolves, then announces `stopped` and returns.

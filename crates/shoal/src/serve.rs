@@ -25,8 +25,6 @@ use anyhow::Context;
 use axum::Router;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
-use rtc::{HostConfig, Str0mHost};
-
 use crate::{
     library::LibraryItem,
     process::{self, BadInput},
@@ -225,13 +223,7 @@ async fn start_seeder(
     if args.no_webrtc || seedables.is_empty() {
         return Ok(None);
     }
-    let host = Str0mHost::bind(
-        args.webrtc_listen,
-        HostConfig::default().with_max_connections(args.max_peers),
-    )
-    .await
-    .map_err(|e| BadInput(format!("--webrtc-listen {}: {e}", args.webrtc_listen)))?;
-    tracing::info!(udp = %host.local_addr(), "WebRTC peer ready");
+    let host = seeder::bind_host(args.webrtc_listen, args.max_peers).await?;
     let cfg = SeederConfig {
         tracker_url: bound.tracker_url.clone(),
         peer_id,
