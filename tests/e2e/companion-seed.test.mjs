@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import { startSeed } from '../support/companion-seed.mjs'
-import { buildHarness, harnessPage, serveHarness } from '../support/runtime-harness.mjs'
+import { buildHarness, openHarnessPage, serveHarness } from '../support/runtime-harness.mjs'
 import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
 import { openWebTorrentPage, patternBytes, serveWebTorrentPage, withTimeout } from '../support/webtorrent.mjs'
 
@@ -68,12 +68,7 @@ test('the Shoal runtime in Chromium downloads a whole file from `shoal seed` ove
 
   let server, tracker, seeder, browser
   try {
-    server = await serveWebTorrentPage((req, res) => {
-      if (serveHarness(req, res)) return true
-      if (req.url !== '/leecher') return false
-      res.writeHead(200, { 'content-type': 'text/html' }).end(harnessPage)
-      return true
-    })
+    server = await serveWebTorrentPage(serveHarness)
     tracker = await startTracker()
     seeder = await startSeed(file, tracker.url, ['--cache-dir', path.join(dir, 'cache')])
     assert.doesNotMatch(seeder.magnet, /[?&]ws=/, 'the magnet must not offer a web seed')
@@ -81,10 +76,7 @@ test('the Shoal runtime in Chromium downloads a whole file from `shoal seed` ove
     browser = await launchWebRtcBrowser()
     await browser.grant(server.origin)
     const errors = []
-    const page = await browser.context.newPage()
-    page.on('pageerror', e => errors.push(e))
-    await page.goto(server.origin + '/leecher')
-    await page.waitForFunction(() => typeof window.shoalDownload === 'function')
+    const page = await openHarnessPage(browser, server.origin, errors)
     const got = await withTimeout(page.evaluate(async ({ magnet, tracker }) => {
       const r = await window.shoalDownload(magnet, tracker)
       const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', r.bytes))

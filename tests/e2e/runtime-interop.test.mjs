@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
-import { buildHarness, harnessPage, serveHarness } from '../support/runtime-harness.mjs'
+import { buildHarness, openHarnessPage, serveHarness } from '../support/runtime-harness.mjs'
 import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
 import { openWebTorrentPage, patternBytes, serveWebTorrentPage, withTimeout } from '../support/webtorrent.mjs'
 
@@ -14,22 +14,14 @@ test('the Shoal runtime downloads a file seeded by WebTorrent through our tracke
   buildHarness()
   let server, tracker, browser
   try {
-    server = await serveWebTorrentPage((req, res) => {
-      if (serveHarness(req, res)) return true
-      if (req.url !== '/leecher') return false
-      res.writeHead(200, { 'content-type': 'text/html' }).end(harnessPage)
-      return true
-    })
+    server = await serveWebTorrentPage(serveHarness)
     const origin = server.origin
     tracker = await startTracker()
     browser = await launchWebRtcBrowser()
     await browser.grant(origin)
     const errors = []
     const seeder = await openWebTorrentPage(browser, origin + '/', errors)
-    const leecher = await browser.context.newPage()
-    leecher.on('pageerror', e => errors.push(e))
-    await leecher.goto(origin + '/leecher')
-    await leecher.waitForFunction(() => typeof window.shoalDownload === 'function')
+    const leecher = await openHarnessPage(browser, origin, errors)
 
     const magnet = await withTimeout(seeder.evaluate(({ tracker, size }) =>
       window.wt.seed(window.wt.patternBytes(size, 7), 'shoal.bin', { announce: [tracker], pieceLength: 256 * 1024 }),

@@ -26,11 +26,26 @@ export const harnessPage = '<!doctype html><meta charset="utf-8"><title>runtime 
   '<script type="module">import init, { download } from "/harness/interop_harness.js";' +
   ' await init(); window.shoalDownload = download</script>'
 
-/** Answers /harness/* from the built harness; returns false for other paths. */
+/** Answers /leecher (the harness page) and /harness/* (its JS and wasm); returns false for
+ * other paths, so it can be the extra handler of `serveWebTorrentPage`. */
 export function serveHarness (req, res) {
+  if (req.url === '/leecher') {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(harnessPage)
+    return true
+  }
   const m = req.url.match(/^\/harness\/(interop_harness(?:_bg)?\.(?:js|wasm))$/)
   if (!m) return false
   const type = m[1].endsWith('.wasm') ? 'application/wasm' : 'text/javascript'
   res.writeHead(200, { 'content-type': type }).end(readFileSync(path.join(harnessDir, m[1])))
   return true
+}
+
+/** Opens the harness page in `browser` (page errors go to `errors`) once `shoalDownload` is
+ * there. */
+export async function openHarnessPage (browser, origin, errors) {
+  const page = await browser.context.newPage()
+  page.on('pageerror', e => errors.push(e))
+  await page.goto(origin + '/leecher')
+  await page.waitForFunction(() => typeof window.shoalDownload === 'function')
+  return page
 }

@@ -20,6 +20,15 @@ pub(crate) fn bytes(n: u64) -> String {
     }
 }
 
+/// A transfer rate, e.g. `1.5 MiB/s`; `0 B/s` below one byte a second (or for a bad figure).
+pub(crate) fn speed(bps: f64) -> String {
+    if bps.is_finite() && bps >= 1.0 {
+        format!("{}/s", bytes(bps as u64))
+    } else {
+        "0 B/s".to_owned()
+    }
+}
+
 /// Formats a byte count with both the human size and the exact number, e.g. `1.5 MiB (1,572,864 bytes)`.
 pub(crate) fn bytes_exact(n: u64) -> String {
     if n < 1024 {

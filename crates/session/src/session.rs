@@ -242,6 +242,11 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         self.engine.info_hash()
     }
 
+    /// Open peer connections (those still connecting are in [`Stats::connecting`]).
+    pub fn open_peers(&self) -> usize {
+        self.peers.open()
+    }
+
     /// Each tracker's state.
     pub fn tracker_statuses(&self) -> Vec<TrackerStatus> {
         self.trackers.iter().map(|t| t.status.clone()).collect()
@@ -251,7 +256,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
     pub fn stats(&self, now: Millis) -> Stats {
         let s = self.engine.stats();
         Stats {
-            peers: self.peers.open(),
+            peers: self.open_peers(),
             connecting: self.peers.connecting(),
             download_bps: self.down.per_second(now),
             upload_bps: self.up.per_second(now),

@@ -219,9 +219,11 @@ impl Seeder {
                 self.feed(host, t, event);
             }
         }
+        // After every event: only the two counters, not the whole `stats()` (which copies the
+        // piece map and the tracker statuses of every torrent).
         let (peers, uploaded) = self.torrents.iter().fold((0, 0), |(p, u), t| {
-            let s = t.session.stats(self.now());
-            (p + s.peers as u64, u + s.uploaded)
+            let open = t.session.open_peers() as u64;
+            (p + open, u + t.session.engine().stats().uploaded)
         });
         self.figures.peers.store(peers, Ordering::Relaxed);
         self.figures

@@ -156,7 +156,7 @@ pub(crate) fn ShareForm() -> impl IntoView {
                         </p>
                         <dl class="stats-grid share-stats" data-testid="share-stats">
                             <div><dt>"Peers"</dt><dd data-stat="peers">{move || { let f = figures.get(); peers_text(f.peers, f.connecting) }}</dd></div>
-                            <div><dt>"Upload"</dt><dd data-stat="upload">{move || speed(figures.get().upload_bps)}</dd></div>
+                            <div><dt>"Upload"</dt><dd data-stat="upload">{move || format::speed(figures.get().upload_bps)}</dd></div>
                             <div><dt>"Uploaded"</dt><dd data-stat="uploaded">{move || format::bytes(figures.get().uploaded)}</dd></div>
                         </dl>
                     </div>
@@ -216,13 +216,5 @@ async fn seed_file(
             share.set(seeding);
         }
         Err(e) => share.set(Share::Failed(format::sentence(&e.to_string()))),
-    }
-}
-
-fn speed(bps: f64) -> String {
-    if bps.is_finite() && bps >= 1.0 {
-        format!("{}/s", format::bytes(bps as u64))
-    } else {
-        "0 B/s".to_owned()
     }
 }

@@ -19,8 +19,8 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
         <section class="stats" data-testid="stats" aria-label="Download statistics">
             <dl class="stats-grid">
                 <div><dt>"Peers"</dt><dd data-stat="peers">{field(|f| peers_text(f.stats.peers, f.stats.connecting))}</dd></div>
-                <div><dt>"Download"</dt><dd data-stat="download">{field(|f| speed(f.stats.download_bps))}</dd></div>
-                <div><dt>"Upload"</dt><dd data-stat="upload">{field(|f| speed(f.stats.upload_bps))}</dd></div>
+                <div><dt>"Download"</dt><dd data-stat="download">{field(|f| format::speed(f.stats.download_bps))}</dd></div>
+                <div><dt>"Upload"</dt><dd data-stat="upload">{field(|f| format::speed(f.stats.upload_bps))}</dd></div>
                 <div><dt>"From peers"</dt><dd data-stat="from-peers">{field(|f| format::bytes(f.stats.bytes_from_peers))}</dd></div>
                 <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
                 <div><dt>"Uploaded"</dt><dd data-stat="uploaded">{field(|f| format::bytes(f.stats.uploaded))}</dd></div>
@@ -38,14 +38,6 @@ pub(crate) fn peers_text(peers: usize, connecting: usize) -> String {
         peers.to_string()
     } else {
         format!("{peers} (+{connecting} connecting)")
-    }
-}
-
-fn speed(bps: f64) -> String {
-    if bps.is_finite() && bps >= 1.0 {
-        format!("{}/s", format::bytes(bps as u64))
-    } else {
-        "0 B/s".to_owned()
     }
 }
 
