@@ -7,7 +7,10 @@
 #   trunk 0.21.14                   cargo install --locked (0.22 needs a newer rustc than 1.95)
 #   cargo-deny 0.20.2               cargo install --locked (.ci/run checks the dependency graph)
 #   chromium, chromium-driver       apt (Debian's; for wasm tests and Playwright)
-#   ffmpeg                          apt (makes the H.264 video the player's e2e tests stream)
+#   ffmpeg                          apt (makes the H.264 video the player's e2e tests stream;
+#                                   the live channels' encoder)
+#   transmission-daemon, aria2      apt (real TCP BitTorrent peers for the gateway's tests)
+#   firefox-esr, geckodriver 0.36.0 apt; cargo install --locked (the second browser engine)
 #   node, npm                       apt, only when missing
 #   npm packages                    npm ci from package-lock.json (wasm-opt from npm binaryen,
 #                                   playwright-core, the WebTorrent reference packages)
@@ -73,6 +76,21 @@ fi
 # ffmpeg makes the small H.264 MP4 the player's end-to-end tests stream.
 if ! command -v ffmpeg >/dev/null; then
   apt_install ffmpeg
+fi
+
+# TCP BitTorrent clients the companion's gateway is tested against.
+if ! command -v transmission-daemon >/dev/null || ! command -v aria2c >/dev/null; then
+  apt_install transmission-daemon aria2
+fi
+# Firefox ESR and its WebDriver server: the end-to-end tests' second engine.
+if ! command -v firefox-esr >/dev/null; then
+  apt_install firefox-esr
+fi
+want_gecko=0.36.0
+have_gecko=$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}' || true)
+if [ "$have_gecko" != "$want_gecko" ]; then
+  say "installing geckodriver $want_gecko (a few minutes)"
+  cargo install --quiet --locked --force geckodriver@"$want_gecko"
 fi
 
 # 5. Node.js for the npm tools.
