@@ -1,7 +1,8 @@
 //! The library as a Stremio add-on (protocol v3), so the app — or any Stremio client — can
 //! browse and play it like any other add-on.
 //!
-//! `/manifest.json` declares one movie catalog (searchable, paged with `skip`); every library
+//! `/manifest.json` declares one movie catalog (searchable, paged with `skip`), and with live
+//! channels a `tv` catalog `live` (answered by `channel/addon.rs`); every library
 //! file is an item `shoal:<info hash>` with a meta and two streams: the torrent (info hash, file
 //! index and this companion's tracker as `tracker:` source, so a browser finds the companion's
 //! WebRTC peer) and the plain HTTP file under `/files/...`. `/api/companion` tells the app
@@ -24,7 +25,7 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::library::LibraryItem;
+use crate::{channel::LiveAddon, library::LibraryItem};
 
 /// Stable add-on id: clients key installed add-ons by it.
 const ADDON_ID: &str = "org.shoal.companion";
@@ -46,15 +47,18 @@ struct AddonLibrary {
     items: Arc<Vec<LibraryItem>>,
     base_url: Arc<str>,
     tracker_url: Arc<str>,
+    /// The live channels (type `tv`), answered by `channel/addon.rs`.
+    live: LiveAddon,
 }
 
 /// The add-on routes, with open CORS, ready to be merged into the companion's router.
 /// `base_url` is this server as clients reach it (`http://host:port`), `tracker_url` its
-/// WebSocket tracker.
+/// WebSocket tracker, `live` the channels.
 pub(crate) fn router<S>(
     items: Arc<Vec<LibraryItem>>,
     base_url: &str,
     tracker_url: &str,
+    live: LiveAddon,
 ) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -63,6 +67,7 @@ where
         items,
         base_url: base_url.trim_end_matches('/').into(),
         tracker_url: tracker_url.into(),
+        live,
     };
     Router::new()
         .route("/api/companion", get(companion))
@@ -77,9 +82,10 @@ where
 }
 
 /// `GET /api/companion`: where this companion's add-on is (the app installs it once); `null`
-/// while the library is empty, as there is nothing to browse.
+/// while the library is empty and there is no channel, as there is nothing to browse.
 async fn companion(State(lib): State<AddonLibrary>) -> Response {
-    let addon = (!lib.items.is_empty()).then(|| format!("{}/manifest.json", lib.base_url));
+    let addon = (!lib.items.is_empty() || lib.live.any())
+        .then(|| format!("{}/manifest.json", lib.base_url));
     Json(companion_api::CompanionInfo {
         addon,
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -96,9 +102,9 @@ struct Manifest {
     description: String,
     logo: String,
     resources: [&'static str; 3],
-    types: [&'static str; 1],
-    id_prefixes: [&'static str; 1],
-    catalogs: [Catalog; 1],
+    types: Vec<&'static str>,
+    id_prefixes: Vec<&'static str>,
+    catalogs: Vec<serde_json::Value>,
     behavior_hints: ManifestHints,
 }
 
@@ -127,6 +133,13 @@ struct ManifestHints {
 
 /// `GET /manifest.json`.
 async fn manifest(State(lib): State<AddonLibrary>) -> Response {
+    let (mut types, mut id_prefixes, mut catalogs) =
+        (vec![TYPE], vec![ID_PREFIX], vec![library_catalog()]);
+    if lib.live.any() {
+        types.push(crate::channel::addon::TYPE);
+        id_prefixes.push(crate::channel::addon::ID_PREFIX);
+        catalogs.push(LiveAddon::catalog_entry());
+    }
     let host = lib
         .base_url
         .split_once("://")
@@ -141,29 +154,35 @@ async fn manifest(State(lib): State<AddonLibrary>) -> Response {
         ),
         logo: format!("{}/favicon.svg", lib.base_url),
         resources: ["catalog", "meta", "stream"],
-        types: [TYPE],
-        id_prefixes: [ID_PREFIX],
-        catalogs: [Catalog {
-            kind: TYPE,
-            id: CATALOG_ID,
-            name: "Library",
-            extra: [
-                Extra {
-                    name: "search",
-                    is_required: false,
-                },
-                Extra {
-                    name: "skip",
-                    is_required: false,
-                },
-            ],
-        }],
+        types,
+        id_prefixes,
+        catalogs,
         behavior_hints: ManifestHints {
             p2p: true,
             configurable: false,
         },
     })
     .into_response()
+}
+
+/// The library's catalog, as the manifest lists it.
+fn library_catalog() -> serde_json::Value {
+    serde_json::to_value(Catalog {
+        kind: TYPE,
+        id: CATALOG_ID,
+        name: "Library",
+        extra: [
+            Extra {
+                name: "search",
+                is_required: false,
+            },
+            Extra {
+                name: "skip",
+                is_required: false,
+            },
+        ],
+    })
+    .unwrap_or_default()
 }
 
 /// A catalog item or meta.
@@ -249,6 +268,11 @@ async fn catalog(State(lib): State<AddonLibrary>, uri: Uri) -> Response {
         [_, kind, id, extra] => (decode(kind), Some(*id), extra.strip_suffix(".json")),
         _ => return not_found("no such catalog"),
     };
+    if kind == crate::channel::addon::TYPE
+        && id.map(decode).as_deref() == Some(crate::channel::addon::CATALOG_ID)
+    {
+        return Json(serde_json::json!({ "metas": lib.live.metas() })).into_response();
+    }
     if kind != TYPE || id.map(decode).as_deref() != Some(CATALOG_ID) {
         return not_found("no such catalog");
     }
@@ -282,6 +306,12 @@ async fn catalog(State(lib): State<AddonLibrary>, uri: Uri) -> Response {
 
 /// `GET /meta/movie/shoal:<info hash>.json`.
 async fn meta(State(lib): State<AddonLibrary>, uri: Uri) -> Response {
+    if let Some(id) = live_id(&uri) {
+        return match lib.live.meta(&id) {
+            Some(meta) => Json(serde_json::json!({ "meta": meta })).into_response(),
+            None => not_found("no such channel"),
+        };
+    }
     match find(&lib, &uri) {
         Some(item) => Json(serde_json::json!({ "meta": MetaItem::of(&lib, item) })).into_response(),
         None => not_found("no such item in this library"),
@@ -316,6 +346,9 @@ struct StreamHints {
 /// `GET /stream/movie/shoal:<info hash>.json`: the torrent first, then the HTTP file. An id
 /// this library does not have gets no streams (what add-ons answer for ids they do not know).
 async fn streams(State(lib): State<AddonLibrary>, uri: Uri) -> Response {
+    if let Some(id) = live_id(&uri) {
+        return Json(serde_json::json!({ "streams": lib.live.streams(&id) })).into_response();
+    }
     let Some(item) = find(&lib, &uri) else {
         return Json(serde_json::json!({ "streams": [] })).into_response();
     };
@@ -363,6 +396,16 @@ fn find<'a>(lib: &'a AddonLibrary, uri: &Uri) -> Option<&'a LibraryItem> {
     let id = decode(file.strip_suffix(".json")?);
     let hash = id.strip_prefix(ID_PREFIX)?.to_ascii_lowercase();
     lib.items.iter().find(|item| item.info_hash == hash)
+}
+
+/// The id of a `/{resource}/tv/{id}.json` request (a channel's), decoded.
+fn live_id(uri: &Uri) -> Option<String> {
+    let segments = segments(uri);
+    let [_, kind, file] = segments.as_slice() else {
+        return None;
+    };
+    (decode(kind) == crate::channel::addon::TYPE)
+        .then(|| decode(file.strip_suffix(".json").unwrap_or(file)))
 }
 
 /// The raw (still percent-encoded) segments of the request path.

@@ -35,7 +35,11 @@ fn item(n: usize, title: &str) -> LibraryItem {
 }
 
 fn app(items: Vec<LibraryItem>) -> Router {
-    router(Arc::new(items), &format!("{BASE}/"), TRACKER)
+    let live = crate::channel::LiveAddon {
+        channels: Arc::default(),
+        base_url: BASE.into(),
+    };
+    router(Arc::new(items), &format!("{BASE}/"), TRACKER, live)
 }
 
 fn library() -> Vec<LibraryItem> {

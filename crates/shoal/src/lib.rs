@@ -4,7 +4,8 @@
 //!
 //! | command | function | what it does |
 //! |---|---|---|
-//! | `shoal serve` | [`serve()`] | hosts the built app, the WebSocket tracker at `/announce`, a library of media files over HTTP (`/files`, `/api/library`) and as a Stremio add-on, and seeds the library to browsers over WebRTC, all on one port |
+//! | `shoal serve` | [`serve()`] | hosts the built app, the WebSocket tracker at `/announce`, a library of media files over HTTP (`/files`, `/api/library`) and as a Stremio add-on, and seeds the library to browsers over WebRTC, all on one port; `--channel NAME=SOURCE` adds live channels |
+//! | `shoal broadcast` | [`broadcast()`] | one live channel (HLS with per-segment torrents), its WebSocket tracker and WebRTC seeding, on one port, without the library and the app |
 //! | `shoal seed` | [`seed()`] | seeds one file over WebRTC through a WebSocket tracker and prints its magnet link |
 //! | `shoal tracker` | [`tracker()`] | runs the WebTorrent WebSocket tracker (`shoal-tracker`) on its own port |
 //! | `shoal tracker-load` | [`tracker_load()`] | load-tests any WebTorrent WebSocket tracker |
@@ -20,6 +21,8 @@
 
 mod addon_poster;
 mod addon_routes;
+mod broadcast_cmd;
+mod channel;
 mod cors;
 mod create;
 mod file_storage;
@@ -36,6 +39,8 @@ mod serve;
 mod sim_cmd;
 mod tracker_cmd;
 
+pub use broadcast_cmd::{run as broadcast, BroadcastArgs};
+pub use channel::ChannelOptions;
 pub use create::{run as create, CreateArgs};
 pub use info::run as info;
 pub use process::BadInput;

@@ -1,6 +1,7 @@
 //! `shoal`: the native companion of the Shoal browser player. This binary only parses the
 //! command line and calls the `shoal` library, where each subcommand is one function:
-//! `serve` (the app, tracker, library and add-on on one port, seeding over WebRTC), `seed` (one
+//! `serve` (the app, tracker, library, live channels and add-on on one port, seeding over
+//! WebRTC), `broadcast` (one live channel with its tracker), `seed` (one
 //! file over WebRTC), `tracker` (the WebSocket tracker alone), `tracker-load` (its load
 //! generator), `info` (a .torrent or magnet as JSON), `create` (make a .torrent) and `sim` (a
 //! deterministic swarm simulation). Bad input exits with code 2 and one line on stderr;
@@ -33,6 +34,9 @@ enum Command {
     /// Serve the browser app, a WebSocket tracker at /announce, and a library of media files
     /// (HTTP at /files, a Stremio add-on, WebRTC seeding) on one port.
     Serve(shoal::ServeArgs),
+    /// Broadcast one live channel (HLS whose segments peers verify and share) with its own
+    /// tracker and WebRTC seeding, without the library and the app.
+    Broadcast(shoal::BroadcastArgs),
     /// Seed one file to browsers over WebRTC (prints its magnet link; Ctrl-C stops).
     Seed(shoal::SeedArgs),
     /// Run the WebTorrent WebSocket tracker (ws://, or wss:// with a certificate).
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Info { source } => shoal::info(&source),
         Command::Create(args) => shoal::create(&args),
         Command::Serve(args) => shoal::serve(args),
+        Command::Broadcast(args) => shoal::broadcast(args),
         Command::Seed(args) => shoal::seed(&args),
         Command::Tracker(args) => shoal::tracker(&args),
         Command::TrackerLoad(args) => shoal::tracker_load(&args),

@@ -43,6 +43,19 @@ impl axum::serve::Listener for AppListener {
     }
 }
 
+/// A client's address as handlers read it (`ConnectInfo<PeerAddr>`), for routers served
+/// through an [`AppListener`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeerAddr(pub(crate) SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, AppListener>>
+    for PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, AppListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
 /// Starts accepting on `listener`; tracker connections are served by `tracker`, the rest are
 /// returned through the [`AppListener`]. Stops accepting when `stop` turns true.
 pub(crate) fn split(

@@ -71,6 +71,14 @@ pub struct ServeArgs {
     /// Where made torrents are cached (keyed by path, size and modification time).
     #[arg(long, env = "SHOAL_CACHE")]
     pub(crate) cache_dir: Option<PathBuf>,
+    /// A live channel, NAME=SOURCE (repeatable). SOURCE is `testsrc` (a test pattern with a
+    /// tone and a clock), a media file (looped in real time), an rtmp:// or srt:// URL to
+    /// listen on, or an HLS folder or .m3u8 another encoder writes (watched). Served at
+    /// /channels/NAME/index.m3u8, listed at /api/channels.
+    #[arg(long = "channel", value_name = "NAME=SOURCE")]
+    pub(crate) channels: Vec<String>,
+    #[command(flatten)]
+    pub(crate) channel_options: crate::channel::ChannelOptions,
 }
 
 /// Runs `shoal serve` until SIGINT or SIGTERM.
@@ -97,6 +105,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let tracker = start_tracker()?;
     let figures = Arc::new(SeederFigures::default());
     let (stop_tx, stop_rx) = watch::channel(false);
+    let live = start_channels(&args, &bound, &stop_rx);
     let seeder = start_seeder(&args, &bound, seedables, peer_id, &figures, stop_rx.clone()).await?;
     // Step 5.
     let app = routes::router(
@@ -104,6 +113,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
             items: Arc::new(items),
             tracker: Arc::clone(&tracker),
             figures,
+            channels: Arc::clone(&live.channels),
         },
         routes::Places {
             library: library.unwrap_or_default(),
@@ -126,6 +136,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
         tracker,
         seeder,
         stop_tx,
+        channels: live.tasks,
     };
     run_until_shutdown(bound.listener, app, running, stop_rx, shutdown).await
 }
@@ -203,6 +214,33 @@ async fn load_library(
     Ok((seedables, items))
 }
 
+/// Step 3b: the live channels of `--channel`. A channel given wrongly (a bad name, a name
+/// given twice, a source that does not exist) is logged and skipped, and one that cannot run
+/// (ffmpeg missing, its encoder failing) is listed as ended with the reason: the rest of the
+/// companion serves on either way.
+fn start_channels(
+    args: &ServeArgs,
+    bound: &Bound,
+    stop: &watch::Receiver<bool>,
+) -> crate::channel::Started {
+    let mut specs = Vec::new();
+    for text in &args.channels {
+        match crate::channel::ChannelSpec::parse_pair(text) {
+            Ok(spec) => specs.push(spec),
+            Err(error) => tracing::error!("channel not started: {error}"),
+        }
+    }
+    let (specs, duplicates) = crate::channel::split_duplicates(specs);
+    for error in duplicates {
+        tracing::error!("channel not started: {error}");
+    }
+    let reach = crate::channel::Reach {
+        base_url: bound.base_url.clone(),
+        tracker_url: bound.tracker_url.clone(),
+    };
+    crate::channel::start(specs, &args.channel_options, &reach, None, stop)
+}
+
 /// Step 3: the WebSocket tracker, embedded: it serves the connections `one_port` hands it.
 fn start_tracker() -> anyhow::Result<Arc<tracker::Embedded>> {
     let tracker =
@@ -243,6 +281,8 @@ struct Running {
     tracker: Arc<tracker::Embedded>,
     seeder: Option<JoinHandle<()>>,
     stop_tx: watch::Sender<bool>,
+    /// The channels' tasks (they stop their encoders when `stop` turns true).
+    channels: Vec<JoinHandle<crate::channel::Outcome>>,
 }
 
 /// Step 6: splits the port between the tracker and `app`, serves until `shutdown`, then stops
@@ -257,14 +297,20 @@ async fn run_until_shutdown(
 ) -> anyhow::Result<()> {
     let http = crate::one_port::split(listener, Arc::clone(&running.tracker), stop.clone());
     let server = tokio::spawn(
-        axum::serve(http, app)
-            .with_graceful_shutdown(stopped(stop))
-            .into_future(),
+        axum::serve(
+            http,
+            app.into_make_service_with_connect_info::<crate::one_port::PeerAddr>(),
+        )
+        .with_graceful_shutdown(stopped(stop))
+        .into_future(),
     );
     shutdown.await;
     tracing::info!("stopping");
     let _ = running.stop_tx.send(true);
     running.tracker.shutdown();
+    for channel in running.channels {
+        let _ = tokio::time::timeout(SEEDER_STOP_TIMEOUT, channel).await;
+    }
     if let Some(seeder) = running.seeder {
         let _ = tokio::time::timeout(SEEDER_STOP_TIMEOUT, seeder).await;
     }

@@ -19,7 +19,13 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::{
+    compression::{
+        predicate::{NotForContentType, Predicate},
+        CompressionLayer, DefaultPredicate,
+    },
+    trace::TraceLayer,
+};
 
 use crate::{files::FilesRoot, library::LibraryItem, seeder::SeederFigures};
 
@@ -29,6 +35,8 @@ pub(super) struct Companion {
     pub(super) items: Arc<Vec<LibraryItem>>,
     pub(super) tracker: Arc<tracker::Embedded>,
     pub(super) figures: Arc<SeederFigures>,
+    /// The live channels (`--channel`).
+    pub(super) channels: Arc<crate::channel::Channels>,
 }
 
 /// Where things are: on disk, and as clients reach them.
@@ -49,7 +57,15 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
         Arc::clone(&companion.items),
         &places.base_url,
         &places.tracker_url,
+        crate::channel::LiveAddon {
+            channels: Arc::clone(&companion.channels),
+            base_url: places.base_url.trim_end_matches('/').into(),
+        },
     );
+    let channels = crate::channel::router(crate::channel::ChannelRoutes {
+        channels: Arc::clone(&companion.channels),
+        base_url: places.base_url.trim_end_matches('/').into(),
+    });
     let shared = Router::new()
         .route("/api/library", get(api_library))
         .route("/torrents/{file}", get(torrent_file))
@@ -65,8 +81,16 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
         .with_state(companion)
         .merge(shared)
         .merge(addon)
+        .merge(channels)
         .fallback_service(super::app_files::service(places.dist))
-        .layer(CompressionLayer::new())
+        // Video (library files, channel segments) does not compress: never spend CPU on it.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("video/"))
+                    .and(NotForContentType::const_new("application/x-bittorrent")),
+            ),
+        )
         .layer(TraceLayer::new_for_http())
 }
 

@@ -1,0 +1,170 @@
+//! Live channels: the broadcaster. A channel turns a source (ffmpeg's test pattern, a media
+//! file looped in real time, an `rtmp://`/`srt://` URL listened on, or an HLS playlist another
+//! encoder writes) into an HLS live stream whose every segment peers can verify: each segment
+//! is published only once complete, with its per-segment torrent beside it and its hashes in
+//! the playlist (`#EXT-X-SHOAL` tags, docs/hls.md), seeded over the companion's WebRTC peer,
+//! and served over HTTP with the right caching.
+//!
+//! One file a concept: `spec.rs` (what the command line asks for), `encoder.rs` (the ffmpeg
+//! command), `input_playlist.rs` (reading the encoder's playlist), `segment_torrent.rs` (a
+//! segment's torrent), `playlist.rs` (Shoal's playlist and its tags), `publisher.rs` (the
+//! live and DVR windows and the numbering, no I/O), `saved.rs` (what outlives a run),
+//! `runner.rs` (one channel's task), `registry.rs` (what the HTTP side reads), `routes.rs`
+//! (the HTTP routes), `addon.rs` (the channels in the Stremio add-on), `metrics.rs`.
+//!
+//! [`start`] is the one entry point for `shoal serve --channel` and `shoal broadcast`.
+
+pub(crate) mod addon;
+mod encoder;
+mod input_playlist;
+mod metrics;
+mod playlist;
+mod publisher;
+mod registry;
+mod routes;
+mod runner;
+mod saved;
+mod segment_torrent;
+mod spec;
+
+use std::{path::PathBuf, sync::Arc};
+
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinHandle,
+};
+
+pub(crate) use self::{
+    addon::LiveAddon,
+    metrics::prometheus as metrics_text,
+    registry::Channels,
+    routes::{router, ChannelRoutes},
+    runner::{Outcome, SeedChange},
+    spec::{split_duplicates, ChannelSpec},
+};
+use self::{publisher::WindowConfig, registry::Channel, runner::Setup};
+
+/// The options every channel of a process shares (`shoal serve` and `shoal broadcast`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ChannelOptions {
+    /// Folder for the channels' segments and saved numbering (one sub-folder per channel;
+    /// default $XDG_CACHE_HOME/shoal/channels or ~/.cache/shoal/channels).
+    #[arg(long, env = "SHOAL_CHANNELS_DIR")]
+    pub(crate) channels_dir: Option<PathBuf>,
+    /// Seconds of media per HLS segment.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub(crate) segment_seconds: u32,
+    /// Segments the live playlist lists.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub(crate) live_segments: u32,
+    /// Seconds of older segments kept (still served and seeded) behind the live edge before
+    /// they are deleted.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(0..=86400))]
+    pub(crate) dvr_seconds: u32,
+}
+
+impl ChannelOptions {
+    fn window(&self) -> WindowConfig {
+        WindowConfig {
+            live_segments: self.live_segments as usize,
+            dvr_seconds: f64::from(self.dvr_seconds),
+            segment_seconds: u64::from(self.segment_seconds),
+        }
+    }
+
+    /// `--channels-dir`, or the default beside the torrent cache, or `.shoal-channels`.
+    fn folder(&self) -> PathBuf {
+        self.channels_dir.clone().unwrap_or_else(|| {
+            crate::process::default_cache_dir()
+                .and_then(|torrents| torrents.parent().map(|p| p.join("channels")))
+                .unwrap_or_else(|| PathBuf::from(".shoal-channels"))
+        })
+    }
+}
+
+/// Where the channels are reached.
+#[derive(Debug, Clone)]
+pub(crate) struct Reach {
+    /// This server as clients reach it, without a trailing slash.
+    pub(crate) base_url: String,
+    pub(crate) tracker_url: String,
+}
+
+/// The started channels.
+pub(crate) struct Started {
+    pub(crate) channels: Arc<Channels>,
+    pub(crate) tasks: Vec<JoinHandle<Outcome>>,
+}
+
+/// Starts one task per channel. A channel that cannot run (ffmpeg missing, its folder not
+/// writable, its encoder failing) is listed as ended with the reason and logged; the others
+/// and the rest of the process go on.
+pub(crate) fn start(
+    specs: Vec<ChannelSpec>,
+    opts: &ChannelOptions,
+    reach: &Reach,
+    seeds: Option<mpsc::UnboundedSender<SeedChange>>,
+    stop: &watch::Receiver<bool>,
+) -> Started {
+    let ffmpeg = if specs.iter().any(|s| s.source.needs_ffmpeg()) {
+        encoder::find_ffmpeg().map_err(|e| e.to_string())
+    } else {
+        Err(String::new())
+    };
+    let folder = opts.folder();
+    let mut setups = Vec::new();
+    let mut list = Vec::new();
+    for spec in specs {
+        let dir = folder.join(&spec.name);
+        let setup = Setup {
+            dir,
+            base_url: reach.base_url.clone(),
+            trackers: vec![reach.tracker_url.clone()],
+            window: opts.window(),
+            ffmpeg: ffmpeg.as_ref().ok().cloned(),
+            spec,
+        };
+        let title = format!("{} ({})", setup.spec.name, setup.spec.source.describe());
+        let channel = Arc::new(Channel::new(&setup.spec.name, title, setup.public_dir()));
+        if setup.spec.source.needs_ffmpeg() {
+            if let Err(why) = &ffmpeg {
+                tracing::error!(channel = %setup.spec.name, "channel failed: {why}");
+                channel.fail(why.clone());
+                list.push(channel);
+                continue;
+            }
+        }
+        list.push(Arc::clone(&channel));
+        setups.push((setup, channel));
+    }
+    let channels = Arc::new(Channels {
+        list,
+        figures: registry::ChannelFigures::default(),
+    });
+    let tasks = setups
+        .into_iter()
+        .map(|(setup, channel)| {
+            tracing::info!(
+                channel = %setup.spec.name,
+                playlist = %routes::playlist_url(&reach.base_url, &setup.spec.name),
+                "channel starting"
+            );
+            tokio::spawn(runner::run(
+                setup,
+                channel,
+                Arc::clone(&channels),
+                seeds.clone(),
+                stop.clone(),
+            ))
+        })
+        .collect();
+    Started { channels, tasks }
+}
+
+/// ffmpeg's absence, as an error naming it, when any of `specs` needs it.
+pub(crate) fn check_ffmpeg(specs: &[ChannelSpec]) -> Result<(), String> {
+    if specs.iter().any(|s| s.source.needs_ffmpeg()) {
+        encoder::find_ffmpeg().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
