@@ -35,7 +35,7 @@ fn item(n: usize, title: &str) -> LibraryItem {
 }
 
 fn app(items: Vec<LibraryItem>) -> Router {
-    let live = crate::channel::LiveAddon {
+    let live = LiveAddon {
         channels: Arc::default(),
         base_url: BASE.into(),
     };

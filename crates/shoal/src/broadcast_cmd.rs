@@ -5,7 +5,12 @@
 //! before anything starts; a source that fails before its first segment exits with code 1 and
 //! ffmpeg's own words. When the source ends, the ended playlist is served until SIGINT/SIGTERM.
 
-use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::IntoFuture,
+    net::SocketAddr,
+    sync::{atomic::Ordering, Arc},
+    time::Duration,
+};
 
 use anyhow::Context;
 use axum::{extract::State, http::header, response::IntoResponse, routing::get, Router};
@@ -14,6 +19,7 @@ use tokio::{net::TcpListener, sync::watch};
 use crate::{
     channel::{self, ChannelOptions, ChannelRoutes, ChannelSpec, Outcome, Reach},
     process::{self, BadInput},
+    seeder::{self, SeederConfig, SeederFigures},
 };
 
 /// How long open HTTP connections get at shutdown to finish.
@@ -34,6 +40,18 @@ pub struct BroadcastArgs {
     /// http://LISTEN).
     #[arg(long)]
     public_url: Option<String>,
+    /// Do not seed the segments over WebRTC (viewers still share them with each other).
+    #[arg(long)]
+    no_webrtc: bool,
+    /// UDP address browsers connect to over WebRTC (a concrete IP: it is sent to them).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    webrtc_listen: SocketAddr,
+    /// Most WebRTC peers at once, over all segments.
+    #[arg(long, default_value_t = 200)]
+    max_peers: usize,
+    /// Most WebRTC peers per segment.
+    #[arg(long, default_value_t = 30)]
+    max_peers_per_torrent: usize,
     #[command(flatten)]
     channel_options: ChannelOptions,
 }
@@ -63,17 +81,50 @@ async fn broadcast(args: BroadcastArgs, spec: ChannelSpec) -> anyhow::Result<()>
         tracker::Embedded::new(tracker::Config::default()).context("starting the tracker")?,
     );
     let (stop_tx, stop_rx) = watch::channel(false);
+    let peer_id = process::new_peer_id();
+    let figures = Arc::new(SeederFigures::default());
+    let (seeds, seeder) = if args.no_webrtc {
+        (None, None)
+    } else {
+        let host = seeder::bind_host(args.webrtc_listen, args.max_peers).await?;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let cfg = SeederConfig {
+            tracker_url: tracker_url.clone(),
+            peer_id,
+            max_peers_per_torrent: args.max_peers_per_torrent,
+        };
+        let mut stopped = stop_rx.clone();
+        let task = tokio::spawn(seeder::run(
+            cfg,
+            host,
+            Vec::new(),
+            Some(rx),
+            Arc::clone(&figures),
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        ));
+        (Some(tx), Some(task))
+    };
     let reach = Reach {
         base_url: base_url.clone(),
         tracker_url: tracker_url.clone(),
+        peer_id,
     };
     let name = spec.name.clone();
-    let started = channel::start(vec![spec], &args.channel_options, &reach, None, &stop_rx);
+    let started = channel::start(
+        vec![spec],
+        Vec::new(),
+        &args.channel_options,
+        &reach,
+        seeds,
+        &stop_rx,
+    );
     let channels = Arc::clone(&started.channels);
     let app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
-        .with_state(Arc::clone(&channels))
+        .with_state((Arc::clone(&channels), Arc::clone(&figures)))
         .merge(channel::router(ChannelRoutes {
             channels: Arc::clone(&channels),
             base_url: base_url.clone().into(),
@@ -91,29 +142,39 @@ async fn broadcast(args: BroadcastArgs, spec: ChannelSpec) -> anyhow::Result<()>
         .into_future(),
     );
     println!("Broadcasting {name}: {base_url}/channels/{name}/index.m3u8 (tracker {tracker_url}; Ctrl-C stops it)");
+    // The channel's task: until it finishes, or the signal comes first.
     let mut task = started.tasks.into_iter().next();
-    let failed = tokio::select! {
-        () = shutdown => None,
-        outcome = async { match task.as_mut() { Some(t) => t.await.ok(), None => std::future::pending().await } } => {
-            match outcome {
-                Some(Outcome::Failed(why)) => Some(why),
-                // Ended: keep serving the ended playlist until asked to stop.
-                _ => {
-                    task = None;
-                    None
+    let mut failed = None;
+    match task.as_mut() {
+        Some(running) => {
+            let finished = tokio::select! {
+                () = shutdown => false,
+                outcome = running => {
+                    if let Ok(Outcome::Failed(why)) = outcome {
+                        failed = Some(why);
+                    }
+                    true
+                }
+            };
+            if finished {
+                task = None;
+                if failed.is_none() {
+                    // The source ended: serve the ended playlist until the signal.
+                    process::shutdown_signal()?.await;
                 }
             }
         }
-    };
-    if failed.is_none() && task.is_none() {
-        // The source ended; serve on until the signal.
-        process::shutdown_signal()?.await;
+        None => shutdown.await,
     }
     tracing::info!("stopping");
     let _ = stop_tx.send(true);
     tracker.shutdown();
     if let Some(task) = task {
         let _ = tokio::time::timeout(HTTP_STOP_TIMEOUT, task).await;
+    }
+    if let Some(seeder) = seeder {
+        // Its sessions announce `stopped` before it returns.
+        let _ = tokio::time::timeout(HTTP_STOP_TIMEOUT, seeder).await;
     }
     let _ = tokio::time::timeout(HTTP_STOP_TIMEOUT, server).await;
     match failed {
@@ -122,9 +183,12 @@ async fn broadcast(args: BroadcastArgs, spec: ChannelSpec) -> anyhow::Result<()>
     }
 }
 
-async fn metrics(State(channels): State<Arc<channel::Channels>>) -> impl IntoResponse {
+async fn metrics(
+    State((channels, figures)): State<(Arc<channel::Channels>, Arc<SeederFigures>)>,
+) -> impl IntoResponse {
+    let webrtc = figures.uploaded_webrtc_channels.load(Ordering::Relaxed);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        channel::metrics_text(&channels),
+        channel::metrics_text(&channels, webrtc),
     )
 }

@@ -39,8 +39,8 @@ pub(crate) use self::{
     metrics::prometheus as metrics_text,
     registry::Channels,
     routes::{router, ChannelRoutes},
-    runner::{Outcome, SeedChange},
-    spec::{split_duplicates, ChannelSpec},
+    runner::Outcome,
+    spec::{given_name, split_duplicates, ChannelSpec, SpecError},
 };
 use self::{publisher::WindowConfig, registry::Channel, runner::Setup};
 
@@ -88,6 +88,8 @@ pub(crate) struct Reach {
     /// This server as clients reach it, without a trailing slash.
     pub(crate) base_url: String,
     pub(crate) tracker_url: String,
+    /// This process's peer id (its seeder announces with it).
+    pub(crate) peer_id: [u8; 20],
 }
 
 /// The started channels.
@@ -97,13 +99,15 @@ pub(crate) struct Started {
 }
 
 /// Starts one task per channel. A channel that cannot run (ffmpeg missing, its folder not
-/// writable, its encoder failing) is listed as ended with the reason and logged; the others
-/// and the rest of the process go on.
+/// writable, its encoder failing) is listed as ended with the reason and logged, and so is
+/// each of `rejected` (channels given wrongly: the name as given, and why); the others and the
+/// rest of the process go on.
 pub(crate) fn start(
     specs: Vec<ChannelSpec>,
+    rejected: Vec<(String, SpecError)>,
     opts: &ChannelOptions,
     reach: &Reach,
-    seeds: Option<mpsc::UnboundedSender<SeedChange>>,
+    seeds: Option<mpsc::UnboundedSender<crate::seeder::SeederChange>>,
     stop: &watch::Receiver<bool>,
 ) -> Started {
     let ffmpeg = if specs.iter().any(|s| s.source.needs_ffmpeg()) {
@@ -122,6 +126,7 @@ pub(crate) fn start(
             trackers: vec![reach.tracker_url.clone()],
             window: opts.window(),
             ffmpeg: ffmpeg.as_ref().ok().cloned(),
+            peer_id: reach.peer_id,
             spec,
         };
         let title = format!("{} ({})", setup.spec.name, setup.spec.source.describe());
@@ -136,6 +141,12 @@ pub(crate) fn start(
         }
         list.push(Arc::clone(&channel));
         setups.push((setup, channel));
+    }
+    for (name, error) in rejected {
+        tracing::error!("channel not started: {error}");
+        let channel = Channel::new(&name, name.clone(), PathBuf::new());
+        channel.fail(error.to_string());
+        list.push(Arc::new(channel));
     }
     let channels = Arc::new(Channels {
         list,

@@ -63,6 +63,7 @@ pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
             cfg,
             host,
             vec![seedable],
+            None,
             Arc::new(SeederFigures::default()),
             shutdown,
         )

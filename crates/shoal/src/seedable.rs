@@ -118,6 +118,44 @@ pub(crate) fn prepare(
     })
 }
 
+/// A file whose torrent and content are already in memory (a live channel's segment, just
+/// written to `path`): every piece is checked against the torrent into an engine backed by the
+/// file. Refused when the bytes do not match the torrent or the file's stamp cannot be read.
+pub(crate) fn from_memory(
+    path: &Path,
+    torrent: Vec<u8>,
+    bytes: &[u8],
+    peer_id: [u8; 20],
+) -> anyhow::Result<Seedable> {
+    let meta = Metainfo::from_bytes(&torrent).context("reading the segment's torrent")?;
+    let stamp = FileStamp::of(path).with_context(|| format!("reading {}", path.display()))?;
+    anyhow::ensure!(
+        stamp.len == bytes.len() as u64 && meta.info.total_length == stamp.len,
+        "{} is not the {} bytes its torrent says",
+        path.display(),
+        meta.info.total_length
+    );
+    let piece_length = meta.info.piece_length;
+    let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
+    let storage = FileStorage::new(path.to_path_buf(), stamp, piece_length, pieces);
+    let mut engine_meta = meta.clone();
+    engine_meta.url_list.clear();
+    let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
+    let mut engine = Engine::new(cfg, &engine_meta, storage, Sha1Smol);
+    for (piece, chunk) in (0..pieces).zip(bytes.chunks(usize::try_from(piece_length)?)) {
+        anyhow::ensure!(
+            engine.import_piece(piece, chunk.to_vec()),
+            "{}: piece {piece} does not match its torrent",
+            path.display()
+        );
+    }
+    Ok(Seedable {
+        meta,
+        torrent,
+        engine,
+    })
+}
+
 fn make_torrent(path: &Path, stamp: FileStamp, opts: &MakeOptions) -> anyhow::Result<Vec<u8>> {
     let name = path
         .file_name()

@@ -3,6 +3,10 @@
 //! browsers' relayed offers through one native WebRTC host. The sessions do the driving; this
 //! file runs one task that moves events between them, the host, the socket and the clock.
 //!
+//! Torrents come and go while it runs (a live channel's segments, through [`SeederChange`]):
+//! a removed torrent's session is stopped (it announces `stopped` and closes its peers) and
+//! its slot is reused; the bytes it sent stay counted.
+//!
 //! Bounds: at most `max_peers_per_torrent` connections per torrent and the host's cap in total;
 //! offers beyond either are refused (not answered). A file that changes on disk leaves the
 //! swarm (its pieces are refused from then on).
@@ -23,6 +27,7 @@ use metainfo::InfoHash;
 use rtc::{ConnId, DataChannelHost, HostConfig, RtcEvent, Str0mHost};
 use session::{Event, Session, SessionConfig, TrackerIdx};
 use swarm::{Millis, PeerKey, Sha1Smol};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tracker_proto::OutMessage;
 
@@ -35,8 +40,10 @@ type Ws =
 /// Figures shared with the HTTP side (`/metrics`) and progress lines.
 #[derive(Debug, Default)]
 pub(crate) struct SeederFigures {
-    /// Piece bytes sent over WebRTC.
+    /// Piece bytes sent over WebRTC (library files and channel segments).
     pub(crate) uploaded_webrtc: AtomicU64,
+    /// The part of `uploaded_webrtc` that was live channel segments.
+    pub(crate) uploaded_webrtc_channels: AtomicU64,
     /// Open peer connections.
     pub(crate) peers: AtomicU64,
     /// Offers refused at a cap.
@@ -50,9 +57,19 @@ pub(crate) struct SeederConfig {
     pub(crate) max_peers_per_torrent: usize,
 }
 
+/// A torrent to start or stop seeding while the seeder runs.
+pub(crate) enum SeederChange {
+    /// Seed a live channel's newly published segment.
+    AddChannelSegment(Box<Seedable>),
+    /// Stop seeding (a segment that left its channel's DVR window).
+    Remove(InfoHash),
+}
+
 /// One seeded file.
 struct Seeded {
     name: String,
+    /// A live channel's segment (its bytes count as channel origin bytes).
+    channel: bool,
     session: Session<FileStorage, Sha1Smol>,
     io: TorrentIo,
 }
@@ -73,11 +90,13 @@ pub(crate) async fn bind_host(
     Ok(host)
 }
 
-/// Runs the seeder until `shutdown` resolves, then announces `stopped` and returns.
+/// Runs the seeder until `shutdown` resolves, then announces `stopped` and returns. `changes`
+/// adds and removes torrents while it runs.
 pub(crate) async fn run<H: DataChannelHost>(
     cfg: SeederConfig,
     mut host: H,
     files: Vec<Seedable>,
+    mut changes: Option<mpsc::UnboundedReceiver<SeederChange>>,
     figures: Arc<SeederFigures>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
@@ -90,10 +109,11 @@ pub(crate) async fn run<H: DataChannelHost>(
         ws: None,
         next_connect: start,
         figures,
+        retired: Uploaded::default(),
         cfg,
     };
     for seedable in files {
-        s.add(&mut host, seedable);
+        s.add(&mut host, seedable, false);
     }
     tokio::pin!(shutdown);
     let mut last_upload = 0;
@@ -117,9 +137,21 @@ pub(crate) async fn run<H: DataChannelHost>(
                 None => std::future::pending().await,
             }
         };
+        let change = async {
+            match changes.as_mut() {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             event = host.next_event() => s.rtc_event(&mut host, event),
             frame = frame => s.frame(&mut host, frame),
+            change = change => match change {
+                Some(SeederChange::AddChannelSegment(seedable)) => s.add(&mut host, *seedable, true),
+                Some(SeederChange::Remove(hash)) => s.remove(&mut host, hash),
+                // Every sender is gone: nothing more will change.
+                None => changes = None,
+            },
             () = tokio::time::sleep_until(wake.into()) => s.timers(&mut host),
             () = &mut shutdown => break,
         }
@@ -136,13 +168,34 @@ pub(crate) async fn run<H: DataChannelHost>(
 struct Seeder {
     cfg: SeederConfig,
     start: Instant,
-    torrents: Vec<Seeded>,
+    /// Seeded torrents by slot; a removed torrent leaves `None` (slots are reused), so the
+    /// indices in `owners` stay valid.
+    torrents: Vec<Option<Seeded>>,
     /// Host connection → (torrent, its key in that torrent's session).
     owners: BTreeMap<ConnId, (usize, PeerKey)>,
     tracker: SharedTracker,
     ws: Option<Ws>,
     next_connect: Instant,
     figures: Arc<SeederFigures>,
+    /// Bytes sent by torrents no longer seeded.
+    retired: Uploaded,
+}
+
+/// Piece bytes sent over WebRTC, library and channel apart.
+#[derive(Debug, Default, Clone, Copy)]
+struct Uploaded {
+    library: u64,
+    channels: u64,
+}
+
+impl Uploaded {
+    fn add(&mut self, channel: bool, bytes: u64) {
+        if channel {
+            self.channels += bytes;
+        } else {
+            self.library += bytes;
+        }
+    }
 }
 
 impl Seeder {
@@ -150,7 +203,7 @@ impl Seeder {
         Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
-    fn add<H: DataChannelHost>(&mut self, host: &mut H, seedable: Seedable) {
+    fn add<H: DataChannelHost>(&mut self, host: &mut H, seedable: Seedable, channel: bool) {
         let Seedable { meta, engine, .. } = seedable;
         let mut cfg = SessionConfig::new(self.cfg.peer_id, seed_of(&meta.info_hash));
         cfg.trackers = vec![self.cfg.tracker_url.clone()];
@@ -161,7 +214,13 @@ impl Seeder {
         // companion waiting for its (often local) tracker to come back.
         cfg.reconnect_base = Some(Duration::from_secs(5));
         cfg.reconnect_jitter = Some(Duration::from_secs(5));
-        let t = self.torrents.len();
+        let t = match self.torrents.iter().position(Option::is_none) {
+            Some(free) => free,
+            None => {
+                self.torrents.push(None);
+                self.torrents.len() - 1
+            }
+        };
         let now = self.now();
         let mut io = TorrentIo::default();
         let mut p = HostPlatform {
@@ -174,11 +233,41 @@ impl Seeder {
             name: &meta.info.name,
         };
         let session = Session::start(engine, cfg, now, &mut p);
-        self.torrents.push(Seeded {
-            name: meta.info.name.clone(),
-            session,
-            io,
-        });
+        if let Some(slot) = self.torrents.get_mut(t) {
+            *slot = Some(Seeded {
+                name: meta.info.name.clone(),
+                channel,
+                session,
+                io,
+            });
+        }
+    }
+
+    /// Stops seeding `hash`: its session announces `stopped` and closes its peers, then its
+    /// slot is freed (the `stopped` frame leaves with the next settle).
+    fn remove<H: DataChannelHost>(&mut self, host: &mut H, hash: InfoHash) {
+        let Some(t) = self
+            .torrents
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| s.session.info_hash() == hash))
+        else {
+            return;
+        };
+        self.with(host, t, |session, p| session.stop(p));
+        let conns: Vec<ConnId> = self
+            .owners
+            .iter()
+            .filter(|(_, (owner, _))| *owner == t)
+            .map(|(conn, _)| *conn)
+            .collect();
+        for conn in conns {
+            self.owners.remove(&conn);
+            host.close(conn);
+        }
+        if let Some(gone) = self.torrents.get_mut(t).and_then(Option::take) {
+            self.retired
+                .add(gone.channel, gone.session.engine().stats().uploaded);
+        }
     }
 
     /// Calls into torrent `t`'s session with its platform.
@@ -188,7 +277,10 @@ impl Seeder {
         t: usize,
         f: impl FnOnce(&mut Session<FileStorage, Sha1Smol>, &mut HostPlatform<'_, H>),
     ) {
-        let Some(Seeded { name, session, io }) = self.torrents.get_mut(t) else {
+        let Some(Seeded {
+            name, session, io, ..
+        }) = self.torrents.get_mut(t).and_then(Option::as_mut)
+        else {
             return;
         };
         let mut p = HostPlatform {
@@ -214,6 +306,7 @@ impl Seeder {
             while let Some(event) = self
                 .torrents
                 .get_mut(t)
+                .and_then(Option::as_mut)
                 .and_then(|s| s.io.queue.pop_front())
             {
                 self.feed(host, t, event);
@@ -221,14 +314,19 @@ impl Seeder {
         }
         // After every event: only the two counters, not the whole `stats()` (which copies the
         // piece map and the tracker statuses of every torrent).
-        let (peers, uploaded) = self.torrents.iter().fold((0, 0), |(p, u), t| {
-            let open = t.session.open_peers() as u64;
-            (p + open, u + t.session.engine().stats().uploaded)
-        });
+        let mut peers = 0;
+        let mut uploaded = self.retired;
+        for t in self.torrents.iter().flatten() {
+            peers += t.session.open_peers() as u64;
+            uploaded.add(t.channel, t.session.engine().stats().uploaded);
+        }
         self.figures.peers.store(peers, Ordering::Relaxed);
         self.figures
             .uploaded_webrtc
-            .store(uploaded, Ordering::Relaxed);
+            .store(uploaded.library + uploaded.channels, Ordering::Relaxed);
+        self.figures
+            .uploaded_webrtc_channels
+            .store(uploaded.channels, Ordering::Relaxed);
         for text in std::mem::take(&mut self.tracker.outbox) {
             let failed = match self.ws.as_mut() {
                 Some(ws) => ws.send(Message::Text(text.into())).await.is_err(),
@@ -243,7 +341,7 @@ impl Seeder {
 
     fn next_wake(&self) -> Instant {
         let mut wake = Instant::now() + Duration::from_secs(1);
-        for t in &self.torrents {
+        for t in self.torrents.iter().flatten() {
             if let Some(at) = t.io.timer {
                 wake = wake.min(self.start + Duration::from_millis(at.0));
             }
@@ -257,8 +355,16 @@ impl Seeder {
     fn timers<H: DataChannelHost>(&mut self, host: &mut H) {
         let now = self.now();
         for t in 0..self.torrents.len() {
-            if self.torrents[t].io.timer.is_some_and(|at| at <= now) {
-                self.torrents[t].io.timer = None;
+            let Some(io) = self
+                .torrents
+                .get_mut(t)
+                .and_then(Option::as_mut)
+                .map(|s| &mut s.io)
+            else {
+                continue;
+            };
+            if io.timer.is_some_and(|at| at <= now) {
+                io.timer = None;
                 self.feed(host, t, Event::Timer);
             }
         }
@@ -326,7 +432,7 @@ impl Seeder {
                 let t = self
                     .torrents
                     .iter()
-                    .position(|s| s.session.info_hash() == hash);
+                    .position(|s| s.as_ref().is_some_and(|s| s.session.info_hash() == hash));
                 if let Some(t) = t {
                     let message = Ok(message);
                     self.feed(host, t, Event::TrackerMessage { tracker, message });
@@ -354,7 +460,7 @@ impl Seeder {
             RtcEvent::Data(_, bytes) => Event::PeerData { peer, bytes },
             RtcEvent::Closed(_) => {
                 self.owners.remove(&conn);
-                if let Some(s) = self.torrents.get_mut(t) {
+                if let Some(s) = self.torrents.get_mut(t).and_then(Option::as_mut) {
                     s.io.conns.remove(&peer);
                 }
                 Event::PeerClosed { peer }
@@ -366,7 +472,9 @@ impl Seeder {
     /// Drops files that changed on disk and logs a progress line.
     fn report<H: DataChannelHost>(&mut self, host: &mut H, last_upload: u64) -> u64 {
         for t in 0..self.torrents.len() {
-            let s = &mut self.torrents[t];
+            let Some(s) = self.torrents.get_mut(t).and_then(Option::as_mut) else {
+                continue;
+            };
             if !s.session.is_stopped() && s.session.engine_mut().storage_mut().is_stale() {
                 // The file changed under us: its pieces are refused from now on; leave the
                 // swarm instead of advertising pieces we no longer serve.

@@ -105,8 +105,19 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let tracker = start_tracker()?;
     let figures = Arc::new(SeederFigures::default());
     let (stop_tx, stop_rx) = watch::channel(false);
-    let live = start_channels(&args, &bound, &stop_rx);
-    let seeder = start_seeder(&args, &bound, seedables, peer_id, &figures, stop_rx.clone()).await?;
+    // Channel segments go to the seeder as they are published (none without WebRTC).
+    let (seeds_tx, seeds_rx) = tokio::sync::mpsc::unbounded_channel();
+    let live = start_channels(&args, &bound, peer_id, seeds_tx, &stop_rx);
+    let seed_changes = (!args.channels.is_empty()).then_some(seeds_rx);
+    let seeder = start_seeder(
+        &args,
+        &bound,
+        (seedables, seed_changes),
+        peer_id,
+        &figures,
+        stop_rx.clone(),
+    )
+    .await?;
     // Step 5.
     let app = routes::router(
         routes::Companion {
@@ -221,24 +232,31 @@ async fn load_library(
 fn start_channels(
     args: &ServeArgs,
     bound: &Bound,
+    peer_id: [u8; 20],
+    seeds: tokio::sync::mpsc::UnboundedSender<seeder::SeederChange>,
     stop: &watch::Receiver<bool>,
 ) -> crate::channel::Started {
     let mut specs = Vec::new();
+    let mut rejected = Vec::new();
     for text in &args.channels {
         match crate::channel::ChannelSpec::parse_pair(text) {
             Ok(spec) => specs.push(spec),
-            Err(error) => tracing::error!("channel not started: {error}"),
+            Err(error) => rejected.push((crate::channel::given_name(text).to_owned(), error)),
         }
     }
     let (specs, duplicates) = crate::channel::split_duplicates(specs);
     for error in duplicates {
-        tracing::error!("channel not started: {error}");
+        if let crate::channel::SpecError::Duplicate { name } = &error {
+            rejected.push((name.clone(), error.clone()));
+        }
     }
     let reach = crate::channel::Reach {
         base_url: bound.base_url.clone(),
         tracker_url: bound.tracker_url.clone(),
+        peer_id,
     };
-    crate::channel::start(specs, &args.channel_options, &reach, None, stop)
+    let seeds = (!args.no_webrtc).then_some(seeds);
+    crate::channel::start(specs, rejected, &args.channel_options, &reach, seeds, stop)
 }
 
 /// Step 3: the WebSocket tracker, embedded: it serves the connections `one_port` hands it.
@@ -248,17 +266,21 @@ fn start_tracker() -> anyhow::Result<Arc<tracker::Embedded>> {
     Ok(Arc::new(tracker))
 }
 
-/// Step 4: the WebRTC host and the seeder task, announcing every file to our own tracker;
-/// `None` with `--no-webrtc` or an empty library. The task stops when `stop` turns true.
+/// Step 4: the WebRTC host and the seeder task, announcing every file (and every channel
+/// segment, as `changes` brings them) to our own tracker; `None` with `--no-webrtc`, or with
+/// an empty library and no channel. The task stops when `stop` turns true.
 async fn start_seeder(
     args: &ServeArgs,
     bound: &Bound,
-    seedables: Vec<Seedable>,
+    (seedables, changes): (
+        Vec<Seedable>,
+        Option<tokio::sync::mpsc::UnboundedReceiver<seeder::SeederChange>>,
+    ),
     peer_id: [u8; 20],
     figures: &Arc<SeederFigures>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Option<JoinHandle<()>>> {
-    if args.no_webrtc || seedables.is_empty() {
+    if args.no_webrtc || (seedables.is_empty() && changes.is_none()) {
         return Ok(None);
     }
     let host = seeder::bind_host(args.webrtc_listen, args.max_peers).await?;
@@ -271,6 +293,7 @@ async fn start_seeder(
         cfg,
         host,
         seedables,
+        changes,
         Arc::clone(figures),
         stopped(stop),
     ))))

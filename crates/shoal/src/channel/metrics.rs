@@ -7,8 +7,8 @@ use std::{fmt::Write, sync::atomic::Ordering::Relaxed, time::Instant};
 
 use super::registry::{Channels, Lifecycle};
 
-/// The channel metrics.
-pub(crate) fn prometheus(channels: &Channels) -> String {
+/// The channel metrics; `webrtc_bytes` is what the seeder sent of channel segments.
+pub(crate) fn prometheus(channels: &Channels, webrtc_bytes: u64) -> String {
     let mut text = String::new();
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, u64)]| {
         let _ = writeln!(text, "# HELP {name} {help}");
@@ -48,10 +48,7 @@ pub(crate) fn prometheus(channels: &Channels) -> String {
                 "{transport=\"http\"}".to_owned(),
                 f.http_bytes.load(Relaxed),
             ),
-            (
-                "{transport=\"webrtc\"}".to_owned(),
-                f.webrtc_bytes.load(Relaxed),
-            ),
+            ("{transport=\"webrtc\"}".to_owned(), webrtc_bytes),
         ],
     );
     let now = Instant::now();

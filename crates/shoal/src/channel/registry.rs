@@ -118,8 +118,6 @@ pub(crate) struct ChannelFigures {
     pub(crate) segments_published: AtomicU64,
     /// Segment and torrent bytes sent over HTTP.
     pub(crate) http_bytes: AtomicU64,
-    /// Segment bytes the companion's own peer sent over WebRTC.
-    pub(crate) webrtc_bytes: AtomicU64,
 }
 
 impl ChannelFigures {

@@ -13,7 +13,6 @@ use std::{
     time::Duration,
 };
 
-use metainfo::InfoHash;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::Child,
@@ -29,6 +28,7 @@ use super::{
     segment_torrent,
     spec::{ChannelSpec, Source},
 };
+use crate::{seedable, seeder::SeederChange};
 
 /// How often the encoder's playlist is read.
 const POLL: Duration = Duration::from_millis(250);
@@ -48,6 +48,8 @@ pub(crate) struct Setup {
     pub(crate) window: WindowConfig,
     /// The ffmpeg to run (sources other than a watched playlist).
     pub(crate) ffmpeg: Option<PathBuf>,
+    /// This process's peer id (the seeder's engines use it).
+    pub(crate) peer_id: [u8; 20],
 }
 
 impl Setup {
@@ -55,13 +57,6 @@ impl Setup {
     pub(crate) fn public_dir(&self) -> PathBuf {
         self.dir.join("public")
     }
-}
-
-/// A change the seeder applies: seed a newly published segment, or stop seeding an expired one.
-#[derive(Debug, Clone)]
-pub(crate) enum SeedChange {
-    Add { path: PathBuf, torrent: Vec<u8> },
-    Remove(InfoHash),
 }
 
 /// How a channel's run finished.
@@ -80,7 +75,7 @@ pub(crate) async fn run(
     setup: Setup,
     channel: Arc<Channel>,
     channels: Arc<Channels>,
-    seeds: Option<mpsc::UnboundedSender<SeedChange>>,
+    seeds: Option<mpsc::UnboundedSender<SeederChange>>,
     mut stop: watch::Receiver<bool>,
 ) -> Outcome {
     let outcome = match start(&setup, &channel) {
@@ -208,7 +203,7 @@ struct Run {
     /// The watched encoder restarted its numbering: the next segment is a discontinuity.
     restarted: bool,
     last_error: Option<String>,
-    seeds: Option<mpsc::UnboundedSender<SeedChange>>,
+    seeds: Option<mpsc::UnboundedSender<SeederChange>>,
     figures: Option<Arc<Channels>>,
 }
 
@@ -308,10 +303,9 @@ impl Run {
             .unwrap_or_default();
         for segment in listing.segments.iter().filter(|s| s.sequence >= next) {
             let path = folder.join(&segment.uri);
-            let bytes = match tokio::fs::read(&path).await {
-                Ok(bytes) => bytes,
-                // Listed but not there (yet): try again on the next poll.
-                Err(_) => return,
+            // Listed but not there (yet): try again on the next poll.
+            let Ok(bytes) = tokio::fs::read(&path).await else {
+                return;
             };
             self.next_input = Some(segment.sequence + 1);
             let discontinuity = segment.discontinuity || std::mem::take(&mut self.restarted);
@@ -354,11 +348,12 @@ impl Run {
         for gone in &expired {
             let _ = std::fs::remove_file(public.join(&gone.file));
             let _ = std::fs::remove_file(public.join(format!("{}.torrent", gone.file)));
-            self.seed(SeedChange::Remove(gone.info_hash));
+            self.seed(|| Ok(SeederChange::Remove(gone.info_hash)));
         }
-        self.seed(SeedChange::Add {
-            path: target,
-            torrent: made.torrent,
+        let peer_id = self.setup.peer_id;
+        self.seed(|| {
+            seedable::from_memory(&target, made.torrent, bytes, peer_id)
+                .map(|s| SeederChange::AddChannelSegment(Box::new(s)))
         });
         self.channel.update(|v| {
             for gone in &expired {
@@ -380,9 +375,16 @@ impl Run {
         Ok(())
     }
 
-    fn seed(&self, change: SeedChange) {
-        if let Some(seeds) = &self.seeds {
-            let _ = seeds.send(change);
+    /// Hands a change to the seeder (made only when there is a seeder).
+    fn seed(&self, change: impl FnOnce() -> anyhow::Result<SeederChange>) {
+        let Some(seeds) = &self.seeds else {
+            return;
+        };
+        match change() {
+            Ok(change) => {
+                let _ = seeds.send(change);
+            }
+            Err(error) => tracing::warn!(channel = %self.setup.spec.name, "not seeded: {error:#}"),
         }
     }
 

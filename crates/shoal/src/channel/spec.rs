@@ -52,16 +52,16 @@ pub(crate) enum Source {
 impl Source {
     /// Whether ffmpeg runs for this source (everything but a watched playlist).
     pub(crate) fn needs_ffmpeg(&self) -> bool {
-        !matches!(self, Source::Watch(_))
+        !matches!(self, Self::Watch(_))
     }
 
     /// A short human description, for titles and logs.
     pub(crate) fn describe(&self) -> String {
         match self {
-            Source::TestPattern => "test pattern".to_owned(),
-            Source::File(path) => format!("file {}", path.display()),
-            Source::Listen(url) => format!("listening on {url}"),
-            Source::Watch(path) => format!("HLS from {}", path.display()),
+            Self::TestPattern => "test pattern".to_owned(),
+            Self::File(path) => format!("file {}", path.display()),
+            Self::Listen(url) => format!("listening on {url}"),
+            Self::Watch(path) => format!("HLS from {}", path.display()),
         }
     }
 }
@@ -153,7 +153,7 @@ fn parse_source(name: &str, text: &str) -> Result<Source, SpecError> {
     // A playlist may not exist yet (its encoder starts later); its folder must.
     let folder_exists = path
         .parent()
-        .map_or(true, |p| p.as_os_str().is_empty() || p.is_dir());
+        .is_none_or(|p| p.as_os_str().is_empty() || p.is_dir());
     if is_playlist && folder_exists {
         return Ok(Source::Watch(path.to_path_buf()));
     }
@@ -189,6 +189,11 @@ fn watched_in(name: &str, dir: &Path) -> Result<PathBuf, SpecError> {
             found: many.len(),
         }),
     }
+}
+
+/// The name a `--channel NAME=SOURCE` gives, as written (for reporting one that is refused).
+pub(crate) fn given_name(text: &str) -> &str {
+    text.split_once('=').map_or(text, |(name, _)| name)
 }
 
 /// Checks that no name is given twice (the first of a name wins; later ones are errors).

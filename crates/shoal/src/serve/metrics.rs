@@ -51,7 +51,10 @@ pub(super) async fn metrics(State(c): State<Companion>) -> Response {
         "Files in the library.",
         &[("", c.items.len() as u64)],
     );
-    text.push_str(&crate::channel::metrics_text(&c.channels));
+    text.push_str(&crate::channel::metrics_text(
+        &c.channels,
+        f.uploaded_webrtc_channels.load(Relaxed),
+    ));
     text.push_str(&c.tracker.snapshot().to_prometheus());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
