@@ -390,3 +390,46 @@ fn running_times_read_like_stremio_add_ons_write_them() {
     assert_eq!(runtime_text(0.0), None);
     assert_eq!(runtime_text(f64::NAN), None);
 }
+
+#[tokio::test]
+async fn channels_add_a_tv_catalog_to_the_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let channel = crate::channel::testing_channel("demo", dir.path());
+    let live = LiveAddon {
+        channels: Arc::new(crate::channel::Channels {
+            list: vec![channel],
+            figures: Default::default(),
+        }),
+        base_url: BASE.into(),
+    };
+    let app = router::<()>(Arc::new(Vec::new()), &format!("{BASE}/"), TRACKER, live);
+    let get = |path: &str| {
+        let app = app.clone();
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        async move {
+            let response = app.oneshot(request).await.expect("infallible");
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            serde_json::from_slice::<serde_json::Value>(&body).expect("JSON")
+        }
+    };
+    let manifest = get("/manifest.json").await;
+    assert_eq!(manifest["types"], serde_json::json!(["movie", "tv"]));
+    assert_eq!(
+        manifest["idPrefixes"],
+        serde_json::json!(["shoal:", "shoal-live:"])
+    );
+    assert_eq!(manifest["catalogs"][1]["type"], "tv");
+    assert_eq!(manifest["catalogs"][1]["id"], "live");
+    let catalog = get("/catalog/tv/live.json").await;
+    assert_eq!(catalog["metas"][0]["id"], "shoal-live:demo");
+    let streams = get("/stream/tv/shoal-live%3Ademo.json").await;
+    assert_eq!(streams["streams"][0]["name"], "Shoal P2P");
+    assert_eq!(streams["streams"][1]["name"], "Shoal HTTP");
+    let meta = get("/meta/tv/shoal-live:demo.json").await;
+    assert_eq!(meta["meta"]["name"], "demo");
+    // With channels and no library, the companion still offers its add-on.
+    let companion = get("/api/companion").await;
+    assert_eq!(companion["addon"], format!("{BASE}/manifest.json"));
+}

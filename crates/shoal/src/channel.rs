@@ -57,8 +57,8 @@ pub struct ChannelOptions {
     /// Segments the live playlist lists.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub(crate) live_segments: u32,
-    /// Seconds of older segments kept (still served and seeded) behind the live edge before
-    /// they are deleted.
+    /// Seconds of media a segment is still kept (served and seeded) after it leaves the live
+    /// playlist, before it is deleted.
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(0..=86400))]
     pub(crate) dvr_seconds: u32,
 }
@@ -178,4 +178,10 @@ pub(crate) fn check_ffmpeg(specs: &[ChannelSpec]) -> Result<(), String> {
         encoder::find_ffmpeg().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// A live channel with nothing published yet, for other modules' tests.
+#[cfg(test)]
+pub(crate) fn testing_channel(name: &str, dir: &std::path::Path) -> Arc<Channel> {
+    Arc::new(Channel::new(name, name.to_owned(), dir.to_path_buf()))
 }

@@ -1,5 +1,6 @@
 //! A channel's published segments over time, without I/O: the live window the playlist lists,
-//! the older segments kept for the DVR window (still served and seeded, no longer listed),
+//! the older segments kept for the DVR window after they leave it (still served and seeded,
+//! no longer listed),
 //! the media sequence and discontinuity numbering that continue across restarts, and the end.
 //!
 //! Drive it with [`Publisher::push`] for each complete segment (it returns the segments that
@@ -17,7 +18,7 @@ use super::playlist::{self, Header, Published};
 pub(crate) struct WindowConfig {
     /// Segments the live playlist lists.
     pub(crate) live_segments: usize,
-    /// Seconds of media kept behind the live edge (at least the live window's).
+    /// Seconds of media kept after a segment leaves the live window.
     pub(crate) dvr_seconds: f64,
     /// The encoder's segment duration, seconds (the least target duration).
     pub(crate) segment_seconds: u64,
@@ -103,19 +104,30 @@ impl Publisher {
         self.expire()
     }
 
-    /// Drops the oldest segments while more than the live window is kept and the media after
-    /// the oldest is longer than the DVR window.
+    /// Drops the oldest segments that left the live window once the media after them, up to
+    /// the live window, reaches the DVR window: a segment stays reachable for `dvr_seconds`
+    /// of media after it leaves the playlist (0: it goes when it leaves).
     fn expire(&mut self) -> Vec<Published> {
+        let live = self.cfg.live_segments.max(1);
         let mut gone = Vec::new();
-        let mut behind: f64 = self.kept.iter().skip(1).map(|s| s.duration).sum();
-        while self.kept.len() > self.cfg.live_segments.max(1) && behind > self.cfg.dvr_seconds {
+        while self.kept.len() > live {
+            let hidden = self.kept.len() - live;
+            let behind: f64 = self
+                .kept
+                .iter()
+                .take(hidden)
+                .skip(1)
+                .map(|s| s.duration)
+                .sum();
+            if behind < self.cfg.dvr_seconds {
+                break;
+            }
             let Some(oldest) = self.kept.pop_front() else {
                 break;
             };
             if oldest.discontinuity {
                 self.discontinuities_dropped += 1;
             }
-            behind -= self.kept.front().map_or(0.0, |s| s.duration);
             gone.push(oldest);
         }
         gone
@@ -204,9 +216,9 @@ mod tests {
         for _ in 0..10 {
             expired.extend(push(&mut p, false));
         }
-        // 10 s of media behind the oldest kept: 6 kept (0..=3 expired), 3 listed.
-        assert_eq!(expired, vec![0, 1, 2, 3]);
-        assert_eq!(p.count(), 6);
+        // 3 listed (7, 8, 9) and 10 s of media behind them (2..=6); 0 and 1 deleted.
+        assert_eq!(expired, vec![0, 1]);
+        assert_eq!(p.count(), 8);
         let read = input_playlist::parse(&p.playlist()).expect("parse");
         let seqs: Vec<u64> = read.segments.iter().map(|s| s.sequence).collect();
         assert_eq!(seqs, vec![7, 8, 9]);
@@ -262,7 +274,9 @@ mod tests {
             // Expired then kept: every number once, in order.
             let all: Vec<u64> = expired.iter().chain(&kept).copied().collect();
             prop_assert_eq!(all, (0..pushes.len() as u64).collect::<Vec<_>>());
-            prop_assert!(kept.len() >= live.min(pushes.len()));
+            // Behind the live window: the segments of the last `dvr` seconds (2 s each).
+            let hidden = pushes.len().saturating_sub(live).min(dvr.div_ceil(2) as usize);
+            prop_assert_eq!(kept.len(), live.min(pushes.len()) + hidden);
             let read = input_playlist::parse(&p.playlist()).expect("parse");
             prop_assert_eq!(read.segments.len(), live.min(pushes.len()));
             prop_assert_eq!(read.segments.last().map(|s| s.sequence), Some(pushes.len() as u64 - 1));

@@ -173,3 +173,7 @@ fn viewer_key(request: &Request) -> String {
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Body::from("not found\n")).into_response()
 }
+
+#[cfg(test)]
+#[path = "routes_tests.rs"]
+mod tests;

@@ -401,3 +401,7 @@ impl Run {
         self.channel.update(|v| v.playlist = playlist);
     }
 }
+
+#[cfg(test)]
+#[path = "runner_tests.rs"]
+mod tests;
