@@ -245,6 +245,44 @@ test('a testsrc channel publishes verifiable segments that hls.js plays and WebT
   }
 })
 
+test('shoal broadcast: segments leave the playlist, the disk and the swarm as the window rolls', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-broadcast-'))
+  let bc
+  try {
+    bc = await spawnShoal(['broadcast', 'demo', 'testsrc', '--listen', '127.0.0.1:0', '--channels-dir', path.join(dir, 'channels'),
+      '--live-segments', '2', '--dvr-seconds', '0'], {
+      ready: /Broadcasting demo: (http:\/\/127\.0\.0\.1:\d+)\/channels/, what: 'shoal broadcast', cwd: dir
+    })
+    const base = bc.found
+    const playlistUrl = `${base}/channels/demo/index.m3u8`
+    const first = await until(async () => {
+      const segs = taggedSegments(await (await fetch(playlistUrl)).text())
+      return segs.length === 2 ? segs[0] : undefined
+    }, 60_000, 'two listed segments')
+    // Once six more are published, the first is gone everywhere.
+    const metrics = await until(async () => {
+      const t = await (await fetch(`${base}/metrics`)).text()
+      const published = Number(t.match(/^shoal_channel_segments_published_total (\d+)$/m)[1])
+      return published >= 8 ? t : undefined
+    }, 60_000, 'eight published segments')
+    const listed = taggedSegments(await (await fetch(playlistUrl)).text())
+    assert.equal(listed.length, 2)
+    assert.ok(!listed.some(s => s.uri === first.uri))
+    assert.equal((await fetch(`${base}/channels/demo/${first.uri}`)).status, 404)
+    assert.equal((await fetch(`${base}/channels/demo/${first.uri}.torrent`)).status, 404)
+    // Every expired segment's torrent announced `stopped`: the tracker holds only the few
+    // segments still kept, not all eight.
+    const swarms = Number(metrics.match(/^shoal_tracker_swarms (\d+)$/m)[1])
+    assert.ok(swarms <= 3, `${swarms} swarms on the tracker`)
+    assert.ok(swarms >= 1, 'the kept segments are announced')
+    assert.equal(await bc.stop(), 0)
+    bc = undefined
+  } finally {
+    await bc?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('bad channels are clear errors, and serve keeps serving', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'shoal-channel-bad-'))
   const dist = path.join(dir, 'dist')

@@ -124,7 +124,11 @@ async fn broadcast(args: BroadcastArgs, spec: ChannelSpec) -> anyhow::Result<()>
     let app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
-        .with_state((Arc::clone(&channels), Arc::clone(&figures)))
+        .with_state((
+            Arc::clone(&channels),
+            Arc::clone(&figures),
+            Arc::clone(&tracker),
+        ))
         .merge(channel::router(ChannelRoutes {
             channels: Arc::clone(&channels),
             base_url: base_url.clone().into(),
@@ -183,12 +187,17 @@ async fn broadcast(args: BroadcastArgs, spec: ChannelSpec) -> anyhow::Result<()>
     }
 }
 
-async fn metrics(
-    State((channels, figures)): State<(Arc<channel::Channels>, Arc<SeederFigures>)>,
-) -> impl IntoResponse {
+/// What `/metrics` reads.
+type MetricsState = (
+    Arc<channel::Channels>,
+    Arc<SeederFigures>,
+    Arc<tracker::Embedded>,
+);
+
+/// `GET /metrics`: the channel's figures, then the embedded tracker's.
+async fn metrics(State((channels, figures, tracker)): State<MetricsState>) -> impl IntoResponse {
     let webrtc = figures.uploaded_webrtc_channels.load(Ordering::Relaxed);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        channel::metrics_text(&channels, webrtc),
-    )
+    let mut text = channel::metrics_text(&channels, webrtc);
+    text.push_str(&tracker.snapshot().to_prometheus());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
