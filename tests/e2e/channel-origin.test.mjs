@@ -9,9 +9,10 @@
 // twice, a source ffmpeg cannot read, and no ffmpeg on PATH: each a clear error, and `serve`
 // keeps serving.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
@@ -279,6 +280,96 @@ test('shoal broadcast: segments leave the playlist, the disk and the swarm as th
     bc = undefined
   } finally {
     await bc?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+/** A free loopback TCP port. */
+async function freePort () {
+  const server = net.createServer()
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+/** moto's S3-compatible server (PyPI `moto[server]`, `moto_server`) on a free port. */
+async function startMoto () {
+  const port = await freePort()
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
+  const url = `http://127.0.0.1:${port}`
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  await until(async () => {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`)
+    try { return (await fetch(url)).status ? true : undefined } catch { return undefined }
+  }, 30_000, 'moto_server answering')
+  return { url, async stop () { child.kill('SIGTERM'); await exited } }
+}
+
+test('--origin s3://BUCKET/PREFIX uploads segments, torrents and the playlist (moto\'s S3 server)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-origin-s3-'))
+  let moto, bc
+  try {
+    moto = await startMoto()
+    assert.equal((await fetch(`${moto.url}/shoal-live`, { method: 'PUT' })).status, 200, 'bucket made')
+    // Anyone may read it, as a bucket behind a CDN is read (the uploads are signed).
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::shoal-live/*' }]
+    }
+    const made = await fetch(`${moto.url}/shoal-live?policy`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(policy) })
+    assert.equal(made.status, 200, 'bucket policy set')
+    const env = {
+      AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1', AWS_ALLOW_HTTP: 'true'
+    }
+    const saved = { ...process.env }
+    Object.assign(process.env, env)
+    try {
+      bc = await spawnShoal(['broadcast', 'demo', 'testsrc', '--listen', '127.0.0.1:0', '--channels-dir', path.join(dir, 'channels'),
+        '--origin', 's3://shoal-live/tv', '--live-segments', '3', '--dvr-seconds', '0'], {
+        ready: /Broadcasting demo: (http:\/\/127\.0\.0\.1:\d+)\/channels/, what: 'shoal broadcast', cwd: dir
+      })
+    } finally {
+      for (const key of Object.keys(env)) {
+        if (key in saved) process.env[key] = saved[key]
+        else delete process.env[key]
+      }
+    }
+    const s3Playlist = `${moto.url}/shoal-live/tv/demo/index.m3u8`
+    const listed = await (await fetch(`${bc.found}/api/channels`)).json()
+    assert.equal(listed[0].playlist, s3Playlist, 'the listed playlist is the object store\'s')
+    const segs = await until(async () => {
+      const r = await fetch(s3Playlist)
+      if (r.status !== 200) return undefined
+      const t = await r.text()
+      return taggedSegments(t).length >= 3 ? taggedSegments(t) : undefined
+    }, 60_000, 'three segments in the uploaded playlist')
+    for (const seg of segs) {
+      const ts = await get(`${moto.url}/shoal-live/tv/demo/${seg.uri}`)
+      assert.equal(ts.status, 200, seg.uri)
+      assert.equal(ts.headers.get('content-type'), 'video/mp2t')
+      assert.match(ts.headers.get('cache-control'), /immutable/)
+      assert.equal(ts.bytes.length, seg.length)
+      const pieces = []
+      for (let at = 0; at < ts.bytes.length; at += 65536) pieces.push(sha1(ts.bytes.subarray(at, at + 65536)))
+      assert.equal(pieces.join(''), seg.pieces)
+      const torrent = await get(`${moto.url}/shoal-live/tv/demo/${seg.uri}.torrent`)
+      assert.equal(torrent.status, 200)
+      assert.equal(sha1(torrent.bytes.subarray(...topLevelSpans(torrent.bytes).info)), seg.infohash)
+      // The web seed is the object store's copy.
+      const [start, end] = topLevelSpans(torrent.bytes)['url-list']
+      assert.ok(torrent.bytes.subarray(start, end).includes(Buffer.from(`${moto.url}/shoal-live/tv/demo/${seg.uri}`)))
+    }
+    // Expired segments are deleted from the bucket too.
+    const first = segs[0].uri
+    await until(async () => (await fetch(`${moto.url}/shoal-live/tv/demo/${first}`)).status === 404 || undefined,
+      60_000, `${first} deleted from the bucket`)
+    assert.equal(await bc.stop(), 0)
+    bc = undefined
+  } finally {
+    await bc?.stop()
+    await moto?.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -60,6 +60,7 @@ pub struct BroadcastArgs {
 pub fn run(args: BroadcastArgs) -> anyhow::Result<()> {
     let spec = ChannelSpec::parse(&args.name, &args.source).map_err(|e| BadInput(e.to_string()))?;
     channel::check_ffmpeg(std::slice::from_ref(&spec)).map_err(BadInput)?;
+    channel::check_origin(&args.channel_options).map_err(BadInput)?;
     process::init_logging();
     process::runtime()?.block_on(broadcast(args, spec))
 }

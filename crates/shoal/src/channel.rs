@@ -18,6 +18,7 @@ pub(crate) mod addon;
 mod encoder;
 mod input_playlist;
 mod metrics;
+mod object_origin;
 mod playlist;
 mod publisher;
 mod registry;
@@ -61,6 +62,15 @@ pub struct ChannelOptions {
     /// playlist, before it is deleted.
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(0..=86400))]
     pub(crate) dvr_seconds: u32,
+    /// Also publish to object storage, s3://BUCKET/PREFIX (endpoint and credentials from the
+    /// AWS_* environment variables); the segments' web seeds and the listed playlist URL
+    /// point there.
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub(crate) origin: Option<String>,
+    /// Where clients reach --origin's PREFIX over HTTP (a CDN; default: the endpoint's
+    /// path-style URL).
+    #[arg(long, requires = "origin")]
+    pub(crate) origin_public_url: Option<String>,
 }
 
 impl ChannelOptions {
@@ -116,6 +126,7 @@ pub(crate) fn start(
         Err(String::new())
     };
     let folder = opts.folder();
+    let origin = open_origin(opts).map(|o| o.map(Arc::new));
     let mut setups = Vec::new();
     let mut list = Vec::new();
     for spec in specs {
@@ -127,10 +138,22 @@ pub(crate) fn start(
             window: opts.window(),
             ffmpeg: ffmpeg.as_ref().ok().cloned(),
             peer_id: reach.peer_id,
+            origin: origin.as_ref().ok().cloned().flatten(),
             spec,
         };
         let title = format!("{} ({})", setup.spec.name, setup.spec.source.describe());
-        let channel = Arc::new(Channel::new(&setup.spec.name, title, setup.public_dir()));
+        let mut channel = Channel::new(&setup.spec.name, title, setup.public_dir());
+        channel.public_playlist = setup
+            .origin
+            .as_ref()
+            .map(|o| o.url(&setup.spec.name, routes::PLAYLIST_FILE));
+        let channel = Arc::new(channel);
+        if let Err(why) = &origin {
+            tracing::error!(channel = %setup.spec.name, "channel failed: {why}");
+            channel.fail(why.clone());
+            list.push(channel);
+            continue;
+        }
         if setup.spec.source.needs_ffmpeg() {
             if let Err(why) = &ffmpeg {
                 tracing::error!(channel = %setup.spec.name, "channel failed: {why}");
@@ -170,6 +193,20 @@ pub(crate) fn start(
         })
         .collect();
     Started { channels, tasks }
+}
+
+/// `--origin`'s object store, or why it cannot be opened.
+fn open_origin(opts: &ChannelOptions) -> Result<Option<object_origin::ObjectOrigin>, String> {
+    opts.origin
+        .as_deref()
+        .map(|url| object_origin::ObjectOrigin::open(url, opts.origin_public_url.as_deref()))
+        .transpose()
+        .map_err(|e| e.to_string())
+}
+
+/// `--origin`'s problem, if it has one (for a check before anything starts).
+pub(crate) fn check_origin(opts: &ChannelOptions) -> Result<(), String> {
+    open_origin(opts).map(|_| ())
 }
 
 /// ffmpeg's absence, as an error naming it, when any of `specs` needs it.

@@ -91,7 +91,11 @@ impl LiveAddon {
         let Some(name) = self.channel_name(id) else {
             return Vec::new();
         };
-        let playlist = playlist_url(&self.base_url, name);
+        let playlist = self
+            .channels
+            .get(name)
+            .and_then(|c| c.public_playlist.clone())
+            .unwrap_or_else(|| playlist_url(&self.base_url, name));
         vec![
             json!({
                 "name": "Shoal P2P",

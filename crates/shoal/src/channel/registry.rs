@@ -46,6 +46,8 @@ pub(crate) struct Channel {
     pub(crate) title: String,
     /// The folder the published files are in.
     pub(crate) public_dir: PathBuf,
+    /// The playlist's URL when it is published elsewhere (`--origin`); else this server's.
+    pub(crate) public_playlist: Option<String>,
     view: RwLock<ChannelView>,
     viewers: Mutex<HashMap<String, Instant>>,
 }
@@ -56,6 +58,7 @@ impl Channel {
             name: name.to_owned(),
             title,
             public_dir,
+            public_playlist: None,
             view: RwLock::new(ChannelView {
                 playlist: String::new(),
                 files: BTreeSet::new(),

@@ -20,9 +20,9 @@ use super::registry::{ChannelFigures, Channels, Lifecycle};
 use crate::files::{resolve_range, RangeAnswer};
 
 /// `Cache-Control` of a live playlist: it changes every segment.
-const PLAYLIST_CACHE: &str = "max-age=1";
+pub(crate) const PLAYLIST_CACHE: &str = "max-age=1";
 /// `Cache-Control` of a segment and its torrent.
-const SEGMENT_CACHE: &str = "public, max-age=31536000, immutable";
+pub(crate) const SEGMENT_CACHE: &str = "public, max-age=31536000, immutable";
 /// The media playlist's file name.
 pub(crate) const PLAYLIST_FILE: &str = "index.m3u8";
 /// Largest file served from a channel's folder (segments are a few MB).
@@ -64,7 +64,10 @@ pub(crate) fn entries(channels: &Channels, base_url: &str) -> Vec<ChannelEntry> 
             ChannelEntry {
                 name: c.name.clone(),
                 title: c.title.clone(),
-                playlist: playlist_url(base_url, &c.name),
+                playlist: c
+                    .public_playlist
+                    .clone()
+                    .unwrap_or_else(|| playlist_url(base_url, &c.name)),
                 state: match view.lifecycle {
                     Lifecycle::Live => ChannelState::Live,
                     Lifecycle::Ended => ChannelState::Ended,

@@ -22,6 +22,7 @@ use tokio::{
 use super::{
     encoder::{self, ENCODER_PLAYLIST},
     input_playlist::{self, InputPlaylist},
+    object_origin::ObjectOrigin,
     publisher::{Publisher, WindowConfig},
     registry::{Channel, ChannelFigures, Channels, Lifecycle},
     saved::{self, Saved},
@@ -50,6 +51,8 @@ pub(crate) struct Setup {
     pub(crate) ffmpeg: Option<PathBuf>,
     /// This process's peer id (the seeder's engines use it).
     pub(crate) peer_id: [u8; 20],
+    /// `--origin`: the object store segments are uploaded to (their URLs point there).
+    pub(crate) origin: Option<Arc<ObjectOrigin>>,
 }
 
 impl Setup {
@@ -57,6 +60,16 @@ impl Setup {
     pub(crate) fn public_dir(&self) -> PathBuf {
         self.dir.join("public")
     }
+}
+
+/// What a publish leaves to upload to an object store origin.
+#[derive(Debug)]
+pub(crate) struct Uploads {
+    /// The new segment's file name.
+    pub(crate) file: String,
+    pub(crate) torrent: Vec<u8>,
+    /// Files of the segments that left the DVR window.
+    pub(crate) expired: Vec<String>,
 }
 
 /// How a channel's run finished.
@@ -241,10 +254,12 @@ impl Run {
                 }
                 tracing::warn!(channel = %self.setup.spec.name, %status, "the encoder stopped");
                 self.end();
+                self.upload(Vec::new(), None).await;
                 return Outcome::Ended;
             }
             if ended {
                 self.end();
+                self.upload(Vec::new(), None).await;
                 return Outcome::Ended;
             }
         }
@@ -309,8 +324,9 @@ impl Run {
             };
             self.next_input = Some(segment.sequence + 1);
             let discontinuity = segment.discontinuity || std::mem::take(&mut self.restarted);
-            if let Err(error) = self.publish(&path, &bytes, segment.duration, discontinuity) {
-                self.note_error(error);
+            match self.publish(&path, &bytes, segment.duration, discontinuity) {
+                Ok(uploads) => self.upload(bytes, Some(uploads)).await,
+                Err(error) => self.note_error(error),
             }
         }
     }
@@ -322,10 +338,13 @@ impl Run {
         bytes: &[u8],
         duration: f64,
         discontinuity: bool,
-    ) -> Result<(), String> {
+    ) -> Result<Uploads, String> {
         let (_, file) = self.publisher.next();
         let name = &self.setup.spec.name;
-        let url = format!("{}/channels/{name}/{file}", self.setup.base_url);
+        let url = match &self.setup.origin {
+            Some(origin) => origin.url(name, &file),
+            None => format!("{}/channels/{name}/{file}", self.setup.base_url),
+        };
         let made = segment_torrent::make(&file, bytes, &url, &self.setup.trackers)
             .map_err(|e| e.to_string())?;
         let public = self.setup.public_dir();
@@ -350,6 +369,11 @@ impl Run {
             let _ = std::fs::remove_file(public.join(format!("{}.torrent", gone.file)));
             self.seed(|| Ok(SeederChange::Remove(gone.info_hash)));
         }
+        let uploads = Uploads {
+            file: file.clone(),
+            torrent: made.torrent.clone(),
+            expired: expired.iter().map(|g| g.file.clone()).collect(),
+        };
         let peer_id = self.setup.peer_id;
         self.seed(|| {
             seedable::from_memory(&target, made.torrent, bytes, peer_id)
@@ -372,7 +396,22 @@ impl Run {
             tracing::warn!(channel = %name, %error, "could not save the channel's numbering");
         }
         tracing::debug!(channel = %name, segment = %file, "published");
-        Ok(())
+        Ok(uploads)
+    }
+
+    /// With `--origin`: uploads a published segment, its torrent and then the playlist, and
+    /// deletes the expired ones (a failure is logged; the local origin serves on).
+    async fn upload(&mut self, bytes: Vec<u8>, uploads: Option<Uploads>) {
+        let Some(origin) = self.setup.origin.clone() else {
+            return;
+        };
+        let playlist = self.publisher.playlist();
+        if let Err(error) = origin
+            .publish(&self.setup.spec.name, bytes, uploads, playlist)
+            .await
+        {
+            self.note_error(format!("uploading to the origin: {error}"));
+        }
     }
 
     /// Hands a change to the seeder (made only when there is a seeder).

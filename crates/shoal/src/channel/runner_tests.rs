@@ -47,6 +47,7 @@ fn setup(root: &Path, watched: &Path) -> Setup {
         },
         ffmpeg: None,
         peer_id: [7; 20],
+        origin: None,
     }
 }
 
