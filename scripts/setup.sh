@@ -12,6 +12,8 @@
 #   transmission-daemon, aria2      apt (real TCP BitTorrent peers for the gateway's tests)
 #   firefox-esr, geckodriver 0.36.0 apt; cargo install --locked (the second browser engine)
 #   node, npm                       apt, only when missing
+#   moto[server] 5.2                pip, in .venv-moto when moto_server is missing (the S3
+#                                   server the channels' --origin s3:// test publishes to)
 #   npm packages                    npm ci from package-lock.json (wasm-opt from npm binaryen,
 #                                   playwright-core, the WebTorrent reference packages)
 set -euo pipefail
@@ -103,6 +105,15 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+# 6b. moto's S3-compatible server (PyPI), for tests/e2e/channel-origin.test.mjs (`--origin
+#     s3://`). In a venv of the checkout (Debian's Python refuses system-wide pip installs);
+#     scripts/env.sh puts it on PATH.
+if ! command -v moto_server >/dev/null && [ ! -x .venv-moto/bin/moto_server ]; then
+  say "installing moto[server] into .venv-moto"
+  python3 -m venv .venv-moto
+  .venv-moto/bin/pip install --quiet 'moto[server]==5.2.*'
 fi
 
 # 7. Crates, so that trunk can run offline.
