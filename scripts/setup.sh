@@ -112,6 +112,7 @@ fi
 #     scripts/env.sh puts it on PATH.
 if ! command -v moto_server >/dev/null && [ ! -x .venv-moto/bin/moto_server ]; then
   say "installing moto[server] into .venv-moto"
+  python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
   python3 -m venv .venv-moto
   .venv-moto/bin/pip install --quiet 'moto[server]==5.2.*'
 fi
