@@ -2,16 +2,25 @@
 //! and AAC in MPEG-TS segments of a fixed duration (a key frame forced at every boundary, so
 //! every segment starts with one), listed in ffmpeg's own playlist only once each is closed.
 //! The broadcaster reads that playlist (`input_playlist.rs`); this file only makes the
-//! command line and starts the process.
+//! command line, starts the process and keeps the last lines it printed.
 
 use std::{
+    collections::VecDeque,
     ffi::OsString,
     path::{Path, PathBuf},
     process::Stdio,
+    sync::{Arc, Mutex},
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::Child,
 };
 
 use super::spec::Source;
 
+/// Lines of the encoder's stderr kept to say why it stopped.
+const STDERR_TAIL: usize = 6;
 /// ffmpeg's playlist name in its folder.
 pub(crate) const ENCODER_PLAYLIST: &str = "in.m3u8";
 /// Segments ffmpeg keeps listed (the broadcaster takes each one as soon as it is listed).
@@ -175,10 +184,7 @@ fn push(args: &mut Vec<OsString>, items: &[&str]) {
 
 /// Starts ffmpeg with `args`; its stderr is piped (the broadcaster keeps the last lines to say
 /// why it stopped), and it is killed if the handle is dropped.
-pub(crate) fn spawn(
-    ffmpeg: &Path,
-    args: &[OsString],
-) -> Result<tokio::process::Child, EncoderError> {
+pub(crate) fn spawn(ffmpeg: &Path, args: &[OsString]) -> Result<Child, EncoderError> {
     tokio::process::Command::new(ffmpeg)
         .args(args)
         .stdin(Stdio::null())
@@ -190,6 +196,43 @@ pub(crate) fn spawn(
             ffmpeg: ffmpeg.display().to_string(),
             source,
         })
+}
+
+/// A running encoder and the tail of what it printed.
+pub(crate) struct RunningEncoder {
+    pub(crate) child: Child,
+    tail: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl RunningEncoder {
+    /// Takes over a started ffmpeg: its stderr lines are logged and the last few kept.
+    pub(crate) fn watch(mut child: Child, name: &str) -> Self {
+        let tail = Arc::new(Mutex::new(VecDeque::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let (tail, name) = (Arc::clone(&tail), name.to_owned());
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    tracing::warn!(channel = %name, "ffmpeg: {line}");
+                    if let Ok(mut tail) = tail.lock() {
+                        if tail.len() == STDERR_TAIL {
+                            tail.pop_front();
+                        }
+                        tail.push_back(line.chars().take(300).collect());
+                    }
+                }
+            });
+        }
+        Self { child, tail }
+    }
+
+    /// The last lines ffmpeg printed, joined.
+    pub(crate) fn tail(&self) -> String {
+        self.tail
+            .lock()
+            .map(|t| t.iter().cloned().collect::<Vec<_>>().join(" | "))
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -7,20 +7,15 @@
 //! segment says why.
 
 use std::{
-    collections::VecDeque,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::Duration,
 };
 
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::Child,
-    sync::{mpsc, watch},
-};
+use tokio::sync::{mpsc, watch};
 
 use super::{
-    encoder::{self, ENCODER_PLAYLIST},
+    encoder::{self, RunningEncoder, ENCODER_PLAYLIST},
     input_playlist::{self, InputPlaylist},
     object_origin::ObjectOrigin,
     publisher::{Publisher, WindowConfig},
@@ -33,8 +28,6 @@ use crate::{seedable, seeder::SeederChange};
 
 /// How often the encoder's playlist is read.
 const POLL: Duration = Duration::from_millis(250);
-/// Lines of the encoder's stderr kept to say why it stopped.
-const STDERR_TAIL: usize = 6;
 
 /// What a channel needs to run.
 #[derive(Debug, Clone)]
@@ -111,7 +104,7 @@ pub(crate) async fn run(
 }
 
 /// Prepares the folders and the numbering, and starts the encoder.
-fn start(setup: &Setup, channel: &Arc<Channel>) -> Result<(Run, Option<Encoder>), String> {
+fn start(setup: &Setup, channel: &Arc<Channel>) -> Result<(Run, Option<RunningEncoder>), String> {
     let public = setup.public_dir();
     let encoder_dir = setup.dir.join("encoder");
     for dir in [&public, &encoder_dir] {
@@ -144,7 +137,7 @@ fn start(setup: &Setup, channel: &Arc<Channel>) -> Result<(Run, Option<Encoder>)
             tracing::info!(channel = %setup.spec.name, source = %source.describe(), "encoder started");
             (
                 encoder_dir.join(ENCODER_PLAYLIST),
-                Some(Encoder::watch(child, &setup.spec.name)),
+                Some(RunningEncoder::watch(child, &setup.spec.name)),
             )
         }
     };
@@ -163,41 +156,6 @@ fn start(setup: &Setup, channel: &Arc<Channel>) -> Result<(Run, Option<Encoder>)
     };
     run.show();
     Ok((run, child))
-}
-
-/// A running encoder and the tail of what it printed.
-struct Encoder {
-    child: Child,
-    tail: Arc<Mutex<VecDeque<String>>>,
-}
-
-impl Encoder {
-    fn watch(mut child: Child, name: &str) -> Self {
-        let tail = Arc::new(Mutex::new(VecDeque::new()));
-        if let Some(stderr) = child.stderr.take() {
-            let (tail, name) = (Arc::clone(&tail), name.to_owned());
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    tracing::warn!(channel = %name, "ffmpeg: {line}");
-                    if let Ok(mut tail) = tail.lock() {
-                        if tail.len() == STDERR_TAIL {
-                            tail.pop_front();
-                        }
-                        tail.push_back(line.chars().take(300).collect());
-                    }
-                }
-            });
-        }
-        Self { child, tail }
-    }
-
-    fn tail(&self) -> String {
-        self.tail
-            .lock()
-            .map(|t| t.iter().cloned().collect::<Vec<_>>().join(" | "))
-            .unwrap_or_default()
-    }
 }
 
 /// A channel's publishing state.
@@ -223,7 +181,7 @@ struct Run {
 impl Run {
     async fn poll_until_done(
         &mut self,
-        mut encoder: Option<Encoder>,
+        mut encoder: Option<RunningEncoder>,
         stop: &mut watch::Receiver<bool>,
     ) -> Outcome {
         let mut tick = tokio::time::interval(POLL);
@@ -246,7 +204,10 @@ impl Run {
                 None => false,
             };
             if let Some(status) = exited {
-                let tail = encoder.as_ref().map(Encoder::tail).unwrap_or_default();
+                let tail = encoder
+                    .as_ref()
+                    .map(RunningEncoder::tail)
+                    .unwrap_or_default();
                 if self.publisher.count() == 0 && !status.success() {
                     return Outcome::Failed(format!(
                         "ffmpeg stopped ({status}) before its first segment: {tail}"
