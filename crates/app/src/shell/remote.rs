@@ -2,11 +2,12 @@
 //! direction ([`super::spatial`]), Enter activates (the browser's own behaviour on links and
 //! buttons), Escape/Backspace and the TV back keys go back, and media keys drive the video.
 //!
-//! Text fields keep Left/Right for the caret (a text area all four), Up/Down leave a field; a
+//! Text fields keep Left/Right for the caret until it reaches that end (a text area and a select
+//! keep all four), Up/Down leave a field; a
 //! focused video keeps Left/Right for seeking and Enter for play/pause.
 
 use wasm_bindgen::{closure::Closure, JsCast};
-use web_sys::{Element, HtmlElement, HtmlMediaElement, KeyboardEvent};
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlMediaElement, KeyboardEvent};
 
 use super::spatial::{nearest, Direction, Rect};
 
@@ -84,7 +85,9 @@ fn on_key(event: KeyboardEvent) {
         return;
     };
     let handled = match action {
-        Action::Move(Direction::Left | Direction::Right) if typing => false,
+        Action::Move(d @ (Direction::Left | Direction::Right)) if typing => {
+            caret_at_edge(active.as_ref(), d) && move_focus(&document, active.as_ref(), d)
+        }
         Action::Move(d @ (Direction::Left | Direction::Right)) if tag == "video" => {
             let seek = if d == Direction::Left {
                 -SEEK_S
@@ -112,6 +115,22 @@ fn on_key(event: KeyboardEvent) {
     };
     if handled {
         event.prevent_default();
+    }
+}
+
+/// Whether Left/Right would leave a text field: its caret is at that end (or it has none).
+fn caret_at_edge(active: Option<&Element>, direction: Direction) -> bool {
+    let Some(input) = active.and_then(|a| a.dyn_ref::<HtmlInputElement>()) else {
+        // A text area or a select keeps its arrow keys.
+        return false;
+    };
+    let (Ok(Some(start)), Ok(Some(end))) = (input.selection_start(), input.selection_end()) else {
+        return true;
+    };
+    let length = u32::try_from(input.value().encode_utf16().count()).unwrap_or(u32::MAX);
+    match direction {
+        Direction::Left => start == 0 && end == 0,
+        _ => start == length && end == length,
     }
 }
 
