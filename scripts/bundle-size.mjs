@@ -36,9 +36,9 @@ console.log('|---|---|---|---|')
 for (const [what, list] of rows) {
   let raw = 0; let br = 0
   for (const f of list) { const s = size(f); raw += s.raw; br += s.br }
-  console.log(`| ${what} | ${list.map(f => path.relative(dist, f).replace(/-[0-9a-f]{16}/, '-…')).join(', ')} | ${kb(raw)} | **${kb(br)}** |`)
+  console.log(`| ${what} | ${list.map(f => path.relative(dist, f).replace(/-[0-9a-f]{12,20}/, '-…')).join(', ')} | ${kb(raw)} | **${kb(br)}** |`)
 }
-for (const f of shell) { const s = size(f); console.log(`|   ${path.relative(dist, f).replace(/-[0-9a-f]{16}/, '-…')} | | ${kb(s.raw)} | ${kb(s.br)} |`) }
+for (const f of shell) { const s = size(f); console.log(`|   ${path.relative(dist, f).replace(/-[0-9a-f]{12,20}/, '-…')} | | ${kb(s.raw)} | ${kb(s.br)} |`) }
 const refs = [
   ['WebTorrent 3.0.21 browser bundle (npm webtorrent, dist/webtorrent.min.js)', ['node_modules/webtorrent/dist/webtorrent.min.js']],
   ['hls.js 1.7.4 (npm hls.js, dist/hls.min.js)', ['node_modules/hls.js/dist/hls.min.js']],

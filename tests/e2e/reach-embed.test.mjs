@@ -1,6 +1,7 @@
 // <shoal-player> on another site: a page on another origin (another port) loads /embed.js and
 // embeds a torrent seeded by a WebTorrent page; the torrent plays in the frame from the peer,
-// the host receives ready/play/timeupdate/stats, and seek and pause from the host work.
+// the host receives ready/play/timeupdate/stats, seek and pause from the host work, and a new
+// src attribute switches the frame to another source.
 // Messages from a third origin are ignored both ways: fake events posted to the host by a
 // third-origin frame are not dispatched, and a Shoal embed framed by a third origin that
 // claims to be the host (host=<the host's origin>) ignores that third origin's commands.
@@ -124,6 +125,14 @@ test('an embed on another origin plays a torrent from a peer and reports to its 
   await withTimeout(page.waitForFunction(() => window.seen.pause > 0 && window.last.pause.paused === true, null, { timeout: 0, polling: 100 }), 30_000, 'the pause')
   assert.equal(await page.evaluate(() => document.getElementById('p').paused), true)
   await screenshot(page, 'reach-embed-host')
+
+  // A new src attribute takes effect: the frame plays the same clip over plain HTTP.
+  const plays = await seen(page, 'play')
+  await page.evaluate(src => document.getElementById('p').setAttribute('src', src), fixtures.origin + '/clip.mp4')
+  await withTimeout(page.waitForFunction(n => window.seen.play > n && window.last.timeupdate.currentTime > 1 && !window.last.timeupdate.paused,
+    plays, { timeout: 0, polling: 100 }), 30_000, 'the new source playing')
+  const frame = page.frames().find(f => f.url().startsWith(serve.url + 'embed') && f.parentFrame() === page.mainFrame())
+  assert.equal(await frame.evaluate(() => document.querySelector('video').currentSrc), fixtures.origin + '/clip.mp4')
   assert.deepEqual(errors, [])
   await page.close()
 })

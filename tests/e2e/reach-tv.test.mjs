@@ -96,6 +96,17 @@ test('home → Discover → title → stream → play → back, by remote keys a
   await page.waitForURL(/\/detail\/movie\/tt0001000$/)
   await page.keyboard.press('Escape')
   await page.waitForURL(/\/discover$/)
+
+  // The same layout on a 720p TV, and the settings page where it is chosen.
+  await page.setViewportSize({ width: 1280, height: 720 })
+  await page.locator('[data-testid=poster]').first().waitFor()
+  await screenshot(page, 'reach-tv-720p-discover')
+  await pressUntil(page, 'ArrowUp', focused('[data-testid=app-nav] a'), 'the navigation bar')
+  await pressUntil(page, 'ArrowRight', focused('a[data-nav=Settings]'), 'the Settings link')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/\/settings$/)
+  assert.equal(await page.getByTestId('layout').inputValue(), 'tv')
+  await screenshot(page, 'reach-tv-720p-settings')
   assert.deepEqual(errors, [])
   await page.close()
 })
