@@ -5,6 +5,7 @@
 // Messages from a third origin are ignored both ways: fake events posted to the host by a
 // third-origin frame are not dispatched, and a Shoal embed framed by a third origin that
 // claims to be the host (host=<the host's origin>) ignores that third origin's commands.
+// Any other page of the app in a frame shows only a link that opens Shoal in its own tab.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, test } from 'node:test'
@@ -55,6 +56,7 @@ before(async () => {
     <h1>A blog post with a video</h1>
     <script src="${shoal}/embed.js"></script>
     <shoal-player id="p" style="width:640px" src="${url.searchParams.get('src') ?? ''}" autoplay muted></shoal-player>
+    <iframe id="other" width="300" height="100" src="${shoal}/addons"></iframe>
     ${url.searchParams.has('third') ? `<iframe id="third" width="340" height="220" src="${third.origin}/?claim=${encodeURIComponent(host.origin)}&src=${encodeURIComponent(url.searchParams.get('src'))}"></iframe>` : ''}
     <script>
       window.seen = {}
@@ -117,6 +119,11 @@ test('an embed on another origin plays a torrent from a peer and reports to its 
     const v = document.querySelector('video')
     return v && v.currentTime > 3 && !v.paused
   }, null, { timeout: 0, polling: 200 }), 90_000, 'the third origin\'s embed playing on')
+
+  // Another page of the app, framed by the host, shows only a link out.
+  const other = page.frames().find(f => f.url() === serve.url + 'addons')
+  await other.getByTestId('framed').waitFor()
+  assert.equal(await other.locator('[data-testid=app-nav]').count(), 0)
 
   // Seek and pause from the host.
   await page.evaluate(() => document.getElementById('p').seek(10))

@@ -37,6 +37,9 @@ const SLACK: f64 = 1.0;
 /// How much a sideways offset counts against a candidate, against the distance along the key's
 /// direction: a box straight ahead wins over a nearer one far off to the side.
 const SIDEWAYS_WEIGHT: f64 = 2.0;
+/// Between boxes that both overlap the focused one sideways, the one whose centre is better
+/// aligned wins (a link above a wide poster: the one over the poster's middle).
+const CENTRE_WEIGHT: f64 = 0.1;
 
 /// The index of the nearest candidate that lies entirely beyond `from`'s edge in `direction`,
 /// or `None` when nothing is that way.
@@ -69,7 +72,15 @@ fn score(from: Rect, direction: Direction, c: Rect) -> Option<f64> {
         Direction::Up | Direction::Down => gap(from.left, from.right, c.left, c.right),
         Direction::Left | Direction::Right => gap(from.top, from.bottom, c.top, c.bottom),
     };
-    Some(ahead.max(0.0) + SIDEWAYS_WEIGHT * sideways)
+    let centre_offset = match direction {
+        Direction::Up | Direction::Down => {
+            ((from.left + from.right) - (c.left + c.right)).abs() / 2.0
+        }
+        Direction::Left | Direction::Right => {
+            ((from.top + from.bottom) - (c.top + c.bottom)).abs() / 2.0
+        }
+    };
+    Some(ahead.max(0.0) + SIDEWAYS_WEIGHT * sideways + CENTRE_WEIGHT * centre_offset)
 }
 
 /// The gap between two intervals on one axis, 0 when they overlap.
