@@ -1,7 +1,8 @@
 // The core end-to-end paths in a second engine: Debian's firefox-esr driven through
 // geckodriver with selenium-webdriver. The home page renders its shell; a torrent seeded by a
-// WebTorrent page (in the same Firefox) plays in Shoal's player with bytes from the peer; an
-// add-on's HTTP stream plays from its detail page.
+// WebTorrent page in Chromium plays in Shoal's player in Firefox with bytes from that peer
+// (WebRTC across the two engines, over loopback); an add-on's HTTP stream plays from its
+// detail page.
 //
 // Firefox hides host ICE candidates behind mDNS names and ignores loopback by default; the
 // profile turns both off (media.peerconnection.ice.*), the way the Chromium tests pass
@@ -17,13 +18,13 @@ import { makeClip, removeDir, startGoodAddon } from '../support/addon-fixture.mj
 import { makeVideo, startFixtureServer } from '../support/player-fixtures.mjs'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { resultsDir, root, spawnShoal } from '../support/shoal.mjs'
-import { startTracker } from '../support/tracker.mjs'
+import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
 
 const GECKODRIVER = process.env.GECKODRIVER ?? [path.join(homedir(), '.cargo/bin/geckodriver'), '/usr/local/bin/geckodriver', '/usr/bin/geckodriver'].find(existsSync)
 const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr'
 const SETTINGS = JSON.stringify({ trackers: [], ice_servers: [] })
 
-let driver, serve, tracker, fixtures, video, good, clip, emptyLibrary
+let driver, serve, tracker, fixtures, video, good, clip, emptyLibrary, chromium
 
 before(async () => {
   video = makeVideo(12)
@@ -53,6 +54,7 @@ before(async () => {
 
 after(async () => {
   await driver?.quit()
+  await chromium?.close()
   await serve?.stop()
   await fixtures?.stop()
   await tracker?.stop()
@@ -82,20 +84,18 @@ test('firefox: the home page renders the shell', async () => {
   await shot('reach-firefox-home')
 })
 
-test('firefox: a torrent from a WebTorrent peer plays with bytes from peers', async () => {
-  const shoalTab = await driver.getWindowHandle()
+test('firefox: a torrent from a WebTorrent peer in Chromium plays with bytes from peers', async () => {
   await driver.executeScript('localStorage.setItem("shoal.settings", arguments[0])', SETTINGS)
-  await driver.switchTo().newWindow('tab')
-  const seederTab = await driver.getWindowHandle()
-  await driver.get(fixtures.origin + '/')
-  await waitInPage(() => typeof window.wt === 'object', null, 30_000, 'the WebTorrent page')
-  const magnet = await driver.executeAsyncScript(`
-    const done = arguments[arguments.length - 1]
-    fetch('/test-pattern.mp4').then(r => r.arrayBuffer())
-      .then(b => window.wt.seed(new Uint8Array(b), 'test-pattern.mp4', { announce: [arguments[0]] }))
-      .then(done, e => done('error: ' + e))`, tracker.url)
+  chromium = await launchWebRtcBrowser()
+  await chromium.grant(fixtures.origin)
+  const seeder = await chromium.context.newPage()
+  await seeder.goto(fixtures.origin + '/')
+  await seeder.waitForFunction(() => typeof window.wt === 'object')
+  const magnet = await seeder.evaluate(async tracker => {
+    const bytes = new Uint8Array(await (await fetch('/test-pattern.mp4')).arrayBuffer())
+    return window.wt.seed(bytes, 'test-pattern.mp4', { announce: [tracker] })
+  }, tracker.url)
   assert.match(magnet, /^magnet:/)
-  await driver.switchTo().window(shoalTab)
   await driver.get(`${serve.url}play?src=${encodeURIComponent(magnet)}`)
   try {
     await waitInPage(() => {
@@ -119,9 +119,7 @@ test('firefox: a torrent from a WebTorrent peer plays with bytes from peers', as
   const s = await driver.executeScript('return window.shoal.stats()')
   assert.ok(s.bytes_from_peers > 0, JSON.stringify({ peers: s.peers, from_peers: s.bytes_from_peers, trackers: s.trackers }))
   assert.equal(s.bytes_from_http, 0)
-  await driver.switchTo().window(seederTab)
-  await driver.close()
-  await driver.switchTo().window(shoalTab)
+  await seeder.close()
 })
 
 test('firefox: an add-on stream plays from the title page', async () => {

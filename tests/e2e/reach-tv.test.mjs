@@ -43,6 +43,12 @@ async function pressUntil (page, key, done, what, max = 40) {
   assert.ok(await page.evaluate(done), `${what}: not reached after ${max} × ${key}`)
 }
 
+/** Left or Right along a row until `selector` has the focus, the way a viewer looks first. */
+async function alongRowTo (page, selector, what) {
+  const left = await page.evaluate(sel => document.querySelector(sel).getBoundingClientRect().left < document.activeElement.getBoundingClientRect().left, selector)
+  await pressUntil(page, left ? 'ArrowLeft' : 'ArrowRight', focused(selector), what)
+}
+
 const focused = selector => new Function(`return !!document.activeElement?.matches(${JSON.stringify(selector)})`)
 
 test('home → Discover → title → stream → play → back, by remote keys alone', async () => {
@@ -63,7 +69,7 @@ test('home → Discover → title → stream → play → back, by remote keys a
 
   // Up from the source box (focused on load) to the navigation bar, along it to Discover.
   await pressUntil(page, 'ArrowUp', focused('[data-testid=app-nav] a'), 'the navigation bar')
-  await pressUntil(page, 'ArrowRight', focused('a[data-nav=Discover]'), 'the Discover link')
+  await alongRowTo(page, 'a[data-nav=Discover]', 'the Discover link')
   await page.keyboard.press('Enter')
   await page.waitForURL(/\/discover$/)
   const poster = '[data-testid=catalog][data-kind=movie] [data-testid=poster]'
@@ -102,7 +108,7 @@ test('home → Discover → title → stream → play → back, by remote keys a
   await page.locator('[data-testid=poster]').first().waitFor()
   await screenshot(page, 'reach-tv-720p-discover')
   await pressUntil(page, 'ArrowUp', focused('[data-testid=app-nav] a'), 'the navigation bar')
-  await pressUntil(page, 'ArrowRight', focused('a[data-nav=Settings]'), 'the Settings link')
+  await alongRowTo(page, 'a[data-nav=Settings]', 'the Settings link')
   await page.keyboard.press('Enter')
   await page.waitForURL(/\/settings$/)
   assert.equal(await page.getByTestId('layout').inputValue(), 'tv')
