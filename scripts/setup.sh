@@ -11,6 +11,7 @@
 #                                   the live channels' encoder)
 #   transmission-daemon, aria2      apt (real TCP BitTorrent peers for the gateway's tests)
 #   firefox-esr, geckodriver 0.36.0 apt; cargo install --locked (the second browser engine)
+#   wasm-tools 1.263.0              cargo install --locked, validator only (scripts/check-wasm.sh)
 #   node, npm                       apt, only when missing
 #   moto[server] 5.2                pip, in .venv-moto when moto_server is missing (the S3
 #                                   server the channels' --origin s3:// test publishes to)
@@ -68,6 +69,15 @@ have_deny=$(cargo deny --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have_deny" != "$want_deny" ]; then
   say "installing cargo-deny $want_deny (a few minutes)"
   cargo install --quiet --locked --force cargo-deny@"$want_deny"
+fi
+
+# 3c. wasm-tools' validator: scripts/check-wasm.sh checks the app's wasm against the features
+#     old TV browsers have (only the `validate` subcommand is built, to keep it quick).
+want_wasm_tools=1.263.0
+have_wasm_tools=$(wasm-tools --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_wasm_tools" != "$want_wasm_tools" ]; then
+  say "installing wasm-tools $want_wasm_tools (a few minutes)"
+  cargo install --quiet --locked --force --no-default-features --features validate wasm-tools@"$want_wasm_tools"
 fi
 
 # 4. Chromium and its driver from Debian (browser tests; tools that fetch their own browser

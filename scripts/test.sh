@@ -21,6 +21,12 @@ cargo test --target wasm32-unknown-unknown --lib \
 say "building the app and the shoal binary for the browser tests"
 trunk build --release
 cargo build --quiet -p shoal
+
+say "old TV browsers: the wasm's features and ES2017 JavaScript"
+# The wasm validates with only the post-MVP features TV engines have (docs/reach.md), and every
+# script the app ships (and index.html's loader) parses as ES2017.
+scripts/check-wasm.sh dist
+node scripts/check-es2017.mjs dist
 scripts/make-demo.sh # the demo library tests/e2e/companion-library.test.mjs plays
 export SHOAL_BIN="$PWD/target/debug/shoal"
 

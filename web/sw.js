@@ -1,13 +1,24 @@
-// Shoal's Service Worker: turns `GET <scope>stream/<infohash>/<file index>` into an HTTP
-// response whose bytes come from the page that holds the torrent, so a plain
-// `<video src="/stream/…">` can play a torrent while it downloads, and seek in it.
+// Shoal's Service Worker. Two jobs:
 //
-// It is deliberately thin: it knows HTTP ranges and nothing about BitTorrent. For each request
-// it opens a MessageChannel to the page (the client that made the request, else any window of
+// 1. The app shell, offline. At build time `scripts/precache.mjs` (a Trunk post_build hook)
+//    writes the first line of the deployed copy: `self.SHOAL_PRECACHE = {version, files}`, the
+//    build's hashed file names and a version derived from their contents. The worker caches
+//    them under `shoal-shell-<version>`, serves them cache-first, and answers navigations to
+//    app routes with the cached `index.html`, so the app opens offline. A new deployment is a
+//    new sw.js (new version): it installs its cache beside the old one and *waits*; the page
+//    offers "a new version is ready — reload", sends {shoal: 'activate'}, and reloads when the
+//    new worker takes control. So a page never mixes two builds. Old shell caches are deleted
+//    on activation. Without the generated line (an unbuilt checkout) there is no shell cache.
+//
+// 2. Streams: turns `GET <scope>stream/<infohash>/<file index>` into an HTTP response whose
+//    bytes come from the page that holds the torrent, so a plain `<video src="/stream/…">` can
+//    play a torrent while it downloads, and seek in it.
+//
+// The stream part is deliberately thin: it knows HTTP ranges and nothing about BitTorrent.
+// For each request it opens a MessageChannel to the page (the client that made the request, else any window of
 // this origin), asks for the file's length and media type, answers 200/206/416, and then pulls
 // one verified chunk per `pull` of the response's ReadableStream. When the stream is cancelled
-// (the video element seeks or goes away) it tells the page, which closes its reader. Every other
-// request goes to the network untouched.
+// (the video element seeks or goes away) it tells the page, which closes its reader.
 //
 // Messages, page ⇄ worker, on the request's own port:
 //   worker → page (first, on the client):  {shoal: 'open', infoHash, file}  + [port]
@@ -21,10 +32,31 @@ const STREAM = /^stream\/([0-9a-fA-F]{40})\/(\d{1,6})$/
 // How long the page may take to say whether it has the torrent and how big the file is. A
 // magnet's file list comes from peers, so this is generous; the page answers sooner with an
 // error when it knows the torrent is not there.
-const META_TIMEOUT_MS = 120_000
+const META_TIMEOUT_MS = 120000
 
-self.addEventListener('install', event => event.waitUntil(self.skipWaiting()))
-self.addEventListener('activate', event => event.waitUntil(self.clients.claim()))
+const BUILD = self.SHOAL_PRECACHE || { version: null, files: [] }
+const SHELL_PREFIX = 'shoal-shell-'
+const SHELL = BUILD.version ? SHELL_PREFIX + BUILD.version : null
+// Paths the companion answers itself without a file extension: never the app's index.html.
+const SERVER_PATHS = /^\/(api|health|metrics)(\/|$)/
+
+self.addEventListener('install', event => event.waitUntil((async () => {
+  if (SHELL) {
+    const cache = await caches.open(SHELL)
+    // `reload`: straight from the server, so a stale HTTP cache cannot mix two builds.
+    await cache.addAll(BUILD.files.map(f => new Request(f, { cache: 'reload' })))
+  }
+  // The first worker takes over at once (the player needs one to stream); a worker that
+  // replaces another waits until the page says the viewer chose to reload.
+  if (!self.registration.active) await self.skipWaiting()
+})()))
+
+self.addEventListener('activate', event => event.waitUntil((async () => {
+  for (const name of await caches.keys()) {
+    if (name.startsWith(SHELL_PREFIX) && name !== SHELL) await caches.delete(name)
+  }
+  await self.clients.claim()
+})()))
 
 self.addEventListener('fetch', event => {
   const request = event.request
@@ -33,8 +65,28 @@ self.addEventListener('fetch', event => {
   const scope = new URL(self.registration.scope)
   if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return
   const match = STREAM.exec(url.pathname.slice(scope.pathname.length))
-  if (!match) return
-  event.respondWith(answer(event, match[1].toLowerCase(), Number(match[2])))
+  if (match) {
+    event.respondWith(answer(event, match[1].toLowerCase(), Number(match[2])))
+    return
+  }
+  if (!SHELL || request.method !== 'GET') return
+  const path = url.pathname
+  if (request.mode === 'navigate' && !/\.[^/]*$/.test(path) && !SERVER_PATHS.test(path)) {
+    event.respondWith(fromShell('/index.html', request))
+  } else if (BUILD.files.includes(path)) {
+    event.respondWith(fromShell(path, request))
+  }
+})
+
+/** The shell's copy of `path`, else the network (a cache the browser evicted). */
+async function fromShell (path, request) {
+  const cache = await caches.open(SHELL)
+  return (await cache.match(path)) || fetch(request)
+}
+
+// The page's answer to "a new version is ready — reload".
+self.addEventListener('message', event => {
+  if (event.data && event.data.shoal === 'activate') self.skipWaiting()
 })
 
 /** Plain-text error response that says what went wrong. */
@@ -94,8 +146,8 @@ async function open (client, infoHash, file) {
     const meta = await reply
     if (meta && meta.kind === 'meta') return { port: channel.port1, meta }
     channel.port1.close()
-    return { error: meta ?? { status: 502, message: 'The page sent no answer.' } }
-  } catch {
+    return { error: meta || { status: 502, message: 'The page sent no answer.' } }
+  } catch (_) {
     channel.port1.close()
     return { error: { status: 504, message: 'The page holding this torrent did not answer in time.' } }
   }
@@ -124,7 +176,7 @@ async function answer (event, infoHash, file) {
   if (range === 'unsatisfiable') {
     port.postMessage({ kind: 'cancel' })
     port.close()
-    return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${length}` } })
+    return new Response(null, { status: 416, headers: Object.assign({}, headers, { 'Content-Range': `bytes */${length}` }) })
   }
   const start = range ? range.start : 0
   const end = range ? range.end : length

@@ -1,8 +1,9 @@
 //! Shoal's browser app: a Leptos client-side-rendered UI, built to wasm by Trunk.
 //!
-//! What it promises today: the home page explains Shoal and inspects a magnet link or a bare
-//! info hash with the same `metainfo` crate the engine uses, showing the parsed fields or the
-//! parser's own error sentence. Player, catalogs and settings pages join this crate as pages.
+//! What it promises: one shell around every page (navigation, offline and update lines, TV
+//! remote keys, see [`shell`]); the home page explains Shoal and inspects a magnet link or a bare
+//! info hash with the same `metainfo` crate the engine uses; the player, add-on catalogs,
+//! settings, and `/embed` (the player alone, driven by a host page through `/embed.js`).
 //!
 //! How to drive it: `trunk build --release` (see the repository README) produces `dist/`, which
 //! `shoal serve` hosts. `main.rs` only mounts [`App`]; everything testable lives in modules here.
@@ -14,9 +15,11 @@
 mod addons;
 mod api;
 mod components;
+mod embed;
 mod format;
 mod pages;
 mod player;
+mod shell;
 mod tab;
 
 use leptos::prelude::*;
@@ -34,8 +37,10 @@ pub fn App() -> impl IntoView {
     tab::provide();
     components::share_form::provide_sharing();
     addons::start();
+    shell::start();
     view! {
         <Router>
+          <shell::Shell>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/") view=pages::home::Home/>
                 <Route path=path!("/play") view=pages::play::Play/>
@@ -45,7 +50,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/detail/:type/:id") view=pages::detail::Detail/>
                 <Route path=path!("/streams/:type/:id") view=pages::detail::Streams/>
                 <Route path=path!("/watch") view=pages::watch::Watch/>
+                <Route path=path!("/settings") view=pages::settings::Settings/>
+                <Route path=path!("/embed") view=pages::embed::Embed/>
             </Routes>
+          </shell::Shell>
         </Router>
     }
 }

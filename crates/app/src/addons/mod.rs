@@ -3,7 +3,6 @@
 
 pub(crate) mod companion;
 pub(crate) mod hls;
-pub(crate) mod nav;
 pub(crate) mod poster;
 pub(crate) mod store;
 pub(crate) mod streams;

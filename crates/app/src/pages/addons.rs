@@ -5,7 +5,6 @@ use addon::{Manifest, TransportUrl};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::addons::nav::AddonNav;
 use crate::addons::store::{self, use_addons, InstalledAddon};
 use crate::api::{self, ApiError};
 use crate::components::error_notice::ErrorNotice;
@@ -54,7 +53,6 @@ pub(crate) fn Addons() -> impl IntoView {
     }
 
     view! {
-        <AddonNav/>
         <main class="addon-page">
             <h1>"Add-ons"</h1>
             <p class="addon-lead">

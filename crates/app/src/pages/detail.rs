@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::addons::decode_param;
-use crate::addons::nav::AddonNav;
 use crate::addons::store::use_addons;
 use crate::addons::streams::StreamList;
 use crate::api::{self, ApiError};
@@ -71,7 +70,6 @@ pub(crate) fn Detail() -> impl IntoView {
         }
     });
     view! {
-        <AddonNav/>
         <main class="addon-page wide">
             {move || match answer.get() {
                 None => view! { <p class="addon-loading">"Loading…"</p> }.into_any(),
@@ -189,7 +187,6 @@ fn MetaView(meta: Meta) -> impl IntoView {
 pub(crate) fn Streams() -> impl IntoView {
     let (kind, id) = (route_param("type"), route_param("id"));
     view! {
-        <AddonNav/>
         <main class="addon-page wide">
             <h1>"Streams"</h1>
             <p class="addon-lead"><code>{id.clone()}</code></p>

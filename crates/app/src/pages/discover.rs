@@ -4,7 +4,6 @@
 use addon::{parse_catalog, skip_for_page, ManifestCatalog, ResourceRequest, CATALOG_PAGE_SIZE};
 use leptos::prelude::*;
 
-use crate::addons::nav::AddonNav;
 use crate::addons::poster::PosterCard;
 use crate::addons::store::{use_addons, InstalledAddon};
 use crate::api::{self, ApiError};
@@ -26,7 +25,6 @@ pub(crate) fn Discover() -> impl IntoView {
             .collect()
     };
     view! {
-        <AddonNav/>
         <main class="addon-page wide">
             <h1>"Discover"</h1>
             {move || {

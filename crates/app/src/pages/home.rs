@@ -4,6 +4,16 @@ use leptos::prelude::*;
 
 use crate::components::{library::Library, share_form::ShareForm, source_form::SourceForm};
 
+/// The line a site owner pastes to embed a player served by this origin.
+fn embed_snippet() -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!(
+        r#"<script src="{origin}/embed.js"></script><shoal-player src="magnet:?xt=…" muted></shoal-player>"#
+    )
+}
+
 /// Home: a short explanation of Shoal and the box that takes a magnet link or an info hash.
 #[component]
 pub(crate) fn Home() -> impl IntoView {
@@ -27,7 +37,10 @@ pub(crate) fn Home() -> impl IntoView {
                 </li>
                 <li>
                     <strong>"Nothing to install"</strong>
-                    "It is WebAssembly in a web page. Add it to your home screen, or embed it on your own site."
+                    "It is WebAssembly in a web page. "
+                    <a href="/settings">"Add it to your home screen"</a>
+                    ", or embed it on your own site with one line:"
+                    <code class="embed-snippet" data-testid="embed-snippet">{embed_snippet()}</code>
                 </li>
             </ul>
             <SourceForm/>

@@ -21,7 +21,6 @@ pub(crate) fn Play() -> impl IntoView {
     let query = use_query_map();
     view! {
         <main class="shell player-page">
-            <nav class="crumbs"><a href="/">"← Shoal"</a></nav>
             {move || {
                 let q = query.get();
                 let src = q.get("src").unwrap_or_default();
@@ -71,12 +70,43 @@ fn parse_src(src: &str) -> Result<SourceArg, PlayError> {
         .map_err(|e| PlayError::BadLink(crate::format::sentence(&e.to_string())))
 }
 
+/// How the player starts: the `/play` page autoplays with sound (muted if the browser insists);
+/// an embed follows its `autoplay`, `muted` and `start` parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Start {
+    /// Play as soon as the first frame is there.
+    pub(crate) autoplay: bool,
+    /// Start muted.
+    pub(crate) muted: bool,
+    /// Seconds into the video to start at.
+    pub(crate) at: Option<f64>,
+}
+
+impl Default for Start {
+    fn default() -> Self {
+        Self {
+            autoplay: true,
+            muted: false,
+            at: None,
+        }
+    }
+}
+
+/// The torrent player. `video` lets a page (the embed) reach the `<video>` element; `compact`
+/// leaves out the stats panel (the embed shows its own line of figures).
 #[component]
-fn Player(src: String, file: Option<String>) -> impl IntoView {
+pub(crate) fn Player(
+    src: String,
+    file: Option<String>,
+    #[prop(optional)] start_with: Start,
+    #[prop(optional)] video: Option<NodeRef<html::Video>>,
+    #[prop(optional)] compact: bool,
+    #[prop(optional)] on_failure: Option<Callback<String>>,
+) -> impl IntoView {
     let tab = use_tab();
     let phase = RwSignal::new(Phase::Busy("Reading the link…".to_owned()));
     let figures = RwSignal::new(None::<Figures>);
-    let video = NodeRef::<html::Video>::new();
+    let video = video.unwrap_or_default();
     // The torrent this page added to the tab's client (and so closes when it goes).
     let added = RwSignal::new(None::<String>);
     let opened_at = now_ms();
@@ -108,6 +138,9 @@ fn Player(src: String, file: Option<String>) -> impl IntoView {
         let tab = tab.get_value();
         if let Err(error) = start(&tab, &src, asked_file, added, phase).await {
             panel::update_playing(&tab, |p| p.state = "error".to_owned());
+            if let Some(report) = on_failure {
+                report.run(format!("{} {}", error.title(), error.detail()));
+            }
             phase.set(Phase::Failed(error));
         }
     });
@@ -122,7 +155,12 @@ fn Player(src: String, file: Option<String>) -> impl IntoView {
             figures.set(panel::figures(tab));
         });
         if let Some(v) = video.get_untracked() {
-            start_playback(&v);
+            if let Some(at) = start_with.at {
+                v.set_current_time(at);
+            }
+            if start_with.autoplay {
+                start_playback(&v);
+            }
         }
     };
     let on_media_error = move |_| {
@@ -135,7 +173,11 @@ fn Player(src: String, file: Option<String>) -> impl IntoView {
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| "the browser gave no reason".to_owned());
         tab.with_value(|tab| panel::update_playing(tab, |p| p.state = "error".to_owned()));
-        phase.set(Phase::Failed(PlayError::Undecodable(reason)));
+        let error = PlayError::Undecodable(reason);
+        if let Some(report) = on_failure {
+            report.run(format!("{} {}", error.title(), error.detail()));
+        }
+        phase.set(Phase::Failed(error));
     };
 
     view! {
@@ -167,7 +209,8 @@ fn Player(src: String, file: Option<String>) -> impl IntoView {
                                 node_ref=video
                                 data-testid="video"
                                 controls=true
-                                autoplay=true
+                                autoplay=start_with.autoplay
+                                prop:muted=start_with.muted
                                 playsinline=true
                                 preload="auto"
                                 src=url.clone()
@@ -180,7 +223,7 @@ fn Player(src: String, file: Option<String>) -> impl IntoView {
             }}
             <NoticeList figures=figures/>
             // Nothing to count until a torrent is open (e.g. when the link is invalid).
-            <Show when=move || figures.with(Option::is_some)>
+            <Show when=move || !compact && figures.with(Option::is_some)>
                 <StatsPanel figures=figures/>
             </Show>
         </section>

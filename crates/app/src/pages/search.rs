@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::discover::CatalogRow;
-use crate::addons::nav::AddonNav;
 use crate::addons::store::use_addons;
 
 /// The search page.
@@ -14,7 +13,6 @@ pub(crate) fn Search() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.with(|m| m.get("q").unwrap_or_default().trim().to_owned());
     view! {
-        <AddonNav query=q()/>
         <main class="addon-page wide">
             {move || {
                 let q = q();

@@ -7,7 +7,6 @@ use leptos_router::hooks::use_query_map;
 use wasm_bindgen::prelude::*;
 
 use crate::addons::hls::attach_hls;
-use crate::addons::nav::AddonNav;
 use crate::components::error_notice::ErrorNotice;
 
 /// The watch page.
@@ -38,7 +37,6 @@ pub(crate) fn Watch() -> impl IntoView {
     }
 
     view! {
-        <AddonNav/>
         <main class="addon-page wide">
             {if is_http {
                 view! {

@@ -27,6 +27,7 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
                 <div><dt>"Pieces"</dt><dd data-stat="pieces">{field(|f| format!("{} / {}", f.stats.pieces_verified, f.stats.pieces_total))}</dd></div>
                 <div><dt>"First frame"</dt><dd data-stat="first-frame">{field(|f| f.playing.time_to_first_frame_ms.map_or_else(|| "—".to_owned(), |ms| format!("{:.1} s", ms / 1000.0)))}</dd></div>
             </dl>
+            <p class="stats-trackers" data-stat="trackers"><span>"Trackers "</span>{field(|f| trackers_text(&f.stats.trackers))}</p>
             <PieceMap figures=figures/>
         </section>
     }
@@ -89,13 +90,25 @@ fn have_runs(have: &[bool]) -> Vec<(usize, usize)> {
 #[component]
 pub(crate) fn NoticeList(figures: RwSignal<Option<Figures>>) -> impl IntoView {
     let notices = move || figures.with(|f| f.as_ref().map(notices).unwrap_or_default());
+    let no_webrtc = !webrtc_available();
     view! {
         <ul class="notices" data-testid="notices" aria-live="polite">
+            <Show when=move || no_webrtc>
+                <li class="notice" data-notice="no-webrtc">"This browser has no WebRTC, so Shoal cannot reach other viewers here: it plays from web seeds and the companion over HTTP only."</li>
+            </Show>
             {move || notices().into_iter().map(|(kind, text)| view! {
                 <li class="notice" data-notice=kind>{text}</li>
             }).collect_view()}
         </ul>
     }
+}
+
+/// Whether the browser has `RTCPeerConnection` (old TV engines and some locked-down browsers do
+/// not; the runtime then makes no peer connections and web seeds carry the torrent).
+fn webrtc_available() -> bool {
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::get(&w, &"RTCPeerConnection".into()).is_ok_and(|v| v.is_function())
+    })
 }
 
 fn notices(f: &Figures) -> Vec<(&'static str, String)> {
@@ -119,17 +132,43 @@ fn notices(f: &Figures) -> Vec<(&'static str, String)> {
             out.push(("no-peers", no_peers(s, waited)));
         }
     }
-    for t in s.trackers.iter().filter(|t| t.state == "failed") {
-        let why = t.error.as_deref().unwrap_or("no reason given");
+    // One unreachable tracker among working ones is routine (public trackers come and go): the
+    // stats panel lists it. Only when every tracker fails is it worth a notice.
+    let failed = s.trackers.iter().filter(|t| t.state == "failed").count();
+    if failed > 0 && failed == s.trackers.len() {
         out.push((
-            "tracker-failed",
+            "trackers-failed",
             format!(
-                "Tracker {} is unreachable ({why}). Shoal retries it and uses the other trackers and web seeds meanwhile.",
-                t.url
+                "No tracker can be reached ({}). Shoal keeps retrying; web seeds and peers already connected still work.",
+                trackers_text(&s.trackers)
             ),
         ));
     }
     out
+}
+
+/// Each tracker's state in a few words, for the stats panel's line.
+pub(crate) fn trackers_text(trackers: &[runtime::TrackerStatus]) -> String {
+    if trackers.is_empty() {
+        return "none".to_owned();
+    }
+    trackers
+        .iter()
+        .map(|t| {
+            let host = t
+                .url
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or(&t.url);
+            match (t.state.as_str(), t.error.as_deref()) {
+                ("failed", Some(why)) => format!("{host} unreachable: {why}"),
+                ("failed", None) => format!("{host} unreachable"),
+                (state, _) => format!("{host} {state}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// "No peers yet", saying which trackers answered.
@@ -272,5 +311,35 @@ mod tests {
             ..lonely
         };
         assert!(kinds(early).is_empty());
+    }
+
+    fn tracker(url: &str, state: &str) -> runtime::TrackerStatus {
+        runtime::TrackerStatus {
+            url: url.to_owned(),
+            state: state.to_owned(),
+            error: (state == "failed").then(|| "closed".to_owned()),
+            peers_seen: 0,
+        }
+    }
+
+    #[test]
+    fn one_failed_tracker_among_working_ones_is_a_stats_line_not_a_notice() {
+        let mixed = runtime::Stats {
+            trackers: vec![
+                tracker("wss://a.example/announce", "answered"),
+                tracker("wss://b.example", "failed"),
+            ],
+            ..runtime::Stats::default()
+        };
+        assert!(kinds(mixed.clone()).is_empty());
+        assert_eq!(
+            super::trackers_text(&mixed.trackers),
+            "a.example answered · b.example unreachable: closed"
+        );
+        let all_down = runtime::Stats {
+            trackers: vec![tracker("wss://b.example", "failed")],
+            ..runtime::Stats::default()
+        };
+        assert_eq!(kinds(all_down), ["trackers-failed"]);
     }
 }

@@ -21,6 +21,22 @@ pub(super) fn service(dist: PathBuf) -> ServeDir<MethodRouter> {
         .fallback(get(spa_index).with_state(dist))
 }
 
+/// `/embed.js`, the `<shoal-player>` script other sites load: any origin may fetch it (a
+/// `type="module"` or `crossorigin` script tag needs CORS, and CORS also lets the host page see
+/// its errors), and it is revalidated on every load so a new build reaches embedding sites.
+pub(super) async fn embed_script(State(dist): State<PathBuf>) -> Response {
+    match tokio::fs::read(dist.join("embed.js")).await {
+        Ok(script) => Response::builder()
+            .header(header::CONTENT_TYPE, "text/javascript; charset=utf-8")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+            .header("cross-origin-resource-policy", "cross-origin")
+            .body(Body::from(script))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        Err(_) => (StatusCode::NOT_FOUND, "this build has no embed.js\n").into_response(),
+    }
+}
+
 /// App routes (no file extension) get the app's `index.html`; anything else is a 404.
 async fn spa_index(State(dist): State<PathBuf>, uri: Uri) -> Response {
     if has_extension(uri.path()) {

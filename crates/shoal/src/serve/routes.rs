@@ -6,6 +6,7 @@
 //! | `/api/library`, `/torrents/HASH.torrent` | here | open |
 //! | `/files/...` | `files.rs` (byte ranges) | open |
 //! | `/manifest.json`, `/catalog`, `/meta`, `/stream`, `/posters`, `/api/companion` | `addon_routes.rs` | open (its own layer) |
+//! | `/embed.js` | `app_files.rs` (`<shoal-player>` for other sites) | open |
 //! | anything else | the app's files (`app_files.rs`) | no |
 //!
 //! `/announce` never gets here: `one_port.rs` hands those connections to the tracker first.
@@ -82,6 +83,10 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
         .merge(shared)
         .merge(addon)
         .merge(channels)
+        .route(
+            "/embed.js",
+            get(super::app_files::embed_script).with_state(places.dist.clone()),
+        )
         .fallback_service(super::app_files::service(places.dist))
         // Video (library files, channel segments) does not compress: never spend CPU on it.
         .layer(

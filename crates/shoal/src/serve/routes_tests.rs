@@ -19,6 +19,7 @@ impl Fixture {
         let dist = tempfile::tempdir().expect("tempdir");
         std::fs::write(dist.path().join("index.html"), "<p>app</p>").expect("write");
         std::fs::write(dist.path().join("app_bg.wasm"), b"\0asm").expect("write");
+        std::fs::write(dist.path().join("embed.js"), "customElements").expect("write");
         let library = tempfile::tempdir().expect("tempdir");
         std::fs::write(library.path().join("clip.mp4"), b"0123456789").expect("write");
         Self { dist, library }
@@ -169,4 +170,24 @@ async fn preflights_are_answered_where_cors_is_open() {
     // No CORS on /metrics: a preflight there gets no permission.
     let (_, headers, _) = fx.ask(preflight("/metrics")).await;
     assert_eq!(text(&headers, &header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+}
+
+#[tokio::test]
+async fn embed_script_is_open_to_every_site_and_revalidated() {
+    let fx = Fixture::new();
+    let (status, headers, body) = fx.get("/embed.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text(&headers, &header::CONTENT_TYPE),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        text(&headers, &header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some("*")
+    );
+    assert_eq!(text(&headers, &header::CACHE_CONTROL), Some("no-cache"));
+    assert_eq!(body, b"customElements");
+    std::fs::remove_file(fx.dist.path().join("embed.js")).expect("remove");
+    let (status, _, _) = fx.get("/embed.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
