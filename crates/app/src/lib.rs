@@ -15,6 +15,7 @@ mod addons;
 mod api;
 mod components;
 mod format;
+mod live;
 mod pages;
 mod player;
 mod tab;
@@ -45,6 +46,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/detail/:type/:id") view=pages::detail::Detail/>
                 <Route path=path!("/streams/:type/:id") view=pages::detail::Streams/>
                 <Route path=path!("/watch") view=pages::watch::Watch/>
+                <Route path=path!("/live") view=pages::live::LiveList/>
+                <Route path=path!("/live/:name") view=pages::live::LiveChannel/>
             </Routes>
         </Router>
     }

@@ -2,7 +2,8 @@
 //! both ends: the companion serializes these types and the browser app deserializes them.
 //!
 //! What it promises: [`CompanionInfo`] is the body of [`COMPANION_PATH`], [`Library`] the body
-//! of [`LIBRARY_PATH`], with camelCase field names. Reading is lenient where an older or newer
+//! of [`LIBRARY_PATH`], a JSON array of [`ChannelEntry`] the body of [`CHANNELS_PATH`], with
+//! camelCase field names. Reading is lenient where an older or newer
 //! companion may differ (optional fields default), so the app keeps working across versions.
 //! Plain serde data, no I/O: it builds natively and for `wasm32-unknown-unknown`.
 //!
@@ -66,6 +67,40 @@ pub struct LibraryItem {
     /// The file's media type, from its extension.
     #[serde(default)]
     pub mime: String,
+}
+
+/// Where the companion lists its live channels: a JSON array of [`ChannelEntry`].
+pub const CHANNELS_PATH: &str = "/api/channels";
+
+/// Whether a channel is broadcasting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelState {
+    /// Publishing segments (or waiting for its source's first one).
+    Live,
+    /// Its source ended, its encoder stopped, or it could not start; its playlist has
+    /// `#EXT-X-ENDLIST` (or no segment at all).
+    Ended,
+}
+
+/// One live channel of the companion (an element of the [`CHANNELS_PATH`] array).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelEntry {
+    /// The channel's name, the last segment of `/live/NAME` and `/channels/NAME/...`.
+    pub name: String,
+    /// A human title.
+    #[serde(default)]
+    pub title: String,
+    /// The media playlist's absolute URL (`.../channels/NAME/index.m3u8`).
+    pub playlist: String,
+    pub state: ChannelState,
+    /// Distinct playlist fetchers in the last 10 seconds, when the companion counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewers: Option<u64>,
+    /// Why the channel ended, when it was not its source's normal end (e.g. ffmpeg missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[cfg(test)]
@@ -138,5 +173,28 @@ mod tests {
             serde_json::from_str(r#"{"addon":"http://h/manifest.json"}"#).expect("parses");
         assert_eq!(old.addon.as_deref(), Some("http://h/manifest.json"));
         assert_eq!(old.version, "");
+    }
+    #[test]
+    fn channel_entries_are_camel_case_with_a_lowercase_state() {
+        let entry = ChannelEntry {
+            name: "demo".to_owned(),
+            title: "Demo".to_owned(),
+            playlist: "http://h/channels/demo/index.m3u8".to_owned(),
+            state: ChannelState::Live,
+            viewers: Some(2),
+            error: None,
+        };
+        let json = serde_json::to_value(vec![entry.clone()]).expect("serializes");
+        assert_eq!(json[0]["state"], "live");
+        assert_eq!(json[0]["viewers"], 2);
+        assert!(json[0].get("error").is_none(), "{json}");
+        let back: Vec<ChannelEntry> = serde_json::from_value(json).expect("parses");
+        assert_eq!(back, vec![entry]);
+        let ended: ChannelEntry = serde_json::from_str(
+            r#"{"name":"n","playlist":"/p","state":"ended","error":"ffmpeg was not found"}"#,
+        )
+        .expect("parses");
+        assert_eq!(ended.state, ChannelState::Ended);
+        assert_eq!(ended.viewers, None);
     }
 }

@@ -57,11 +57,11 @@ mod browser;
 pub use client::{Client, Reader, Source, Torrent};
 pub use config::{ClientConfig, IceServer};
 pub use error::{AddError, RuntimeError};
+#[cfg(target_family = "wasm")]
+pub use hls_loader::ShoalSegmentLoader;
 pub use hls_loader::{
     Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink, RECENT_SEGMENTS,
 };
-#[cfg(target_family = "wasm")]
-pub use hls_loader::ShoalSegmentLoader;
 pub use info::{FileInfo, TorrentInfo};
 pub use seed::{SeedError, SeedOptions, SeedProgress};
 pub use session::{Stats, TrackerStatus, READ_AHEAD};

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::{library::Library, share_form::ShareForm, source_form::SourceForm};
+use crate::live::channels::LiveNow;
 
 /// Home: a short explanation of Shoal and the box that takes a magnet link or an info hash.
 #[component]
@@ -31,6 +32,7 @@ pub(crate) fn Home() -> impl IntoView {
                 </li>
             </ul>
             <SourceForm/>
+            <LiveNow/>
             <Library/>
             <ShareForm/>
             <footer>

@@ -4,6 +4,7 @@ pub(crate) mod addons;
 pub(crate) mod detail;
 pub(crate) mod discover;
 pub(crate) mod home;
+pub(crate) mod live;
 pub(crate) mod not_found;
 pub(crate) mod play;
 pub(crate) mod search;

@@ -82,6 +82,8 @@ pub struct HlsStats {
     pub recent: VecDeque<SegmentRecord>,
     /// The playlist has `#EXT-X-ENDLIST`: a live broadcast has ended (or the stream is VOD).
     pub ended: bool,
+    /// A playlist without `#EXT-X-ENDLIST` was seen: the stream is (or was) live.
+    pub live: bool,
     /// The channel's swarm id, when the playlist published one.
     pub swarm: Option<String>,
     /// Shoal tags refused (bad syntax or an info hash that does not match).
@@ -89,6 +91,11 @@ pub struct HlsStats {
 }
 
 impl HlsStats {
+    /// A live stream whose playlist has since ended: the broadcast is over.
+    pub fn broadcast_ended(&self) -> bool {
+        self.live && self.ended
+    }
+
     /// Share of segment bytes that came from peers, 0–1.
     pub fn p2p_share(&self) -> f64 {
         let total = self.bytes_from_http + self.bytes_from_peers;
@@ -152,7 +159,10 @@ impl HlsChannel {
 
     /// The HTTP estimate so far.
     pub fn http_estimate(&self) -> RateEstimate {
-        self.state.borrow().http.unwrap_or(RateEstimate::HTTP_DEFAULT)
+        self.state
+            .borrow()
+            .http
+            .unwrap_or(RateEstimate::HTTP_DEFAULT)
     }
 
     /// Reads a playlist fetched from `url`: its segments (URIs made absolute by `resolve`)
@@ -165,6 +175,7 @@ impl HlsChannel {
         let mut st = self.state.borrow_mut();
         let st = &mut *st;
         st.stats.ended = p.ended;
+        st.stats.live |= !p.ended;
         st.stats.refused_tags += p.refused_tags.len() as u64;
         if let Some(c) = &p.channel {
             st.stats.swarm = Some(c.swarm.to_hex());
@@ -270,7 +281,11 @@ mod tests {
     fn a_refresh_replaces_the_playlists_segments() {
         let ch = HlsChannel::new();
         ch.learn_playlist("p", "#EXTM3U\n#EXTINF:2,\na.ts\n", resolve("h/"));
-        ch.learn_playlist("p", "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2,\nb.ts\n", resolve("h/"));
+        ch.learn_playlist(
+            "p",
+            "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2,\nb.ts\n",
+            resolve("h/"),
+        );
         assert!(ch.segment("h/a.ts").is_none());
         assert_eq!(ch.segment("h/b.ts").map(|s| s.sequence), Some(1));
     }
@@ -280,7 +295,9 @@ mod tests {
         let ch = HlsChannel::new();
         let got = Rc::new(RefCell::new(Vec::new()));
         let g = Rc::clone(&got);
-        ch.on_verified(Rc::new(move |v: &VerifiedSegment| g.borrow_mut().push(v.url.clone())));
+        ch.on_verified(Rc::new(move |v: &VerifiedSegment| {
+            g.borrow_mut().push(v.url.clone())
+        }));
         let bytes = vec![3u8; 100];
         let tag = SegmentTag::for_bytes("a.ts", &bytes, 16384).expect("in bounds");
         let rec = |delivery| SegmentRecord {
@@ -301,7 +318,10 @@ mod tests {
         ch.delivered(rec(Delivery::HttpUntagged), None);
         assert_eq!(*got.borrow(), vec!["h/a.ts".to_owned()]);
         let s = ch.stats();
-        assert_eq!((s.segments, s.tagged_segments, s.bytes_from_http), (2, 1, 200));
+        assert_eq!(
+            (s.segments, s.tagged_segments, s.bytes_from_http),
+            (2, 1, 200)
+        );
         assert_eq!(s.p2p_share(), 0.0);
     }
 }

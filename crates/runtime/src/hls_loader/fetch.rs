@@ -30,7 +30,11 @@ pub(crate) async fn stream(
     init.set_signal(Some(&abort.signal()));
     let req = Request::new_with_str_and_init(url, &init).map_err(|_| FetchError::Network)?;
     if let Some(r) = &range {
-        let last = if r.end == u64::MAX { String::new() } else { (r.end - 1).to_string() };
+        let last = if r.end == u64::MAX {
+            String::new()
+        } else {
+            (r.end - 1).to_string()
+        };
         req.headers()
             .set("Range", &format!("bytes={}-{last}", r.start))
             .map_err(|_| FetchError::Network)?;
@@ -58,7 +62,9 @@ pub(crate) async fn stream(
         let step = JsFuture::from(reader.read())
             .await
             .map_err(|_| FetchError::Network)?;
-        let done = field(&step, "done").and_then(|v| v.as_bool()).unwrap_or(true);
+        let done = field(&step, "done")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
         if done {
             return Ok(final_url);
         }

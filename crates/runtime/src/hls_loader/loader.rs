@@ -118,7 +118,13 @@ impl ShoalSegmentLoader {
     pub fn load(&self, context: JsValue, config: JsValue, callbacks: JsValue) {
         self.stop(false);
         let Ok(abort) = AbortController::new() else {
-            fail(&callbacks, &context, &self.inner.stats, 0, "no AbortController");
+            fail(
+                &callbacks,
+                &context,
+                &self.inner.stats,
+                0,
+                "no AbortController",
+            );
             return;
         };
         self.inner.stats.reset(now_ms());
@@ -135,7 +141,12 @@ impl ShoalSegmentLoader {
                 if let Some(run) = run {
                     run.abort.abort();
                     if let Some(f) = callback(&run.callbacks, "onTimeout") {
-                        let _ = f.call3(&JsValue::NULL, &inner.stats.js(), &run.context, &JsValue::NULL);
+                        let _ = f.call3(
+                            &JsValue::NULL,
+                            &inner.stats.js(),
+                            &run.context,
+                            &JsValue::NULL,
+                        );
                     }
                 }
             })
@@ -181,7 +192,12 @@ impl ShoalSegmentLoader {
         self.inner.stats.aborted();
         if report {
             if let Some(f) = callback(&run.callbacks, "onAbort") {
-                let _ = f.call3(&JsValue::NULL, &self.inner.stats.js(), &run.context, &JsValue::NULL);
+                let _ = f.call3(
+                    &JsValue::NULL,
+                    &self.inner.stats.js(),
+                    &run.context,
+                    &JsValue::NULL,
+                );
             }
         }
     }
@@ -219,7 +235,13 @@ fn fetch_error_text(e: &FetchError) -> (u16, String) {
     }
 }
 
-async fn load_playlist(inner: &Rc<Inner>, context: &JsValue, callbacks: &JsValue, abort: &AbortController, over: &Rc<Cell<bool>>) {
+async fn load_playlist(
+    inner: &Rc<Inner>,
+    context: &JsValue,
+    callbacks: &JsValue,
+    abort: &AbortController,
+    over: &Rc<Cell<bool>>,
+) {
     let url = get(context, "url").as_string().unwrap_or_default();
     let stats = &inner.stats;
     let mut body = Vec::new();
@@ -241,7 +263,11 @@ async fn load_playlist(inner: &Rc<Inner>, context: &JsValue, callbacks: &JsValue
     match result {
         Ok(final_url) => {
             let text = String::from_utf8_lossy(&body).into_owned();
-            let base = if final_url.is_empty() { url.clone() } else { final_url };
+            let base = if final_url.is_empty() {
+                url.clone()
+            } else {
+                final_url
+            };
             inner.channel.learn_playlist(&url, &text, |u| {
                 web_sys::Url::new_with_base(u, &base).ok().map(|x| x.href())
             });
@@ -254,14 +280,23 @@ async fn load_playlist(inner: &Rc<Inner>, context: &JsValue, callbacks: &JsValue
     }
 }
 
-async fn load_segment(inner: &Rc<Inner>, context: &JsValue, callbacks: &JsValue, abort: &AbortController, over: &Rc<Cell<bool>>) {
+async fn load_segment(
+    inner: &Rc<Inner>,
+    context: &JsValue,
+    callbacks: &JsValue,
+    abort: &AbortController,
+    over: &Rc<Cell<bool>>,
+) {
     let url = get(context, "url").as_string().unwrap_or_default();
     let range_start = get(context, "rangeStart").as_f64().unwrap_or(0.0) as u64;
     let range_end = get(context, "rangeEnd").as_f64().unwrap_or(0.0) as u64;
     let byte_range = (range_end > range_start).then_some(range_start..range_end);
     let known = inner.channel.segment(&url);
     // A byte-range sub-segment is not the tagged file: HTTP only.
-    let tag = known.as_ref().and_then(|k| k.tag.clone()).filter(|_| byte_range.is_none());
+    let tag = known
+        .as_ref()
+        .and_then(|k| k.tag.clone())
+        .filter(|_| byte_range.is_none());
     let stats = &inner.stats;
     let started = now_ms();
     let total = tag.as_ref().map_or(0, |t| t.length);
@@ -310,7 +345,11 @@ async fn load_segment(inner: &Rc<Inner>, context: &JsValue, callbacks: &JsValue,
             return;
         }
     };
-    inner.channel.sample_http(len, (end - started).max(0.0) as u64, (first - started).max(0.0) as u64);
+    inner.channel.sample_http(
+        len,
+        (end - started).max(0.0) as u64,
+        (first - started).max(0.0) as u64,
+    );
     let complete = verifier.as_ref().is_some_and(SegmentVerifier::is_complete);
     let delivery = match (&tag, complete) {
         (None, _) => Delivery::HttpUntagged,

@@ -1,0 +1,121 @@
+// Shoal's HLS loader (issue 13) against streams on a third-party origin: a playlist without
+// Shoal tags plays over HTTP with no peer connection at all; a tagged playlist's segments are
+// verified against the published hashes (a tag whose info hash does not match leaves its
+// segment HTTP-only); a live playlist that ends says "the broadcast ended".
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import { launchBrowser, root, screenshot } from '../support/shoal.mjs'
+import { startCompanion } from '../support/companion-serve.mjs'
+import { makeStream, serveDir, tagPlaylist } from '../support/hls-fixture.mjs'
+import { removeDir } from '../support/addon-fixture.mjs'
+
+let app, browser, stream, origin, hashes, scratch
+
+before(async () => {
+  stream = makeStream(14)
+  hashes = tagPlaylist(stream, { corrupt: 'seg-000001.ts' })
+  origin = await serveDir(stream.dir)
+  scratch = mkdtempSync(path.join(tmpdir(), 'shoal-hls-app-'))
+  app = await startCompanion({
+    dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
+    library: mkdtempSync(path.join(scratch, 'library-')),
+    cache: mkdtempSync(path.join(scratch, 'cache-'))
+  })
+  browser = await launchBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  await app?.stop()
+  await origin?.stop()
+  if (stream) removeDir(stream.dir)
+  if (scratch) removeDir(scratch)
+})
+
+/** A page that counts the RTCPeerConnections it makes and records uncaught errors. */
+async function newPage () {
+  const page = await browser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.addInitScript(() => {
+    window.__peerConnections = 0
+    const Real = window.RTCPeerConnection
+    window.RTCPeerConnection = function (...args) { window.__peerConnections++; return new Real(...args) }
+    window.RTCPeerConnection.prototype = Real.prototype
+  })
+  return { page, errors }
+}
+
+async function playFor (page, seconds) {
+  await page.waitForFunction(s => {
+    const v = document.querySelector('[data-testid=watch-video]')
+    return v && v.currentTime > s
+  }, seconds, { timeout: 60_000 })
+}
+
+const hlsStats = page => page.evaluate(() => window.shoal.hlsStats())
+
+test('(5) a third-party HLS URL without tags plays over HTTP with 0 bytes exchanged with peers', async () => {
+  const { page, errors } = await newPage()
+  await page.goto(new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/plain.m3u8`)}`, app.url).href)
+  await playFor(page, 6)
+  const s = await hlsStats(page)
+  assert.equal(s.bytesFromPeers, 0)
+  assert.equal(s.bytesToPeers, 0)
+  assert.equal(s.peers, 0)
+  assert.equal(s.taggedSegments, 0)
+  assert.ok(s.segments >= 3, `segments ${s.segments}`)
+  assert.ok(s.recent.every(r => r.delivery === 'httpUntagged' && r.peerBytes === 0), JSON.stringify(s.recent))
+  // Every byte the loader counted came from the origin, segment by segment.
+  for (const r of s.recent) {
+    assert.equal(r.httpBytes, statSync(path.join(stream.dir, r.name)).size, r.name)
+    assert.ok(origin.sent[r.name] >= r.httpBytes, r.name)
+  }
+  assert.equal(await page.evaluate(() => window.__peerConnections), 0, 'no WebRTC connection was made')
+  assert.match(await page.getByTestId('hls-stats').textContent(), /publishes no segment hashes/)
+  await screenshot(page, 'hls-untagged')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('a tagged stream is verified against its published hashes; a tag that does not match its info hash is ignored', async () => {
+  const { page, errors } = await newPage()
+  await page.goto(new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/tagged.m3u8`)}`, app.url).href)
+  await playFor(page, 6)
+  const s = await hlsStats(page)
+  assert.equal(s.swarm, 'ab'.repeat(20))
+  assert.ok(s.refusedTags >= 1, 'the corrupted tag was refused')
+  const by = Object.fromEntries(s.recent.map(r => [r.name, r]))
+  assert.equal(by['seg-000000.ts']?.delivery, 'httpVerified')
+  assert.equal(by['seg-000001.ts']?.delivery, 'httpUntagged', 'a tag with a wrong info hash makes its segment HTTP-only')
+  assert.equal(by['seg-000002.ts']?.delivery, 'httpVerified')
+  assert.ok(Object.keys(hashes).length >= 7)
+  assert.equal(s.bytesFromPeers, 0)
+  await screenshot(page, 'hls-tagged')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('a live playlist that gets #EXT-X-ENDLIST says the broadcast ended', async () => {
+  // A live window (no ENDLIST) that the "origin" ends while the page plays.
+  const full = readFileSync(path.join(stream.dir, 'tagged.m3u8'), 'utf8')
+  const live = full.replace('#EXT-X-PLAYLIST-TYPE:VOD\n', '').replace('#EXT-X-ENDLIST', '')
+  writeFileSync(path.join(stream.dir, 'live.m3u8'), live)
+  const { page, errors } = await newPage()
+  await page.goto(new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/live.m3u8`)}`, app.url).href)
+  await playFor(page, 1)
+  assert.equal(await page.getByTestId('broadcast-ended').count(), 0)
+  let s = await hlsStats(page)
+  assert.equal(s.live, true)
+  assert.equal(s.broadcastEnded, false)
+  writeFileSync(path.join(stream.dir, 'live.m3u8'), live + '#EXT-X-ENDLIST\n')
+  await page.getByTestId('broadcast-ended').waitFor({ timeout: 30_000 })
+  s = await hlsStats(page)
+  assert.equal(s.broadcastEnded, true)
+  await screenshot(page, 'hls-ended')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
