@@ -99,6 +99,50 @@ test('a tagged stream is verified against its published hashes; a tag that does 
   await page.close()
 })
 
+test('hls.js reads the loader\'s own stats object, filled in place with real times and sizes', async () => {
+  const { page, errors } = await newPage()
+  // Wrap hls.js as it loads: record every fragment's stats object as hls.js holds it.
+  await page.addInitScript(() => {
+    window.__frags = []
+    let Wrapped
+    Object.defineProperty(window, 'Hls', {
+      configurable: true,
+      get () { return Wrapped },
+      set (Real) {
+        Wrapped = class extends Real {
+          constructor (config) {
+            super(config)
+            window.__hls = this
+            this.on(Real.Events.FRAG_LOADED, (_e, d) => {
+              const st = d.frag.stats
+              window.__frags.push({
+                name: d.frag.relurl, loaded: st.loaded, total: st.total, aborted: st.aborted,
+                start: st.loading.start, first: st.loading.first, end: st.loading.end, stats: st
+              })
+            })
+          }
+        }
+      }
+    })
+  })
+  await page.goto(new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/tagged.m3u8`)}`, app.url).href)
+  await playFor(page, 5)
+  const frags = await page.evaluate(() => window.__frags.map(({ stats, ...f }) => f))
+  assert.ok(frags.length >= 3, JSON.stringify(frags))
+  for (const f of frags) {
+    const size = statSync(path.join(stream.dir, f.name)).size
+    assert.equal(f.loaded, size, `${f.name}: loaded`)
+    assert.equal(f.total, size, `${f.name}: total`)
+    assert.equal(f.aborted, false)
+    assert.ok(f.start > 0 && f.first >= f.start && f.end >= f.first, `${f.name}: times ${f.start} ${f.first} ${f.end}`)
+  }
+  // hls.js took its bandwidth sample from these stats.
+  const bw = await page.evaluate(() => window.__hls.bandwidthEstimate)
+  assert.ok(Number.isFinite(bw) && bw > 0, `bandwidth estimate ${bw}`)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
 test('a live playlist that gets #EXT-X-ENDLIST says the broadcast ended', async () => {
   // A live window (no ENDLIST) that the "origin" ends while the page plays.
   const full = readFileSync(path.join(stream.dir, 'tagged.m3u8'), 'utf8')
