@@ -231,6 +231,9 @@ impl SegmentBudget {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn cond(buffer: u64, playing: bool, peers: usize) -> Conditions {

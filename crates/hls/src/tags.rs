@@ -211,6 +211,9 @@ fn parse_id(text: &str, what: &'static str) -> Result<InfoHash, HlsError> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn sample() -> (Vec<u8>, SegmentTag) {

@@ -124,6 +124,9 @@ impl SegmentVerifier {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn seg(len: usize) -> (Vec<u8>, SegmentTag) {

@@ -248,6 +248,9 @@ impl HlsChannel {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn resolve(base: &str) -> impl Fn(&str) -> Option<String> + '_ {
