@@ -16,6 +16,11 @@ export function attach_hls(video, url, loader, onError, onReady) {
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
       if (data.fatal) onError('The HLS stream failed: ' + data.details + '.');
     });
+    // Start playing once hls.js knows the stream; where the browser refuses sound without a
+    // gesture (a link opened directly), start muted rather than not at all.
+    hls.once(window.Hls.Events.MANIFEST_PARSED, () => {
+      video.play().catch(() => { video.muted = true; video.play().catch(() => {}) });
+    });
     hls.loadSource(url);
     hls.attachMedia(video);
     onReady(hls);

@@ -48,7 +48,8 @@ impl Playback {
         let latency = self.hls.as_ref().map_or(-1.0, hls_latency);
         HlsFigures {
             p2p_share: stats.p2p_share(),
-            live_distance: (stats.live && !stats.ended && latency >= 0.0).then_some(latency),
+            // hls.js answers 0 until it has a live playlist and a playhead.
+            live_distance: (stats.live && !stats.ended && latency > 0.0).then_some(latency),
             broadcast_ended: stats.broadcast_ended(),
             stats,
             stalls: self.stalls,
@@ -140,7 +141,7 @@ pub(crate) fn HlsPlayer(
             <p class="notice-ended" data-testid="broadcast-ended">"The broadcast ended."</p>
         })}
         <div class="watch">
-            <video node_ref=video_ref data-testid="watch-video" controls autoplay muted playsinline
+            <video node_ref=video_ref data-testid="watch-video" controls playsinline
                 on:playing=on_playing on:waiting=on_waiting></video>
         </div>
         {move || error.get().map(|m| view! { <ErrorNotice testid="watch-error" title=m/> })}
