@@ -143,6 +143,51 @@ test('hls.js reads the loader\'s own stats object, filled in place with real tim
   await page.close()
 })
 
+test('abort() cancels the HTTP request, reports onAbort once, and nothing after', async () => {
+  const { page, errors } = await newPage()
+  await page.addInitScript(() => {
+    let Wrapped
+    Object.defineProperty(window, 'Hls', {
+      configurable: true,
+      get () { return Wrapped },
+      set (Real) { Wrapped = class extends Real { constructor (c) { super(c); window.__hls = this } } }
+    })
+  })
+  await page.goto(new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/tagged.m3u8`)}`, app.url).href)
+  await page.waitForFunction(() => window.__hls && window.shoal.hlsStats()?.segments >= 1)
+  origin.slow.add('seg-000005.ts')
+  // The class hls.js was given, driven by hand on a segment the origin trickles.
+  const seen = await page.evaluate(async url => {
+    const Loader = window.__hls.config.fLoader
+    const loader = new Loader(window.__hls.config)
+    const calls = []
+    const progressed = new Promise(resolve => {
+      loader.load({ url, responseType: 'arraybuffer' }, { timeout: 0 }, {
+        onSuccess: () => calls.push('success'),
+        onError: () => calls.push('error'),
+        onTimeout: () => calls.push('timeout'),
+        onAbort: (stats) => calls.push(`abort ${stats === loader.stats}`),
+        onProgress: () => {}
+      })
+      const poll = setInterval(() => { if (loader.stats.loaded > 0) { clearInterval(poll); resolve() } }, 20)
+    })
+    await progressed
+    const loadedAtAbort = loader.stats.loaded
+    loader.abort()
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    return { calls, aborted: loader.stats.aborted, loadedAtAbort, first: loader.stats.loading.first > 0 }
+  }, `${origin.base}/seg-000005.ts`)
+  origin.slow.delete('seg-000005.ts')
+  assert.deepEqual(seen.calls, ['abort true'])
+  assert.equal(seen.aborted, true)
+  assert.ok(seen.first && seen.loadedAtAbort > 0 && seen.loadedAtAbort < statSync(path.join(stream.dir, 'seg-000005.ts')).size)
+  // The origin saw the request go away before its end.
+  for (let i = 0; i < 50 && !origin.cut.has('seg-000005.ts'); i++) await new Promise(resolve => setTimeout(resolve, 100))
+  assert.ok(origin.cut.has('seg-000005.ts'), 'the HTTP request was cancelled')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
 test('a live playlist that gets #EXT-X-ENDLIST says the broadcast ended', async () => {
   // A live window (no ENDLIST) that the "origin" ends while the page plays.
   const full = readFileSync(path.join(stream.dir, 'tagged.m3u8'), 'utf8')

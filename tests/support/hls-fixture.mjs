@@ -78,10 +78,14 @@ export function tagPlaylist (stream, { swarm = 'ab'.repeat(20), trackers = [], c
 
 /**
  * A static server for `dir` on 127.0.0.1 with CORS and byte ranges, counting the bytes of
- * each file it sent. Resolves {base, sent, stop}.
+ * each file it sent. Files named in `slow` trickle out 4 KiB every 100 ms; `cut` records
+ * the names whose response the client closed before its end. Resolves {base, sent, slow,
+ * cut, stop}.
  */
 export async function serveDir (dir) {
   const sent = {}
+  const slow = new Set()
+  const cut = new Set()
   const server = createServer((req, res) => {
     const name = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '')
     res.setHeader('Access-Control-Allow-Origin', '*')
@@ -101,14 +105,27 @@ export async function serveDir (dir) {
       body = body.subarray(start, end + 1)
       status = 206
     }
-    sent[name] = (sent[name] ?? 0) + body.length
     res.writeHead(status, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'no-cache' })
-    res.end(body)
+    if (!slow.has(name)) {
+      sent[name] = (sent[name] ?? 0) + body.length
+      res.end(body)
+      return
+    }
+    let at = 0
+    const timer = setInterval(() => {
+      const chunk = body.subarray(at, at + 4096)
+      at += chunk.length
+      sent[name] = (sent[name] ?? 0) + chunk.length
+      if (at >= body.length) { clearInterval(timer); res.end(chunk) } else res.write(chunk)
+    }, 100)
+    res.on('close', () => { clearInterval(timer); if (at < body.length) cut.add(name) })
   })
   await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
   return {
     base: `http://127.0.0.1:${server.address().port}`,
     sent,
+    slow,
+    cut,
     stop: () => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) })
   }
 }
