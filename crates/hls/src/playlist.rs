@@ -87,6 +87,10 @@ impl MediaPlaylist {
                     Err(e) => p.refused_tags.push((n, e)),
                 }
             } else if let Some(v) = line.strip_prefix("#EXT-X-MEDIA-SEQUENCE:") {
+                // RFC 8216 §4.3.3.2: it comes before the first segment, which it numbers.
+                if !p.segments.is_empty() {
+                    return Err(bad(n, "#EXT-X-MEDIA-SEQUENCE comes after a segment"));
+                }
                 p.media_sequence = v
                     .trim()
                     .parse()
@@ -225,6 +229,7 @@ mod tests {
             Err(HlsError::Multivariant)
         );
         assert!(MediaPlaylist::parse("#EXTM3U\n#EXTINF:abc,\na.ts\n").is_err());
+        assert!(MediaPlaylist::parse("#EXTM3U\na.ts\n#EXT-X-MEDIA-SEQUENCE:5\n").is_err());
         let huge = format!("#EXTM3U\n{}", "#".repeat(MAX_PLAYLIST_BYTES));
         assert!(matches!(
             MediaPlaylist::parse(&huge),
@@ -243,5 +248,44 @@ mod tests {
         assert_eq!(duration_ms("99999999999999"), Some(MAX_DURATION_MS));
         assert_eq!(duration_ms("-1"), None);
         assert_eq!(duration_ms("."), None);
+    }
+}
+
+#[cfg(all(test, not(target_family = "wasm")))]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Lines that look like a playlist's, with damage.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("#EXTINF:2.000,".to_owned()),
+            Just("#EXT-X-ENDLIST".to_owned()),
+            Just("#EXT-X-MEDIA-SEQUENCE:18446744073709551615".to_owned()),
+            "[a-z0-9./-]{1,20}",
+            "#EXT-X-SHOAL(-SEGMENT)?:[A-Z=,\"0-9a-f -]{0,120}",
+            "#EXT[A-Z:0-9.,=-]{0,30}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        /// Any text parses or is refused with an error, never a panic; sequence numbers count
+        /// up from the media sequence; every tag kept round-trips through its line.
+        #[test]
+        fn arbitrary_playlists(lines in proptest::collection::vec(line(), 0..60)) {
+            let text = format!("#EXTM3U\n{}", lines.join("\n"));
+            if let Ok(p) = MediaPlaylist::parse(&text) {
+                for (i, s) in p.segments.iter().enumerate() {
+                    prop_assert_eq!(s.sequence, p.media_sequence.saturating_add(i as u64));
+                    if let Some(tag) = &s.shoal {
+                        let line = tag.to_line();
+                        let back = SegmentTag::parse(line.strip_prefix(SEGMENT_TAG).unwrap_or_default());
+                        prop_assert_eq!(back.as_ref(), Ok(tag));
+                    }
+                }
+            }
+        }
     }
 }
