@@ -12,7 +12,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::panel::HlsPanel;
-use crate::addons::hls::{attach_hls, hls_destroy, hls_latency};
+#[cfg(target_family = "wasm")]
+use crate::addons::hls::attach_hls;
+use crate::addons::hls::{hls_destroy, hls_latency};
 use crate::components::error_notice::ErrorNotice;
 
 /// What the panel and `window.shoal.hlsStats()` show.
@@ -69,6 +71,11 @@ pub(crate) fn HlsPlayer(
     let video_ref = NodeRef::<Video>::new();
     let playback = SendWrapper::new(Rc::new(RefCell::new(Playback::default())));
 
+    // The loader class exists in the browser only (natively the app compiles for its unit
+    // tests, and nothing plays).
+    #[cfg(not(target_family = "wasm"))]
+    let _ = &url;
+    #[cfg(target_family = "wasm")]
     {
         let playback = playback.clone();
         Effect::new(move |_| {
