@@ -17,6 +17,7 @@ mod api;
 mod components;
 mod embed;
 mod format;
+mod live;
 mod pages;
 mod player;
 mod shell;
@@ -52,6 +53,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/watch") view=pages::watch::Watch/>
                 <Route path=path!("/settings") view=pages::settings::Settings/>
                 <Route path=path!("/embed") view=pages::embed::Embed/>
+                <Route path=path!("/live") view=pages::live::LiveList/>
+                <Route path=path!("/live/:name") view=pages::live::LiveChannel/>
             </Routes>
           </shell::Shell>
         </Router>

@@ -47,6 +47,7 @@ mod cell;
 mod client;
 mod config;
 mod error;
+mod hls_loader;
 mod info;
 mod seed;
 
@@ -56,6 +57,11 @@ mod browser;
 pub use client::{Client, Reader, Source, Torrent};
 pub use config::{ClientConfig, IceServer};
 pub use error::{AddError, RuntimeError};
+#[cfg(target_family = "wasm")]
+pub use hls_loader::ShoalSegmentLoader;
+pub use hls_loader::{
+    Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink, RECENT_SEGMENTS,
+};
 pub use info::{FileInfo, TorrentInfo};
 pub use seed::{SeedError, SeedOptions, SeedProgress};
 pub use session::{Stats, TrackerStatus, READ_AHEAD};

@@ -5,7 +5,9 @@
 //! app's own `index.html`: that is [`ApiError::Status`] or [`ApiError::BadBody`], which callers
 //! treat as "no companion here", not as something to show.
 
-use companion_api::{CompanionInfo, Library, LibraryItem, COMPANION_PATH, LIBRARY_PATH};
+use companion_api::{
+    ChannelEntry, CompanionInfo, Library, LibraryItem, CHANNELS_PATH, COMPANION_PATH, LIBRARY_PATH,
+};
 
 use super::{http, ApiError};
 
@@ -26,6 +28,15 @@ pub(crate) async fn info() -> Result<CompanionInfo, ApiError> {
 pub(crate) async fn library() -> Result<Vec<LibraryItem>, ApiError> {
     let body = http::get(LIBRARY_PATH, MAX_LISTING_BYTES).await?;
     parse_listing(&body)
+}
+
+/// The companion's live channels (at most [`MAX_ITEMS`]).
+pub(crate) async fn channels() -> Result<Vec<ChannelEntry>, ApiError> {
+    let body = http::get(CHANNELS_PATH, MAX_LISTING_BYTES).await?;
+    let mut list: Vec<ChannelEntry> =
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadBody(e.to_string()))?;
+    list.truncate(MAX_ITEMS);
+    Ok(list)
 }
 
 /// Reads an `/api/library` body: at most [`MAX_ITEMS`] items, items without a title or a

@@ -170,9 +170,19 @@ fn HttpVideo(
                 on_failure.run(m.clone());
                 error.set(Some(m));
             });
-            attach_hls(&v, &source, on_error.as_ref().unchecked_ref());
+            // Shoal's loader: segments with published hashes are verified like on /watch.
+            let loader = runtime::HlsChannel::new().loader_class();
+            let on_ready = Closure::<dyn Fn(JsValue)>::new(|_hls: JsValue| {});
+            attach_hls(
+                &v,
+                &source,
+                &loader,
+                on_error.as_ref().unchecked_ref(),
+                on_ready.as_ref().unchecked_ref(),
+            );
             // hls.js reports errors for as long as the video lives.
             on_error.forget();
+            on_ready.forget();
         } else {
             v.set_src(&source);
         }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::{library::Library, share_form::ShareForm, source_form::SourceForm};
+use crate::live::channels::LiveNow;
 
 /// The line a site owner pastes to embed a player served by this origin.
 fn embed_snippet() -> String {
@@ -44,6 +45,7 @@ pub(crate) fn Home() -> impl IntoView {
                 </li>
             </ul>
             <SourceForm/>
+            <LiveNow/>
             <Library/>
             <ShareForm/>
             <footer>

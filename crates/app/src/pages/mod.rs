@@ -5,6 +5,7 @@ pub(crate) mod detail;
 pub(crate) mod discover;
 pub(crate) mod embed;
 pub(crate) mod home;
+pub(crate) mod live;
 pub(crate) mod not_found;
 pub(crate) mod play;
 pub(crate) mod search;

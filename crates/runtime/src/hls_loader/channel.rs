@@ -1,0 +1,330 @@
+//! What one HLS stream's loaders share: the segments the playlists announced (with their
+//! checked Shoal tags), the HTTP rate estimate, the figures a stats panel shows, and the seam
+//! where verified segments leave (the segment cache, peers).
+
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, VecDeque},
+    rc::Rc,
+};
+
+use hls::{ChannelTag, MediaPlaylist, RateEstimate, SegmentTag};
+
+/// Segments remembered in [`HlsStats::recent`].
+pub const RECENT_SEGMENTS: usize = 30;
+/// Most segments known across a stream's playlists (a long DVR window of 2 s segments).
+const MAX_KNOWN: usize = 50_000;
+
+/// A segment whose every byte matched the hashes its origin published: what the segment
+/// cache stores and what may be offered to peers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedSegment {
+    /// Its absolute URL.
+    pub url: String,
+    /// Its per-segment torrent's info hash.
+    pub info_hash: metainfo::InfoHash,
+    /// Its tag (pieces and length).
+    pub tag: SegmentTag,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Told about every segment that verified (issue 14's IndexedDB store plugs in here).
+pub type VerifiedSink = Rc<dyn Fn(&VerifiedSegment)>;
+
+/// Where a delivered segment's bytes came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Delivery {
+    /// HTTP only, as published without a Shoal tag (never shared).
+    HttpUntagged,
+    /// HTTP, verified against its tag.
+    HttpVerified,
+    /// HTTP, but the bytes did not match the tag (played as the origin sent them, not shared).
+    HttpMismatch,
+}
+
+/// One delivered segment, for the per-segment table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentRecord {
+    /// Its media sequence number, when a playlist listed it.
+    pub sequence: Option<u64>,
+    /// The last path segment of its URL.
+    pub name: String,
+    /// Bytes from HTTP.
+    pub http_bytes: u64,
+    /// Bytes from peers (verified).
+    pub peer_bytes: u64,
+    /// How it was fetched.
+    pub delivery: Delivery,
+    /// Milliseconds from asking to the last byte.
+    pub load_ms: u64,
+}
+
+/// The figures of one HLS stream.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HlsStats {
+    /// Segment bytes from HTTP.
+    pub bytes_from_http: u64,
+    /// Segment bytes from peers, every one verified.
+    pub bytes_from_peers: u64,
+    /// Segment bytes sent to peers.
+    pub bytes_to_peers: u64,
+    /// Open peer connections of the channel.
+    pub peers: usize,
+    /// Segments delivered to the player.
+    pub segments: u64,
+    /// Segments that carried a valid Shoal tag when delivered.
+    pub tagged_segments: u64,
+    /// The latest segments, newest last.
+    pub recent: VecDeque<SegmentRecord>,
+    /// The playlist has `#EXT-X-ENDLIST`: a live broadcast has ended (or the stream is VOD).
+    pub ended: bool,
+    /// A playlist without `#EXT-X-ENDLIST` was seen: the stream is (or was) live.
+    pub live: bool,
+    /// The channel's swarm id, when the playlist published one.
+    pub swarm: Option<String>,
+    /// Shoal tags refused (bad syntax or an info hash that does not match).
+    pub refused_tags: u64,
+}
+
+impl HlsStats {
+    /// A live stream whose playlist has since ended: the broadcast is over.
+    pub fn broadcast_ended(&self) -> bool {
+        self.live && self.ended
+    }
+
+    /// Share of segment bytes that came from peers, 0–1.
+    pub fn p2p_share(&self) -> f64 {
+        let total = self.bytes_from_http + self.bytes_from_peers;
+        if total == 0 {
+            0.0
+        } else {
+            self.bytes_from_peers as f64 / total as f64
+        }
+    }
+}
+
+/// A segment a playlist announced.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+pub(crate) struct KnownSegment {
+    pub(crate) sequence: u64,
+    /// Its tag, only when [`SegmentTag::check`] passed.
+    pub(crate) tag: Option<SegmentTag>,
+    /// The playlist that listed it.
+    playlist: String,
+}
+
+#[derive(Default)]
+#[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+pub(crate) struct ChannelState {
+    pub(crate) segments: BTreeMap<String, KnownSegment>,
+    pub(crate) http: Option<RateEstimate>,
+    pub(crate) stats: HlsStats,
+    pub(crate) channel: Option<ChannelTag>,
+    pub(crate) sink: Option<VerifiedSink>,
+    /// JS closures the loader class calls (dropped with the channel).
+    pub(crate) keep_alive: Vec<Box<dyn std::any::Any>>,
+}
+
+/// Shared state of one HLS stream's loaders. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct HlsChannel {
+    pub(crate) state: Rc<RefCell<ChannelState>>,
+}
+
+impl HlsChannel {
+    /// A channel with nothing learnt yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The figures now.
+    pub fn stats(&self) -> HlsStats {
+        self.state.borrow().stats.clone()
+    }
+
+    /// Calls `sink` with every segment that verifies from now on.
+    pub fn on_verified(&self, sink: VerifiedSink) {
+        self.state.borrow_mut().sink = Some(sink);
+    }
+
+    /// The channel tag of the stream, once a playlist carried one.
+    pub fn channel_tag(&self) -> Option<ChannelTag> {
+        self.state.borrow().channel.clone()
+    }
+
+    /// The HTTP estimate so far.
+    pub fn http_estimate(&self) -> RateEstimate {
+        self.state
+            .borrow()
+            .http
+            .unwrap_or(RateEstimate::HTTP_DEFAULT)
+    }
+
+    /// Reads a playlist fetched from `url`: its segments (URIs made absolute by `resolve`)
+    /// and their Shoal tags, each checked against its info hash once. A multivariant
+    /// playlist or one that does not parse teaches nothing (hls.js judges it itself).
+    pub fn learn_playlist(&self, url: &str, text: &str, resolve: impl Fn(&str) -> Option<String>) {
+        let Ok(p) = MediaPlaylist::parse(text) else {
+            return;
+        };
+        let mut st = self.state.borrow_mut();
+        let st = &mut *st;
+        st.stats.ended = p.ended;
+        st.stats.live |= !p.ended;
+        st.stats.refused_tags += p.refused_tags.len() as u64;
+        if let Some(c) = &p.channel {
+            st.stats.swarm = Some(c.swarm.to_hex());
+            st.channel = Some(c.clone());
+        }
+        st.segments.retain(|_, s| s.playlist != url);
+        for seg in p.segments {
+            if st.segments.len() >= MAX_KNOWN {
+                break;
+            }
+            let Some(abs) = resolve(&seg.uri) else {
+                continue;
+            };
+            let tag = seg.shoal.and_then(|t| {
+                let ok = t.check(hls::segment_name(&abs)).is_ok();
+                if !ok {
+                    st.stats.refused_tags += 1;
+                }
+                ok.then_some(t)
+            });
+            st.segments.insert(
+                abs,
+                KnownSegment {
+                    sequence: seg.sequence,
+                    tag,
+                    playlist: url.to_owned(),
+                },
+            );
+        }
+    }
+
+    /// The segment at absolute `url`, when a playlist listed it.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn segment(&self, url: &str) -> Option<KnownSegment> {
+        self.state.borrow().segments.get(url).cloned()
+    }
+
+    /// Folds one HTTP transfer into the estimate.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn sample_http(&self, bytes: u64, ms: u64, ttfb_ms: u64) {
+        let mut st = self.state.borrow_mut();
+        let mut est = st.http.unwrap_or(RateEstimate::HTTP_DEFAULT);
+        est.sample(bytes, ms, ttfb_ms);
+        st.http = Some(est);
+    }
+
+    /// Records a delivered segment; hands a verified one to the sink.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn delivered(&self, record: SegmentRecord, verified: Option<VerifiedSegment>) {
+        let sink = {
+            let mut st = self.state.borrow_mut();
+            let s = &mut st.stats;
+            s.bytes_from_http += record.http_bytes;
+            s.bytes_from_peers += record.peer_bytes;
+            s.segments += 1;
+            if record.delivery != Delivery::HttpUntagged {
+                s.tagged_segments += 1;
+            }
+            if s.recent.len() == RECENT_SEGMENTS {
+                s.recent.pop_front();
+            }
+            s.recent.push_back(record);
+            st.sink.clone()
+        };
+        if let (Some(sink), Some(v)) = (sink, verified) {
+            sink(&v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn resolve(base: &str) -> impl Fn(&str) -> Option<String> + '_ {
+        move |u: &str| Some(format!("{base}{u}"))
+    }
+
+    #[test]
+    fn learns_checked_tags_only() {
+        let a = vec![1u8; 70_000];
+        let good = SegmentTag::for_bytes("a.ts", &a, 65536).expect("in bounds");
+        // A tag made for another name: its info hash cannot match "b.ts".
+        let wrong = SegmentTag::for_bytes("x.ts", &a, 65536).expect("in bounds");
+        let text = format!(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:7\n{}\n#EXTINF:2,\na.ts\n{}\n#EXTINF:2,\nb.ts\n#EXTINF:2,\nc.ts\n#EXT-X-ENDLIST\n",
+            good.to_line(),
+            wrong.to_line()
+        );
+        let ch = HlsChannel::new();
+        ch.learn_playlist("http://h/p.m3u8", &text, resolve("http://h/"));
+        let a = ch.segment("http://h/a.ts").expect("listed");
+        assert_eq!(a.sequence, 7);
+        assert_eq!(a.tag, Some(good));
+        assert_eq!(ch.segment("http://h/b.ts").and_then(|s| s.tag), None);
+        assert_eq!(ch.segment("http://h/c.ts").map(|s| s.sequence), Some(9));
+        let s = ch.stats();
+        assert!(s.ended);
+        assert_eq!(s.refused_tags, 1);
+    }
+
+    #[test]
+    fn a_refresh_replaces_the_playlists_segments() {
+        let ch = HlsChannel::new();
+        ch.learn_playlist("p", "#EXTM3U\n#EXTINF:2,\na.ts\n", resolve("h/"));
+        ch.learn_playlist(
+            "p",
+            "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2,\nb.ts\n",
+            resolve("h/"),
+        );
+        assert!(ch.segment("h/a.ts").is_none());
+        assert_eq!(ch.segment("h/b.ts").map(|s| s.sequence), Some(1));
+    }
+
+    #[test]
+    fn verified_segments_reach_the_sink_and_the_figures() {
+        let ch = HlsChannel::new();
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = Rc::clone(&got);
+        ch.on_verified(Rc::new(move |v: &VerifiedSegment| {
+            g.borrow_mut().push(v.url.clone())
+        }));
+        let bytes = vec![3u8; 100];
+        let tag = SegmentTag::for_bytes("a.ts", &bytes, 16384).expect("in bounds");
+        let rec = |delivery| SegmentRecord {
+            sequence: Some(1),
+            name: "a.ts".into(),
+            http_bytes: 100,
+            peer_bytes: 0,
+            delivery,
+            load_ms: 5,
+        };
+        let v = VerifiedSegment {
+            url: "h/a.ts".into(),
+            info_hash: tag.info_hash,
+            tag,
+            bytes,
+        };
+        ch.delivered(rec(Delivery::HttpVerified), Some(v));
+        ch.delivered(rec(Delivery::HttpUntagged), None);
+        assert_eq!(*got.borrow(), vec!["h/a.ts".to_owned()]);
+        let s = ch.stats();
+        assert_eq!(
+            (s.segments, s.tagged_segments, s.bytes_from_http),
+            (2, 1, 200)
+        );
+        assert_eq!(s.p2p_share(), 0.0);
+    }
+}
