@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use serde::Serialize;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
-use crate::addons::{encode, hls::attach_hls};
+use crate::addons::encode;
 use crate::embed::{host_origin, Command, Host};
 use crate::format;
 use crate::pages::play::{Player, Start};
@@ -166,23 +166,29 @@ fn HttpVideo(
         let Some(v) = video.get() else { return };
         let native = !v.can_play_type("application/vnd.apple.mpegurl").is_empty();
         if hls && !native {
-            let on_error = Closure::<dyn Fn(String)>::new(move |m: String| {
-                on_failure.run(m.clone());
-                error.set(Some(m));
-            });
-            // Shoal's loader: segments with published hashes are verified like on /watch.
-            let loader = runtime::HlsChannel::new().loader_class();
-            let on_ready = Closure::<dyn Fn(JsValue)>::new(|_hls: JsValue| {});
-            attach_hls(
-                &v,
-                &source,
-                &loader,
-                on_error.as_ref().unchecked_ref(),
-                on_ready.as_ref().unchecked_ref(),
-            );
-            // hls.js reports errors for as long as the video lives.
-            on_error.forget();
-            on_ready.forget();
+            // The loader class exists in the browser only (natively the app compiles for its
+            // unit tests, and nothing plays).
+            #[cfg(target_family = "wasm")]
+            {
+                use crate::addons::hls::attach_hls;
+                let on_error = Closure::<dyn Fn(String)>::new(move |m: String| {
+                    on_failure.run(m.clone());
+                    error.set(Some(m));
+                });
+                // Shoal's loader: segments with published hashes are verified like on /watch.
+                let loader = runtime::HlsChannel::new().loader_class();
+                let on_ready = Closure::<dyn Fn(JsValue)>::new(|_hls: JsValue| {});
+                attach_hls(
+                    &v,
+                    &source,
+                    &loader,
+                    on_error.as_ref().unchecked_ref(),
+                    on_ready.as_ref().unchecked_ref(),
+                );
+                // hls.js reports errors for as long as the video lives.
+                on_error.forget();
+                on_ready.forget();
+            }
         } else {
             v.set_src(&source);
         }
