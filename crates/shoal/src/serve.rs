@@ -71,6 +71,30 @@ pub struct ServeArgs {
     /// Where made torrents are cached (keyed by path, size and modification time).
     #[arg(long, env = "SHOAL_CACHE")]
     pub(crate) cache_dir: Option<PathBuf>,
+    /// Do not run the gateway to TCP BitTorrent swarms (`/api/torrents`, `/stream/HASH/N`).
+    #[arg(long)]
+    pub(crate) no_gateway: bool,
+    /// TCP address the gateway accepts BitTorrent peers on (port 0 picks a free port).
+    #[arg(long, default_value = "0.0.0.0:6881")]
+    pub(crate) gateway_peer_listen: SocketAddr,
+    /// Where the gateway keeps downloaded pieces (default: the cache folder's `gateway`).
+    #[arg(long)]
+    pub(crate) gateway_dir: Option<PathBuf>,
+    /// Most torrents the gateway runs at once.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) gateway_max_torrents: usize,
+    /// Most TCP peers per gateway torrent.
+    #[arg(long, default_value_t = 40)]
+    pub(crate) gateway_max_peers: usize,
+    /// Most concurrent `/stream` responses per client address.
+    #[arg(long, default_value_t = 16)]
+    pub(crate) gateway_streams_per_ip: usize,
+    /// Seconds a stream waits for the metadata or its first bytes before answering 504.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) gateway_wait_secs: u64,
+    /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
+    #[arg(long = "gateway-tracker")]
+    pub(crate) gateway_trackers: Vec<String>,
 }
 
 /// Runs `shoal serve` until SIGINT or SIGTERM.
@@ -98,12 +122,14 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let figures = Arc::new(SeederFigures::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let seeder = start_seeder(&args, &bound, seedables, peer_id, &figures, stop_rx.clone()).await?;
+    let gateway = start_gateway(&args, peer_id).await?;
     // Step 5.
     let app = routes::router(
         routes::Companion {
             items: Arc::new(items),
             tracker: Arc::clone(&tracker),
             figures,
+            gateway,
         },
         routes::Places {
             library: library.unwrap_or_default(),
@@ -238,6 +264,43 @@ async fn start_seeder(
     ))))
 }
 
+/// Step 4b: the gateway to TCP swarms (its peer listener and its torrents' tasks); `None` with
+/// `--no-gateway`.
+async fn start_gateway(
+    args: &ServeArgs,
+    peer_id: [u8; 20],
+) -> anyhow::Result<Option<Arc<crate::gateway::Gateway>>> {
+    if args.no_gateway {
+        return Ok(None);
+    }
+    let dir = match &args.gateway_dir {
+        Some(dir) => dir.clone(),
+        None => args
+            .cache_dir
+            .clone()
+            .or_else(process::default_cache_dir)
+            .unwrap_or_else(std::env::temp_dir)
+            .join("gateway"),
+    };
+    let cfg = crate::gateway::GatewayConfig {
+        peer_listen: args.gateway_peer_listen,
+        dir,
+        max_torrents: args.gateway_max_torrents,
+        max_peers_per_torrent: args.gateway_max_peers,
+        per_ip_streams: args.gateway_streams_per_ip,
+        wait_for_peers: Duration::from_secs(args.gateway_wait_secs),
+        extra_trackers: args.gateway_trackers.clone(),
+        peer_id,
+    };
+    let gateway = crate::gateway::Gateway::start(cfg).await.map_err(|e| {
+        BadInput(format!(
+            "--gateway-peer-listen {}: {e}",
+            args.gateway_peer_listen
+        ))
+    })?;
+    Ok(Some(gateway))
+}
+
 /// The parts that must be stopped at shutdown.
 struct Running {
     tracker: Arc<tracker::Embedded>,
@@ -257,9 +320,13 @@ async fn run_until_shutdown(
 ) -> anyhow::Result<()> {
     let http = crate::one_port::split(listener, Arc::clone(&running.tracker), stop.clone());
     let server = tokio::spawn(
-        axum::serve(http, app)
-            .with_graceful_shutdown(stopped(stop))
-            .into_future(),
+        // `tap_io` only so that axum hands each request its client address (`ConnectInfo`).
+        axum::serve(
+            axum::serve::ListenerExt::tap_io(http, |_| {}),
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stopped(stop))
+        .into_future(),
     );
     shutdown.await;
     tracing::info!("stopping");

@@ -29,6 +29,8 @@ pub(super) struct Companion {
     pub(super) items: Arc<Vec<LibraryItem>>,
     pub(super) tracker: Arc<tracker::Embedded>,
     pub(super) figures: Arc<SeederFigures>,
+    /// The gateway to TCP swarms, unless `--no-gateway`.
+    pub(super) gateway: Option<Arc<crate::gateway::Gateway>>,
 }
 
 /// Where things are: on disk, and as clients reach them.
@@ -59,13 +61,22 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
             get(crate::files::serve_file).with_state(FilesRoot(places.library)),
         )
         .layer(crate::cors::open());
-    Router::new()
+    let gateway = companion.gateway.clone();
+    let mut app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/metrics", get(super::metrics::metrics))
         .with_state(companion)
         .merge(shared)
-        .merge(addon)
-        .fallback_service(super::app_files::service(places.dist))
+        .merge(addon);
+    if let Some(g) = gateway {
+        app = app
+            .merge(crate::gateway::routes::router(Arc::clone(&g)).layer(crate::cors::open()))
+            .layer(axum::middleware::from_fn_with_state(
+                g,
+                crate::gateway::routes::intercept_streams,
+            ));
+    }
+    app.fallback_service(super::app_files::service(places.dist))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }

@@ -29,6 +29,7 @@ impl Fixture {
             items: Arc::new(Vec::new()),
             tracker: Arc::new(tracker::Embedded::new(tracker::Config::default()).expect("tracker")),
             figures: Arc::default(),
+            gateway: None,
         };
         router(
             companion,
