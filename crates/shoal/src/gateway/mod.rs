@@ -305,6 +305,7 @@ async fn route(mut stream: TcpStream, g: &Gateway) -> bool {
         return false;
     };
     let _ = stream.set_nodelay(true);
+    tracing::debug!(peer = ?stream.peer_addr().ok(), info_hash = %hash.to_hex(), "incoming peer");
     handle.cmds.send(Cmd::Incoming { stream, read }).is_ok()
 }
 

@@ -103,6 +103,7 @@ impl Platform for TcpPlatform {
     }
 
     fn dial(&mut self, peer: PeerKey, addr: SocketAddr) {
+        tracing::debug!(torrent = %self.name, %addr, ?peer, "dialling");
         let (outbox, rx) = unbounded_channel();
         let events = self.events.clone();
         let task = tokio::spawn(net::dial_peer(peer, addr, rx, events)).abort_handle();
@@ -169,7 +170,10 @@ impl Platform for TcpPlatform {
                 self.metadata_ready = true;
                 tracing::info!(torrent = %self.name, "metadata received");
             }
-            Notice::PeerOpened(_) => self.open += 1,
+            Notice::PeerOpened(peer) => {
+                self.open += 1;
+                tracing::debug!(torrent = %self.name, ?peer, "peer connected over TCP");
+            }
             Notice::PeerGone(_) => self.open = self.open.saturating_sub(1),
             Notice::Complete => tracing::info!(torrent = %self.name, "download complete"),
             Notice::TrackerWarning { text, .. } => {

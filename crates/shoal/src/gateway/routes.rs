@@ -348,6 +348,8 @@ async fn respond(
                 (reading, None),
             ))
         });
+    // Fused: the body may be polled once more after its end.
+    let chunks = futures_util::StreamExt::fuse(chunks);
     Ok((code, headers, Body::from_stream(chunks)).into_response())
 }
 
