@@ -241,8 +241,11 @@ describe('gateway to TCP swarms', () => {
         oversized.seen.oversized >= 1 && oversized.seen.closedByRemote >= 1, 60_000)
       const status = await api('GET', `/api/torrents/${f.infoHash}`)
       assert.equal(status.json.piecesVerified, 0, 'no wrong byte was kept')
-      // Now a real seeder joins; it finds the gateway through the tracker and dials it.
+      // Now a real seeder joins; the gateway's next announce (the tracker's 30 s interval)
+      // names it, and the gateway dials it.
       await seed(f)
+      await waitFor('the gateway to reach the real seeder', async () =>
+        (await api('GET', `/api/torrents/${f.infoHash}`)).json.piecesVerified > 0, 90_000)
       const res = await fetch(`${base}/stream/${f.infoHash}/0`)
       assert.equal(res.status, 200)
       assert.equal(sha1(Buffer.from(await res.arrayBuffer())), sha1(f.bytes))

@@ -103,7 +103,9 @@ async fn status_of(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<TorrentStatus, A
 
 /// Reads what `POST /api/torrents` was given.
 fn source_of(body: &[u8]) -> Result<Source, ApiError> {
-    if body.first() == Some(&b'd') {
+    // A .torrent is a bencoded dictionary with an `info` key; a hash starting with "d" is not.
+    let is_torrent = body.first() == Some(&b'd') && body.windows(6).any(|w| w == b"4:info");
+    if is_torrent {
         let meta = Metainfo::from_bytes(body).map_err(|e| {
             err(
                 StatusCode::BAD_REQUEST,
