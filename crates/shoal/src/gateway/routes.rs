@@ -384,3 +384,7 @@ impl Drop for Reading {
         let _ = self.cmds.send(Cmd::CloseReader(self.reader));
     }
 }
+
+#[cfg(test)]
+#[path = "routes_tests.rs"]
+mod tests;
