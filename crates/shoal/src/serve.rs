@@ -74,9 +74,10 @@ pub struct ServeArgs {
     /// Do not run the gateway to TCP BitTorrent swarms (`/api/torrents`, `/stream/HASH/N`).
     #[arg(long)]
     pub(crate) no_gateway: bool,
-    /// TCP address the gateway accepts BitTorrent peers on (port 0 picks a free port).
-    #[arg(long, default_value = "0.0.0.0:6881")]
-    pub(crate) gateway_peer_listen: SocketAddr,
+    /// TCP address the gateway accepts BitTorrent peers on (port 0 picks a free port; default
+    /// 0.0.0.0:6881, or a free port when 6881 is taken).
+    #[arg(long)]
+    pub(crate) gateway_peer_listen: Option<SocketAddr>,
     /// Where the gateway keeps downloaded pieces (default: the cache folder's `gateway`).
     #[arg(long)]
     pub(crate) gateway_dir: Option<PathBuf>,
@@ -283,7 +284,9 @@ async fn start_gateway(
             .join("gateway"),
     };
     let cfg = crate::gateway::GatewayConfig {
-        peer_listen: args.gateway_peer_listen,
+        peer_listen: args
+            .gateway_peer_listen
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 6881))),
         dir,
         max_torrents: args.gateway_max_torrents,
         max_peers_per_torrent: args.gateway_max_peers,
@@ -292,12 +295,27 @@ async fn start_gateway(
         extra_trackers: args.gateway_trackers.clone(),
         peer_id,
     };
-    let gateway = crate::gateway::Gateway::start(cfg).await.map_err(|e| {
-        BadInput(format!(
-            "--gateway-peer-listen {}: {e}",
-            args.gateway_peer_listen
-        ))
-    })?;
+    let gateway = match (
+        crate::gateway::Gateway::start(cfg.clone()).await,
+        args.gateway_peer_listen,
+    ) {
+        (Ok(g), _) => g,
+        (Err(e), Some(listen)) => {
+            return Err(BadInput(format!("--gateway-peer-listen {listen}: {e}")).into())
+        }
+        // The usual port is taken (another client, another companion): any free port does,
+        // since trackers are told which one.
+        (Err(e), None) => {
+            tracing::warn!("gateway: port 6881 unavailable ({e}); using a free port");
+            let cfg = crate::gateway::GatewayConfig {
+                peer_listen: SocketAddr::from(([0, 0, 0, 0], 0)),
+                ..cfg
+            };
+            crate::gateway::Gateway::start(cfg)
+                .await
+                .context("binding the gateway's peer port")?
+        }
+    };
     Ok(Some(gateway))
 }
 
