@@ -6,82 +6,34 @@
 // are dropped while the file still arrives byte-exact. Bad requests get JSON errors.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Server } from 'bittorrent-tracker'
-import { runShoal, runTool, spawnShoal } from '../support/shoal.mjs'
+import { runTool, spawnShoal } from '../support/shoal.mjs'
+import { freePort, makeTorrent as make, runAsync, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
 import { startHostilePeer } from '../support/hostile-peer.mjs'
 
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 const sha1 = b => createHash('sha1').update(b).digest('hex')
 
-async function freePort () {
-  const s = net.createServer()
-  await new Promise(resolve => s.listen(0, '127.0.0.1', resolve))
-  const port = s.address().port
-  await new Promise(resolve => s.close(resolve))
-  return port
-}
-
-/**
- * Runs `cmd ARGS` without blocking this process (the trackers answer from its event loop);
- * resolves with {status, output}; killed after `ms`.
- */
-function runAsync (cmd, args, ms) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', d => { output += d })
-    child.stderr.on('data', d => { output += d })
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms)
-    child.on('error', reject)
-    child.on('exit', status => { clearTimeout(timer); resolve({ status, output }) })
-  })
-}
-
-/** Polls `check` (async; truthy ends the wait) every 250 ms; throws `what` after `ms`. */
-async function waitFor (what, check, ms = 60_000) {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await check()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(250)
-  }
-}
-
 describe('gateway to TCP swarms', () => {
-  let dir, tracker, httpAnnounce, udpAnnounce, transmission, rpc, shoal, base
+  let dir, tracker, httpAnnounce, udpAnnounce, transmission, shoal, base
   let shoalLog = ''
   const files = {}
-  const children = []
 
   function makeTorrent (name, size, announce) {
     const file = path.join(dir, 'seed', name)
     const bytes = randomBytes(size)
     writeFileSync(file, bytes)
     const torrent = path.join(dir, `${name}.torrent`)
-    const r = runTool('transmission-create', ['-o', torrent, '-t', announce, '-s', '32', file])
-    assert.equal(r.status, 0, r.stderr)
-    const info = JSON.parse(runShoal(['info', torrent]).stdout)
-    files[name] = { bytes, torrent, infoHash: info.infoHash, pieces: info.pieceCount }
+    files[name] = { bytes, ...make(file, announce, torrent) }
     return files[name]
-  }
-
-  function remote (...args) {
-    const r = runTool('transmission-remote', [`127.0.0.1:${rpc}`, ...args], { timeoutMs: 30_000 })
-    assert.equal(r.status, 0, `transmission-remote ${args.join(' ')}: ${r.stdout}${r.stderr}`)
-    return r.stdout
   }
 
   /** Has transmission seed `f` (it verifies the file in place) and waits for the tracker to list it. */
   async function seed (f) {
-    remote('-a', f.torrent, '-w', path.join(dir, 'seed'))
-    await waitFor(`transmission seeding ${f.infoHash}`, () => (tracker.torrents[f.infoHash]?.complete ?? 0) >= 1)
+    transmission.remote('-a', f.torrent, '-w', path.join(dir, 'seed'))
+    await waitFor(`transmission seeding ${f.infoHash}`, () => tracker.seeders(f.infoHash) >= 1)
   }
 
   async function api (method, url, body) {
@@ -97,39 +49,10 @@ describe('gateway to TCP swarms', () => {
     for (const d of ['seed', 'tr', 'dist', 'library', 'gateway', 'cache', 'aria2']) mkdirSync(path.join(dir, d))
     writeFileSync(path.join(dir, 'dist', 'index.html'), '<p>app</p>')
 
-    tracker = new Server({ http: true, udp: true, ws: false, stats: false, interval: 30_000 })
-    tracker.on('error', () => {})
-    tracker.on('warning', () => {})
-    await new Promise(resolve => tracker.listen({ http: 0, udp: 0 }, { http: '127.0.0.1', udp: '127.0.0.1', udp6: '::1' }, resolve))
-    httpAnnounce = `http://127.0.0.1:${tracker.http.address().port}/announce`
-    udpAnnounce = `udp://127.0.0.1:${tracker.udp4.address().port}`
-
-    rpc = await freePort()
-    const peerPort = await freePort()
-    writeFileSync(path.join(dir, 'tr', 'settings.json'), JSON.stringify({
-      'dht-enabled': false,
-      'lpd-enabled': false,
-      'pex-enabled': false,
-      'utp-enabled': false,
-      'port-forwarding-enabled': false,
-      'peer-port': peerPort,
-      'peer-port-random-on-start': false,
-      'bind-address-ipv4': '127.0.0.1',
-      'rpc-port': rpc,
-      'rpc-bind-address': '127.0.0.1',
-      'rpc-authentication-required': false,
-      'rpc-whitelist-enabled': false,
-      'rpc-host-whitelist-enabled': false,
-      'download-dir': path.join(dir, 'seed'),
-      'incomplete-dir-enabled': false,
-      encryption: 0,
-      'start-added-torrents': true,
-      'ratio-limit-enabled': false,
-      'message-level': 1
-    }))
-    transmission = spawn('transmission-daemon', ['-f', '-g', path.join(dir, 'tr')], { stdio: 'ignore' })
-    children.push(transmission)
-    await waitFor('transmission RPC', () => runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-l']).status === 0, 20_000)
+    tracker = await startTracker()
+    httpAnnounce = tracker.http
+    udpAnnounce = tracker.udp
+    transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
 
     const proc = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(dir, 'dist'),
       '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
@@ -146,8 +69,8 @@ describe('gateway to TCP swarms', () => {
     if (shoal) await shoal.stop()
     // For debugging a failure: the companion's log.
     if (shoal && process.env.SHOAL_TEST_LOG) writeFileSync(process.env.SHOAL_TEST_LOG, shoalLog + shoal.stderr())
-    for (const c of children) c.kill('SIGKILL')
-    if (tracker) await new Promise(resolve => tracker.close(resolve))
+    if (transmission) transmission.kill()
+    if (tracker) await tracker.close()
     if (process.env.SHOAL_TEST_LOG && dir) { try { writeFileSync(process.env.SHOAL_TEST_LOG + '.aria2', readFileSync(path.join(dir, 'aria2.log'))) } catch {} }
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
@@ -209,15 +132,14 @@ describe('gateway to TCP swarms', () => {
   test('the other way: aria2c downloads the whole file from the companion alone', async () => {
     const f = files['film.mp4']
     assert.ok(f, 'the first test added it')
-    remote('-t', f.infoHash, '-S')
+    transmission.remote('-t', f.infoHash, '-S')
     // Transmission's `stopped` announce takes it out of the tracker's list.
-    await waitFor('transmission leaving the swarm', () => (tracker.torrents[f.infoHash]?.complete ?? 0) === 1 &&
-      Object.keys(tracker.torrents[f.infoHash]?.peers?.cache ?? {}).length <= 1, 30_000).catch(() => {})
+    await waitFor('transmission leaving the swarm', () => tracker.seeders(f.infoHash) <= 1, 30_000)
     const out = path.join(dir, 'aria2')
     const r = await runAsync('aria2c', ['--enable-dht=false', '--bt-enable-lpd=false', '--enable-peer-exchange=false',
       '--seed-time=0', '--bt-stop-timeout=30', '--listen-port', String(await freePort()),
       '--dir', out, '--console-log-level=warn', '--log', path.join(dir, 'aria2.log'), '--log-level=info', '--summary-interval=0', f.torrent], 120_000)
-    assert.equal(r.status, 0, `${r.output}\ntracker peers: ${JSON.stringify(tracker.torrents[f.infoHash]?.peers?.keys ?? null)}`)
+    assert.equal(r.status, 0, `${r.output}\ntracker peers: ${JSON.stringify(tracker.server.torrents[f.infoHash]?.peers?.keys ?? null)}`)
     assert.equal(sha1(readFileSync(path.join(out, 'film.mp4'))), sha1(f.bytes))
     const status = await api('GET', `/api/torrents/${f.infoHash}`)
     assert.ok(status.json.uploaded >= f.bytes.length, `the companion sent it: ${status.json.uploaded}`)
