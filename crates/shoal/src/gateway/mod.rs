@@ -7,7 +7,8 @@
 //!
 //! Bounds: at most `max_torrents` torrents and `max_peers_per_torrent` connections each;
 //! `per_ip_streams` concurrent streams per client address; an incoming connection that does
-//! not send its handshake within [`HANDSHAKE_TIMEOUT`] is dropped.
+//! not send its handshake within [`HANDSHAKE_TIMEOUT`] is dropped, and at most
+//! [`MAX_PENDING_HANDSHAKES`] wait for theirs at once.
 
 mod net;
 mod piece_store;
@@ -43,6 +44,8 @@ use self::{
 
 /// An incoming peer must send the first 48 bytes of its handshake within this long.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most incoming connections waiting for their handshake at once; more are closed at once.
+const MAX_PENDING_HANDSHAKES: usize = 256;
 /// The handshake up to and including the info hash: length byte, protocol, reserved, hash.
 const HANDSHAKE_PREFIX: usize = 1 + 19 + 8 + 20;
 
@@ -146,15 +149,8 @@ impl Gateway {
 
     /// Stops and forgets a torrent (and deletes its pieces); whether it ran.
     pub(crate) fn remove(&self, hash: &InfoHash) -> bool {
-        let removed = self.lock().remove(hash).is_some();
-        if removed {
-            let dir = self.torrent_dir(hash);
-            // The task ends when its command channel closes; its files go now.
-            tokio::spawn(async move {
-                let _ = tokio::fs::remove_dir_all(dir).await;
-            });
-        }
-        removed
+        // The task ends when its command channel closes, and deletes its pieces then.
+        self.lock().remove(hash).is_some()
     }
 
     fn torrent_dir(&self, hash: &InfoHash) -> PathBuf {
@@ -215,7 +211,14 @@ impl Gateway {
         if !addrs.is_empty() {
             let _ = events_tx.send(session::Event::PeerAddrs { addrs });
         }
-        let torrent = Torrent::new(session, platform, self.start, Arc::clone(&self.figures));
+        let dir = self.torrent_dir(&hash);
+        let torrent = Torrent::new(
+            session,
+            platform,
+            self.start,
+            Arc::clone(&self.figures),
+            dir,
+        );
         tokio::spawn(torrent.run(events_rx, cmds_rx));
         torrents.insert(hash, Handle { cmds: cmds_tx });
         tracing::info!(info_hash = %hash.to_hex(), "gateway torrent added");
@@ -272,6 +275,7 @@ pub(crate) enum Source {
 
 /// Accepts peers and hands each to its torrent once the start of its handshake names one.
 async fn accept_peers(listener: TcpListener, gateway: std::sync::Weak<Gateway>) {
+    let pending = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_HANDSHAKES));
     loop {
         let Ok((stream, addr)) = listener.accept().await else {
             continue;
@@ -279,7 +283,12 @@ async fn accept_peers(listener: TcpListener, gateway: std::sync::Weak<Gateway>) 
         let Some(g) = gateway.upgrade() else {
             return;
         };
+        let Ok(permit) = Arc::clone(&pending).try_acquire_owned() else {
+            g.figures.incoming_refused.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
         tokio::spawn(async move {
+            let _permit = permit;
             let routed = tokio::time::timeout(HANDSHAKE_TIMEOUT, route(stream, &g)).await;
             if !matches!(routed, Ok(true)) {
                 tracing::debug!(%addr, "incoming peer dropped: no handshake for a torrent we run");

@@ -163,12 +163,17 @@ async fn add(State(g): State<Arc<Gateway>>, body: Bytes) -> Result<Response, Api
 }
 
 async fn list(State(g): State<Arc<Gateway>>) -> Result<Response, ApiError> {
-    let mut out = Vec::new();
-    for (_, handle) in g.all() {
-        if let Ok(s) = status_of(&handle.cmds).await {
-            out.push(s);
-        }
-    }
+    // Asked all at once: a torrent that does not answer delays the list by one timeout, not
+    // one per torrent.
+    let asks = g
+        .all()
+        .into_iter()
+        .map(|(_, h)| async move { status_of(&h.cmds).await });
+    let out: Vec<TorrentStatus> = futures_util::future::join_all(asks)
+        .await
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
     Ok(Json(out).into_response())
 }
 

@@ -91,8 +91,18 @@ async fn the_api_adds_shows_removes_and_answers_errors_in_json() {
         (status, body.as_str()),
         (StatusCode::OK, "the add-on's route")
     );
+    let folder = dir.path().join(hash);
+    assert!(folder.is_dir(), "the torrent's piece folder");
     let (status, _) = call(&app, "DELETE", &format!("/api/torrents/{hash}"), "").await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // The torrent's task deletes its folder once it has left the swarm.
+    for _ in 0..100 {
+        if !folder.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!folder.exists(), "the pieces are deleted");
     let (status, _) = call(&app, "GET", &format!("/api/torrents/{hash}"), "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = call(&app, "GET", "/api/torrents/nothex", "").await;

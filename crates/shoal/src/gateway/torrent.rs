@@ -88,6 +88,8 @@ pub(crate) struct Torrent {
     figures: Arc<GatewayFigures>,
     /// What was last added to the gateway's counters.
     counted: (u64, u64),
+    /// The torrent's piece folder, deleted when the torrent ends.
+    dir: std::path::PathBuf,
 }
 
 impl Torrent {
@@ -96,6 +98,7 @@ impl Torrent {
         platform: TcpPlatform,
         start: Instant,
         figures: Arc<GatewayFigures>,
+        dir: std::path::PathBuf,
     ) -> Self {
         Self {
             session,
@@ -105,6 +108,7 @@ impl Torrent {
             waiting_files: Vec::new(),
             figures,
             counted: (0, 0),
+            dir,
         }
     }
 
@@ -112,7 +116,8 @@ impl Torrent {
         Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
-    /// Runs until the command channel closes (the torrent was removed or the gateway stops).
+    /// Runs until the command channel closes (the torrent was removed), then leaves the swarm
+    /// and deletes its pieces.
     pub(crate) async fn run(
         mut self,
         mut events: mpsc::UnboundedReceiver<Event>,
@@ -154,6 +159,9 @@ impl Torrent {
                 .min(self.figures.peers.load(Ordering::Relaxed)),
             Ordering::Relaxed,
         );
+        if let Err(error) = tokio::fs::remove_dir_all(&self.dir).await {
+            tracing::warn!(%error, dir = %self.dir.display(), "deleting a removed torrent's pieces");
+        }
     }
 
     /// Feeds queued results, answers readers and file lists that can be answered, and keeps
