@@ -197,4 +197,12 @@ describe('gateway to TCP swarms', () => {
     assert.equal((await api('DELETE', `/api/torrents/${lonely}`)).status, 204)
     assert.equal((await api('GET', `/api/torrents/${lonely}`)).status, 404)
   })
+
+  test('at shutdown the gateway announces `stopped`: the tracker forgets it', async () => {
+    const f = files['film.mp4']
+    await waitFor('aria2c and Transmission gone, the gateway the one seeder', () => tracker.seeders(f.infoHash) === 1, 30_000)
+    const code = await shoal.stop()
+    assert.equal(code, 0)
+    await waitFor('the gateway leaving the swarm', () => tracker.seeders(f.infoHash) === 0, 10_000)
+  })
 })

@@ -124,6 +124,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let (stop_tx, stop_rx) = watch::channel(false);
     let seeder = start_seeder(&args, &bound, seedables, peer_id, &figures, stop_rx.clone()).await?;
     let gateway = start_gateway(&args, peer_id).await?;
+    let gateway_for_stop = gateway.clone();
     // Step 5.
     let app = routes::router(
         routes::Companion {
@@ -152,6 +153,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let running = Running {
         tracker,
         seeder,
+        gateway: gateway_for_stop,
         stop_tx,
     };
     run_until_shutdown(bound.listener, app, running, stop_rx, shutdown).await
@@ -323,6 +325,7 @@ async fn start_gateway(
 struct Running {
     tracker: Arc<tracker::Embedded>,
     seeder: Option<JoinHandle<()>>,
+    gateway: Option<Arc<crate::gateway::Gateway>>,
     stop_tx: watch::Sender<bool>,
 }
 
@@ -350,9 +353,17 @@ async fn run_until_shutdown(
     tracing::info!("stopping");
     let _ = running.stop_tx.send(true);
     running.tracker.shutdown();
-    if let Some(seeder) = running.seeder {
-        let _ = tokio::time::timeout(SEEDER_STOP_TIMEOUT, seeder).await;
-    }
+    let gateway_stopped = async {
+        if let Some(g) = running.gateway {
+            g.stop_all(SEEDER_STOP_TIMEOUT).await;
+        }
+    };
+    let seeder_stopped = async {
+        if let Some(seeder) = running.seeder {
+            let _ = tokio::time::timeout(SEEDER_STOP_TIMEOUT, seeder).await;
+        }
+    };
+    tokio::join!(gateway_stopped, seeder_stopped);
     match tokio::time::timeout(HTTP_STOP_TIMEOUT, server).await {
         Ok(Ok(result)) => result.context("serving HTTP")?,
         Ok(Err(error)) => tracing::error!(%error, "the HTTP server failed"),

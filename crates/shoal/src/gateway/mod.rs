@@ -91,6 +91,8 @@ pub(crate) struct Gateway {
     port: u16,
     start: Instant,
     torrents: Mutex<BTreeMap<InfoHash, Handle>>,
+    /// Every torrent task started, to wait for at shutdown.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
     pub(crate) figures: Arc<GatewayFigures>,
 }
@@ -115,6 +117,7 @@ impl Gateway {
             port,
             start: Instant::now(),
             torrents: Mutex::new(BTreeMap::new()),
+            tasks: Mutex::new(Vec::new()),
             streams_per_ip: Mutex::new(HashMap::new()),
             figures: Arc::new(GatewayFigures::default()),
         });
@@ -219,10 +222,36 @@ impl Gateway {
             Arc::clone(&self.figures),
             dir,
         );
-        tokio::spawn(torrent.run(events_rx, cmds_rx));
+        let task = tokio::spawn(torrent.run(events_rx, cmds_rx));
+        let mut tasks = self
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
         torrents.insert(hash, Handle { cmds: cmds_tx });
         tracing::info!(info_hash = %hash.to_hex(), "gateway torrent added");
         Ok((hash, true))
+    }
+
+    /// Stops every torrent (each announces `stopped` and deletes its pieces) and waits for them,
+    /// at most `within`, plus a moment for the `stopped` announces to leave.
+    pub(crate) async fn stop_all(&self, within: Duration) {
+        self.lock().clear();
+        let tasks = std::mem::take(
+            &mut *self
+                .tasks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if tasks.is_empty() {
+            return;
+        }
+        let all = futures_util::future::join_all(tasks);
+        let _ = tokio::time::timeout(within, all).await;
+        // The announces run in tasks of their own (one GET or datagram each, on loopback or
+        // nearby): give them a moment before the runtime goes.
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
     /// Takes a stream slot for `ip`; `None` at the per-address limit.
