@@ -59,6 +59,7 @@ try {
     const added = await fetch(`${base}/api/torrents`, { method: 'POST', body: readFileSync(t.torrent) })
     if (added.status !== 201) throw new Error(`POST: ${added.status} ${await added.text()}`)
     const res = await fetch(`${base}/stream/${t.infoHash}/0`)
+    if (res.status !== 200) throw new Error(`GET /stream: ${res.status} ${await res.text()}`)
     const reader = res.body.getReader()
     const h = createHash('sha1')
     let first = null

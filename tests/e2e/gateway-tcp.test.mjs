@@ -88,6 +88,8 @@ describe('gateway to TCP swarms', () => {
     assert.equal(res.headers.get('content-range'), `bytes 1000000-1234566/${f.bytes.length}`)
     assert.equal(res.headers.get('content-type'), 'video/mp4')
     assert.equal(res.headers.get('accept-ranges'), 'bytes')
+    assert.equal(res.headers.get('content-encoding'), null, 'a stream is never compressed')
+    assert.equal(res.headers.get('access-control-allow-origin'), '*')
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(f.bytes.subarray(1000000, 1234567)), 'the range is byte-exact')
 
     const curl = runTool('curl', ['-s', '-r', '0-99', `${base}/stream/${f.infoHash}/0`], { encoding: 'buffer' })

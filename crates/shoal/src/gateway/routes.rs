@@ -301,6 +301,12 @@ async fn respond(
     headers.insert(header::CONTENT_TYPE, hv(mime.to_owned())?);
     headers.insert(header::ACCEPT_RANGES, hv("bytes".to_owned())?);
     headers.insert(header::CACHE_CONTROL, hv("no-store".to_owned())?);
+    // Players on other origins (the app on another companion, a web player) read it too.
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, hv("*".to_owned())?);
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        hv("Content-Range, Content-Length, Accept-Ranges".to_owned())?,
+    );
     let (code, start, end) = match crate::files::resolve_range(range, len) {
         crate::files::RangeAnswer::Whole => (StatusCode::OK, 0, len),
         crate::files::RangeAnswer::Partial { start, end } => {

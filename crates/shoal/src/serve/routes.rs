@@ -6,6 +6,8 @@
 //! | `/api/library`, `/torrents/HASH.torrent` | here | open |
 //! | `/files/...` | `files.rs` (byte ranges) | open |
 //! | `/manifest.json`, `/catalog`, `/meta`, `/stream`, `/posters`, `/api/companion` | `addon_routes.rs` | open (its own layer) |
+//! | `/api/torrents...` | `gateway/routes.rs` | open |
+//! | `/stream/HASH/N` (taken before routing, not compressed) | `gateway/routes.rs` | open (set on the response) |
 //! | anything else | the app's files (`app_files.rs`) | no |
 //!
 //! `/announce` never gets here: `one_port.rs` hands those connections to the tracker first.
@@ -68,17 +70,22 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
         .with_state(companion)
         .merge(shared)
         .merge(addon);
-    if let Some(g) = gateway {
-        app = app
-            .merge(crate::gateway::routes::router(Arc::clone(&g)).layer(crate::cors::open()))
-            .layer(axum::middleware::from_fn_with_state(
-                g,
-                crate::gateway::routes::intercept_streams,
-            ));
+    if let Some(g) = &gateway {
+        let api = crate::gateway::routes::router(Arc::clone(g)).layer(crate::cors::open());
+        app = app.merge(api);
     }
-    app.fallback_service(super::app_files::service(places.dist))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+    let mut app = app
+        .fallback_service(super::app_files::service(places.dist))
+        .layer(CompressionLayer::new());
+    if let Some(g) = gateway {
+        // Outside the compression layer: a video stream is not worth compressing (and ranges
+        // of a compressed body would not be the file's).
+        app = app.layer(axum::middleware::from_fn_with_state(
+            g,
+            crate::gateway::routes::intercept_streams,
+        ));
+    }
+    app.layer(TraceLayer::new_for_http())
 }
 
 /// `GET /api/library`: every library item, for the app's home page.
