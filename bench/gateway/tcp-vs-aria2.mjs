@@ -43,7 +43,8 @@ try {
   transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
   const t = makeTorrent(file, tracker.http, path.join(dir, 'big.torrent'), 256)
   transmission.remote('-a', t.torrent, '-w', path.join(dir, 'seed'))
-  await waitFor('transmission seeding', () => tracker.seeders(t.infoHash) >= 1, 300_000)
+  await transmission.seeding(t.infoHash)
+  await waitFor('the tracker listing Transmission', () => tracker.seeders(t.infoHash) >= 1, 60_000)
   writeFileSync(path.join(dir, 'dist', 'index.html'), '<p>bench</p>')
   shoal = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(dir, 'dist'),
     '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
@@ -51,6 +52,9 @@ try {
     ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000
   })
   const base = shoal.found
+  let log = ''
+  shoal.child.stdout.on('data', d => { log += d })
+  process.on('exit', () => { if (process.env.SHOAL_BENCH_LOG) writeFileSync(process.env.SHOAL_BENCH_LOG, log) })
   const rows = { gateway: [], aria2: [] }
   for (let run = 0; run < RUNS; run++) {
     // (a) the gateway.

@@ -107,5 +107,10 @@ export async function startTransmission (dir, downloads) {
     return r.stdout
   }
   await waitFor('transmission RPC', () => runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-l']).status === 0, 20_000)
-  return { remote, peerPort, kill: () => child.kill('SIGKILL') }
+  /** Waits until torrent `infoHash` is verified and seeding (it refuses peers while it checks). */
+  const seeding = (infoHash, ms = 300_000) => waitFor(`transmission seeding ${infoHash}`, () => {
+    const info = runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-t', infoHash, '-i']).stdout
+    return /Percent Done: 100%/.test(info) && /State: (Seeding|Idle)/.test(info)
+  }, ms)
+  return { remote, seeding, peerPort, kill: () => child.kill('SIGKILL') }
 }
