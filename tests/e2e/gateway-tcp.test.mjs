@@ -33,6 +33,7 @@ describe('gateway to TCP swarms', () => {
   /** Has transmission seed `f` (it verifies the file in place) and waits for the tracker to list it. */
   async function seed (f) {
     transmission.remote('-a', f.torrent, '-w', path.join(dir, 'seed'))
+    await transmission.seeding(f.infoHash)
     await waitFor(`transmission seeding ${f.infoHash}`, () => tracker.seeders(f.infoHash) >= 1)
   }
 
