@@ -14,7 +14,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(bencode metainfo magnet wire_decoder tracker_json)
+  targets=(bencode metainfo magnet wire_decoder tracker_json tracker_classic)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

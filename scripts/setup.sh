@@ -9,7 +9,8 @@
 #   chromium, chromium-driver       apt (Debian's; for wasm tests and Playwright)
 #   ffmpeg                          apt (makes the H.264 video the player's e2e tests stream;
 #                                   the live channels' encoder)
-#   transmission-daemon, aria2      apt (real TCP BitTorrent peers for the gateway's tests)
+#   transmission-daemon, aria2      apt (real TCP BitTorrent peers for the gateway's tests;
+#   transmission-cli, curl          transmission-create/-remote make and steer its torrents)
 #   firefox-esr, geckodriver 0.36.0 apt; cargo install --locked (the second browser engine)
 #   wasm-tools 1.263.0              cargo install --locked, validator only (scripts/check-wasm.sh)
 #   node, npm                       apt, only when missing
@@ -93,6 +94,12 @@ fi
 # TCP BitTorrent clients the companion's gateway is tested against.
 if ! command -v transmission-daemon >/dev/null || ! command -v aria2c >/dev/null; then
   apt_install transmission-daemon aria2
+fi
+# transmission-create and transmission-remote (the gateway test's torrents and seeding), and
+# curl (its byte-range request).
+if ! command -v transmission-create >/dev/null || ! command -v transmission-remote >/dev/null \
+  || ! command -v curl >/dev/null; then
+  apt_install transmission-cli curl
 fi
 # Firefox ESR and its WebDriver server: the end-to-end tests' second engine.
 if ! command -v firefox-esr >/dev/null; then

@@ -168,6 +168,16 @@ impl Platform for Waking<'_> {
     fn apply_answer(&mut self, peer: PeerKey, answer_sdp: &str) {
         self.inner.apply_answer(peer, answer_sdp);
     }
+    fn dial(&mut self, peer: PeerKey, addr: std::net::SocketAddr) {
+        self.inner.dial(peer, addr);
+    }
+    fn classic_tracker_request(
+        &mut self,
+        tracker: session::ClassicTrackerIdx,
+        request: session::ClassicRequest,
+    ) {
+        self.inner.classic_tracker_request(tracker, request);
+    }
     fn send(&mut self, peer: PeerKey, bytes: Vec<u8>) {
         self.inner.send(peer, bytes);
     }

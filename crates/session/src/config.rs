@@ -18,6 +18,13 @@ pub struct SessionConfig {
     pub peer_id: [u8; 20],
     /// WebSocket tracker URLs; [`TrackerIdx`](crate::TrackerIdx) `i` is `trackers[i]`.
     pub trackers: Vec<String>,
+    /// HTTP and UDP tracker URLs (`http://`, `https://`, `udp://`), announced to with
+    /// [`listen_port`](Self::listen_port); the peers they name are dialled. A URL that is
+    /// neither shows as a failed tracker. [`ClassicTrackerIdx`](crate::ClassicTrackerIdx) `i`
+    /// is `classic_trackers[i]`.
+    pub classic_trackers: Vec<String>,
+    /// The TCP port we accept peers on, announced to classic trackers (0: none).
+    pub listen_port: u16,
     /// Webseed base URLs, in the order the engine was given them (its `webseed` indices).
     pub webseeds: Vec<String>,
     /// Most peer connections, counting those still offering, answering or connecting.
@@ -41,6 +48,8 @@ impl SessionConfig {
         Self {
             peer_id,
             trackers: Vec::new(),
+            classic_trackers: Vec::new(),
+            listen_port: 0,
             webseeds: Vec::new(),
             max_peers: 20,
             max_offers: 5,

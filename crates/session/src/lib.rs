@@ -47,8 +47,12 @@
 //! sets [`SessionConfig::max_offers`] to 0 and, when a listener accepts a socket, asks
 //! [`Session::accept_peer`] for a key (refused at the cap) and feeds [`Event::PeerOpen`],
 //! [`Event::PeerData`] and [`Event::PeerClosed`] like any other platform; `send` and
-//! `close_peer` write to and shut the socket. Dialling addresses from an HTTP or UDP tracker
-//! would add one call (`dial(peer, addr)`) beside `create_offer`, with the same deadlines.
+//! `close_peer` write to and shut the socket. Addresses from the HTTP and UDP trackers of
+//! [`SessionConfig::classic_trackers`] (which the session announces to on its own schedule;
+//! the platform only does the GET or moves the datagram) and from [`Event::PeerAddrs`] are
+//! dialled with [`Platform::dial`] beside `create_offer`: each dial takes a slot under the
+//! peer cap and has the same connect and first-byte deadlines; an address that fails is
+//! tried again later, less often each time.
 //!
 //! ```no_run
 //! # use shoal_session as session;
@@ -70,7 +74,9 @@
 
 #![warn(missing_docs)]
 
+mod classic;
 mod config;
+mod dialer;
 mod flow;
 mod peers;
 mod platform;
@@ -85,9 +91,10 @@ mod tests;
 
 pub use config::{SessionConfig, CONNECT_TIMEOUT_MS, FIRST_BYTE_TIMEOUT_MS};
 pub use flow::READ_AHEAD;
-pub use platform::{Event, GetId, Notice, Platform, TrackerIdx};
+pub use platform::{ClassicTrackerIdx, Event, GetId, Notice, Platform, TrackerIdx};
 pub use session::{Read, Session};
 pub use stats::{Stats, TrackerStatus};
+pub use tracker_classic::Request as ClassicRequest;
 
 // Run the unit tests in headless Chromium when built for the browser.
 #[cfg(all(test, target_family = "wasm"))]

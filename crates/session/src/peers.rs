@@ -9,6 +9,7 @@ use tracker_proto::OfferId;
 
 use crate::{
     config::{CONNECT_TIMEOUT_MS, FIRST_BYTE_TIMEOUT_MS},
+    dialer::AddrBook,
     platform::{Notice, Platform, TrackerIdx},
     Session,
 };
@@ -47,6 +48,8 @@ pub(crate) struct Peers {
     next: u64,
     /// Our offers handed to an announcer → their connection.
     pub(crate) by_offer: BTreeMap<OfferId, PeerKey>,
+    /// Addresses to dial, and which connections were dialled to which.
+    pub(crate) addrs: AddrBook,
 }
 
 impl Peers {
@@ -93,10 +96,14 @@ impl Peers {
         }
     }
 
-    /// Removes a connection and its offer; returns the stage it was in.
-    pub(crate) fn remove(&mut self, key: PeerKey) -> Option<Stage> {
+    /// Removes a connection and its offer (a dialled address waits before its next dial);
+    /// returns the stage it was in.
+    pub(crate) fn remove(&mut self, key: PeerKey, now: Millis) -> Option<Stage> {
         self.by_offer.retain(|_, k| *k != key);
-        self.map.remove(&key).map(|p| p.stage)
+        let stage = self.map.remove(&key).map(|p| p.stage);
+        let opened = matches!(stage, Some(Stage::Open { got_data: true }));
+        self.addrs.released(key, opened, now);
+        stage
     }
 
     /// Marks bytes from `key`; whether it is open (the bytes are for the engine).
@@ -187,7 +194,7 @@ impl<S: swarm::Storage, H: PieceHasher> Session<S, H> {
 
     /// The platform lost a connection: forget it, and tell the engine if it knew it.
     pub(crate) fn forget_peer(&mut self, peer: PeerKey, platform: &mut impl Platform) {
-        let Some(stage) = self.peers.remove(peer) else {
+        let Some(stage) = self.peers.remove(peer, self.now) else {
             return;
         };
         match stage {

@@ -2,7 +2,7 @@
 //! the effects it asks for ([`Platform`]), the results and happenings fed back ([`Event`]),
 //! and what it tells the platform in passing ([`Notice`]).
 
-use std::ops::Range;
+use std::{net::SocketAddr, ops::Range};
 
 use swarm::{HttpError, Millis, PeerKey, ReaderId};
 use tracker_proto::{DecodeError, OutMessage};
@@ -10,6 +10,11 @@ use tracker_proto::{DecodeError, OutMessage};
 /// One of the session's trackers: the index into [`SessionConfig::trackers`](crate::SessionConfig::trackers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TrackerIdx(pub usize);
+
+/// One of the session's HTTP or UDP trackers: the index into
+/// [`SessionConfig::classic_trackers`](crate::SessionConfig::classic_trackers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClassicTrackerIdx(pub usize);
 
 /// One HTTP GET of a webseed request (an engine request may need one per file it touches).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,6 +46,19 @@ pub trait Platform {
     /// Apply the remote answer to the connection of our offer (the connection then opens:
     /// [`Event::PeerOpen`], or fails: [`Event::PeerClosed`]).
     fn apply_answer(&mut self, peer: PeerKey, answer_sdp: &str);
+    /// Connect to `addr` over a stream transport (TCP) for connection `peer`; answer with
+    /// [`Event::PeerOpen`] once connected, or [`Event::PeerClosed`]. A platform that cannot dial
+    /// (a browser) answers [`Event::PeerClosed`]; it is only asked when it was given addresses.
+    fn dial(&mut self, peer: PeerKey, addr: SocketAddr);
+    /// Do one request of an HTTP or UDP tracker: GET the URL and answer with
+    /// [`Event::ClassicTrackerReply`] carrying the body (or why there is none); or send the
+    /// datagram from this tracker's own UDP socket and feed every datagram that socket
+    /// receives as [`Event::ClassicTrackerReply`].
+    fn classic_tracker_request(
+        &mut self,
+        tracker: ClassicTrackerIdx,
+        request: tracker_classic::Request,
+    );
     /// Write bytes to an open connection, in order (queue behind back-pressure; report a
     /// failure as [`Event::PeerClosed`]).
     fn send(&mut self, peer: PeerKey, bytes: Vec<u8>);
@@ -119,6 +137,21 @@ pub enum Event {
     PeerClosed {
         /// The connection.
         peer: PeerKey,
+    },
+    /// An HTTP tracker's response body, or a datagram from a UDP tracker's socket; `Err` with
+    /// a sentence when the GET failed (a refused connection, an error status) or the socket
+    /// could not be opened.
+    ClassicTrackerReply {
+        /// Which tracker.
+        tracker: ClassicTrackerIdx,
+        /// The bytes, or what went wrong.
+        reply: Result<Vec<u8>, String>,
+    },
+    /// Peer addresses learnt elsewhere (a magnet's `x.pe`, the DHT, PEX): dialled as slots
+    /// free up.
+    PeerAddrs {
+        /// The addresses.
+        addrs: Vec<SocketAddr>,
     },
     /// A GET asked for by [`Platform::http_get`] finished.
     HttpDone {

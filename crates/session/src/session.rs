@@ -8,6 +8,7 @@ use swarm::{Engine, Input, Millis, Output, PieceHasher, ReaderId, Storage};
 use tracker_proto::SplitMix64;
 
 use crate::{
+    classic::Classic,
     config::SessionConfig,
     flow::ReaderFlow,
     peers::Peers,
@@ -35,6 +36,7 @@ pub struct Session<S: Storage, H: PieceHasher> {
     pub(crate) cfg: SessionConfig,
     pub(crate) now: Millis,
     pub(crate) trackers: Vec<Tracker>,
+    pub(crate) classic: Vec<Classic>,
     pub(crate) peers: Peers,
     pub(crate) gets: Gets,
     pub(crate) rng: SplitMix64,
@@ -65,10 +67,24 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             .iter()
             .map(|url| Tracker::new(url, &cfg, engine.info_hash(), left, rng.next_u64()))
             .collect();
+        let first = tracker_classic::Stats {
+            left,
+            ..tracker_classic::Stats::default()
+        };
+        let classic = cfg
+            .classic_trackers
+            .iter()
+            .map(|url| {
+                let hash = engine.info_hash().0;
+                let port = cfg.listen_port;
+                Classic::new(url, hash, cfg.peer_id, port, first, rng.next_u64(), now)
+            })
+            .collect();
         let mut session = Self {
             engine,
             now,
             trackers,
+            classic,
             peers: Peers::default(),
             gets: Gets::default(),
             rng,
@@ -113,6 +129,12 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 }
             }
             Event::PeerClosed { peer } => self.forget_peer(peer, platform),
+            Event::ClassicTrackerReply { tracker, reply } => {
+                self.classic_reply(tracker, reply, platform);
+            }
+            Event::PeerAddrs { addrs } => {
+                self.peers.addrs.add(addrs, now);
+            }
             Event::HttpDone { get, result } => self.http_done(get, result, platform),
             Event::PieceHashed { piece, digest } => {
                 self.engine
@@ -192,10 +214,11 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             return;
         }
         self.stop_trackers(platform);
+        self.classic_stop(platform);
         self.settle(platform);
         self.stopped = true;
         for peer in self.peers.keys() {
-            self.peers.remove(peer);
+            self.peers.remove(peer, self.now);
             platform.close_peer(peer);
         }
         self.gets.cancel_all(platform);
@@ -247,9 +270,16 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         self.peers.open()
     }
 
-    /// Each tracker's state.
+    /// Each tracker's state: the WebSocket trackers, then the HTTP and UDP ones.
     pub fn tracker_statuses(&self) -> Vec<TrackerStatus> {
-        self.trackers.iter().map(|t| t.status.clone()).collect()
+        let ws = self.trackers.iter().map(|t| t.status.clone());
+        ws.chain(self.classic.iter().map(|c| c.status.clone()))
+            .collect()
+    }
+
+    /// Peer addresses known (from classic trackers and [`Event::PeerAddrs`]).
+    pub fn known_addrs(&self) -> usize {
+        self.peers.addrs.len()
     }
 
     /// The figures for a stats panel at `now`.
@@ -279,6 +309,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
     fn settle(&mut self, platform: &mut impl Platform) {
         self.close_overdue_peers(platform);
         self.run_due_trackers();
+        self.run_due_classic(platform);
         loop {
             let engine_busy = self.drain_engine(platform);
             let trackers_busy = self.drain_trackers(platform);
@@ -286,6 +317,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 break;
             }
         }
+        self.dial_due(platform);
         let s = self.engine.stats();
         let now = self.now;
         self.down
@@ -303,6 +335,8 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             Some(self.engine.poll_timeout()),
             self.peers.next_deadline(),
             self.trackers_due_at(),
+            self.classic_due_at(),
+            self.next_dial_at(),
         ]
         .into_iter()
         .flatten()
@@ -322,7 +356,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 Output::Send { peer, bytes } => platform.send(peer, bytes),
                 Output::Close { peer, reason: _ } => {
                     // The engine already forgot the peer: no `PeerGone` for it.
-                    if self.peers.remove(peer).is_some() {
+                    if self.peers.remove(peer, self.now).is_some() {
                         platform.close_peer(peer);
                         platform.notice(Notice::PeerGone(peer));
                     }
@@ -353,6 +387,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 }
                 Output::Complete => {
                     self.trackers_complete();
+                    self.classic_complete();
                     platform.notice(Notice::Complete);
                 }
             }

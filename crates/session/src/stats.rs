@@ -27,7 +27,7 @@ pub struct Stats {
     pub pieces_verified: u32,
     /// One flag per piece: verified or not.
     pub have: Vec<bool>,
-    /// Each tracker's connection state.
+    /// Each tracker's connection state: the WebSocket trackers, then the HTTP and UDP ones.
     pub trackers: Vec<TrackerStatus>,
     /// How long the torrent has had no peer at all, if it has none now, ms.
     pub waiting_for_peers_ms: Option<u64>,
@@ -46,7 +46,8 @@ pub struct TrackerStatus {
     pub state: String,
     /// What went wrong last, as a sentence.
     pub error: Option<String>,
-    /// Peers learned through this tracker (offers and answers relayed to us).
+    /// Peers learned through this tracker (offers and answers relayed to us; for an HTTP or
+    /// UDP tracker, the addresses it listed).
     pub peers_seen: usize,
 }
 

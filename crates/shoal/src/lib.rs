@@ -27,6 +27,7 @@ mod cors;
 mod create;
 mod file_storage;
 mod files;
+mod gateway;
 mod info;
 mod library;
 mod media_duration;

@@ -79,6 +79,32 @@ pub struct ServeArgs {
     pub(crate) channels: Vec<String>,
     #[command(flatten)]
     pub(crate) channel_options: crate::channel::ChannelOptions,
+    /// Do not run the gateway to TCP BitTorrent swarms (`/api/torrents`, `/stream/HASH/N`).
+    #[arg(long)]
+    pub(crate) no_gateway: bool,
+    /// TCP address the gateway accepts BitTorrent peers on (port 0 picks a free port; default
+    /// port 6881 on --listen's address, so a loopback companion opens no public port; a free
+    /// port when 6881 is taken).
+    #[arg(long)]
+    pub(crate) gateway_peer_listen: Option<SocketAddr>,
+    /// Where the gateway keeps downloaded pieces (default: the cache folder's `gateway`).
+    #[arg(long)]
+    pub(crate) gateway_dir: Option<PathBuf>,
+    /// Most torrents the gateway runs at once.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) gateway_max_torrents: usize,
+    /// Most TCP peers per gateway torrent.
+    #[arg(long, default_value_t = 40)]
+    pub(crate) gateway_max_peers: usize,
+    /// Most concurrent `/stream` responses per client address.
+    #[arg(long, default_value_t = 16)]
+    pub(crate) gateway_streams_per_ip: usize,
+    /// Seconds a stream waits for the metadata or its first bytes before answering 504.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) gateway_wait_secs: u64,
+    /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
+    #[arg(long = "gateway-tracker")]
+    pub(crate) gateway_trackers: Vec<String>,
 }
 
 /// Runs `shoal serve` until SIGINT or SIGTERM.
@@ -118,6 +144,8 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
         stop_rx.clone(),
     )
     .await?;
+    let gateway = start_gateway(&args, peer_id).await?;
+    let gateway_for_stop = gateway.clone();
     // Step 5.
     let app = routes::router(
         routes::Companion {
@@ -125,6 +153,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
             tracker: Arc::clone(&tracker),
             figures,
             channels: Arc::clone(&live.channels),
+            gateway,
         },
         routes::Places {
             library: library.unwrap_or_default(),
@@ -146,6 +175,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let running = Running {
         tracker,
         seeder,
+        gateway: gateway_for_stop,
         stop_tx,
         channels: live.tasks,
     };
@@ -299,10 +329,65 @@ async fn start_seeder(
     ))))
 }
 
+/// Step 4b: the gateway to TCP swarms (its peer listener and its torrents' tasks); `None` with
+/// `--no-gateway`.
+async fn start_gateway(
+    args: &ServeArgs,
+    peer_id: [u8; 20],
+) -> anyhow::Result<Option<Arc<crate::gateway::Gateway>>> {
+    if args.no_gateway {
+        return Ok(None);
+    }
+    let dir = match &args.gateway_dir {
+        Some(dir) => dir.clone(),
+        None => args
+            .cache_dir
+            .clone()
+            .or_else(process::default_cache_dir)
+            .unwrap_or_else(std::env::temp_dir)
+            .join("gateway"),
+    };
+    let cfg = crate::gateway::GatewayConfig {
+        peer_listen: args
+            .gateway_peer_listen
+            .unwrap_or_else(|| SocketAddr::new(args.listen.ip(), 6881)),
+        dir,
+        max_torrents: args.gateway_max_torrents,
+        max_peers_per_torrent: args.gateway_max_peers,
+        per_ip_streams: args.gateway_streams_per_ip,
+        wait_for_peers: Duration::from_secs(args.gateway_wait_secs),
+        extra_trackers: args.gateway_trackers.clone(),
+        peer_id,
+    };
+    let gateway = match (
+        crate::gateway::Gateway::start(cfg.clone()).await,
+        args.gateway_peer_listen,
+    ) {
+        (Ok(g), _) => g,
+        (Err(e), Some(listen)) => {
+            return Err(BadInput(format!("--gateway-peer-listen {listen}: {e}")).into())
+        }
+        // The usual port is taken (another client, another companion): any free port does,
+        // since trackers are told which one.
+        (Err(e), None) => {
+            tracing::warn!("gateway: port 6881 unavailable ({e}); using a free port");
+            let cfg = crate::gateway::GatewayConfig {
+                peer_listen: SocketAddr::new(args.listen.ip(), 0),
+                ..cfg
+            };
+            crate::gateway::Gateway::start(cfg)
+                .await
+                .context("binding the gateway's peer port")?
+        }
+    };
+    Ok(Some(gateway))
+}
+
 /// The parts that must be stopped at shutdown.
 struct Running {
     tracker: Arc<tracker::Embedded>,
     seeder: Option<JoinHandle<()>>,
+    gateway: Option<Arc<crate::gateway::Gateway>>,
     stop_tx: watch::Sender<bool>,
     /// The channels' tasks (they stop their encoders when `stop` turns true).
     channels: Vec<JoinHandle<crate::channel::Outcome>>,
@@ -334,9 +419,17 @@ async fn run_until_shutdown(
     for channel in running.channels {
         let _ = tokio::time::timeout(SEEDER_STOP_TIMEOUT, channel).await;
     }
-    if let Some(seeder) = running.seeder {
-        let _ = tokio::time::timeout(SEEDER_STOP_TIMEOUT, seeder).await;
-    }
+    let gateway_stopped = async {
+        if let Some(g) = running.gateway {
+            g.stop_all(SEEDER_STOP_TIMEOUT).await;
+        }
+    };
+    let seeder_stopped = async {
+        if let Some(seeder) = running.seeder {
+            let _ = tokio::time::timeout(SEEDER_STOP_TIMEOUT, seeder).await;
+        }
+    };
+    tokio::join!(gateway_stopped, seeder_stopped);
     match tokio::time::timeout(HTTP_STOP_TIMEOUT, server).await {
         Ok(Ok(result)) => result.context("serving HTTP")?,
         Ok(Err(error)) => tracing::error!(%error, "the HTTP server failed"),

@@ -104,6 +104,22 @@ impl Platform for BrowserPlatform {
         peer::apply_answer(&self.net, peer, answer_sdp);
     }
 
+    fn dial(&mut self, peer: PeerKey, _addr: std::net::SocketAddr) {
+        // A page cannot open TCP connections; its sessions are given no addresses.
+        report_later(&self.net, Event::PeerClosed { peer });
+    }
+
+    fn classic_tracker_request(
+        &mut self,
+        tracker: session::ClassicTrackerIdx,
+        _request: session::ClassicRequest,
+    ) {
+        // HTTP trackers answer without CORS headers and UDP is out of reach: a page announces
+        // to WebSocket trackers only (the runtime leaves `classic_trackers` empty).
+        let reply = Err("a browser cannot reach HTTP or UDP trackers".to_owned());
+        report_later(&self.net, Event::ClassicTrackerReply { tracker, reply });
+    }
+
     fn send(&mut self, peer: PeerKey, bytes: Vec<u8>) {
         peer::send(&self.net, peer, bytes);
     }

@@ -23,6 +23,8 @@ pub(crate) enum Call {
     CreateOffer(PeerKey),
     AnswerOffer(PeerKey, String),
     ApplyAnswer(PeerKey, String),
+    Dial(PeerKey, std::net::SocketAddr),
+    ClassicRequest(crate::ClassicTrackerIdx, tracker_classic::Request),
     Send(PeerKey, usize),
     ClosePeer(PeerKey),
     HttpGet(GetId, String, Range<u64>),
@@ -77,6 +79,16 @@ impl Platform for Fake {
     }
     fn apply_answer(&mut self, peer: PeerKey, answer_sdp: &str) {
         self.record(Call::ApplyAnswer(peer, answer_sdp.to_owned()));
+    }
+    fn dial(&mut self, peer: PeerKey, addr: std::net::SocketAddr) {
+        self.record(Call::Dial(peer, addr));
+    }
+    fn classic_tracker_request(
+        &mut self,
+        tracker: crate::ClassicTrackerIdx,
+        request: tracker_classic::Request,
+    ) {
+        self.record(Call::ClassicRequest(tracker, request));
     }
     fn send(&mut self, peer: PeerKey, bytes: Vec<u8>) {
         self.log.push((self.now, Call::Send(peer, bytes.len())));
@@ -137,6 +149,8 @@ pub(crate) struct World {
     members: BTreeMap<metainfo::InfoHash, Vec<usize>>,
     next_member: usize,
     links: BTreeMap<(usize, PeerKey), (usize, PeerKey)>,
+    /// TCP listeners: address → node. Dials to other addresses never connect.
+    pub(crate) listening: BTreeMap<std::net::SocketAddr, usize>,
 }
 
 fn endpoint(sdp: &str) -> Option<(usize, PeerKey)> {
@@ -157,6 +171,7 @@ impl World {
             members: BTreeMap::new(),
             next_member: 0,
             links: BTreeMap::new(),
+            listening: BTreeMap::new(),
         }
     }
 
@@ -296,12 +311,54 @@ impl World {
                 };
                 self.queue.push_back((i, Event::HttpDone { get, result }));
             }
+            Call::Dial(peer, addr) => self.dial(i, peer, addr),
+            Call::ClassicRequest(tracker, request) => self.classic_tracker(i, tracker, &request),
             Call::TrackerClose(_)
             | Call::HttpCancel(_)
             | Call::Send(..)
             | Call::HashPiece(_)
             | Call::Notice(_) => {}
         }
+    }
+
+    /// A TCP dial: the listener at `addr` accepts (within its cap) and both ends open.
+    fn dial(&mut self, i: usize, peer: PeerKey, addr: std::net::SocketAddr) {
+        let Some(&j) = self.listening.get(&addr) else {
+            return;
+        };
+        let Some(k) = self.nodes[j].session.accept_peer() else {
+            self.queue.push_back((i, Event::PeerClosed { peer }));
+            return;
+        };
+        self.links.insert((i, peer), (j, k));
+        self.links.insert((j, k), (i, peer));
+        self.queue.push_back((i, Event::PeerOpen { peer }));
+        self.queue.push_back((j, Event::PeerOpen { peer: k }));
+    }
+
+    /// An HTTP tracker that names every listener but the caller, as a compact list.
+    fn classic_tracker(
+        &mut self,
+        i: usize,
+        tracker: crate::ClassicTrackerIdx,
+        request: &tracker_classic::Request,
+    ) {
+        let tracker_classic::Request::HttpGet { .. } = request else {
+            return;
+        };
+        let mut compact = Vec::new();
+        for (addr, &node) in &self.listening {
+            if let (std::net::SocketAddr::V4(a), true) = (addr, node != i) {
+                compact.extend_from_slice(&a.ip().octets());
+                compact.extend_from_slice(&a.port().to_be_bytes());
+            }
+        }
+        let mut body = format!("d8:intervali60e5:peers{}:", compact.len()).into_bytes();
+        body.extend_from_slice(&compact);
+        body.push(b'e');
+        let reply = Ok(body);
+        self.queue
+            .push_back((i, Event::ClassicTrackerReply { tracker, reply }));
     }
 
     /// The tracker: announces get a response and their offers relayed to other members in

@@ -2,6 +2,7 @@
 //! tracker, connect over fake links, fetch from a fake web server and hash through the fake.
 
 mod fake;
+mod tcp;
 
 #[cfg(target_family = "wasm")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -13,11 +14,11 @@ use crate::{Notice, Read, SessionConfig, CONNECT_TIMEOUT_MS, FIRST_BYTE_TIMEOUT_
 
 const PIECE: u64 = 64 * 1024;
 
-fn data(len: usize) -> Vec<u8> {
+pub(super) fn data(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 251) as u8).collect()
 }
 
-fn torrent(files: &[(&str, &[u8])]) -> metainfo::Metainfo {
+pub(super) fn torrent(files: &[(&str, &[u8])]) -> metainfo::Metainfo {
     let list = files
         .iter()
         .map(|(n, d)| (vec![(*n).to_owned()], d.len() as u64))
@@ -30,13 +31,21 @@ fn torrent(files: &[(&str, &[u8])]) -> metainfo::Metainfo {
     metainfo::Metainfo::from_bytes(&b.finish().expect("built")).expect("parses")
 }
 
-fn engine(meta: &metainfo::Metainfo, id: u8, deferred: bool) -> Engine<MemoryStorage, Sha1Smol> {
+pub(super) fn engine(
+    meta: &metainfo::Metainfo,
+    id: u8,
+    deferred: bool,
+) -> Engine<MemoryStorage, Sha1Smol> {
     let mut cfg = Config::new(metainfo::PeerId::from([id; 20]), u64::from(id));
     cfg.deferred_hashing = deferred;
     Engine::new(cfg, meta, MemoryStorage::new(64 << 20), Sha1Smol)
 }
 
-fn seed_engine(meta: &metainfo::Metainfo, bytes: &[u8], id: u8) -> Engine<MemoryStorage, Sha1Smol> {
+pub(super) fn seed_engine(
+    meta: &metainfo::Metainfo,
+    bytes: &[u8],
+    id: u8,
+) -> Engine<MemoryStorage, Sha1Smol> {
     let mut e = engine(meta, id, false);
     for p in 0..meta.info.piece_count() {
         let off = meta.info.piece_offset(p) as usize;
@@ -55,7 +64,7 @@ fn config(id: u8, max_offers: u64, max_peers: usize) -> SessionConfig {
 }
 
 /// Opens a reader over torrent bytes `[start, end)` of node `node`.
-fn open_reader(w: &mut World, node: usize, start: u64, end: u64) -> swarm::ReaderId {
+pub(super) fn open_reader(w: &mut World, node: usize, start: u64, end: u64) -> swarm::ReaderId {
     let now = w.now;
     let n = &mut w.nodes[node];
     let reader = n.session.open_reader(now, start, end, &mut n.fake);
@@ -64,7 +73,12 @@ fn open_reader(w: &mut World, node: usize, start: u64, end: u64) -> swarm::Reade
 }
 
 /// Reads a node's reader to its end while running the world; the bytes read.
-fn read_all(w: &mut World, node: usize, reader: swarm::ReaderId, until: Millis) -> Vec<u8> {
+pub(super) fn read_all(
+    w: &mut World,
+    node: usize,
+    reader: swarm::ReaderId,
+    until: Millis,
+) -> Vec<u8> {
     let mut got = Vec::new();
     let mut finished = false;
     w.run(until, |w| {
@@ -92,7 +106,7 @@ fn closes(w: &World, node: usize) -> Vec<(Millis, PeerKey)> {
         .collect()
 }
 
-fn count(w: &World, node: usize, f: impl Fn(&Call) -> bool) -> usize {
+pub(super) fn count(w: &World, node: usize, f: impl Fn(&Call) -> bool) -> usize {
     w.nodes[node].fake.calls().filter(|c| f(c)).count()
 }
 

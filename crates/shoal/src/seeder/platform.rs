@@ -90,6 +90,22 @@ impl<H: DataChannelHost> Platform for HostPlatform<'_, H> {
         self.io.queue.push_back(Event::PeerClosed { peer });
     }
 
+    fn dial(&mut self, peer: PeerKey, _addr: std::net::SocketAddr) {
+        // The seeder's sessions have no classic trackers and are handed no addresses.
+        self.io.queue.push_back(Event::PeerClosed { peer });
+    }
+
+    fn classic_tracker_request(
+        &mut self,
+        tracker: session::ClassicTrackerIdx,
+        _request: session::ClassicRequest,
+    ) {
+        let reply = Err("the WebRTC seeder announces to WebSocket trackers only".to_owned());
+        self.io
+            .queue
+            .push_back(Event::ClassicTrackerReply { tracker, reply });
+    }
+
     fn send(&mut self, peer: PeerKey, bytes: Vec<u8>) {
         let Some(&conn) = self.io.conns.get(&peer) else {
             return;

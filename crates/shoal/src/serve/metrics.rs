@@ -13,6 +13,8 @@ use super::routes::Companion;
 
 pub(super) async fn metrics(State(c): State<Companion>) -> Response {
     let f = &c.figures;
+    let channels =
+        crate::channel::metrics_text(&c.channels, f.uploaded_webrtc_channels.load(Relaxed));
     let mut text = String::new();
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
         let _ = writeln!(text, "# HELP {name} {help}");
@@ -51,10 +53,49 @@ pub(super) async fn metrics(State(c): State<Companion>) -> Response {
         "Files in the library.",
         &[("", c.items.len() as u64)],
     );
-    text.push_str(&crate::channel::metrics_text(
-        &c.channels,
-        f.uploaded_webrtc_channels.load(Relaxed),
-    ));
+    if let Some(g) = &c.gateway {
+        let f = &g.figures;
+        metric(
+            "shoal_gateway_torrents",
+            "gauge",
+            "Torrents the gateway runs.",
+            &[("", g.count() as u64)],
+        );
+        metric(
+            "shoal_gateway_peers",
+            "gauge",
+            "Open TCP peer connections of the gateway.",
+            &[("", f.peers.load(Relaxed))],
+        );
+        metric(
+            "shoal_gateway_bytes_total",
+            "counter",
+            "Piece bytes the gateway received from and sent to TCP peers.",
+            &[
+                ("{direction=\"down\"}", f.downloaded.load(Relaxed)),
+                ("{direction=\"up\"}", f.uploaded.load(Relaxed)),
+            ],
+        );
+        metric(
+            "shoal_gateway_streams",
+            "gauge",
+            "Open /stream responses.",
+            &[("", f.streams.load(Relaxed))],
+        );
+        metric(
+            "shoal_gateway_streamed_bytes_total",
+            "counter",
+            "Bytes sent in /stream responses.",
+            &[("", f.streamed.load(Relaxed))],
+        );
+        metric(
+            "shoal_gateway_incoming_refused_total",
+            "counter",
+            "Incoming TCP peers dropped before their handshake named a torrent we run.",
+            &[("", f.incoming_refused.load(Relaxed))],
+        );
+    }
+    text.push_str(&channels);
     text.push_str(&c.tracker.snapshot().to_prometheus());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

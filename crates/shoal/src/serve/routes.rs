@@ -7,6 +7,8 @@
 //! | `/files/...` | `files.rs` (byte ranges) | open |
 //! | `/manifest.json`, `/catalog`, `/meta`, `/stream`, `/posters`, `/api/companion` | `addon_routes.rs` | open (its own layer) |
 //! | `/embed.js` | `app_files.rs` (`<shoal-player>` for other sites) | open |
+//! | `/api/torrents...` | `gateway/routes.rs` | open |
+//! | `/stream/HASH/N` (taken before routing, not compressed) | `gateway/routes.rs` | open (set on the response) |
 //! | anything else | the app's files (`app_files.rs`) | no |
 //!
 //! `/announce` never gets here: `one_port.rs` hands those connections to the tracker first.
@@ -38,6 +40,8 @@ pub(super) struct Companion {
     pub(super) figures: Arc<SeederFigures>,
     /// The live channels (`--channel`).
     pub(super) channels: Arc<crate::channel::Channels>,
+    /// The gateway to TCP swarms, unless `--no-gateway`.
+    pub(super) gateway: Option<Arc<crate::gateway::Gateway>>,
 }
 
 /// Where things are: on disk, and as clients reach them.
@@ -76,7 +80,8 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
             get(crate::files::serve_file).with_state(FilesRoot(places.library)),
         )
         .layer(crate::cors::open());
-    Router::new()
+    let gateway = companion.gateway.clone();
+    let mut app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/metrics", get(super::metrics::metrics))
         .with_state(companion)
@@ -86,7 +91,12 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
         .route(
             "/embed.js",
             get(super::app_files::embed_script).with_state(places.dist.clone()),
-        )
+        );
+    if let Some(g) = &gateway {
+        let api = crate::gateway::routes::router(Arc::clone(g)).layer(crate::cors::open());
+        app = app.merge(api);
+    }
+    let mut app = app
         .fallback_service(super::app_files::service(places.dist))
         // Video (library files, channel segments) does not compress: never spend CPU on it.
         .layer(
@@ -95,8 +105,16 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
                     .and(NotForContentType::const_new("video/"))
                     .and(NotForContentType::const_new("application/x-bittorrent")),
             ),
-        )
-        .layer(TraceLayer::new_for_http())
+        );
+    if let Some(g) = gateway {
+        // Outside the compression layer: a video stream is not worth compressing (and ranges
+        // of a compressed body would not be the file's).
+        app = app.layer(axum::middleware::from_fn_with_state(
+            g,
+            crate::gateway::routes::intercept_streams,
+        ));
+    }
+    app.layer(TraceLayer::new_for_http())
 }
 
 /// `GET /api/library`: every library item, for the app's home page.

@@ -31,6 +31,7 @@ impl Fixture {
             tracker: Arc::new(tracker::Embedded::new(tracker::Config::default()).expect("tracker")),
             figures: Arc::default(),
             channels: Arc::default(),
+            gateway: None,
         };
         router(
             companion,

@@ -1,0 +1,173 @@
+//! Peer addresses to dial (from HTTP and UDP trackers, or handed in): a bounded book of them,
+//! which are connected, and when a failed one may be tried again.
+
+use std::{collections::BTreeMap, net::SocketAddr};
+
+use swarm::{Millis, PeerKey, PieceHasher, Storage};
+
+use crate::{peers::Stage, platform::Platform, Session};
+
+/// Most addresses remembered per torrent; more are ignored until some are dropped.
+pub(crate) const MAX_KNOWN_ADDRS: usize = 2000;
+/// An address that failed this many times in a row is forgotten.
+const MAX_FAILS: u32 = 6;
+/// First wait before an address that failed is dialled again (doubled per failure).
+const RETRY_BASE_MS: u64 = 30_000;
+/// A peer that was connected and went away (or was closed by the engine) waits this long.
+const REDIAL_AFTER_OPEN_MS: u64 = 300_000;
+
+#[derive(Debug)]
+struct Known {
+    retry_at: Millis,
+    fails: u32,
+    /// The connection dialled to it, while there is one.
+    peer: Option<PeerKey>,
+}
+
+/// The addresses of one torrent.
+#[derive(Debug, Default)]
+pub(crate) struct AddrBook {
+    known: BTreeMap<SocketAddr, Known>,
+    dialled: BTreeMap<PeerKey, SocketAddr>,
+}
+
+impl AddrBook {
+    /// Remembers new addresses (known ones keep their state); returns how many were new.
+    pub(crate) fn add(
+        &mut self,
+        addrs: impl IntoIterator<Item = SocketAddr>,
+        now: Millis,
+    ) -> usize {
+        let mut added = 0;
+        for addr in addrs {
+            if self.known.len() >= MAX_KNOWN_ADDRS {
+                break;
+            }
+            self.known.entry(addr).or_insert_with(|| {
+                added += 1;
+                Known {
+                    retry_at: now,
+                    fails: 0,
+                    peer: None,
+                }
+            });
+        }
+        added
+    }
+
+    /// Up to `n` addresses due for a dial at `now`, oldest retry time first.
+    fn due(&self, now: Millis, n: usize) -> Vec<SocketAddr> {
+        let mut due: Vec<(Millis, SocketAddr)> = self
+            .known
+            .iter()
+            .filter(|(_, k)| k.peer.is_none() && k.retry_at <= now)
+            .map(|(a, k)| (k.retry_at, *a))
+            .collect();
+        due.sort();
+        due.into_iter().take(n).map(|(_, a)| a).collect()
+    }
+
+    fn dialling(&mut self, addr: SocketAddr, peer: PeerKey) {
+        if let Some(k) = self.known.get_mut(&addr) {
+            k.peer = Some(peer);
+            self.dialled.insert(peer, addr);
+        }
+    }
+
+    /// Connection `peer` ended; `opened` if it ever opened. Its address waits before the next
+    /// dial (longer after each failure) and is forgotten after [`MAX_FAILS`].
+    pub(crate) fn released(&mut self, peer: PeerKey, opened: bool, now: Millis) {
+        let Some(addr) = self.dialled.remove(&peer) else {
+            return;
+        };
+        let Some(k) = self.known.get_mut(&addr) else {
+            return;
+        };
+        k.peer = None;
+        if opened {
+            k.fails = 0;
+            k.retry_at = now.plus(REDIAL_AFTER_OPEN_MS);
+            return;
+        }
+        k.fails += 1;
+        if k.fails >= MAX_FAILS {
+            self.known.remove(&addr);
+            return;
+        }
+        k.retry_at = now.plus(RETRY_BASE_MS << (k.fails - 1));
+    }
+
+    /// When the next address becomes due (if none is connected to it).
+    pub(crate) fn next_due(&self) -> Option<Millis> {
+        self.known
+            .values()
+            .filter(|k| k.peer.is_none())
+            .map(|k| k.retry_at)
+            .min()
+    }
+
+    /// Addresses remembered.
+    pub(crate) fn len(&self) -> usize {
+        self.known.len()
+    }
+}
+
+impl<S: Storage, H: PieceHasher> Session<S, H> {
+    /// Dials due addresses into the free slots.
+    pub(crate) fn dial_due(&mut self, platform: &mut impl Platform) {
+        if self.is_stopped() {
+            return;
+        }
+        let free = self.peers.free(self.cfg.max_peers, usize::MAX);
+        for addr in self.peers.addrs.due(self.now, free) {
+            let peer = self.peers.add(Stage::Connecting, self.now);
+            self.peers.addrs.dialling(addr, peer);
+            platform.dial(peer, addr);
+        }
+    }
+
+    /// When a dial may become due: only while a slot is free (a slot freeing up is an event,
+    /// which dials anyway).
+    pub(crate) fn next_dial_at(&self) -> Option<Millis> {
+        if self.is_stopped() || self.peers.free(self.cfg.max_peers, 1) == 0 {
+            return None;
+        }
+        self.peers.addrs.next_due()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn failed_addresses_wait_longer_each_time_and_are_forgotten() {
+        let mut book = AddrBook::default();
+        let a: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        assert_eq!(book.add([a, a], Millis(0)), 1);
+        let mut now = Millis(0);
+        for fail in 0..MAX_FAILS {
+            assert_eq!(book.due(now, 5), vec![a], "failure {fail}");
+            book.dialling(a, PeerKey(u64::from(fail)));
+            assert!(book.due(now, 5).is_empty(), "connected: not due");
+            book.released(PeerKey(u64::from(fail)), false, now);
+            if fail + 1 < MAX_FAILS {
+                let wait = RETRY_BASE_MS << fail;
+                assert_eq!(book.next_due(), Some(now.plus(wait)));
+                now = now.plus(wait);
+            }
+        }
+        assert_eq!(book.len(), 0);
+    }
+
+    #[test]
+    fn the_book_is_bounded() {
+        let mut book = AddrBook::default();
+        let many = (0..MAX_KNOWN_ADDRS + 10)
+            .map(|i| SocketAddr::from(([10, 0, (i >> 8) as u8, i as u8], 1000 + (i as u16))));
+        assert_eq!(book.add(many, Millis(0)), MAX_KNOWN_ADDRS);
+    }
+}

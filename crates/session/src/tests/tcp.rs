@@ -1,0 +1,74 @@
+//! Peers without signalling: addresses from an HTTP tracker (through the real codec) and handed
+//! in, dialled within the peer cap, and the accepting side.
+
+#[cfg(target_family = "wasm")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use std::net::SocketAddr;
+
+use swarm::Millis;
+
+use super::{
+    count, data, engine, fake::Call, fake::World, open_reader, read_all, seed_engine, torrent,
+};
+use crate::{ClassicRequest, Event, SessionConfig, CONNECT_TIMEOUT_MS};
+
+fn tcp_config(id: u8, max_peers: usize) -> SessionConfig {
+    let mut cfg = SessionConfig::new([id; 20], u64::from(id) * 1000);
+    cfg.classic_trackers = vec!["http://tracker.test/announce".to_owned()];
+    cfg.listen_port = 6881;
+    cfg.max_offers = 0;
+    cfg.max_peers = max_peers;
+    cfg
+}
+
+#[test]
+fn a_leecher_dials_the_peers_an_http_tracker_names_and_downloads() {
+    let bytes = data(5 * 64 * 1024 + 100);
+    let meta = torrent(&[("a.bin", &bytes)]);
+    let mut w = World::new();
+    let seeder_addr: SocketAddr = "10.0.0.1:6881".parse().expect("addr");
+    let seeder = w.add(seed_engine(&meta, &bytes, 1), tcp_config(1, 10));
+    w.listening.insert(seeder_addr, seeder);
+    let leecher = w.add(engine(&meta, 2, false), tcp_config(2, 10));
+    let reader = open_reader(&mut w, leecher, 0, bytes.len() as u64);
+    let got = read_all(&mut w, leecher, reader, Millis(60_000));
+    assert_eq!(got, bytes);
+    let announce = w.nodes[leecher].fake.calls().find_map(|c| match c {
+        Call::ClassicRequest(_, ClassicRequest::HttpGet { url }) => Some(url.clone()),
+        _ => None,
+    });
+    let announce = announce.expect("the leecher announced");
+    assert!(announce.contains("&port=6881&") && announce.ends_with("event=started"));
+    assert_eq!(
+        count(
+            &w,
+            leecher,
+            |c| matches!(c, Call::Dial(_, a) if *a == seeder_addr)
+        ),
+        1
+    );
+    let status = &w.nodes[leecher].session.tracker_statuses()[0];
+    assert_eq!((status.state.as_str(), status.peers_seen), ("answered", 1));
+}
+
+#[test]
+fn dials_count_against_the_cap_and_time_out_like_any_connection() {
+    let bytes = data(64 * 1024);
+    let meta = torrent(&[("a.bin", &bytes)]);
+    let mut w = World::new();
+    let mut cfg = tcp_config(2, 2);
+    cfg.classic_trackers.clear();
+    let n = w.add(engine(&meta, 2, false), cfg);
+    let addrs: Vec<SocketAddr> = (1..=5)
+        .map(|i| SocketAddr::from(([10, 0, 0, i], 6881)))
+        .collect();
+    w.feed(n, Event::PeerAddrs { addrs });
+    let dials = |w: &World| count(w, n, |c| matches!(c, Call::Dial(..)));
+    assert_eq!(dials(&w), 2, "two slots, two dials");
+    // Nobody listens: the connect deadline frees the slots for the next two.
+    w.run(Millis(CONNECT_TIMEOUT_MS), |_| false);
+    assert_eq!(dials(&w), 4);
+    assert_eq!(count(&w, n, |c| matches!(c, Call::ClosePeer(_))), 2);
+    assert_eq!(w.nodes[n].session.stats(w.now).connecting, 2);
+}

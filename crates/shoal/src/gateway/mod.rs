@@ -1,0 +1,355 @@
+//! The gateway: the companion as a peer of ordinary TCP BitTorrent swarms, streaming what it
+//! downloads over HTTP. Each torrent is one [`session::Session`] (the engine the browser runs)
+//! on the TCP platform (`platform.rs`), in a task of its own (`torrent.rs`); pieces go to disk
+//! (`piece_store.rs`); peers come from the torrent's HTTP and UDP trackers and from a TCP
+//! listener shared by every torrent, which reads the start of each handshake to route the
+//! connection by info hash. The HTTP side (`routes.rs`) adds, shows, streams and removes.
+//!
+//! Bounds: at most `max_torrents` torrents and `max_peers_per_torrent` connections each;
+//! `per_ip_streams` concurrent streams per client address; an incoming connection that does
+//! not send its handshake within [`HANDSHAKE_TIMEOUT`] is dropped, and at most
+//! [`MAX_PENDING_HANDSHAKES`] wait for theirs at once.
+
+mod net;
+mod piece_store;
+mod platform;
+pub(crate) mod routes;
+mod torrent;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
+use metainfo::{InfoHash, Magnet, Metainfo};
+use session::{Session, SessionConfig};
+use swarm::{Engine, Sha1Smol};
+use tokio::{
+    io::AsyncReadExt,
+    net::{TcpListener, TcpStream},
+    sync::mpsc,
+};
+
+use self::{
+    piece_store::PieceStore,
+    platform::TcpPlatform,
+    torrent::{Cmd, Torrent},
+};
+
+/// An incoming peer must send the first 48 bytes of its handshake within this long.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most incoming connections waiting for their handshake at once; more are closed at once.
+const MAX_PENDING_HANDSHAKES: usize = 256;
+/// The handshake up to and including the info hash: length byte, protocol, reserved, hash.
+const HANDSHAKE_PREFIX: usize = 1 + 19 + 8 + 20;
+
+/// Settings of the gateway.
+#[derive(Debug, Clone)]
+pub(crate) struct GatewayConfig {
+    /// Where incoming TCP peers connect.
+    pub(crate) peer_listen: SocketAddr,
+    /// Where pieces are kept, one folder per torrent.
+    pub(crate) dir: PathBuf,
+    pub(crate) max_torrents: usize,
+    pub(crate) max_peers_per_torrent: usize,
+    /// Concurrent `/stream` responses per client address.
+    pub(crate) per_ip_streams: usize,
+    /// How long a stream waits for the metadata or its first bytes before it answers 504.
+    pub(crate) wait_for_peers: Duration,
+    /// HTTP/UDP trackers added to every torrent.
+    pub(crate) extra_trackers: Vec<String>,
+    pub(crate) peer_id: [u8; 20],
+}
+
+/// The gateway's figures for `/metrics`.
+#[derive(Debug, Default)]
+pub(crate) struct GatewayFigures {
+    pub(crate) peers: AtomicU64,
+    pub(crate) downloaded: AtomicU64,
+    pub(crate) uploaded: AtomicU64,
+    pub(crate) streams: AtomicU64,
+    pub(crate) streamed: AtomicU64,
+    pub(crate) incoming_refused: AtomicU64,
+}
+
+/// A running torrent, as the HTTP side holds it.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    pub(crate) cmds: mpsc::UnboundedSender<Cmd>,
+}
+
+/// The gateway, shared by the HTTP handlers and the listener.
+pub(crate) struct Gateway {
+    cfg: GatewayConfig,
+    /// The TCP port peers reach us on (announced to trackers).
+    port: u16,
+    start: Instant,
+    torrents: Mutex<BTreeMap<InfoHash, Handle>>,
+    /// Every torrent task started, to wait for at shutdown.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
+    pub(crate) figures: Arc<GatewayFigures>,
+}
+
+/// Why a torrent could not be added.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AddError {
+    #[error("the gateway already runs {0} torrents (its limit); remove one first")]
+    Full(usize),
+    #[error("cannot make the torrent's folder: {0}")]
+    Disk(std::io::Error),
+}
+
+impl Gateway {
+    /// Binds the peer listener and starts accepting peers.
+    pub(crate) async fn start(cfg: GatewayConfig) -> std::io::Result<Arc<Self>> {
+        let listener = TcpListener::bind(cfg.peer_listen).await?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(port, "gateway accepting BitTorrent peers over TCP");
+        let gateway = Arc::new(Self {
+            cfg,
+            port,
+            start: Instant::now(),
+            torrents: Mutex::new(BTreeMap::new()),
+            tasks: Mutex::new(Vec::new()),
+            streams_per_ip: Mutex::new(HashMap::new()),
+            figures: Arc::new(GatewayFigures::default()),
+        });
+        tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
+        Ok(gateway)
+    }
+
+    pub(crate) fn config(&self) -> &GatewayConfig {
+        &self.cfg
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<InfoHash, Handle>> {
+        self.torrents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The torrent of `hash`, if it runs.
+    pub(crate) fn get(&self, hash: &InfoHash) -> Option<Handle> {
+        self.lock().get(hash).cloned()
+    }
+
+    /// Every running torrent.
+    pub(crate) fn all(&self) -> Vec<(InfoHash, Handle)> {
+        self.lock().iter().map(|(h, t)| (*h, t.clone())).collect()
+    }
+
+    /// How many torrents run.
+    pub(crate) fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Stops and forgets a torrent (and deletes its pieces); whether it ran.
+    pub(crate) fn remove(&self, hash: &InfoHash) -> bool {
+        // The task ends when its command channel closes, and deletes its pieces then.
+        self.lock().remove(hash).is_some()
+    }
+
+    fn torrent_dir(&self, hash: &InfoHash) -> PathBuf {
+        self.cfg.dir.join(hash.to_hex())
+    }
+
+    /// Adds a torrent by magnet (the metadata comes from peers, BEP 9) or by its metainfo;
+    /// returns whether it is new (an info hash already running is left as it is).
+    pub(crate) fn add(&self, source: Source) -> Result<(InfoHash, bool), AddError> {
+        let (hash, trackers, peers, name) = match &source {
+            Source::Magnet(m) => (
+                m.info_hash,
+                m.trackers.clone(),
+                m.peers.clone(),
+                m.display_name.clone(),
+            ),
+            Source::Torrent(meta) => (
+                meta.info_hash,
+                meta.announce.iter().flatten().cloned().collect(),
+                Vec::new(),
+                Some(meta.info.name.clone()),
+            ),
+        };
+        let mut torrents = self.lock();
+        if torrents.contains_key(&hash) {
+            return Ok((hash, false));
+        }
+        if torrents.len() >= self.cfg.max_torrents {
+            return Err(AddError::Full(self.cfg.max_torrents));
+        }
+        let store = PieceStore::create(self.torrent_dir(&hash)).map_err(AddError::Disk)?;
+        let seed = seed_of(&hash);
+        let engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
+        // No web seeds: the gateway is the HTTP source for others, and reads from peers only.
+        let engine = match source {
+            Source::Magnet(_) => Engine::from_magnet(engine_cfg, hash, Vec::new(), store, Sha1Smol),
+            Source::Torrent(mut meta) => {
+                meta.url_list.clear();
+                Engine::new(engine_cfg, &meta, store, Sha1Smol)
+            }
+        };
+        let mut cfg = SessionConfig::new(self.cfg.peer_id, seed);
+        cfg.classic_trackers = trackers
+            .into_iter()
+            .filter(|t| !t.starts_with("ws"))
+            .chain(self.cfg.extra_trackers.iter().cloned())
+            .collect();
+        cfg.listen_port = self.port;
+        cfg.max_offers = 0;
+        cfg.max_peers = self.cfg.max_peers_per_torrent;
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (cmds_tx, cmds_rx) = mpsc::unbounded_channel();
+        let label = name.unwrap_or_else(|| hash.to_hex());
+        let mut platform = TcpPlatform::new(events_tx.clone(), label);
+        let now = swarm::Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(0));
+        let session = Session::start(engine, cfg, now, &mut platform);
+        let addrs: Vec<SocketAddr> = peers.iter().filter_map(|p| p.parse().ok()).collect();
+        if !addrs.is_empty() {
+            let _ = events_tx.send(session::Event::PeerAddrs { addrs });
+        }
+        let dir = self.torrent_dir(&hash);
+        let torrent = Torrent::new(
+            session,
+            platform,
+            self.start,
+            Arc::clone(&self.figures),
+            dir,
+        );
+        let task = tokio::spawn(torrent.run(events_rx, cmds_rx));
+        let mut tasks = self
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
+        torrents.insert(hash, Handle { cmds: cmds_tx });
+        tracing::info!(info_hash = %hash.to_hex(), "gateway torrent added");
+        Ok((hash, true))
+    }
+
+    /// Stops every torrent (each announces `stopped` and deletes its pieces) and waits for them,
+    /// at most `within`, plus a moment for the `stopped` announces to leave.
+    pub(crate) async fn stop_all(&self, within: Duration) {
+        self.lock().clear();
+        let tasks = std::mem::take(
+            &mut *self
+                .tasks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if tasks.is_empty() {
+            return;
+        }
+        let all = futures_util::future::join_all(tasks);
+        let _ = tokio::time::timeout(within, all).await;
+        // The announces run in tasks of their own (one GET or datagram each, on loopback or
+        // nearby): give them a moment before the runtime goes.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    /// Takes a stream slot for `ip`; `None` at the per-address limit.
+    pub(crate) fn stream_slot(self: &Arc<Self>, ip: IpAddr) -> Option<StreamSlot> {
+        let mut map = self
+            .streams_per_ip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = map.entry(ip).or_insert(0);
+        if *n >= self.cfg.per_ip_streams {
+            return None;
+        }
+        *n += 1;
+        self.figures.streams.fetch_add(1, Ordering::Relaxed);
+        Some(StreamSlot {
+            gateway: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+/// One open stream of a client address; freed when dropped.
+pub(crate) struct StreamSlot {
+    gateway: Arc<Gateway>,
+    ip: IpAddr,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut map = self
+            .gateway
+            .streams_per_ip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+        self.gateway.figures.streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What a torrent is added from.
+pub(crate) enum Source {
+    Magnet(Magnet),
+    Torrent(Box<Metainfo>),
+}
+
+/// Accepts peers and hands each to its torrent once the start of its handshake names one.
+async fn accept_peers(listener: TcpListener, gateway: std::sync::Weak<Gateway>) {
+    let pending = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_HANDSHAKES));
+    loop {
+        let Ok((stream, addr)) = listener.accept().await else {
+            continue;
+        };
+        let Some(g) = gateway.upgrade() else {
+            return;
+        };
+        let Ok(permit) = Arc::clone(&pending).try_acquire_owned() else {
+            g.figures.incoming_refused.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        tokio::spawn(async move {
+            let _permit = permit;
+            let routed = tokio::time::timeout(HANDSHAKE_TIMEOUT, route(stream, &g)).await;
+            if !matches!(routed, Ok(true)) {
+                tracing::debug!(%addr, "incoming peer dropped: no handshake for a torrent we run");
+                g.figures.incoming_refused.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+}
+
+/// Reads the handshake up to the info hash and passes the connection on; whether it was taken.
+async fn route(mut stream: TcpStream, g: &Gateway) -> bool {
+    let mut read = vec![0u8; HANDSHAKE_PREFIX];
+    if stream.read_exact(&mut read).await.is_err() {
+        return false;
+    }
+    if read[0] != 19 || &read[1..20] != b"BitTorrent protocol" {
+        return false;
+    }
+    let Some(hash) = InfoHash::from_slice(&read[28..48]) else {
+        return false;
+    };
+    let Some(handle) = g.get(&hash) else {
+        return false;
+    };
+    let _ = stream.set_nodelay(true);
+    tracing::debug!(peer = ?stream.peer_addr().ok(), info_hash = %hash.to_hex(), "incoming peer");
+    handle.cmds.send(Cmd::Incoming { stream, read }).is_ok()
+}
+
+/// A seed for a session's randomness: the info hash, folded (not a secret).
+fn seed_of(hash: &InfoHash) -> u64 {
+    hash.0.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -1,0 +1,124 @@
+//! A [`swarm::Storage`] on disk for torrents the gateway downloads: one file per verified
+//! piece in the torrent's folder. Per-piece files need no piece length up front, so a torrent
+//! added by magnet (whose size is unknown until the metadata arrives) stores like any other,
+//! and single- and multi-file torrents alike are read by torrent offset.
+
+use std::{
+    fs::File,
+    io::{Read, Seek, SeekFrom},
+    path::PathBuf,
+};
+
+use swarm::{Storage, StorageError};
+
+/// Verified pieces of one torrent under `dir`.
+pub(crate) struct PieceStore {
+    dir: PathBuf,
+    have: Vec<bool>,
+    /// Bytes on disk.
+    bytes: u64,
+}
+
+impl PieceStore {
+    /// A store in `dir` (created now; anything already there is removed: pieces are only
+    /// trusted when this process verified them).
+    pub(crate) fn create(dir: PathBuf) -> std::io::Result<Self> {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self {
+            dir,
+            have: Vec::new(),
+            bytes: 0,
+        })
+    }
+
+    /// Bytes stored.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    fn path(&self, piece: u32) -> PathBuf {
+        self.dir.join(format!("{piece:08}.piece"))
+    }
+}
+
+impl Storage for PieceStore {
+    fn put(&mut self, piece: u32, data: Vec<u8>) -> Vec<u32> {
+        let len = data.len() as u64;
+        if let Err(error) = std::fs::write(self.path(piece), &data) {
+            // The disk is full or gone: the piece is not kept (the engine stops advertising it).
+            tracing::warn!(piece, %error, dir = %self.dir.display(), "storing a piece failed");
+            return vec![piece];
+        }
+        let i = piece as usize;
+        if self.have.len() <= i {
+            self.have.resize(i + 1, false);
+        }
+        if !self.have[i] {
+            self.have[i] = true;
+            self.bytes += len;
+        }
+        Vec::new()
+    }
+
+    fn read(
+        &mut self,
+        piece: u32,
+        begin: u32,
+        len: u32,
+        out: &mut Vec<u8>,
+    ) -> Result<(), StorageError> {
+        if !self.has(piece) {
+            return Err(StorageError::Missing(piece));
+        }
+        let mut file = File::open(self.path(piece)).map_err(|_| StorageError::Missing(piece))?;
+        let size = file
+            .metadata()
+            .map_err(|_| StorageError::Missing(piece))?
+            .len();
+        if u64::from(begin) + u64::from(len) > size {
+            return Err(StorageError::OutOfRange { piece, begin, len });
+        }
+        file.seek(SeekFrom::Start(u64::from(begin)))
+            .map_err(|_| StorageError::Missing(piece))?;
+        let start = out.len();
+        out.resize(start + len as usize, 0);
+        if file.read_exact(&mut out[start..]).is_err() {
+            out.truncate(start);
+            return Err(StorageError::Missing(piece));
+        }
+        Ok(())
+    }
+
+    fn has(&self, piece: u32) -> bool {
+        self.have.get(piece as usize).copied().unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_round_trip_and_ranges_are_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut s = PieceStore::create(dir.path().join("t")).expect("create");
+        assert!(!s.has(3));
+        assert!(s.put(3, vec![1, 2, 3, 4]).is_empty());
+        assert_eq!(s.bytes(), 4);
+        let mut out = vec![9];
+        s.read(3, 1, 2, &mut out).expect("read");
+        assert_eq!(out, [9, 2, 3]);
+        assert_eq!(
+            s.read(3, 3, 2, &mut out),
+            Err(StorageError::OutOfRange {
+                piece: 3,
+                begin: 3,
+                len: 2
+            })
+        );
+        assert_eq!(s.read(0, 0, 1, &mut out), Err(StorageError::Missing(0)));
+    }
+}

@@ -1,0 +1,401 @@
+//! The gateway over HTTP, on the companion's port:
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST /api/torrents` (a magnet or info hash as text, `{"magnet": …}`, or .torrent bytes) | 201 (200 if it runs already) `{infoHash, status, stream}` |
+//! | `GET /api/torrents` | every torrent's status |
+//! | `GET /api/torrents/HASH` | files, progress, peers, speeds, trackers |
+//! | `DELETE /api/torrents/HASH` | 204; the torrent stops and its pieces are deleted |
+//! | `GET /stream/HASH/FILE_INDEX` | the file's bytes: `Range` → 206, none → 200, unsatisfiable → 416 |
+//!
+//! Errors are JSON `{"error": "…"}` with a status: 400 malformed magnet or torrent, 404 unknown
+//! info hash or file index out of range, 429 too many streams from one address, 503 the gateway
+//! is full, 504 no peer sent the metadata or the first bytes in time.
+//!
+//! `/stream/HASH/N` shares its shape with the add-on's `/stream/TYPE/ID.json`, so it is taken
+//! by [`intercept_streams`], a layer in front of the router, when the first segment is an info
+//! hash and the second a number.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{ConnectInfo, Path, Request, State},
+    http::{header, HeaderMap, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use metainfo::{InfoHash, Metainfo};
+use serde_json::json;
+use session::Read;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    torrent::{Cmd, FileSpan, TorrentStatus},
+    Gateway, Source, StreamSlot,
+};
+
+/// How long a torrent's task gets to answer a status request.
+const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A JSON error with its status.
+pub(crate) struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn err(status: StatusCode, text: impl Into<String>) -> ApiError {
+    ApiError(status, text.into())
+}
+
+/// The `/api/torrents` routes.
+pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
+    Router::new()
+        .route("/api/torrents", get(list).post(add))
+        .route("/api/torrents/{hash}", get(status).delete(remove))
+        .with_state(gateway)
+}
+
+fn parse_hash(text: &str) -> Result<InfoHash, ApiError> {
+    InfoHash::from_text(text).map_err(|e| {
+        err(
+            StatusCode::BAD_REQUEST,
+            format!("{text:?} is not an info hash: {e}"),
+        )
+    })
+}
+
+fn running(g: &Gateway, hash: &InfoHash) -> Result<mpsc::UnboundedSender<Cmd>, ApiError> {
+    g.get(hash).map(|h| h.cmds).ok_or_else(|| {
+        err(
+            StatusCode::NOT_FOUND,
+            format!(
+                "unknown info hash {}: add it with POST /api/torrents",
+                hash.to_hex()
+            ),
+        )
+    })
+}
+
+async fn ask<T>(
+    cmds: &mpsc::UnboundedSender<Cmd>,
+    make: impl FnOnce(oneshot::Sender<T>) -> Cmd,
+) -> Option<T> {
+    let (tx, rx) = oneshot::channel();
+    cmds.send(make(tx)).ok()?;
+    rx.await.ok()
+}
+
+async fn status_of(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<TorrentStatus, ApiError> {
+    match tokio::time::timeout(STATUS_TIMEOUT, ask(cmds, Cmd::Status)).await {
+        Ok(Some(s)) => Ok(s),
+        _ => Err(err(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the torrent did not answer",
+        )),
+    }
+}
+
+/// Reads what `POST /api/torrents` was given.
+fn source_of(body: &[u8]) -> Result<Source, ApiError> {
+    // A .torrent is a bencoded dictionary with an `info` key; a hash starting with "d" is not.
+    let is_torrent = body.first() == Some(&b'd') && body.windows(6).any(|w| w == b"4:info");
+    if is_torrent {
+        let meta = Metainfo::from_bytes(body).map_err(|e| {
+            err(
+                StatusCode::BAD_REQUEST,
+                format!("not a usable .torrent: {e}"),
+            )
+        })?;
+        return Ok(Source::Torrent(Box::new(meta)));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| {
+            err(
+                StatusCode::BAD_REQUEST,
+                "the body is neither text nor a .torrent",
+            )
+        })?
+        .trim();
+    let text = if text.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| err(StatusCode::BAD_REQUEST, format!("bad JSON: {e}")))?;
+        ["magnet", "infoHash"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(|s| s.as_str()))
+            .ok_or_else(|| {
+                err(
+                    StatusCode::BAD_REQUEST,
+                    "the JSON has neither \"magnet\" nor \"infoHash\"",
+                )
+            })?
+            .to_owned()
+    } else {
+        text.to_owned()
+    };
+    let magnet = metainfo::parse_source(&text)
+        .map_err(|e| err(StatusCode::BAD_REQUEST, format!("malformed magnet: {e}")))?;
+    Ok(Source::Magnet(magnet))
+}
+
+async fn add(State(g): State<Arc<Gateway>>, body: Bytes) -> Result<Response, ApiError> {
+    let source = source_of(&body)?;
+    let (hash, new) = g
+        .add(source)
+        .map_err(|e| err(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let hex = hash.to_hex();
+    let code = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = json!({
+        "infoHash": hex,
+        "status": format!("/api/torrents/{hex}"),
+        "stream": format!("/stream/{hex}/0"),
+    });
+    Ok((code, Json(body)).into_response())
+}
+
+async fn list(State(g): State<Arc<Gateway>>) -> Result<Response, ApiError> {
+    // Asked all at once: a torrent that does not answer delays the list by one timeout, not
+    // one per torrent.
+    let asks = g
+        .all()
+        .into_iter()
+        .map(|(_, h)| async move { status_of(&h.cmds).await });
+    let out: Vec<TorrentStatus> = futures_util::future::join_all(asks)
+        .await
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    Ok(Json(out).into_response())
+}
+
+async fn status(
+    State(g): State<Arc<Gateway>>,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = parse_hash(&hash)?;
+    let cmds = running(&g, &hash)?;
+    Ok(Json(status_of(&cmds).await?).into_response())
+}
+
+async fn remove(
+    State(g): State<Arc<Gateway>>,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = parse_hash(&hash)?;
+    if g.remove(&hash) {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(running(&g, &hash)
+            .err()
+            .unwrap_or_else(|| err(StatusCode::NOT_FOUND, "unknown info hash")))
+    }
+}
+
+/// `/stream/HASH/N` (a 40-hex or 32-base32 hash and a number) goes to [`stream`]; anything
+/// else on to the router.
+pub(crate) async fn intercept_streams(
+    State(g): State<Arc<Gateway>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let target = req.uri().path().strip_prefix("/stream/").and_then(|rest| {
+        let (hash, index) = rest.split_once('/')?;
+        let hash_like =
+            matches!(hash.len(), 32 | 40) && hash.bytes().all(|b| b.is_ascii_alphanumeric());
+        let index_like = !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
+        (hash_like && index_like).then(|| (hash.to_owned(), index.to_owned()))
+    });
+    match target {
+        Some((hash, index)) => stream(&g, &hash, &index, req)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
+        None => next.run(req).await,
+    }
+}
+
+async fn stream(
+    g: &Arc<Gateway>,
+    hash: &str,
+    index: &str,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let hash = parse_hash(hash)?;
+    let cmds = running(g, &hash)?;
+    let wait = g.config().wait_for_peers;
+    let files = match tokio::time::timeout(wait, ask(&cmds, Cmd::Files)).await {
+        Ok(Some(files)) => files,
+        Ok(None) => return Err(err(StatusCode::NOT_FOUND, "the torrent was removed")),
+        Err(_) => {
+            let s = status_of(&cmds).await.ok();
+            return Err(no_peers(wait, "the metadata", s.as_ref()));
+        }
+    };
+    let file = index
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| files.get(i))
+        .ok_or_else(|| {
+            err(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "file index {index} is out of range: the torrent has {} file(s)",
+                    files.len()
+                ),
+            )
+        })?
+        .clone();
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<crate::one_port::PeerAddr>>()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0 .0.ip());
+    let slot = g.stream_slot(ip).ok_or_else(|| {
+        err(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{ip} already has {} streams open (the limit)",
+                g.config().per_ip_streams
+            ),
+        )
+    })?;
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok());
+    respond(g, &cmds, &file, range, slot).await
+}
+
+fn no_peers(wait: Duration, what: &str, s: Option<&TorrentStatus>) -> ApiError {
+    let (peers, known) = s.map_or((0, 0), |s| (s.peers, s.known_addresses));
+    err(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!(
+            "no peer sent {what} within {} s ({peers} connected, {known} addresses known)",
+            wait.as_secs()
+        ),
+    )
+}
+
+async fn respond(
+    g: &Arc<Gateway>,
+    cmds: &mpsc::UnboundedSender<Cmd>,
+    file: &FileSpan,
+    range: Option<&str>,
+    slot: StreamSlot,
+) -> Result<Response, ApiError> {
+    let len = file.length;
+    let mut headers = HeaderMap::new();
+    let mime = crate::files::content_type(std::path::Path::new(&file.path));
+    let hv = |s: String| {
+        s.parse()
+            .map_err(|_| err(StatusCode::INTERNAL_SERVER_ERROR, "header"))
+    };
+    headers.insert(header::CONTENT_TYPE, hv(mime.to_owned())?);
+    headers.insert(header::ACCEPT_RANGES, hv("bytes".to_owned())?);
+    headers.insert(header::CACHE_CONTROL, hv("no-store".to_owned())?);
+    // Players on other origins (the app on another companion, a web player) read it too.
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, hv("*".to_owned())?);
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        hv("Content-Range, Content-Length, Accept-Ranges".to_owned())?,
+    );
+    let (code, start, end) = match crate::files::resolve_range(range, len) {
+        crate::files::RangeAnswer::Whole => (StatusCode::OK, 0, len),
+        crate::files::RangeAnswer::Partial { start, end } => {
+            headers.insert(
+                header::CONTENT_RANGE,
+                hv(format!("bytes {start}-{end}/{len}"))?,
+            );
+            (StatusCode::PARTIAL_CONTENT, start, end + 1)
+        }
+        crate::files::RangeAnswer::Unsatisfiable => {
+            headers.insert(header::CONTENT_RANGE, hv(format!("bytes */{len}"))?);
+            return Ok((StatusCode::RANGE_NOT_SATISFIABLE, headers).into_response());
+        }
+    };
+    headers.insert(header::CONTENT_LENGTH, hv((end - start).to_string())?);
+    if start == end {
+        return Ok((code, headers).into_response());
+    }
+    let (from, to) = (file.offset + start, file.offset + end);
+    let reader = ask(cmds, |reply| Cmd::OpenReader {
+        start: from,
+        end: to,
+        reply,
+    })
+    .await
+    .ok_or_else(|| err(StatusCode::NOT_FOUND, "the torrent was removed"))?;
+    let reading = Reading {
+        cmds: cmds.clone(),
+        reader,
+        _slot: slot,
+        figures: Arc::clone(&g.figures),
+    };
+    // The status line waits for the first bytes, so a swarm with no peers is a clear 504
+    // rather than a response that never starts.
+    let wait = g.config().wait_for_peers;
+    let first = match tokio::time::timeout(wait, reading.next()).await {
+        Ok(Some(first)) => first,
+        Ok(None) => return Err(err(StatusCode::NOT_FOUND, "the torrent was removed")),
+        Err(_) => {
+            let s = status_of(cmds).await.ok();
+            return Err(no_peers(wait, "the first bytes", s.as_ref()));
+        }
+    };
+    let chunks =
+        futures_util::stream::unfold((reading, Some(first)), |(reading, first)| async move {
+            let chunk = match first {
+                Some(c) => c,
+                None => reading.next().await?,
+            };
+            Some((
+                Ok::<_, std::convert::Infallible>(Bytes::from(chunk)),
+                (reading, None),
+            ))
+        });
+    // Fused: the body may be polled once more after its end.
+    let chunks = futures_util::StreamExt::fuse(chunks);
+    Ok((code, headers, Body::from_stream(chunks)).into_response())
+}
+
+/// One response's reader; closed (its priority dropped) when the response ends or the client
+/// goes away.
+struct Reading {
+    cmds: mpsc::UnboundedSender<Cmd>,
+    reader: swarm::ReaderId,
+    _slot: StreamSlot,
+    figures: Arc<super::GatewayFigures>,
+}
+
+impl Reading {
+    async fn next(&self) -> Option<Vec<u8>> {
+        let reader = self.reader;
+        match ask(&self.cmds, |reply| Cmd::Read { reader, reply }).await? {
+            Read::Chunk(c) => {
+                self.figures
+                    .streamed
+                    .fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                Some(c)
+            }
+            Read::Waiting | Read::Finished => None,
+        }
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        let _ = self.cmds.send(Cmd::CloseReader(self.reader));
+    }
+}
+
+#[cfg(test)]
+#[path = "routes_tests.rs"]
+mod tests;

@@ -1,0 +1,290 @@
+//! One torrent of the gateway: its [`Session`] and [`TcpPlatform`] in a task of their own (so a
+//! slow or broken torrent never blocks another), driven by the events its sockets report and
+//! the commands of the HTTP side ([`Cmd`]).
+
+use std::{
+    collections::BTreeMap,
+    sync::{atomic::Ordering, Arc},
+    time::Instant,
+};
+
+use serde::Serialize;
+use session::{Event, Read, Session};
+use swarm::{Millis, ReaderId, Sha1Smol};
+use tokio::{
+    net::TcpStream,
+    sync::{mpsc, oneshot},
+};
+
+use super::{piece_store::PieceStore, platform::TcpPlatform, GatewayFigures};
+
+/// A file of the torrent, as the HTTP side needs it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FileSpan {
+    pub(crate) index: usize,
+    pub(crate) path: String,
+    pub(crate) length: u64,
+    #[serde(skip)]
+    pub(crate) offset: u64,
+}
+
+/// What `GET /api/torrents/HASH` shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TorrentStatus {
+    pub(crate) info_hash: String,
+    pub(crate) name: Option<String>,
+    pub(crate) metadata_ready: bool,
+    pub(crate) files: Vec<FileSpan>,
+    pub(crate) length: Option<u64>,
+    /// Verified pieces / all pieces (0 before the metadata).
+    pub(crate) progress: f64,
+    pub(crate) pieces_verified: u32,
+    pub(crate) pieces_total: u32,
+    pub(crate) peers: usize,
+    pub(crate) connecting: usize,
+    pub(crate) known_addresses: usize,
+    pub(crate) download_bps: f64,
+    pub(crate) upload_bps: f64,
+    pub(crate) downloaded: u64,
+    pub(crate) uploaded: u64,
+    pub(crate) bytes_on_disk: u64,
+    pub(crate) waiting_for_peers_ms: Option<u64>,
+    pub(crate) trackers: Vec<session::TrackerStatus>,
+}
+
+/// What the HTTP side asks of a torrent.
+pub(crate) enum Cmd {
+    /// A peer the listener accepted for this info hash, with the bytes it already read.
+    Incoming {
+        stream: TcpStream,
+        read: Vec<u8>,
+    },
+    /// Its figures.
+    Status(oneshot::Sender<TorrentStatus>),
+    /// Its files, answered once the metadata is known.
+    Files(oneshot::Sender<Vec<FileSpan>>),
+    /// A reader over torrent bytes `[start, end)`.
+    OpenReader {
+        start: u64,
+        end: u64,
+        reply: oneshot::Sender<ReaderId>,
+    },
+    /// The reader's next chunk, answered when there is one.
+    Read {
+        reader: ReaderId,
+        reply: oneshot::Sender<Read>,
+    },
+    CloseReader(ReaderId),
+}
+
+/// The running torrent.
+pub(crate) struct Torrent {
+    session: Session<PieceStore, Sha1Smol>,
+    platform: TcpPlatform,
+    start: Instant,
+    waiting_reads: BTreeMap<ReaderId, oneshot::Sender<Read>>,
+    waiting_files: Vec<oneshot::Sender<Vec<FileSpan>>>,
+    figures: Arc<GatewayFigures>,
+    /// What was last added to the gateway's counters.
+    counted: (u64, u64),
+    /// The torrent's piece folder, deleted when the torrent ends.
+    dir: std::path::PathBuf,
+}
+
+impl Torrent {
+    pub(crate) fn new(
+        session: Session<PieceStore, Sha1Smol>,
+        platform: TcpPlatform,
+        start: Instant,
+        figures: Arc<GatewayFigures>,
+        dir: std::path::PathBuf,
+    ) -> Self {
+        Self {
+            session,
+            platform,
+            start,
+            waiting_reads: BTreeMap::new(),
+            waiting_files: Vec::new(),
+            figures,
+            counted: (0, 0),
+            dir,
+        }
+    }
+
+    fn now(&self) -> Millis {
+        Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Runs until the command channel closes (the torrent was removed), then leaves the swarm
+    /// and deletes its pieces.
+    pub(crate) async fn run(
+        mut self,
+        mut events: mpsc::UnboundedReceiver<Event>,
+        mut cmds: mpsc::UnboundedReceiver<Cmd>,
+    ) {
+        loop {
+            self.settle();
+            let wake = self
+                .platform
+                .timer
+                .map(|at| self.start + std::time::Duration::from_millis(at.0));
+            let timer = async move {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                Some(event) = events.recv() => {
+                    let now = self.now();
+                    self.session.handle(now, event, &mut self.platform);
+                }
+                cmd = cmds.recv() => match cmd {
+                    Some(cmd) => self.command(cmd),
+                    None => break,
+                },
+                () = timer => {
+                    self.platform.timer = None;
+                    let now = self.now();
+                    self.session.handle(now, Event::Timer, &mut self.platform);
+                }
+            }
+        }
+        self.session.stop(&mut self.platform);
+        self.platform.shut();
+        self.figures.peers.fetch_sub(
+            self.platform
+                .open
+                .min(self.figures.peers.load(Ordering::Relaxed)),
+            Ordering::Relaxed,
+        );
+        if let Err(error) = tokio::fs::remove_dir_all(&self.dir).await {
+            tracing::warn!(%error, dir = %self.dir.display(), "deleting a removed torrent's pieces");
+        }
+    }
+
+    /// Feeds queued results, answers readers and file lists that can be answered, and keeps
+    /// the gateway's counters current.
+    fn settle(&mut self) {
+        let open_before = self.platform.open;
+        while let Some(event) = self.platform.queue.pop_front() {
+            let now = self.now();
+            self.session.handle(now, event, &mut self.platform);
+        }
+        for reader in std::mem::take(&mut self.platform.ready) {
+            if let Some(reply) = self.waiting_reads.remove(&reader) {
+                self.read(reader, reply);
+            }
+        }
+        if self.platform.metadata_ready && !self.waiting_files.is_empty() {
+            let files = self.files();
+            for reply in self.waiting_files.drain(..) {
+                let _ = reply.send(files.clone());
+            }
+        }
+        let f = &self.figures;
+        let open = self.platform.open;
+        if open >= open_before {
+            f.peers.fetch_add(open - open_before, Ordering::Relaxed);
+        } else {
+            f.peers.fetch_sub(open_before - open, Ordering::Relaxed);
+        }
+        let s = self.session.engine().stats();
+        let (down, up) = (s.downloaded_from_peers, s.uploaded);
+        f.downloaded
+            .fetch_add(down.saturating_sub(self.counted.0), Ordering::Relaxed);
+        f.uploaded
+            .fetch_add(up.saturating_sub(self.counted.1), Ordering::Relaxed);
+        self.counted = (down, up);
+    }
+
+    fn command(&mut self, cmd: Cmd) {
+        let now = self.now();
+        match cmd {
+            Cmd::Incoming { stream, read } => match self.session.accept_peer() {
+                Some(peer) => self.platform.adopt(peer, stream, read),
+                None => drop(stream),
+            },
+            Cmd::Status(reply) => {
+                let _ = reply.send(self.status());
+            }
+            Cmd::Files(reply) => {
+                if self.session.info().is_some() {
+                    let _ = reply.send(self.files());
+                } else {
+                    self.waiting_files.push(reply);
+                }
+            }
+            Cmd::OpenReader { start, end, reply } => {
+                let id = self
+                    .session
+                    .open_reader(now, start, end, &mut self.platform);
+                let _ = reply.send(id);
+            }
+            Cmd::Read { reader, reply } => self.read(reader, reply),
+            Cmd::CloseReader(reader) => {
+                self.waiting_reads.remove(&reader);
+                self.session.close_reader(now, reader, &mut self.platform);
+            }
+        }
+    }
+
+    fn read(&mut self, reader: ReaderId, reply: oneshot::Sender<Read>) {
+        let now = self.now();
+        match self.session.read(now, reader, &mut self.platform) {
+            Read::Waiting => {
+                self.waiting_reads.insert(reader, reply);
+            }
+            done => {
+                let _ = reply.send(done);
+            }
+        }
+    }
+
+    fn files(&self) -> Vec<FileSpan> {
+        let Some(info) = self.session.info() else {
+            return Vec::new();
+        };
+        info.files
+            .iter()
+            .enumerate()
+            .map(|(index, f)| FileSpan {
+                index,
+                path: f.path.join("/"),
+                length: f.length,
+                offset: f.offset,
+            })
+            .collect()
+    }
+
+    fn status(&mut self) -> TorrentStatus {
+        let s = self.session.stats(self.now());
+        let info = self.session.info();
+        let progress = if s.pieces_total == 0 {
+            0.0
+        } else {
+            f64::from(s.pieces_verified) / f64::from(s.pieces_total)
+        };
+        TorrentStatus {
+            info_hash: self.session.info_hash().to_hex(),
+            name: info.map(|i| i.name.clone()),
+            metadata_ready: s.metadata_ready,
+            files: self.files(),
+            length: info.map(|i| i.total_length),
+            progress,
+            pieces_verified: s.pieces_verified,
+            pieces_total: s.pieces_total,
+            peers: s.peers,
+            connecting: s.connecting,
+            known_addresses: self.session.known_addrs(),
+            download_bps: s.download_bps,
+            upload_bps: s.upload_bps,
+            downloaded: s.bytes_from_peers,
+            uploaded: s.uploaded,
+            bytes_on_disk: self.session.engine_mut().storage_mut().bytes(),
+            waiting_for_peers_ms: s.waiting_for_peers_ms,
+            trackers: s.trackers,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// An ordinary TCP BitTorrent swarm on loopback for the gateway's tests and benchmark: npm
+// bittorrent-tracker (HTTP and UDP) in this process, and Debian's transmission-daemon with its
+// own config dir (no DHT, LPD, PEX, uTP or port mapping; peer and RPC ports on 127.0.0.1).
+import { spawn } from 'node:child_process'
+import { writeFileSync, mkdirSync } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { Server } from 'bittorrent-tracker'
+import { runShoal, runTool } from './shoal.mjs'
+
+export const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
+
+export async function freePort () {
+  const s = net.createServer()
+  await new Promise(resolve => s.listen(0, '127.0.0.1', resolve))
+  const port = s.address().port
+  await new Promise(resolve => s.close(resolve))
+  return port
+}
+
+/** Polls `check` (async; truthy ends the wait) every 250 ms; throws `what` after `ms`. */
+export async function waitFor (what, check, ms = 60_000) {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await check()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(250)
+  }
+}
+
+/**
+ * Runs `cmd ARGS` without blocking this process (the trackers answer from its event loop);
+ * resolves with {status, output}; killed after `ms`.
+ */
+export function runAsync (cmd, args, ms) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', d => { output += d })
+    child.stderr.on('data', d => { output += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+    child.on('error', reject)
+    child.on('exit', status => { clearTimeout(timer); resolve({ status, output }) })
+  })
+}
+
+/** The tracker on 127.0.0.1 (HTTP and UDP, `interval` ms); resolves with {server, http, udp, close()}. */
+export async function startTracker ({ interval = 30_000 } = {}) {
+  const server = new Server({ http: true, udp: true, ws: false, stats: false, interval })
+  server.on('error', () => {})
+  server.on('warning', () => {})
+  await new Promise(resolve => server.listen({ http: 0, udp: 0 }, { http: '127.0.0.1', udp: '127.0.0.1', udp6: '::1' }, resolve))
+  return {
+    server,
+    http: `http://127.0.0.1:${server.http.address().port}/announce`,
+    udp: `udp://127.0.0.1:${server.udp4.address().port}`,
+    /** Seeders the tracker lists for `infoHash`. */
+    seeders: infoHash => server.torrents[infoHash]?.complete ?? 0,
+    close: () => new Promise(resolve => server.close(resolve))
+  }
+}
+
+/** `transmission-create` with one tracker, then `shoal info`: {torrent, infoHash, pieces}. */
+export function makeTorrent (file, announce, out, pieceKiB = 32) {
+  const r = runTool('transmission-create', ['-o', out, '-t', announce, '-s', String(pieceKiB), file])
+  if (r.status !== 0) throw new Error(`transmission-create: ${r.stderr}`)
+  const info = JSON.parse(runShoal(['info', out]).stdout)
+  return { torrent: out, infoHash: info.infoHash, pieces: info.pieceCount }
+}
+
+/**
+ * transmission-daemon in `dir` (its config folder), downloading to and seeding from
+ * `downloads`; resolves with {remote(...args), peerPort, kill()}.
+ */
+export async function startTransmission (dir, downloads) {
+  mkdirSync(dir, { recursive: true })
+  const rpc = await freePort()
+  const peerPort = await freePort()
+  writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({
+    'dht-enabled': false,
+    'lpd-enabled': false,
+    'pex-enabled': false,
+    'utp-enabled': false,
+    'port-forwarding-enabled': false,
+    'peer-port': peerPort,
+    'peer-port-random-on-start': false,
+    'bind-address-ipv4': '127.0.0.1',
+    'rpc-port': rpc,
+    'rpc-bind-address': '127.0.0.1',
+    'rpc-authentication-required': false,
+    'rpc-whitelist-enabled': false,
+    'rpc-host-whitelist-enabled': false,
+    'download-dir': downloads,
+    'incomplete-dir-enabled': false,
+    encryption: 0,
+    'start-added-torrents': true,
+    'ratio-limit-enabled': false,
+    'speed-limit-up-enabled': false,
+    'speed-limit-down-enabled': false,
+    'message-level': 1
+  }))
+  const child = spawn('transmission-daemon', ['-f', '-g', dir], { stdio: 'ignore' })
+  const remote = (...args) => {
+    const r = runTool('transmission-remote', [`127.0.0.1:${rpc}`, ...args], { timeoutMs: 30_000 })
+    if (r.status !== 0) throw new Error(`transmission-remote ${args.join(' ')}: ${r.stdout}${r.stderr}`)
+    return r.stdout
+  }
+  await waitFor('transmission RPC', () => runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-l']).status === 0, 20_000)
+  /** Waits until torrent `infoHash` is verified and seeding (it refuses peers while it checks). */
+  const seeding = (infoHash, ms = 300_000) => waitFor(`transmission seeding ${infoHash}`, () => {
+    const info = runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-t', infoHash, '-i']).stdout
+    return /Percent Done: 100%/.test(info) && /State: (Seeding|Idle)/.test(info)
+  }, ms)
+  return { remote, seeding, peerPort, kill: () => child.kill('SIGKILL') }
+}
