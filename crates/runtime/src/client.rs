@@ -11,9 +11,11 @@ use crate::{
     error::{AddError, RuntimeError},
     info::TorrentInfo,
     seed::{SeedError, SeedJob, SeedOptions, SeedProgress, SeedStep},
+    store::Store,
 };
 
-/// Verified pieces kept in memory per torrent (older ones are evicted and re-fetched).
+/// Verified pieces kept in memory per torrent without a store (older ones are evicted and
+/// re-fetched), and the most a seeded file may be (it is hashed into memory).
 pub(crate) const STORAGE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Bytes hashed between two yields to the event loop while seeding: tens of milliseconds of
@@ -48,6 +50,8 @@ struct ClientInner {
     cfg: ClientConfig,
     peer_id: [u8; 20],
     torrents: RefCell<Vec<Torrent>>,
+    /// The persistent store, once opened.
+    store: RefCell<Option<Store>>,
 }
 
 impl Drop for ClientInner {
@@ -143,8 +147,20 @@ impl Client {
                 cfg,
                 peer_id,
                 torrents: RefCell::new(Vec::new()),
+                store: RefCell::new(None),
             }),
         }
+    }
+
+    /// Keeps torrents added from now on in `store` (pieces written as they verify, a
+    /// torrent's stored pieces restored when it is added).
+    pub fn set_store(&self, store: Store) {
+        *self.inner.store.borrow_mut() = Some(store);
+    }
+
+    /// The store, if one was set.
+    pub fn store(&self) -> Option<Store> {
+        self.inner.store.borrow().clone()
     }
 
     /// Our peer id.
@@ -155,11 +171,21 @@ impl Client {
     /// Opens a torrent and starts announcing it. A .torrent's metadata is known at once; a
     /// magnet's arrives from peers.
     pub fn add(&self, source: Source) -> Result<Torrent, AddError> {
-        let (engine, sources) = self.engine_for(source)?;
+        let store = self.store();
+        let (mut engine, sources) = self.engine_for(source, store.is_some())?;
         if self.has(engine.info_hash()) {
             return Err(AddError::Duplicate);
         }
-        self.start(engine, sources).ok_or(AddError::NotInBrowser)
+        let hash = engine.info_hash().to_hex();
+        if let Some(store) = &store {
+            // A reload: what the store holds is verified at once (checked again on reading).
+            for piece in store.stored_pieces(&hash) {
+                engine.restore_piece(piece);
+            }
+        }
+        let link = store.map(|s| (s, hash));
+        self.start(engine, sources, link)
+            .ok_or(AddError::NotInBrowser)
     }
 
     /// Shares `bytes` as a one-file torrent called `name`: hashes them in slices (giving the
@@ -195,7 +221,7 @@ impl Client {
             webseeds: seeded.meta.url_list.clone(),
         };
         let torrent = self
-            .start(seeded.engine, sources)
+            .start(seeded.engine, sources, None)
             .ok_or(SeedError::NotInBrowser)?;
         *torrent.cell.torrent_file.borrow_mut() = Some(seeded.torrent_file);
         Ok(torrent)
@@ -207,11 +233,13 @@ impl Client {
             .any(|t| t.cell.session().info_hash() == hash)
     }
 
-    /// Starts the I/O of an engine (in a browser; `None` natively).
+    /// Starts the I/O of an engine (in a browser; `None` natively), keeping its pieces in the
+    /// store under the given item id when there is one.
     fn start(
         &self,
         engine: swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol>,
         sources: Sources,
+        store: Option<(Store, String)>,
     ) -> Option<Torrent> {
         let name = engine.info().map(|i| i.name.as_str());
         let magnet = magnet_link(engine.info_hash(), name, &sources);
@@ -228,16 +256,28 @@ impl Client {
             cfg.webseeds = sources.webseeds;
             cfg.max_peers = self.inner.cfg.max_peers.max(1);
             let ice_servers = self.inner.cfg.ice_servers.clone();
+            if let (Some((store, id)), Some(info)) = (&store, engine.info()) {
+                let kind = crate::ItemKind::Torrent;
+                store.describe(id, &info.name, kind, info.total_length, info.piece_length);
+            }
+            let kept = store.as_ref().map(|(s, _)| s.clone());
             let cell = TorrentCell::start(engine, cfg, magnet, |sink| {
-                Box::new(crate::browser::BrowserPlatform::new(sink, ice_servers))
+                let store =
+                    store.map(|(s, id)| crate::store::TorrentStore::new(s, id, Rc::clone(&sink)));
+                Box::new(crate::browser::BrowserPlatform::new(
+                    sink,
+                    ice_servers,
+                    store,
+                ))
             });
+            *cell.store.borrow_mut() = kept;
             let torrent = Torrent { cell };
             self.inner.torrents.borrow_mut().push(torrent.clone());
             Some(torrent)
         }
         #[cfg(not(target_family = "wasm"))]
         {
-            let _ = (engine, sources, magnet);
+            let _ = (engine, sources, magnet, store);
             None
         }
     }
@@ -257,6 +297,7 @@ impl Client {
     fn engine_for(
         &self,
         source: Source,
+        stored: bool,
     ) -> Result<
         (
             swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol>,
@@ -264,8 +305,15 @@ impl Client {
         ),
         AddError,
     > {
-        let cfg = self.engine_config();
-        let storage = swarm::MemoryStorage::new(STORAGE_BYTES);
+        let mut cfg = self.engine_config();
+        // With a store, memory holds a window and IndexedDB everything verified.
+        cfg.external_store = stored;
+        let memory = if stored {
+            self.inner.cfg.memory_window_bytes
+        } else {
+            STORAGE_BYTES
+        };
+        let storage = swarm::MemoryStorage::new(memory);
         Ok(match source {
             Source::Torrent(bytes) => {
                 let meta = metainfo::Metainfo::from_bytes(&bytes)?;
@@ -396,7 +444,16 @@ impl Torrent {
 
     /// The figures for the stats panel.
     pub fn stats(&self) -> Stats {
-        self.cell.session().stats(crate::now())
+        let stats = self.cell.session().stats(crate::now());
+        // Seeded bytes count toward the stored item across sessions.
+        #[cfg(target_family = "wasm")]
+        if let Some(store) = self.cell.store.borrow().as_ref() {
+            let noted = self.cell.uploaded_noted.replace(stats.uploaded);
+            if stats.uploaded > noted {
+                store.add_seeded(&self.info_hash(), stats.uploaded - noted);
+            }
+        }
+        stats
     }
 
     /// Stops the torrent: leaves the trackers, closes peers and requests, ends readers.
@@ -489,10 +546,13 @@ mod tests {
         magnet.trackers = vec!["wss://t2".into(), "wss://t1".into()];
         magnet.webseeds = vec!["https://b/v.mp4".into()];
         let client = Client::new(ClientConfig::default());
-        let Ok((engine, sources)) = client.engine_for(Source::MagnetWithTorrent {
-            magnet,
-            torrent: bytes,
-        }) else {
+        let Ok((engine, sources)) = client.engine_for(
+            Source::MagnetWithTorrent {
+                magnet,
+                torrent: bytes,
+            },
+            false,
+        ) else {
             panic!("the torrent has the magnet's info hash");
         };
         assert_eq!(engine.info_hash(), hash);
