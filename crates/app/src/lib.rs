@@ -13,6 +13,7 @@
 
 mod addons;
 mod api;
+mod cache;
 mod components;
 mod format;
 mod pages;
@@ -45,6 +46,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/detail/:type/:id") view=pages::detail::Detail/>
                 <Route path=path!("/streams/:type/:id") view=pages::detail::Streams/>
                 <Route path=path!("/watch") view=pages::watch::Watch/>
+                <Route path=path!("/downloads") view=pages::downloads::Downloads/>
             </Routes>
         </Router>
     }

@@ -3,6 +3,7 @@
 pub(crate) mod addons;
 pub(crate) mod detail;
 pub(crate) mod discover;
+pub(crate) mod downloads;
 pub(crate) mod home;
 pub(crate) mod not_found;
 pub(crate) mod play;

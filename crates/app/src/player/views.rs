@@ -25,10 +25,21 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
                 <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
                 <div><dt>"Uploaded"</dt><dd data-stat="uploaded">{field(|f| format::bytes(f.stats.uploaded))}</dd></div>
                 <div><dt>"Pieces"</dt><dd data-stat="pieces">{field(|f| format!("{} / {}", f.stats.pieces_verified, f.stats.pieces_total))}</dd></div>
+                <div><dt>"From cache"</dt><dd data-stat="from-cache">{field(cache_text)}</dd></div>
+                <div><dt>"Store"</dt><dd data-stat="store">{field(|f| format!("{} of {}", format::bytes(f.cache.store.store_bytes), format::bytes(f.cache.store.store_limit_bytes)))}</dd></div>
                 <div><dt>"First frame"</dt><dd data-stat="first-frame">{field(|f| f.playing.time_to_first_frame_ms.map_or_else(|| "—".to_owned(), |ms| format!("{:.1} s", ms / 1000.0)))}</dd></div>
             </dl>
             <PieceMap figures=figures/>
         </section>
+    }
+}
+
+/// Bytes read from the store and the hit rate.
+fn cache_text(f: &Figures) -> String {
+    let bytes = format::bytes(f.cache.bytes_from_cache);
+    match f.cache.cache_hit_rate {
+        Some(rate) => format!("{bytes} ({:.0} %)", rate * 100.0),
+        None => bytes,
     }
 }
 
@@ -118,6 +129,9 @@ fn notices(f: &Figures) -> Vec<(&'static str, String)> {
         } else {
             out.push(("no-peers", no_peers(s, waited)));
         }
+    }
+    if let Some(text) = &f.cache.store.notice {
+        out.push(("store", text.clone()));
     }
     for t in s.trackers.iter().filter(|t| t.state == "failed") {
         let why = t.error.as_deref().unwrap_or("no reason given");
@@ -236,6 +250,7 @@ mod tests {
         let f = Figures {
             playing: Playing::default(),
             stats,
+            cache: Default::default(),
         };
         notices(&f).into_iter().map(|(k, _)| k).collect()
     }
