@@ -105,6 +105,35 @@ fn merge(list: &mut Vec<String>, more: Vec<String>) {
     }
 }
 
+/// A .torrent holding only `info` (a bencoded info dict): enough to start an engine.
+fn torrent_of_info(info: &[u8]) -> Vec<u8> {
+    let mut t = Vec::with_capacity(info.len() + 8);
+    t.extend_from_slice(b"d4:info");
+    t.extend_from_slice(info);
+    t.push(b'e');
+    t
+}
+
+/// Names the store item of a torrent and keeps its info dict, once its metadata is known.
+#[cfg(target_family = "wasm")]
+fn describe<S: swarm::Storage, H: swarm::PieceHasher>(
+    store: &Store,
+    id: &str,
+    engine: &swarm::Engine<S, H>,
+) {
+    if let (Some(info), Some(bytes)) = (engine.info(), engine.info_bytes()) {
+        let kind = crate::ItemKind::Torrent;
+        store.describe(id, &info.name, kind, info.total_length, info.piece_length);
+        store.keep_info(id, bytes);
+    }
+}
+
+/// Whether the torrent's metadata is still to come (a magnet).
+#[cfg(target_family = "wasm")]
+fn engine_info_missing(cell: &TorrentCell) -> bool {
+    cell.session().info().is_none()
+}
+
 /// Gives the browser's event loop a turn (a zero-delay timer); nothing to wait for natively.
 async fn yield_to_event_loop() {
     #[cfg(target_family = "wasm")]
@@ -172,6 +201,18 @@ impl Client {
     /// magnet's arrives from peers.
     pub fn add(&self, source: Source) -> Result<Torrent, AddError> {
         let store = self.store();
+        // A magnet whose info dict the store kept starts like a .torrent: no metadata round
+        // trip, its stored pieces known at once (offline too).
+        let source = match (source, &store) {
+            (Source::Magnet(m), Some(s)) => match s.info_dict(&m.info_hash.to_hex()) {
+                Some(info) => Source::MagnetWithTorrent {
+                    torrent: torrent_of_info(&info),
+                    magnet: m,
+                },
+                None => Source::Magnet(m),
+            },
+            (source, _) => source,
+        };
         let (mut engine, sources) = self.engine_for(source, store.is_some())?;
         if self.has(engine.info_hash()) {
             return Err(AddError::Duplicate);
@@ -256,9 +297,8 @@ impl Client {
             cfg.webseeds = sources.webseeds;
             cfg.max_peers = self.inner.cfg.max_peers.max(1);
             let ice_servers = self.inner.cfg.ice_servers.clone();
-            if let (Some((store, id)), Some(info)) = (&store, engine.info()) {
-                let kind = crate::ItemKind::Torrent;
-                store.describe(id, &info.name, kind, info.total_length, info.piece_length);
+            if let Some((store, id)) = &store {
+                describe(store, id, &engine);
             }
             let kept = store.as_ref().map(|(s, _)| s.clone());
             let cell = TorrentCell::start(engine, cfg, magnet, |sink| {
@@ -270,8 +310,21 @@ impl Client {
                     store,
                 ))
             });
+            let waits_for_metadata = kept.is_some() && engine_info_missing(&cell);
             *cell.store.borrow_mut() = kept;
             let torrent = Torrent { cell };
+            if waits_for_metadata {
+                // A magnet: the item is described (and its info dict kept) once peers sent it.
+                let t = torrent.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if t.metadata().await.is_ok() {
+                        let store = t.cell.store.borrow().clone();
+                        if let Some(store) = store {
+                            describe(&store, &t.info_hash(), t.cell.session().engine());
+                        }
+                    }
+                });
+            }
             self.inner.torrents.borrow_mut().push(torrent.clone());
             Some(torrent)
         }
@@ -515,6 +568,16 @@ mod tests {
             .expect("parses")
             .info_hash;
         (bytes, hash)
+    }
+
+    #[test]
+    fn a_kept_info_dict_makes_a_torrent_with_the_same_info_hash() {
+        let (bytes, hash) = torrent("https://a/v.mp4");
+        let meta = metainfo::Metainfo::from_bytes(&bytes).expect("parses");
+        let again = metainfo::Metainfo::from_bytes(&torrent_of_info(&meta.info_bytes))
+            .expect("an info-only torrent parses");
+        assert_eq!(again.info_hash, hash);
+        assert_eq!(again.info, meta.info);
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
         .map_err(|e| StoreError::Unavailable(format!("{e:?}")))?;
     let items = db.items().await.map_err(db_error)?;
     let keys = db.piece_keys().await.map_err(db_error)?;
+    let mut infos: BTreeMap<String, Vec<u8>> =
+        db.infos().await.map_err(db_error)?.into_iter().collect();
     let mut index = Index {
         items: items.into_iter().map(|i| (i.id.clone(), i)).collect(),
     };
@@ -115,6 +117,7 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
         for id in &gone {
             index.items.remove(id);
             pieces.remove(id);
+            infos.remove(id);
         }
     }
     let quota = storage_call("estimate")
@@ -130,6 +133,7 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
             limit: Cell::new(limit),
             index: RefCell::new(index),
             pieces: RefCell::new(pieces),
+            infos: RefCell::new(infos),
             pinned: RefCell::new(BTreeMap::new()),
             persisted: Cell::new(persisted),
             notice: RefCell::new(None),
@@ -161,6 +165,22 @@ impl Store {
         if saved {
             self.save_later(copy);
         }
+    }
+
+    /// Keeps the info dict of item `id` (once; it never changes for an info hash).
+    pub(crate) fn keep_info(&self, id: &str, info: &[u8]) {
+        if self.inner.infos.borrow().contains_key(id) {
+            return;
+        }
+        self.inner
+            .infos
+            .borrow_mut()
+            .insert(id.to_owned(), info.to_vec());
+        let (store, id, info) = (self.clone(), id.to_owned(), info.to_vec());
+        wasm_bindgen_futures::spawn_local(async move {
+            // Without it a magnet asks peers for the metadata again: nothing worse.
+            let _ = store.inner.db.put_info(&id, &info).await;
+        });
     }
 
     /// Records `bytes` more uploaded from item `id`.

@@ -16,6 +16,9 @@ const DB_NAME: &str = "shoal-store";
 const DB_VERSION: u32 = 1;
 const PIECES: &str = "pieces";
 const ITEMS: &str = "items";
+/// Info dicts of stored torrents (key: info hash hex; value: the bencoded dict), so a magnet
+/// resumes without asking peers for the metadata — offline too.
+const INFOS: &str = "infos";
 
 /// Why an IndexedDB call failed, as the store needs to tell it apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,9 @@ impl Db {
             if !db.store_names().iter().any(|n| n == PIECES) {
                 let _ = db.create_object_store(PIECES, ObjectStoreParams::new());
             }
+            if !db.store_names().iter().any(|n| n == INFOS) {
+                let _ = db.create_object_store(INFOS, ObjectStoreParams::new());
+            }
             if !db.store_names().iter().any(|n| n == ITEMS) {
                 let mut params = ObjectStoreParams::new();
                 params.key_path(Some(KeyPath::new_single("id")));
@@ -103,6 +109,31 @@ impl Db {
             .into_iter()
             .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
             .collect())
+    }
+
+    /// Every info dict kept, by item id.
+    pub(crate) async fn infos(&self) -> Result<Vec<(String, Vec<u8>)>, DbError> {
+        let tx = self.db.transaction(&[INFOS], TransactionMode::ReadOnly)?;
+        let store = tx.object_store(INFOS)?;
+        let keys = store.get_all_keys(None, None)?.await?;
+        let values = store.get_all(None, None)?.await?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .filter_map(|(k, v)| {
+                let buf = v.dyn_into::<js_sys::ArrayBuffer>().ok()?;
+                Some((k.as_string()?, Uint8Array::new(&buf).to_vec()))
+            })
+            .collect())
+    }
+
+    /// Keeps an item's info dict.
+    pub(crate) async fn put_info(&self, id: &str, info: &[u8]) -> Result<(), DbError> {
+        let tx = self.db.transaction(&[INFOS], TransactionMode::ReadWrite)?;
+        let value = Uint8Array::from(info).buffer();
+        tx.object_store(INFOS)?
+            .put(&value, Some(&JsValue::from_str(id)))?;
+        done(tx.commit()?).await
     }
 
     /// Every stored piece, as `(item id, piece)`.
@@ -129,12 +160,14 @@ impl Db {
     ) -> Result<(), DbError> {
         let tx = self
             .db
-            .transaction(&[PIECES, ITEMS], TransactionMode::ReadWrite)?;
+            .transaction(&[PIECES, ITEMS, INFOS], TransactionMode::ReadWrite)?;
         let store = tx.object_store(PIECES)?;
         let index = tx.object_store(ITEMS)?;
+        let infos = tx.object_store(INFOS)?;
         for id in evict {
             store.delete(Query::KeyRange(item_range(id)?))?;
             index.delete(Query::Key(JsValue::from_str(id)))?;
+            infos.delete(Query::Key(JsValue::from_str(id)))?;
         }
         for w in pieces {
             // The structured clone copies the bytes out of wasm memory here, in the call.

@@ -100,6 +100,8 @@ struct Inner {
     index: RefCell<Index>,
     /// Stored pieces per item.
     pieces: RefCell<BTreeMap<String, BTreeSet<u32>>>,
+    /// Info dicts of stored torrents, by item id.
+    infos: RefCell<BTreeMap<String, Vec<u8>>>,
     /// Items playing now (never evicted), with how many handles hold them.
     pinned: RefCell<BTreeMap<String, usize>>,
     persisted: Cell<Option<bool>>,
@@ -162,6 +164,11 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// The info dict kept for item `id`, if any (a magnet then starts without peers).
+    pub fn info_dict(&self, id: &str) -> Option<Vec<u8>> {
+        self.inner.infos.borrow().get(id).cloned()
+    }
+
     /// Deletes one item with its bytes.
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
         self.delete_many(vec![id.to_owned()]).await
@@ -200,9 +207,11 @@ impl Store {
     fn forget(&self, ids: &[String]) {
         let mut index = self.inner.index.borrow_mut();
         let mut pieces = self.inner.pieces.borrow_mut();
+        let mut infos = self.inner.infos.borrow_mut();
         for id in ids {
             index.items.remove(id);
             pieces.remove(id);
+            infos.remove(id);
         }
     }
 

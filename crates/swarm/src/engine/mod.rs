@@ -193,6 +193,12 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.torrent.as_ref().map(|t| &t.info)
     }
 
+    /// The bencoded info dict (its SHA-1 is the info hash), once known: what a store keeps so
+    /// a magnet can start again without asking peers for the metadata.
+    pub fn info_bytes(&self) -> Option<&[u8]> {
+        self.torrent.as_ref().map(|t| t.info_bytes.as_slice())
+    }
+
     /// The info hash.
     pub fn info_hash(&self) -> InfoHash {
         self.info_hash
