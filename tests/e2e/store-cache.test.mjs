@@ -2,7 +2,8 @@
 // again after a reload with no byte from peers or HTTP and is listed on /downloads; after the
 // reload the page seeds it to a WebTorrent 3 page that has no other source; with a 20 MiB
 // limit, three 12 MiB videos leave the latest and evict the oldest; an entry damaged through
-// the test hook is caught on reading, dropped and fetched again; a file larger than the
+// the test hook is caught on reading, dropped and fetched again; a bare magnet of a stored
+// video plays without peers (its info dict is kept); a file larger than the
 // in-memory window plays and seeks while the store holds it; entries past the expiry (time
 // injected) are gone at start. Every describe gets its own browser profile (its own store).
 import assert from 'node:assert/strict'
@@ -135,6 +136,18 @@ describe('replay from the store, and seeding what it holds', () => {
     assert.deepEqual(errors, [])
   })
 
+  test('a bare magnet of the stored video plays from the store: no metadata from peers, no network', async () => {
+    const bare = `magnet:?xt=urn:btih:${hashOf(torrent.magnet)}`
+    ;({ page, errors } = await w.open(`/play?src=${encodeURIComponent(bare)}`))
+    await playToEnd(page, 'playing a bare magnet from the store')
+    const s = await stats(page)
+    assert.equal(s.bytes_from_peers + s.bytes_from_http, 0, JSON.stringify(s))
+    assert.equal(s.cache_hit_rate, 1)
+    assert.equal(s.path, 'test-pattern.mp4')
+    await page.close()
+    assert.deepEqual(errors, [])
+  })
+
   test('after a reload the page seeds the stored video to a WebTorrent page with no other source', async () => {
     ;({ page, errors } = await w.open(`/play?src=${encodeURIComponent(torrent.url)}`))
     await playsPast(page, 1, 'playing from the store')
@@ -166,7 +179,7 @@ describe('eviction within the limit, and damaged entries', () => {
     // About 12 MiB each; different lengths, so different torrents.
     for (const [i, seconds] of [33, 34, 35].entries()) {
       const v = makeVideo(seconds, { bitrate: '3M' })
-      videos.push({ video: v, torrent: w.addVideo(v, `v${i}.mp4`) })
+      videos.push({ video: v, torrent: w.addVideo(v, `v${i}.mp4`, { pieceLength: 256 * 1024 }) })
     }
   })
 
@@ -201,16 +214,57 @@ describe('eviction within the limit, and damaged entries', () => {
     const hash = hashOf(torrent.magnet)
     const { page, errors } = await w.open('/downloads', { store_limit_mib: 20 })
     await downloads(page)
-    assert.equal(await page.evaluate(([h]) => window.shoal.storeCorrupt(h, 3, 16384), [hash]), true)
+    assert.equal(await page.evaluate(([h]) => window.shoal.storeCorrupt(h, 3, 262144), [hash]), true)
     const before = w.fixtures.sent[torrent.path]
     await page.goto(`${w.base}/play?src=${encodeURIComponent(torrent.url)}`)
     await playToEnd(page, 'playing over a damaged entry')
     await storedWhole(page, video.bytes.length, 'stored again')
     const s = await stats(page)
     assert.ok(s.store_misses >= 1, `the damaged piece was caught: ${JSON.stringify(s)}`)
-    assert.ok(s.bytes_from_http >= 16384 && s.bytes_from_http < video.bytes.length, `re-fetched ${s.bytes_from_http} bytes`)
+    assert.ok(s.bytes_from_http >= 262144 && s.bytes_from_http < video.bytes.length, `re-fetched ${s.bytes_from_http} bytes`)
     assert.ok(w.fixtures.sent[torrent.path] > before, 'the web seed sent it again')
     assert.equal(s.pieces_verified, s.pieces_total)
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+})
+
+describe('a file larger than the memory window', () => {
+  let w, video, torrent
+
+  before(async () => {
+    w = await world()
+    // About 250 MiB (16 Mbit/s of noise for 130 s), in 1 MiB pieces.
+    video = makeVideo(130, { bitrate: '16M' })
+    torrent = w.addVideo(video, 'large.mp4', { pieceLength: MiB })
+  })
+
+  after(async () => {
+    await w?.stop()
+    video?.cleanup()
+  })
+
+  test('plays and seeks with 8 MiB of pieces in memory while the store holds the rest', async () => {
+    assert.ok(video.bytes.length > 200 * MiB, `${video.bytes.length} bytes`)
+    const { page, errors } = await w.open(`/play?src=${encodeURIComponent(torrent.url)}`, { memory_window_mib: 8 })
+    await playsPast(page, 2, 'playing the large video')
+    const duration = await page.evaluate(() => document.querySelector('video').duration)
+    await page.evaluate(t => { document.querySelector('video').currentTime = t }, duration * 0.8)
+    await playsPast(page, duration * 0.8 + 1, 'playing after a seek to 80 %')
+    // Well past the memory window stored, then back to the start: those pieces left memory
+    // long ago and come back from the store.
+    await withTimeout(page.waitForFunction(n => (window.shoal.stats()?.store_bytes ?? 0) >= n, 48 * MiB, { timeout: 0, polling: 500 }), 180_000, 'storing 48 MiB')
+    const before = await stats(page)
+    await page.evaluate(() => { document.querySelector('video').currentTime = 0.5 })
+    await withTimeout(page.waitForFunction(() => {
+      const v = document.querySelector('video')
+      return v.currentTime > 1.5 && v.currentTime < 30 && !v.paused
+    }, null, { timeout: 0, polling: 200 }), 90_000, 'playing again from the start')
+    const s = await stats(page)
+    await screenshot(page, 'store-large')
+    assert.ok(s.store_loads > before.store_loads, `pieces read back from the store: ${s.store_loads}`)
+    assert.ok(s.bytes_from_cache > before.bytes_from_cache, JSON.stringify({ before: before.bytes_from_cache, after: s.bytes_from_cache }))
+    assert.ok(s.store_bytes > 5 * 8 * MiB, `${s.store_bytes} stored`)
     assert.deepEqual(errors, [])
     await page.close()
   })
