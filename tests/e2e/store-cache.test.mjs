@@ -5,7 +5,7 @@
 // the test hook is caught on reading, dropped and fetched again; a bare magnet of a stored
 // video plays without peers (its info dict is kept); a file larger than the
 // in-memory window plays and seeks while the store holds it; entries past the expiry (time
-// injected) are gone at start. Every describe gets its own browser profile (its own store).
+// injected) are gone at start; two tabs storing the same torrent leave one readable copy. Every describe gets its own browser profile (its own store).
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
@@ -267,6 +267,48 @@ describe('a file larger than the memory window', () => {
     assert.ok(s.store_bytes > 5 * 8 * MiB, `${s.store_bytes} stored`)
     assert.deepEqual(errors, [])
     await page.close()
+  })
+})
+
+describe('two tabs', () => {
+  let w, video, torrent
+
+  before(async () => {
+    w = await world()
+    video = makeVideo(8)
+    torrent = w.addVideo(video, 'tabs.mp4')
+  })
+
+  after(async () => {
+    await w?.stop()
+    video?.cleanup()
+  })
+
+  test('two tabs playing the same torrent at once leave one whole, readable copy', async () => {
+    const url = `/play?src=${encodeURIComponent(torrent.url)}`
+    const [a, b] = await Promise.all([w.open(url), w.open(url)])
+    await Promise.all([playToEnd(a.page, 'tab A'), playToEnd(b.page, 'tab B')])
+    // One tab holds the item's lock and writes it; the other plays from memory (its own index
+    // never sees the other's writes), so wait for either to hold the whole file.
+    const whole = async page => {
+      const s = await stats(page)
+      return s.pieces_verified === s.pieces_total && s.store_bytes >= video.bytes.length
+    }
+    const deadline = Date.now() + 120_000
+    while (!(await whole(a.page)) && !(await whole(b.page))) {
+      assert.ok(Date.now() < deadline, 'one of the tabs stored the whole video within 2 minutes')
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+    await a.page.close()
+    await b.page.close()
+    const c = await w.open(url)
+    await playToEnd(c.page, 'a third tab')
+    const s = await stats(c.page)
+    assert.equal(s.bytes_from_http + s.bytes_from_peers, 0, JSON.stringify(s))
+    assert.equal(s.cache_hit_rate, 1)
+    assert.equal(s.store_misses, 0, 'no damaged or missing entry')
+    assert.deepEqual([...a.errors, ...b.errors, ...c.errors], [])
+    await c.page.close()
   })
 })
 
