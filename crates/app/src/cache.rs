@@ -113,8 +113,10 @@ impl Cache {
         .await
     }
 
-    /// Adds the test hook `window.shoal.storeCorrupt(infoHash, piece, length)`: overwrites a
-    /// stored piece with `length` bytes that are not its own (a promise of whether it wrote).
+    /// Adds the test hooks `window.shoal.storeCorrupt(infoHash, piece, length)`, which
+    /// overwrites a stored piece with `length` bytes that are not its own (a promise of whether
+    /// it wrote), and `window.shoal.storeClear()`, which empties the store once it is open (a
+    /// promise of whether it did; tests that must download start with it).
     pub(crate) fn expose_test_hook(&self) {
         let Some(window) = web_sys::window() else {
             return;
@@ -137,10 +139,24 @@ impl Cache {
             .ok()
             .filter(JsValue::is_object)
             .unwrap_or_else(|| Object::new().into());
+        let cache = self.clone();
+        let clear = Closure::<dyn Fn() -> Promise>::new(move || {
+            let cache = cache.clone();
+            wasm_bindgen_futures::future_to_promise(async move {
+                let cleared = match cache.settled().await {
+                    Opened::Ready(s) => s.clear().await.is_ok(),
+                    Opened::Pending | Opened::Failed(_) => false,
+                };
+                Ok(JsValue::from_bool(cleared))
+            })
+        });
         let f: &Function = corrupt.as_ref().unchecked_ref();
         let _ = Reflect::set(&shoal, &"storeCorrupt".into(), f);
+        let f: &Function = clear.as_ref().unchecked_ref();
+        let _ = Reflect::set(&shoal, &"storeClear".into(), f);
         let _ = Reflect::set(&window, &"shoal".into(), &shoal);
         corrupt.forget();
+        clear.forget();
     }
 }
 
