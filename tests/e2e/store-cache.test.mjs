@@ -251,19 +251,17 @@ describe('a file larger than the memory window', () => {
     const duration = await page.evaluate(() => document.querySelector('video').duration)
     await page.evaluate(t => { document.querySelector('video').currentTime = t }, duration * 0.8)
     await playsPast(page, duration * 0.8 + 1, 'playing after a seek to 80 %')
-    // Well past the memory window stored, then back to the start: those pieces left memory
-    // long ago and come back from the store.
+    // Well past the memory window stored; then a reload (memory and the media element's
+    // buffer empty) and a seek into what was stored: it comes back from the store.
     await withTimeout(page.waitForFunction(n => (window.shoal.stats()?.store_bytes ?? 0) >= n, 48 * MiB, { timeout: 0, polling: 500 }), 180_000, 'storing 48 MiB')
-    const before = await stats(page)
-    await page.evaluate(() => { document.querySelector('video').currentTime = 0.5 })
-    await withTimeout(page.waitForFunction(() => {
-      const v = document.querySelector('video')
-      return v.currentTime > 1.5 && v.currentTime < 30 && !v.paused
-    }, null, { timeout: 0, polling: 200 }), 90_000, 'playing again from the start')
+    await page.reload()
+    await playsPast(page, 1, 'playing again after the reload')
+    await page.evaluate(t => { document.querySelector('video').currentTime = t }, duration * 0.8)
+    await playsPast(page, duration * 0.8 + 1, 'playing the stored part after a seek')
     const s = await stats(page)
     await screenshot(page, 'store-large')
-    assert.ok(s.store_loads > before.store_loads, `pieces read back from the store: ${s.store_loads}`)
-    assert.ok(s.bytes_from_cache > before.bytes_from_cache, JSON.stringify({ before: before.bytes_from_cache, after: s.bytes_from_cache }))
+    assert.ok(s.store_loads > 0, `pieces read back from the store: ${s.store_loads}`)
+    assert.ok(s.bytes_from_cache > 0, JSON.stringify(s.bytes_from_cache))
     assert.ok(s.store_bytes > 5 * 8 * MiB, `${s.store_bytes} stored`)
     assert.deepEqual(errors, [])
     await page.close()
