@@ -159,14 +159,24 @@ impl Settings {
             };
             ice_servers.push(entry);
         }
-        let kept = Self::load();
+        // The store's figures are not on this form: the defaults, which `keeping_store_of`
+        // replaces with the saved ones before saving.
         Ok(Self {
             trackers: tracker_list,
             ice_servers,
-            store_limit_mib: kept.store_limit_mib,
-            store_expiry_days: kept.store_expiry_days,
-            memory_window_mib: kept.memory_window_mib,
+            store_limit_mib: default_store_limit_mib(),
+            store_expiry_days: default_store_expiry_days(),
+            memory_window_mib: default_memory_window_mib(),
         })
+    }
+
+    /// These connection settings with the store settings of `saved` (the form that edits one
+    /// must not reset the other).
+    pub(crate) fn keeping_store_of(mut self, saved: &Self) -> Self {
+        self.store_limit_mib = saved.store_limit_mib;
+        self.store_expiry_days = saved.store_expiry_days;
+        self.memory_window_mib = saved.memory_window_mib;
+        self
     }
 
     /// The saved settings, or the defaults when none are saved or they do not parse.

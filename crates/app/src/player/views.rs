@@ -179,7 +179,7 @@ pub(crate) fn SettingsPanel() -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let result = Settings::from_text(&trackers.get_untracked(), &ice.get_untracked())
-            .and_then(|s| s.save());
+            .and_then(|s| s.keeping_store_of(&Settings::load()).save());
         match result {
             Ok(()) => {
                 status.set(Some(Ok(
