@@ -42,6 +42,10 @@ async function openShoal (pathAndQuery) {
   page.on('pageerror', e => errors.push(e))
   await page.goto(serve.url)
   await page.evaluate(s => localStorage.setItem('shoal.settings', s), SETTINGS)
+  // Every test here plays from the network: start from an empty download store (these tests
+  // play the same video from different sources).
+  await page.waitForFunction(() => typeof window.shoal?.storeClear === 'function')
+  await page.evaluate(() => window.shoal.storeClear())
   await page.goto(serve.url.replace(/\/$/, '') + pathAndQuery)
   return { page, errors }
 }

@@ -14,6 +14,7 @@
 
 mod addons;
 mod api;
+mod cache;
 mod components;
 mod embed;
 mod format;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/embed") view=pages::embed::Embed/>
                 <Route path=path!("/live") view=pages::live::LiveList/>
                 <Route path=path!("/live/:name") view=pages::live::LiveChannel/>
+                <Route path=path!("/downloads") view=pages::downloads::Downloads/>
             </Routes>
           </shell::Shell>
         </Router>

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use crate::cache::Cache;
 use crate::player::{bridge::Bridge, panel::Playing, settings::Settings};
 
 /// The tab's shared state. Cheap to clone.
@@ -21,12 +22,18 @@ pub(crate) struct Tab {
     pub(crate) bridge: Rc<Bridge>,
     /// What the player page plays, for its panel and for `window.shoal.stats()`.
     pub(crate) playing: RwSignal<Option<Playing>>,
+    /// The download store (opening when the tab starts).
+    pub(crate) cache: Cache,
 }
 
 /// Makes the tab's state and shares it with every page. Called once, by the root component.
 pub(crate) fn provide() {
-    let client = runtime::Client::new(Settings::load().client_config());
+    let settings = Settings::load();
+    let client = runtime::Client::new(settings.client_config());
+    let cache = Cache::open(&client, &settings);
+    cache.expose_test_hook();
     let tab = Tab {
+        cache,
         bridge: Rc::new(Bridge::new(client.clone())),
         client,
         playing: RwSignal::new(None),

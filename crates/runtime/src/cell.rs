@@ -38,6 +38,12 @@ pub(crate) struct TorrentCell {
     pub(crate) magnet: RefCell<metainfo::Magnet>,
     /// The .torrent file, when this client made it (seeding).
     pub(crate) torrent_file: RefCell<Option<Vec<u8>>>,
+    /// The store keeping this torrent's pieces, if any (its platform holds the link).
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) store: RefCell<Option<crate::Store>>,
+    /// Uploaded bytes already added to the stored item's seeded figure.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) uploaded_noted: std::cell::Cell<u64>,
 }
 
 impl TorrentCell {
@@ -77,6 +83,8 @@ impl TorrentCell {
                 queue: RefCell::new(VecDeque::new()),
                 magnet: RefCell::new(magnet),
                 torrent_file: RefCell::new(None),
+                store: RefCell::new(None),
+                uploaded_noted: std::cell::Cell::new(0),
             }
         })
     }
@@ -192,6 +200,12 @@ impl Platform for Waking<'_> {
     }
     fn hash_piece(&mut self, piece: u32, data: Vec<u8>) {
         self.inner.hash_piece(piece, data);
+    }
+    fn store_write(&mut self, piece: u32, data: Vec<u8>) {
+        self.inner.store_write(piece, data);
+    }
+    fn store_read(&mut self, piece: u32) {
+        self.inner.store_read(piece);
     }
     fn set_timer(&mut self, at: Option<Millis>) {
         self.inner.set_timer(at);

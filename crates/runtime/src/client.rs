@@ -11,9 +11,11 @@ use crate::{
     error::{AddError, RuntimeError},
     info::TorrentInfo,
     seed::{SeedError, SeedJob, SeedOptions, SeedProgress, SeedStep},
+    store::Store,
 };
 
-/// Verified pieces kept in memory per torrent (older ones are evicted and re-fetched).
+/// Verified pieces kept in memory per torrent without a store (older ones are evicted and
+/// re-fetched), and the most a seeded file may be (it is hashed into memory).
 pub(crate) const STORAGE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Bytes hashed between two yields to the event loop while seeding: tens of milliseconds of
@@ -48,6 +50,8 @@ struct ClientInner {
     cfg: ClientConfig,
     peer_id: [u8; 20],
     torrents: RefCell<Vec<Torrent>>,
+    /// The persistent store, once opened.
+    store: RefCell<Option<Store>>,
 }
 
 impl Drop for ClientInner {
@@ -101,6 +105,35 @@ fn merge(list: &mut Vec<String>, more: Vec<String>) {
     }
 }
 
+/// A .torrent holding only `info` (a bencoded info dict): enough to start an engine.
+fn torrent_of_info(info: &[u8]) -> Vec<u8> {
+    let mut t = Vec::with_capacity(info.len() + 8);
+    t.extend_from_slice(b"d4:info");
+    t.extend_from_slice(info);
+    t.push(b'e');
+    t
+}
+
+/// Names the store item of a torrent and keeps its info dict, once its metadata is known.
+#[cfg(target_family = "wasm")]
+fn describe<S: swarm::Storage, H: swarm::PieceHasher>(
+    store: &Store,
+    id: &str,
+    engine: &swarm::Engine<S, H>,
+) {
+    if let (Some(info), Some(bytes)) = (engine.info(), engine.info_bytes()) {
+        let kind = crate::ItemKind::Torrent;
+        store.describe(id, &info.name, kind, info.total_length, info.piece_length);
+        store.keep_info(id, bytes);
+    }
+}
+
+/// Whether the torrent's metadata is still to come (a magnet).
+#[cfg(target_family = "wasm")]
+fn engine_info_missing(cell: &TorrentCell) -> bool {
+    cell.session().info().is_none()
+}
+
 /// Gives the browser's event loop a turn (a zero-delay timer); nothing to wait for natively.
 async fn yield_to_event_loop() {
     #[cfg(target_family = "wasm")]
@@ -143,8 +176,20 @@ impl Client {
                 cfg,
                 peer_id,
                 torrents: RefCell::new(Vec::new()),
+                store: RefCell::new(None),
             }),
         }
+    }
+
+    /// Keeps torrents added from now on in `store` (pieces written as they verify, a
+    /// torrent's stored pieces restored when it is added).
+    pub fn set_store(&self, store: Store) {
+        *self.inner.store.borrow_mut() = Some(store);
+    }
+
+    /// The store, if one was set.
+    pub fn store(&self) -> Option<Store> {
+        self.inner.store.borrow().clone()
     }
 
     /// Our peer id.
@@ -155,11 +200,33 @@ impl Client {
     /// Opens a torrent and starts announcing it. A .torrent's metadata is known at once; a
     /// magnet's arrives from peers.
     pub fn add(&self, source: Source) -> Result<Torrent, AddError> {
-        let (engine, sources) = self.engine_for(source)?;
+        let store = self.store();
+        // A magnet whose info dict the store kept starts like a .torrent: no metadata round
+        // trip, its stored pieces known at once (offline too).
+        let source = match (source, &store) {
+            (Source::Magnet(m), Some(s)) => match s.info_dict(&m.info_hash.to_hex()) {
+                Some(info) => Source::MagnetWithTorrent {
+                    torrent: torrent_of_info(&info),
+                    magnet: m,
+                },
+                None => Source::Magnet(m),
+            },
+            (source, _) => source,
+        };
+        let (mut engine, sources) = self.engine_for(source, store.is_some())?;
         if self.has(engine.info_hash()) {
             return Err(AddError::Duplicate);
         }
-        self.start(engine, sources).ok_or(AddError::NotInBrowser)
+        let hash = engine.info_hash().to_hex();
+        if let Some(store) = &store {
+            // A reload: what the store holds is verified at once (checked again on reading).
+            for piece in store.stored_pieces(&hash) {
+                engine.restore_piece(piece);
+            }
+        }
+        let link = store.map(|s| (s, hash));
+        self.start(engine, sources, link)
+            .ok_or(AddError::NotInBrowser)
     }
 
     /// Shares `bytes` as a one-file torrent called `name`: hashes them in slices (giving the
@@ -195,7 +262,7 @@ impl Client {
             webseeds: seeded.meta.url_list.clone(),
         };
         let torrent = self
-            .start(seeded.engine, sources)
+            .start(seeded.engine, sources, None)
             .ok_or(SeedError::NotInBrowser)?;
         *torrent.cell.torrent_file.borrow_mut() = Some(seeded.torrent_file);
         Ok(torrent)
@@ -207,11 +274,13 @@ impl Client {
             .any(|t| t.cell.session().info_hash() == hash)
     }
 
-    /// Starts the I/O of an engine (in a browser; `None` natively).
+    /// Starts the I/O of an engine (in a browser; `None` natively), keeping its pieces in the
+    /// store under the given item id when there is one.
     fn start(
         &self,
         engine: swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol>,
         sources: Sources,
+        store: Option<(Store, String)>,
     ) -> Option<Torrent> {
         let name = engine.info().map(|i| i.name.as_str());
         let magnet = magnet_link(engine.info_hash(), name, &sources);
@@ -228,16 +297,40 @@ impl Client {
             cfg.webseeds = sources.webseeds;
             cfg.max_peers = self.inner.cfg.max_peers.max(1);
             let ice_servers = self.inner.cfg.ice_servers.clone();
+            if let Some((store, id)) = &store {
+                describe(store, id, &engine);
+            }
+            let kept = store.as_ref().map(|(s, _)| s.clone());
             let cell = TorrentCell::start(engine, cfg, magnet, |sink| {
-                Box::new(crate::browser::BrowserPlatform::new(sink, ice_servers))
+                let store =
+                    store.map(|(s, id)| crate::store::TorrentStore::new(s, id, Rc::clone(&sink)));
+                Box::new(crate::browser::BrowserPlatform::new(
+                    sink,
+                    ice_servers,
+                    store,
+                ))
             });
+            let waits_for_metadata = kept.is_some() && engine_info_missing(&cell);
+            *cell.store.borrow_mut() = kept;
             let torrent = Torrent { cell };
+            if waits_for_metadata {
+                // A magnet: the item is described (and its info dict kept) once peers sent it.
+                let t = torrent.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if t.metadata().await.is_ok() {
+                        let store = t.cell.store.borrow().clone();
+                        if let Some(store) = store {
+                            describe(&store, &t.info_hash(), t.cell.session().engine());
+                        }
+                    }
+                });
+            }
             self.inner.torrents.borrow_mut().push(torrent.clone());
             Some(torrent)
         }
         #[cfg(not(target_family = "wasm"))]
         {
-            let _ = (engine, sources, magnet);
+            let _ = (engine, sources, magnet, store);
             None
         }
     }
@@ -257,6 +350,7 @@ impl Client {
     fn engine_for(
         &self,
         source: Source,
+        stored: bool,
     ) -> Result<
         (
             swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol>,
@@ -264,8 +358,15 @@ impl Client {
         ),
         AddError,
     > {
-        let cfg = self.engine_config();
-        let storage = swarm::MemoryStorage::new(STORAGE_BYTES);
+        let mut cfg = self.engine_config();
+        // With a store, memory holds a window and IndexedDB everything verified.
+        cfg.external_store = stored;
+        let memory = if stored {
+            self.inner.cfg.memory_window_bytes
+        } else {
+            STORAGE_BYTES
+        };
+        let storage = swarm::MemoryStorage::new(memory);
         Ok(match source {
             Source::Torrent(bytes) => {
                 let meta = metainfo::Metainfo::from_bytes(&bytes)?;
@@ -396,7 +497,16 @@ impl Torrent {
 
     /// The figures for the stats panel.
     pub fn stats(&self) -> Stats {
-        self.cell.session().stats(crate::now())
+        let stats = self.cell.session().stats(crate::now());
+        // Seeded bytes count toward the stored item across sessions.
+        #[cfg(target_family = "wasm")]
+        if let Some(store) = self.cell.store.borrow().as_ref() {
+            let noted = self.cell.uploaded_noted.replace(stats.uploaded);
+            if stats.uploaded > noted {
+                store.add_seeded(&self.info_hash(), stats.uploaded - noted);
+            }
+        }
+        stats
     }
 
     /// Stops the torrent: leaves the trackers, closes peers and requests, ends readers.
@@ -461,6 +571,16 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_info_dict_makes_a_torrent_with_the_same_info_hash() {
+        let (bytes, hash) = torrent("https://a/v.mp4");
+        let meta = metainfo::Metainfo::from_bytes(&bytes).expect("parses");
+        let again = metainfo::Metainfo::from_bytes(&torrent_of_info(&meta.info_bytes))
+            .expect("an info-only torrent parses");
+        assert_eq!(again.info_hash, hash);
+        assert_eq!(again.info, meta.info);
+    }
+
+    #[test]
     fn an_exact_source_for_another_torrent_is_refused_by_name() {
         let (bytes, hash) = torrent("https://a/v.mp4");
         let other = metainfo::Magnet::new(metainfo::Id20([9; 20]));
@@ -489,10 +609,13 @@ mod tests {
         magnet.trackers = vec!["wss://t2".into(), "wss://t1".into()];
         magnet.webseeds = vec!["https://b/v.mp4".into()];
         let client = Client::new(ClientConfig::default());
-        let Ok((engine, sources)) = client.engine_for(Source::MagnetWithTorrent {
-            magnet,
-            torrent: bytes,
-        }) else {
+        let Ok((engine, sources)) = client.engine_for(
+            Source::MagnetWithTorrent {
+                magnet,
+                torrent: bytes,
+            },
+            false,
+        ) else {
             panic!("the torrent has the magnet's info hash");
         };
         assert_eq!(engine.info_hash(), hash);

@@ -1,4 +1,5 @@
-//! How a [`Client`](crate::Client) connects: trackers, ICE servers, peer cap, peer id.
+//! How a [`Client`](crate::Client) connects: trackers, ICE servers, peer cap, peer id, and
+//! how much of a stored torrent it keeps in memory.
 
 /// Settings for a [`Client`](crate::Client). [`Default`] joins the public WebTorrent
 /// trackers through Google's STUN server with at most 20 peers per torrent.
@@ -12,7 +13,13 @@ pub struct ClientConfig {
     pub max_peers: usize,
     /// Our 20-byte peer id; `None` draws a random WebTorrent-style one (`-SH0001-…`).
     pub peer_id: Option<[u8; 20]>,
+    /// Verified pieces kept in memory per torrent when a [`Store`](crate::Store) keeps them
+    /// all (a window: older ones are read back from the store when needed).
+    pub memory_window_bytes: u64,
 }
+
+/// Default [`ClientConfig::memory_window_bytes`]: 64 MiB.
+pub const DEFAULT_MEMORY_WINDOW_BYTES: u64 = 64 << 20;
 
 /// One `RTCIceServer` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +53,7 @@ impl Default for ClientConfig {
             ice_servers: vec![IceServer::stun("stun:stun.l.google.com:19302")],
             max_peers: 20,
             peer_id: None,
+            memory_window_bytes: DEFAULT_MEMORY_WINDOW_BYTES,
         }
     }
 }

@@ -18,6 +18,10 @@
 //!   in-memory store's 512 MiB get [`SeedError::TooLarge`].
 //! * [`Source::MagnetWithTorrent`] takes a magnet with the .torrent its `xs=` names, refusing
 //!   one for another info hash ([`AddError::WrongTorrent`]).
+//! * With a [`Store`] ([`Client::set_store`]) every verified piece goes to IndexedDB and only
+//!   [`ClientConfig::memory_window_bytes`] of a torrent stay in memory; a torrent added again
+//!   (a reload) starts with its stored pieces verified, announced and seeded. Without one,
+//!   pieces live in memory only (512 MiB a torrent, older ones evicted).
 //! * Errors are sentences a user can read ([`AddError`], [`RuntimeError`]).
 //! * The browser code only exists on `wasm32` (`target_family = "wasm"`). Natively the types
 //!   compile (so the workspace builds and the pure parts are tested), but [`Client::add`]
@@ -50,12 +54,13 @@ mod error;
 mod hls_loader;
 mod info;
 mod seed;
+mod store;
 
 #[cfg(target_family = "wasm")]
 mod browser;
 
 pub use client::{Client, Reader, Source, Torrent};
-pub use config::{ClientConfig, IceServer};
+pub use config::{ClientConfig, IceServer, DEFAULT_MEMORY_WINDOW_BYTES};
 pub use error::{AddError, RuntimeError};
 #[cfg(target_family = "wasm")]
 pub use hls_loader::ShoalSegmentLoader;
@@ -65,6 +70,10 @@ pub use hls_loader::{
 pub use info::{FileInfo, TorrentInfo};
 pub use seed::{SeedError, SeedOptions, SeedProgress};
 pub use session::{Stats, TrackerStatus, READ_AHEAD};
+pub use store::{
+    Item, ItemKind, Store, StoreError, StoreFigures, StoreSettings, BATCH_BYTES,
+    DEFAULT_EXPIRY_DAYS, DEFAULT_LIMIT_BYTES,
+};
 
 #[cfg(all(test, target_family = "wasm"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

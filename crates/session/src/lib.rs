@@ -37,7 +37,10 @@
 //!    bytes, their end; GETs done; digests; and [`Event::Timer`] when the timer fires.
 //! 5. Read with [`Session::open_reader`] and [`Session::read`] (wake readers on
 //!    [`Notice::ReaderReady`]); show [`Session::stats`].
-//! 6. Leave with [`Session::stop`]: it announces `stopped`, then closes trackers, peers and
+//! 6. An engine with `swarm::Config::external_store` keeps its pieces in the platform's
+//!    persistent store: answer [`Platform::store_write`] with [`Event::PieceStored`] and
+//!    [`Platform::store_read`] with [`Event::PieceLoaded`] (the engine checks what comes back).
+//! 7. Leave with [`Session::stop`]: it announces `stopped`, then closes trackers, peers and
 //!    GETs through the platform, and disarms the timer.
 //!
 //! # Peers that are not WebRTC

@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, ops::Range};
 
-use swarm::{HttpError, Millis, PeerKey, ReaderId};
+use swarm::{HttpError, Millis, PeerKey, ReaderId, StoreError};
 use tracker_proto::{DecodeError, OutMessage};
 
 /// One of the session's trackers: the index into [`SessionConfig::trackers`](crate::SessionConfig::trackers).
@@ -73,6 +73,15 @@ pub trait Platform {
 
     /// SHA-1 these bytes (a whole piece) and answer with [`Event::PieceHashed`].
     fn hash_piece(&mut self, piece: u32, data: Vec<u8>);
+
+    /// Write a verified piece to the persistent store and answer with [`Event::PieceStored`]
+    /// (only asked when the engine runs with `swarm::Config::external_store`; a platform
+    /// without a store answers `Err(StoreError::Failed)`). A [`Platform::store_read`] of the
+    /// same piece before that answer must see this write.
+    fn store_write(&mut self, piece: u32, data: Vec<u8>);
+    /// Read a whole piece from the persistent store and answer with [`Event::PieceLoaded`]
+    /// (the engine checks the bytes before using them).
+    fn store_read(&mut self, piece: u32);
 
     /// Feed [`Event::Timer`] at `at` (replacing the previous timer); `None` disarms it.
     fn set_timer(&mut self, at: Option<Millis>);
@@ -166,6 +175,21 @@ pub enum Event {
         piece: u32,
         /// SHA-1 of the bytes handed out.
         digest: [u8; 20],
+    },
+    /// The write asked for by [`Platform::store_write`] finished (or failed: the piece then
+    /// lives only in the engine's memory window).
+    PieceStored {
+        /// The piece.
+        piece: u32,
+        /// Whether it is in the store now.
+        result: Result<(), StoreError>,
+    },
+    /// The read asked for by [`Platform::store_read`] finished.
+    PieceLoaded {
+        /// The piece.
+        piece: u32,
+        /// The stored bytes (unchecked: the engine judges them), or why there are none.
+        result: Result<Vec<u8>, StoreError>,
     },
 }
 

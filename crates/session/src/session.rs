@@ -140,6 +140,15 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 self.engine
                     .handle_input(now, Input::PieceHashed { piece, digest });
             }
+            Event::PieceStored { piece, result } => {
+                self.engine
+                    .handle_input(now, Input::PieceStored { piece, result });
+            }
+            Event::PieceLoaded { piece, result } => {
+                let result = result.as_deref().map_err(|e| *e);
+                self.engine
+                    .handle_input(now, Input::PieceLoaded { piece, result });
+            }
         }
         self.settle(platform);
     }
@@ -301,6 +310,11 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             waiting_for_peers_ms: self.no_peers_since.map(|t| now.0.saturating_sub(t.0)),
             metadata_ready: self.engine.info().is_some(),
             webseeds: self.cfg.webseeds.len(),
+            bytes_read: s.reader_bytes,
+            bytes_read_from_store: s.reader_bytes_from_store,
+            store_loads: s.store_loads,
+            store_misses: s.store_misses,
+            store_write_failures: s.store_write_failures,
         }
     }
 
@@ -370,6 +384,8 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                     platform.notice(Notice::MetadataReady);
                 }
                 Output::HashPiece { piece, data } => platform.hash_piece(piece, data),
+                Output::StorePiece { piece, data } => platform.store_write(piece, data),
+                Output::LoadPiece { piece } => platform.store_read(piece),
                 Output::PieceVerified { piece } => {
                     if let Some(h) = self.have.get_mut(piece as usize) {
                         *h = true;

@@ -35,6 +35,16 @@ pub struct Stats {
     pub metadata_ready: bool,
     /// HTTP webseeds the torrent can use (its `url-list` and the magnet's `ws=`).
     pub webseeds: usize,
+    /// Bytes handed to readers (the player).
+    pub bytes_read: u64,
+    /// Of those, bytes that came from the persistent store (hit rate = this / `bytes_read`).
+    pub bytes_read_from_store: u64,
+    /// Pieces loaded back from the store and verified.
+    pub store_loads: u64,
+    /// Pieces the store returned damaged or missing (fetched again).
+    pub store_misses: u64,
+    /// Pieces the store could not write (full or failing).
+    pub store_write_failures: u64,
 }
 
 /// One tracker as the UI shows it.

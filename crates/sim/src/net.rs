@@ -454,6 +454,16 @@ impl Sim {
                 let digest = Sha1Smol.sha1(&data);
                 self.input(i, Input::PieceHashed { piece, digest });
             }
+            // Simulated nodes keep pieces in their `SimStorage` (no `external_store`); a store
+            // request is answered as by a platform without a store.
+            Output::StorePiece { piece, .. } => {
+                let result = Err(swarm::StoreError::Failed);
+                self.input(i, Input::PieceStored { piece, result });
+            }
+            Output::LoadPiece { piece } => {
+                let result = Err(swarm::StoreError::Missing);
+                self.input(i, Input::PieceLoaded { piece, result });
+            }
             // The scheduled response is still delivered; the engine ignores responses it no
             // longer waits for.
             Output::HttpCancel { .. } => {}

@@ -55,6 +55,13 @@ pub struct Config {
     /// SubtleCrypto, which is faster than SHA-1 in wasm and does not block the page. Off: the
     /// injected [`PieceHasher`](crate::PieceHasher) hashes inline (natives, the simulator).
     pub deferred_hashing: bool,
+    /// Keep verified pieces in a persistent store outside the engine: each verified piece is
+    /// handed out as [`Output::StorePiece`](crate::Output::StorePiece), and a stored piece
+    /// that the in-memory [`Storage`](crate::Storage) (then only a bounded window) no longer
+    /// holds is asked for with [`Output::LoadPiece`](crate::Output::LoadPiece) and checked
+    /// again when it comes back. A browser uses it for IndexedDB; off, the [`Storage`] holds
+    /// everything the engine has (natives, the simulator).
+    pub external_store: bool,
 }
 
 /// When and how the engine uses HTTP webseeds: peers first, HTTP for pieces at risk and for
@@ -113,6 +120,7 @@ impl Config {
             limits: wire::Limits::default(),
             check_invariants: false,
             deferred_hashing: false,
+            external_store: false,
         }
     }
 }

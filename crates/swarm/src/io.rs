@@ -58,6 +58,24 @@ pub enum Input<'a> {
         /// SHA-1 of exactly the bytes handed out.
         digest: [u8; 20],
     },
+    /// The answer to an [`Output::StorePiece`] (only with
+    /// [`Config::external_store`](crate::Config::external_store)): the piece is in the store,
+    /// or could not be written (it then lives only as long as the memory window keeps it).
+    PieceStored {
+        /// Piece index.
+        piece: u32,
+        /// Whether the write is durable.
+        result: Result<(), StoreError>,
+    },
+    /// The answer to an [`Output::LoadPiece`]: the whole piece as the store holds it. The engine
+    /// checks its length and SHA-1 before any byte is served; a piece that fails, or an error,
+    /// drops it from the store's set and it is fetched again.
+    PieceLoaded {
+        /// Piece index.
+        piece: u32,
+        /// The stored bytes, or why there are none.
+        result: Result<&'a [u8], StoreError>,
+    },
     /// Time passed (the driver's timer for [`Engine::poll_timeout`](crate::Engine::poll_timeout)
     /// fired). Any input also advances time; this one carries nothing else.
     Tick,
@@ -71,6 +89,24 @@ pub enum HttpError {
     Status(u16),
     /// Network failure or abort.
     Network,
+}
+
+/// Why the driver's piece store could not write or read a piece.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store is full and nothing could be evicted (a browser's `QuotaExceededError`).
+    #[error("the store is full")]
+    Quota,
+    /// The piece is not in the store (never written, evicted, expired, deleted).
+    #[error("the piece is not in the store")]
+    Missing,
+    /// The store found the entry unreadable (a half-written or foreign record).
+    #[error("the stored piece is damaged")]
+    Damaged,
+    /// The store itself failed (closed, blocked, no store on this platform).
+    #[error("the store failed")]
+    Failed,
 }
 
 /// Something the driver must do or may show.
@@ -110,7 +146,7 @@ pub enum Output {
     /// The metadata arrived and verified (magnet start): the torrent's size and files are
     /// known from now on.
     MetadataReady,
-    /// Hash these bytes (a whole downloaded piece) with SHA-1 and answer with
+    /// Hash these bytes (a whole downloaded piece, or one loaded from the store) with SHA-1 and answer with
     /// [`Input::PieceHashed`]; only with [`Config::deferred_hashing`](crate::Config::deferred_hashing).
     /// Until then the piece waits: it is neither requested again nor served.
     HashPiece {
@@ -118,6 +154,25 @@ pub enum Output {
         piece: u32,
         /// The piece's bytes.
         data: Vec<u8>,
+    },
+    /// Write this verified piece to the persistent store and answer with
+    /// [`Input::PieceStored`]; only with
+    /// [`Config::external_store`](crate::Config::external_store). Until answered, a
+    /// [`Output::LoadPiece`] for the same piece must see this write (answer loads after
+    /// pending writes of the piece, or from them).
+    StorePiece {
+        /// Piece index.
+        piece: u32,
+        /// The verified bytes.
+        data: Vec<u8>,
+    },
+    /// Read this whole piece from the persistent store and answer with
+    /// [`Input::PieceLoaded`]; only with
+    /// [`Config::external_store`](crate::Config::external_store). Asked once per piece until
+    /// answered: a reader or a peer needs a piece that is stored but not in memory.
+    LoadPiece {
+        /// Piece index.
+        piece: u32,
     },
     /// A piece passed its SHA-1 check and is stored.
     PieceVerified {
@@ -180,4 +235,16 @@ pub struct Stats {
     pub left: Option<u64>,
     /// Connected peers.
     pub peers: usize,
+    /// Bytes handed to readers.
+    pub reader_bytes: u64,
+    /// Bytes handed to readers from pieces loaded from the persistent store (the hit rate is
+    /// this over `reader_bytes`).
+    pub reader_bytes_from_store: u64,
+    /// Pieces loaded from the store and verified.
+    pub store_loads: u64,
+    /// Pieces the store returned damaged (wrong length or hash) or missing; they were fetched
+    /// again.
+    pub store_misses: u64,
+    /// Writes the store could not do (full or failing).
+    pub store_write_failures: u64,
 }

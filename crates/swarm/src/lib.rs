@@ -11,6 +11,10 @@
 //! * Bounded memory: partial pieces are capped by [`Config::max_inflight_bytes`] (reader
 //!   deadlines may exceed it by a window), storage is bounded by its implementation, every
 //!   length from the network is checked by `wire`'s [`Limits`](wire::Limits) first.
+//! * With [`Config::external_store`] the driver's persistent store holds the verified pieces
+//!   ([`Output::StorePiece`], [`Output::LoadPiece`], answered later) and [`Storage`] is only a
+//!   window in memory; a piece read back is checked (length, SHA-1) before it is used, and one
+//!   that fails is dropped and fetched again. [`Engine::restore_piece`] resumes a download.
 //! * The invariants of the state machine are written down in `STATE.md` next to this file and
 //!   checked by [`Engine::check_invariants`].
 //!
@@ -39,6 +43,8 @@
 //! # fn fetch(_: swarm::HttpRequestId, _: usize, _: std::ops::Range<u64>) {}
 //! # fn abort(_: swarm::HttpRequestId) {}
 //! # fn hash_later(_: u32, _: Vec<u8>) {}
+//! # fn store_later(_: u32, _: Vec<u8>) {}
+//! # fn load_later(_: u32) {}
 //! # let torrent: Vec<u8> = Vec::new();
 //! let meta = metainfo::Metainfo::from_bytes(&torrent)?;
 //! let cfg = Config::new(metainfo::PeerId::from([1; 20]), 42);
@@ -54,6 +60,9 @@
 //!         Output::HttpRequest { id, webseed, range } => fetch(id, webseed, range),
 //!         Output::HttpCancel { id } => abort(id),
 //!         Output::HashPiece { piece, data } => hash_later(piece, data),
+//!         // Only with `Config::external_store`: answer with `Input::PieceStored` / `PieceLoaded`.
+//!         Output::StorePiece { piece, data } => store_later(piece, data),
+//!         Output::LoadPiece { piece } => load_later(piece),
 //!         Output::ReaderData { bytes, .. } => { /* give to the <video> */ }
 //!         Output::MetadataReady | Output::PieceVerified { .. } | Output::Complete => {}
 //!     }
@@ -85,7 +94,7 @@ mod tests;
 pub use config::{Config, WebseedConfig};
 pub use engine::{Engine, TICK_MS};
 pub use hasher::{PieceHasher, Sha1Smol};
-pub use io::{CloseReason, HttpError, Input, Output, Stats};
+pub use io::{CloseReason, HttpError, Input, Output, Stats, StoreError};
 pub use storage::{MemoryStorage, Storage, StorageError};
 pub use types::{HttpRequestId, Millis, PeerKey, ReaderId, BLOCK_LEN};
 pub use webseed::{webseed_gets, HttpGet};

@@ -16,6 +16,8 @@ use crate::{
 mod choking;
 mod endgame;
 mod remote;
+// The persistent store seam: late, failing and lying stores.
+mod store;
 
 type E = Engine<MemoryStorage, Sha1Smol>;
 

@@ -3,6 +3,7 @@
 pub(crate) mod addons;
 pub(crate) mod detail;
 pub(crate) mod discover;
+pub(crate) mod downloads;
 pub(crate) mod embed;
 pub(crate) mod home;
 pub(crate) mod live;

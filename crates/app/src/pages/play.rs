@@ -261,6 +261,9 @@ async fn start(
         "Starting the streaming service worker…".to_owned(),
     ));
     tab.bridge.install().await.map_err(PlayError::NoStreaming)?;
+    // A torrent kept in the store resumes from it: the store must be open before the add.
+    phase.set(Phase::Busy("Opening the download store…".to_owned()));
+    tab.cache.settled().await;
 
     let torrent = match tab.client.add(source.clone()) {
         Ok(t) => {

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
-use crate::tab::Tab;
+use crate::{cache::CacheFigures, tab::Tab};
 
 /// What the page tells the panel about the torrent it plays.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -33,6 +33,8 @@ pub(crate) struct Figures {
     pub(crate) playing: Playing,
     #[serde(flatten)]
     pub(crate) stats: runtime::Stats,
+    #[serde(flatten)]
+    pub(crate) cache: CacheFigures,
 }
 
 /// Changes the record of what plays, if anything does.
@@ -51,7 +53,12 @@ pub(crate) fn figures(tab: &Tab) -> Option<Figures> {
         .torrent(&playing.info_hash)
         .map(|t| t.stats())
         .unwrap_or_default();
-    Some(Figures { playing, stats })
+    let cache = CacheFigures::of(&stats, tab.cache.store().as_ref());
+    Some(Figures {
+        playing,
+        stats,
+        cache,
+    })
 }
 
 /// Defines `window.shoal.stats()` for the tab (called once, when the tab's state is made).

@@ -15,6 +15,28 @@ pub(crate) struct Settings {
     pub(crate) trackers: Vec<String>,
     /// ICE servers for peer connections; empty means host candidates only.
     pub(crate) ice_servers: Vec<IceEntry>,
+    /// Download store size limit, MiB (clamped to what the browser allows).
+    #[serde(default = "default_store_limit_mib")]
+    pub(crate) store_limit_mib: u64,
+    /// Stored items unused this many days are removed when the app starts.
+    #[serde(default = "default_store_expiry_days")]
+    pub(crate) store_expiry_days: u32,
+    /// Verified pieces of a stored torrent kept in memory, MiB (the rest is read back from
+    /// the store). Not on the settings form: tests lower it.
+    #[serde(default = "default_memory_window_mib")]
+    pub(crate) memory_window_mib: u64,
+}
+
+fn default_store_limit_mib() -> u64 {
+    runtime::DEFAULT_LIMIT_BYTES >> 20
+}
+
+fn default_store_expiry_days() -> u32 {
+    runtime::DEFAULT_EXPIRY_DAYS
+}
+
+fn default_memory_window_mib() -> u64 {
+    runtime::DEFAULT_MEMORY_WINDOW_BYTES >> 20
 }
 
 /// One ICE server as stored.
@@ -44,6 +66,9 @@ impl Default for Settings {
                     })
                 })
                 .collect(),
+            store_limit_mib: default_store_limit_mib(),
+            store_expiry_days: default_store_expiry_days(),
+            memory_window_mib: default_memory_window_mib(),
         }
     }
 }
@@ -62,7 +87,16 @@ impl Settings {
                     credential: e.credential.clone(),
                 })
                 .collect(),
+            memory_window_bytes: self.memory_window_mib.max(1) << 20,
             ..runtime::ClientConfig::default()
+        }
+    }
+
+    /// The download store's settings.
+    pub(crate) fn store_settings(&self) -> runtime::StoreSettings {
+        runtime::StoreSettings {
+            limit_bytes: self.store_limit_mib.max(1) << 20,
+            expiry_days: self.store_expiry_days.max(1),
         }
     }
 
@@ -125,10 +159,24 @@ impl Settings {
             };
             ice_servers.push(entry);
         }
+        // The store's figures are not on this form: the defaults, which `keeping_store_of`
+        // replaces with the saved ones before saving.
         Ok(Self {
             trackers: tracker_list,
             ice_servers,
+            store_limit_mib: default_store_limit_mib(),
+            store_expiry_days: default_store_expiry_days(),
+            memory_window_mib: default_memory_window_mib(),
         })
+    }
+
+    /// These connection settings with the store settings of `saved` (the form that edits one
+    /// must not reset the other).
+    pub(crate) fn keeping_store_of(mut self, saved: &Self) -> Self {
+        self.store_limit_mib = saved.store_limit_mib;
+        self.store_expiry_days = saved.store_expiry_days;
+        self.memory_window_mib = saved.memory_window_mib;
+        self
     }
 
     /// The saved settings, or the defaults when none are saved or they do not parse.
@@ -193,7 +241,8 @@ mod tests {
             Settings::from_text("", "").expect("empty is fine"),
             Settings {
                 trackers: vec![],
-                ice_servers: vec![]
+                ice_servers: vec![],
+                ..Settings::default()
             }
         );
     }

@@ -25,11 +25,22 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
                 <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
                 <div><dt>"Uploaded"</dt><dd data-stat="uploaded">{field(|f| format::bytes(f.stats.uploaded))}</dd></div>
                 <div><dt>"Pieces"</dt><dd data-stat="pieces">{field(|f| format!("{} / {}", f.stats.pieces_verified, f.stats.pieces_total))}</dd></div>
+                <div><dt>"From cache"</dt><dd data-stat="from-cache">{field(cache_text)}</dd></div>
+                <div><dt>"Store"</dt><dd data-stat="store">{field(|f| format!("{} of {}", format::bytes(f.cache.store.store_bytes), format::bytes(f.cache.store.store_limit_bytes)))}</dd></div>
                 <div><dt>"First frame"</dt><dd data-stat="first-frame">{field(|f| f.playing.time_to_first_frame_ms.map_or_else(|| "—".to_owned(), |ms| format!("{:.1} s", ms / 1000.0)))}</dd></div>
             </dl>
             <p class="stats-trackers" data-stat="trackers"><span>"Trackers "</span>{field(|f| trackers_text(&f.stats.trackers))}</p>
             <PieceMap figures=figures/>
         </section>
+    }
+}
+
+/// Bytes read from the store and the hit rate.
+fn cache_text(f: &Figures) -> String {
+    let bytes = format::bytes(f.cache.bytes_from_cache);
+    match f.cache.cache_hit_rate {
+        Some(rate) => format!("{bytes} ({:.0} %)", rate * 100.0),
+        None => bytes,
     }
 }
 
@@ -132,6 +143,9 @@ fn notices(f: &Figures) -> Vec<(&'static str, String)> {
             out.push(("no-peers", no_peers(s, waited)));
         }
     }
+    if let Some(text) = &f.cache.store.notice {
+        out.push(("store", text.clone()));
+    }
     // One unreachable tracker among working ones is routine (public trackers come and go): the
     // stats panel lists it. Only when every tracker fails is it worth a notice.
     let failed = s.trackers.iter().filter(|t| t.state == "failed").count();
@@ -204,7 +218,7 @@ pub(crate) fn SettingsPanel() -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let result = Settings::from_text(&trackers.get_untracked(), &ice.get_untracked())
-            .and_then(|s| s.save());
+            .and_then(|s| s.keeping_store_of(&Settings::load()).save());
         match result {
             Ok(()) => {
                 status.set(Some(Ok(
@@ -275,6 +289,7 @@ mod tests {
         let f = Figures {
             playing: Playing::default(),
             stats,
+            cache: Default::default(),
         };
         notices(&f).into_iter().map(|(k, _)| k).collect()
     }

@@ -30,6 +30,8 @@ pub(crate) struct Net {
     trackers: BTreeMap<TrackerIdx, tracker::Socket>,
     http: BTreeMap<GetId, web_sys::AbortController>,
     timer: Option<Timeout>,
+    /// The torrent's link to the persistent store, if it has one.
+    store: Option<crate::store::TorrentStore>,
 }
 
 /// Shared handle to a torrent's [`Net`].
@@ -42,7 +44,11 @@ pub(crate) struct BrowserPlatform {
 
 impl BrowserPlatform {
     /// A platform reporting to `sink`, connecting peers through `ice_servers`.
-    pub(crate) fn new(sink: Sink, ice_servers: Vec<IceServer>) -> Self {
+    pub(crate) fn new(
+        sink: Sink,
+        ice_servers: Vec<IceServer>,
+        store: Option<crate::store::TorrentStore>,
+    ) -> Self {
         let net = Net {
             sink,
             ice_servers,
@@ -50,6 +56,7 @@ impl BrowserPlatform {
             trackers: BTreeMap::new(),
             http: BTreeMap::new(),
             timer: None,
+            store,
         };
         Self {
             net: Rc::new(RefCell::new(net)),
@@ -140,6 +147,32 @@ impl Platform for BrowserPlatform {
 
     fn hash_piece(&mut self, piece: u32, data: Vec<u8>) {
         hashing::hash_piece(&self.net, piece, data);
+    }
+
+    fn store_write(&mut self, piece: u32, data: Vec<u8>) {
+        match &self.net.borrow().store {
+            Some(store) => store.write(piece, data),
+            None => report_later(
+                &self.net,
+                Event::PieceStored {
+                    piece,
+                    result: Err(swarm::StoreError::Failed),
+                },
+            ),
+        }
+    }
+
+    fn store_read(&mut self, piece: u32) {
+        match &self.net.borrow().store {
+            Some(store) => store.read(piece),
+            None => report_later(
+                &self.net,
+                Event::PieceLoaded {
+                    piece,
+                    result: Err(swarm::StoreError::Missing),
+                },
+            ),
+        }
     }
 
     fn set_timer(&mut self, at: Option<Millis>) {

@@ -40,7 +40,7 @@ fn start(
     let cfg = session::SessionConfig::new([0; 20], 7);
     let mut net = None;
     let cell = TorrentCell::start(engine, cfg, magnet, |sink| {
-        let p = BrowserPlatform::new(sink, Vec::new());
+        let p = BrowserPlatform::new(sink, Vec::new(), None);
         net = Some(p.net());
         Box::new(p)
     });

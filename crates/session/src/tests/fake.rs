@@ -9,7 +9,7 @@ use std::{
     ops::Range,
 };
 
-use swarm::{Engine, HttpError, MemoryStorage, Millis, PeerKey, Sha1Smol};
+use swarm::{Engine, HttpError, MemoryStorage, Millis, PeerKey, Sha1Smol, StoreError};
 use tracker_proto::{InMessage, OutAnnounceResponse, OutAnswer, OutMessage, OutOffer};
 
 use crate::{Event, GetId, Notice, Platform, Read, Session, SessionConfig, TrackerIdx};
@@ -30,6 +30,8 @@ pub(crate) enum Call {
     HttpGet(GetId, String, Range<u64>),
     HttpCancel(GetId),
     HashPiece(u32),
+    StoreWrite(u32),
+    StoreRead(u32),
     Notice(Notice),
 }
 
@@ -48,6 +50,7 @@ enum Pending {
     Call(Call),
     Send(PeerKey, Vec<u8>),
     Hash(u32, Vec<u8>),
+    StoreWrite(u32, Vec<u8>),
 }
 
 impl Fake {
@@ -107,6 +110,13 @@ impl Platform for Fake {
         self.log.push((self.now, Call::HashPiece(piece)));
         self.pending.push(Pending::Hash(piece, data));
     }
+    fn store_write(&mut self, piece: u32, data: Vec<u8>) {
+        self.log.push((self.now, Call::StoreWrite(piece)));
+        self.pending.push(Pending::StoreWrite(piece, data));
+    }
+    fn store_read(&mut self, piece: u32) {
+        self.record(Call::StoreRead(piece));
+    }
     fn set_timer(&mut self, at: Option<Millis>) {
         self.timer = at;
     }
@@ -122,6 +132,8 @@ pub(crate) struct Node {
     pub(crate) session: TestSession,
     pub(crate) fake: Fake,
     peer_id: [u8; 20],
+    /// The node's persistent store (a browser's IndexedDB): piece → bytes.
+    pub(crate) store: BTreeMap<u32, Vec<u8>>,
 }
 
 /// How the world misbehaves.
@@ -192,6 +204,7 @@ impl World {
             session,
             fake,
             peer_id,
+            store: BTreeMap::new(),
         });
         self.act(i);
         i
@@ -263,6 +276,12 @@ impl World {
                     self.queue
                         .push_back((i, Event::PieceHashed { piece, digest }));
                 }
+                Pending::StoreWrite(piece, data) => {
+                    self.nodes[i].store.insert(piece, data);
+                    let result = Ok(());
+                    self.queue
+                        .push_back((i, Event::PieceStored { piece, result }));
+                }
             }
         }
     }
@@ -313,8 +332,18 @@ impl World {
             }
             Call::Dial(peer, addr) => self.dial(i, peer, addr),
             Call::ClassicRequest(tracker, request) => self.classic_tracker(i, tracker, &request),
+            Call::StoreRead(piece) => {
+                let result = self.nodes[i]
+                    .store
+                    .get(&piece)
+                    .cloned()
+                    .ok_or(StoreError::Missing);
+                self.queue
+                    .push_back((i, Event::PieceLoaded { piece, result }));
+            }
             Call::TrackerClose(_)
             | Call::HttpCancel(_)
+            | Call::StoreWrite(_)
             | Call::Send(..)
             | Call::HashPiece(_)
             | Call::Notice(_) => {}

@@ -336,3 +336,52 @@ fn an_accepted_connection_counts_against_the_cap() {
     assert!(s.accept_peer().is_some());
     assert_eq!(s.accept_peer(), None, "one slot, taken");
 }
+
+/// An engine keeping its pieces in the platform's store, with a small memory window.
+fn store_engine(meta: &metainfo::Metainfo, id: u8) -> Engine<MemoryStorage, Sha1Smol> {
+    let mut cfg = Config::new(metainfo::PeerId::from([id; 20]), u64::from(id));
+    cfg.deferred_hashing = true;
+    cfg.external_store = true;
+    Engine::new(cfg, meta, MemoryStorage::new(2 * PIECE), Sha1Smol)
+}
+
+#[test]
+fn a_reloaded_page_plays_from_its_store_and_seeds_it() {
+    let bytes = data(600_000);
+    let len = bytes.len() as u64;
+    let meta = torrent(&[("f.bin", &bytes)]);
+    let mut w = World::new();
+    let seeder = w.add(seed_engine(&meta, &bytes, 1), config(1, 0, 20));
+    let first = w.add(store_engine(&meta, 2), config(2, 5, 20));
+    let reader = open_reader(&mut w, first, 0, len);
+    assert!(read_all(&mut w, first, reader, Millis(120_000)) == bytes);
+    let stored = w.nodes[first].store.clone();
+    assert_eq!(
+        stored.len(),
+        meta.info.piece_count() as usize,
+        "every piece written"
+    );
+    for n in [seeder, first] {
+        let node = &mut w.nodes[n];
+        node.session.stop(&mut node.fake);
+    }
+
+    // The reload: a new session knows the stored pieces at once and reads them back.
+    let mut resumed = store_engine(&meta, 3);
+    for &p in stored.keys() {
+        assert!(resumed.restore_piece(p));
+    }
+    let reloaded = w.add(resumed, config(3, 0, 20));
+    w.nodes[reloaded].store = stored;
+    let reader = open_reader(&mut w, reloaded, 0, len);
+    assert!(read_all(&mut w, reloaded, reader, Millis(240_000)) == bytes);
+    let s = w.nodes[reloaded].session.stats(w.now);
+    assert_eq!(s.bytes_read, len);
+    assert_eq!(s.bytes_read_from_store, len, "hit rate 100 %");
+    assert_eq!(s.bytes_from_peers + s.bytes_from_http, 0);
+    // Its announce says it is a seed, and a newcomer gets every byte from it alone.
+    let fresh = w.add(engine(&meta, 4, true), config(4, 5, 20));
+    let reader = open_reader(&mut w, fresh, 0, len);
+    assert!(read_all(&mut w, fresh, reader, Millis(480_000)) == bytes);
+    assert!(w.nodes[reloaded].session.stats(w.now).uploaded >= len);
+}

@@ -110,6 +110,19 @@ impl Platform for TcpPlatform {
         self.conns.insert(peer, Conn { outbox, task });
     }
 
+    // Gateway engines keep their pieces in their own `swarm::Storage` (`piece_store.rs`, one
+    // file per verified piece on disk); they never run with `external_store`, so these are
+    // never asked.
+    fn store_write(&mut self, piece: u32, _data: Vec<u8>) {
+        let result = Err(swarm::StoreError::Failed);
+        self.queue.push_back(Event::PieceStored { piece, result });
+    }
+
+    fn store_read(&mut self, piece: u32) {
+        let result = Err(swarm::StoreError::Missing);
+        self.queue.push_back(Event::PieceLoaded { piece, result });
+    }
+
     fn classic_tracker_request(&mut self, tracker: ClassicTrackerIdx, request: ClassicRequest) {
         match request {
             ClassicRequest::HttpGet { url } => {

@@ -138,6 +138,22 @@ impl<H: DataChannelHost> Platform for HostPlatform<'_, H> {
             .push_back(Event::PieceHashed { piece, digest });
     }
 
+    // The seeder's engine reads its files through `FileStorage` and never runs with
+    // `external_store`; a store request is answered as by a platform without one.
+    fn store_write(&mut self, piece: u32, _data: Vec<u8>) {
+        let result = Err(swarm::StoreError::Failed);
+        self.io
+            .queue
+            .push_back(Event::PieceStored { piece, result });
+    }
+
+    fn store_read(&mut self, piece: u32) {
+        let result = Err(swarm::StoreError::Missing);
+        self.io
+            .queue
+            .push_back(Event::PieceLoaded { piece, result });
+    }
+
     fn set_timer(&mut self, at: Option<Millis>) {
         self.io.timer = at;
     }

@@ -340,11 +340,17 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         let Some(r) = self.readers.map.get_mut(&id) else {
             return;
         };
+        let mut load = None;
+        let from_store = &self.store.from_store;
         while r.pos < r.end {
             let Some(piece) = t.info.piece_for_offset(r.pos) else {
                 break;
             };
             if !t.picker.have.get(piece) {
+                break;
+            }
+            if self.cfg.external_store && !self.storage.has(piece) {
+                load = Some(piece);
                 break;
             }
             let piece_start = t.info.piece_offset(piece);
@@ -355,6 +361,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             if self.storage.read(piece, begin, len, &mut bytes).is_err() {
                 break;
             }
+            self.stats.reader_bytes += bytes.len() as u64;
+            if from_store.contains(&piece) {
+                self.stats.reader_bytes_from_store += bytes.len() as u64;
+            }
             self.out.push_back(Output::ReaderData {
                 reader: id,
                 offset: r.pos,
@@ -362,6 +372,21 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             });
             r.pos = stop;
             r.waiting_since = now;
+        }
+        // Ask for the stored pieces of the reader's window at once, not one per round trip.
+        let mut loads = Vec::new();
+        if let Some(first) = load {
+            let window = self.cfg.reader_window_bytes.max(1);
+            let window_end = r.end.min(r.pos.saturating_add(window));
+            let last = t
+                .info
+                .piece_for_offset(window_end.saturating_sub(1))
+                .unwrap_or(first)
+                .max(first);
+            loads.extend((first..=last).filter(|&p| t.picker.have.get(p) && !self.storage.has(p)));
+        }
+        for p in loads {
+            self.request_load(p);
         }
     }
 }

@@ -12,14 +12,16 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         };
         let picker = &t.picker;
         let n = picker.piece_count();
-        // I1: HAVE and PARTIAL are disjoint; HAVE pieces are in storage.
+        // I1: HAVE and PARTIAL are disjoint; HAVE pieces are in storage (or, with an external
+        // store, stored there or being written).
         for &p in picker.partial.keys() {
             if p >= n || picker.have.get(p) {
                 return Err(format!("I1: piece {p} is both HAVE and PARTIAL"));
             }
         }
         for p in picker.have.iter_ones() {
-            if !self.storage.has(p) {
+            let backed = self.cfg.external_store && self.store.backs(p);
+            if !self.storage.has(p) && !backed {
                 return Err(format!("I1: piece {p} is HAVE but not stored"));
             }
         }
@@ -86,11 +88,14 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         if avail != picker.availability {
             return Err("I5: availability differs from the peers' bitfields".into());
         }
-        // I6: readers only ever wait on unverified bytes.
+        // I6: readers only ever wait on unverified bytes, or on a stored piece being loaded.
         for (id, r) in &self.readers.map {
             if r.pos < r.end {
                 if let Some(p) = t.info.piece_for_offset(r.pos) {
-                    if picker.have.get(p) {
+                    let loading = self.cfg.external_store
+                        && !self.storage.has(p)
+                        && self.store.loading.contains_key(&p);
+                    if picker.have.get(p) && !loading {
                         return Err(format!("I6: reader {id:?} not given verified piece {p}"));
                     }
                 }

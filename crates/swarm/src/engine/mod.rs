@@ -7,6 +7,7 @@ mod http;
 mod invariants;
 mod meta;
 mod session;
+mod store;
 mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -63,6 +64,8 @@ pub struct Engine<S, H> {
     pub(crate) next_choke: Millis,
     pub(crate) next_optimistic: Millis,
     pub(crate) complete_sent: bool,
+    /// The driver's persistent store, with [`Config::external_store`].
+    pub(crate) store: store::External,
 }
 
 impl<S: Storage, H: PieceHasher> Engine<S, H> {
@@ -110,6 +113,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             next_choke: Millis(0),
             next_optimistic: Millis(0),
             complete_sent: false,
+            store: store::External::default(),
         }
     }
 
@@ -153,6 +157,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 self.refresh_deadline();
             }
             Input::PieceHashed { piece, digest } => self.on_piece_hashed(piece, digest),
+            Input::PieceStored { piece, result } => self.on_piece_stored(piece, result),
+            Input::PieceLoaded { piece, result } => self.on_piece_loaded(piece, result),
             Input::Tick => self.on_tick(),
         }
         self.flush();
@@ -185,6 +191,12 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// The torrent's info dict, once known.
     pub fn info(&self) -> Option<&Info> {
         self.torrent.as_ref().map(|t| &t.info)
+    }
+
+    /// The bencoded info dict (its SHA-1 is the info hash), once known: what a store keeps so
+    /// a magnet can start again without asking peers for the metadata.
+    pub fn info_bytes(&self) -> Option<&[u8]> {
+        self.torrent.as_ref().map(|t| t.info_bytes.as_slice())
     }
 
     /// The info hash.

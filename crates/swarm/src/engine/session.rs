@@ -291,14 +291,22 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
 
     /// Answers a request from verified data only; anything else is rejected (BEP 6) or
     /// ignored (no fast extension).
-    fn serve(&mut self, key: PeerKey, b: wire::BlockInfo) {
+    pub(crate) fn serve(&mut self, key: PeerKey, b: wire::BlockInfo) {
         let now = self.now;
-        let (Some(t), Some(peer)) = (self.torrent.as_ref(), self.peers.get_mut(&key)) else {
+        let (Some(t), Some(peer)) = (self.torrent.as_ref(), self.peers.get(&key)) else {
             return;
         };
         let valid = t.picker.have.get(b.index)
             && b.length > 0
             && u64::from(b.begin) + u64::from(b.length) <= t.picker.piece_size(b.index);
+        let choking = peer.am_choking;
+        if valid && !choking && self.needs_load(b.index) && self.serve_later(key, b) {
+            // Stored but not in memory: answered once the store gives it back (and it checks).
+            return;
+        }
+        let (Some(peer), Some(_)) = (self.peers.get_mut(&key), self.torrent.as_ref()) else {
+            return;
+        };
         if valid && !peer.am_choking {
             let mark = peer.out.len();
             encode_piece_header(b.index, b.begin, b.length, &mut peer.out);

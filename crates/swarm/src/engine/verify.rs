@@ -43,6 +43,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             .is_some_and(|p| p.hashing);
         if waiting {
             self.judge(piece, digest);
+        } else {
+            self.on_loaded_hashed(piece, digest);
         }
     }
 
@@ -110,6 +112,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// A verified piece: store, announce, update interest, feed readers.
     pub(crate) fn store_verified(&mut self, piece: u32, data: Vec<u8>) {
         let now = self.now;
+        if self.cfg.external_store {
+            // A load still out for an earlier copy is moot: this one is in memory.
+            self.store.loading.remove(&piece);
+            self.write_out(piece, &data);
+        }
         let evicted = self.storage.put(piece, data);
         let Some(t) = self.torrent.as_mut() else {
             return;
@@ -130,7 +137,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             }
         }
         for e in evicted {
-            self.forget_piece(e);
+            self.store.from_store.remove(&e);
+            if !(self.cfg.external_store && self.store.backs(e)) {
+                self.forget_piece(e);
+            }
         }
         for k in lost_interest {
             self.update_interest(k, now);
@@ -153,7 +163,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     }
 
     /// Storage dropped a piece: stop advertising it (lt_donthave where supported).
-    fn forget_piece(&mut self, piece: u32) {
+    pub(crate) fn forget_piece(&mut self, piece: u32) {
         let now = self.now;
         let Some(t) = self.torrent.as_mut() else {
             return;

@@ -1,0 +1,218 @@
+//! The IndexedDB layer, through the `idb` crate: one database `shoal-store` with two object
+//! stores — `pieces` (key `[info hash hex, piece index]`, value the piece's bytes as an
+//! `ArrayBuffer`) and `items` (key path `id`, value an [`Item`]). Every call is one
+//! transaction; a batch of writes is one transaction, so a batch lands whole or not at all.
+
+use idb::{
+    DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode,
+    TransactionResult,
+};
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::index::Item;
+
+const DB_NAME: &str = "shoal-store";
+const DB_VERSION: u32 = 1;
+const PIECES: &str = "pieces";
+const ITEMS: &str = "items";
+/// Info dicts of stored torrents (key: info hash hex; value: the bencoded dict), so a magnet
+/// resumes without asking peers for the metadata — offline too.
+const INFOS: &str = "infos";
+
+/// Why an IndexedDB call failed, as the store needs to tell it apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DbError {
+    /// `QuotaExceededError`: the origin's storage is full.
+    Quota,
+    /// Not sent: the store's own size limit leaves no room (even after evicting all it may).
+    OverLimit,
+    /// Anything else, as a sentence.
+    Other(String),
+}
+
+impl From<idb::Error> for DbError {
+    fn from(e: idb::Error) -> Self {
+        if let idb::Error::DomException(d) = &e {
+            if d.name() == "QuotaExceededError" {
+                return Self::Quota;
+            }
+        }
+        Self::Other(e.to_string())
+    }
+}
+
+/// One write of a batch.
+pub(crate) struct PieceWrite<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) piece: u32,
+    pub(crate) data: &'a [u8],
+}
+
+/// The open database.
+pub(crate) struct Db {
+    db: idb::Database,
+}
+
+fn piece_key(id: &str, piece: u32) -> JsValue {
+    Array::of2(&JsValue::from_str(id), &JsValue::from(piece)).into()
+}
+
+/// Every key of item `id`: `[id, 0]` up to `[id, +∞]`.
+fn item_range(id: &str) -> Result<KeyRange, DbError> {
+    let lower = piece_key(id, 0);
+    let upper: JsValue = Array::of2(&JsValue::from_str(id), &JsValue::from(f64::INFINITY)).into();
+    Ok(KeyRange::bound(&lower, &upper, None, None)?)
+}
+
+fn to_js(item: &Item) -> Result<JsValue, DbError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    serde::Serialize::serialize(item, &ser).map_err(|e| DbError::Other(e.to_string()))
+}
+
+async fn done(tx: idb::Transaction) -> Result<(), DbError> {
+    match tx.await? {
+        TransactionResult::Committed => Ok(()),
+        TransactionResult::Aborted => Err(DbError::Other("the transaction was aborted".into())),
+    }
+}
+
+impl Db {
+    /// Opens (creating on first use) the database.
+    pub(crate) async fn open() -> Result<Self, DbError> {
+        let factory = Factory::new()?;
+        let mut request = factory.open(DB_NAME, Some(DB_VERSION))?;
+        request.on_upgrade_needed(|event| {
+            // A fresh database: the object stores. (Later versions would migrate here.)
+            let Ok(db) = event.database() else { return };
+            if !db.store_names().iter().any(|n| n == PIECES) {
+                let _ = db.create_object_store(PIECES, ObjectStoreParams::new());
+            }
+            if !db.store_names().iter().any(|n| n == INFOS) {
+                let _ = db.create_object_store(INFOS, ObjectStoreParams::new());
+            }
+            if !db.store_names().iter().any(|n| n == ITEMS) {
+                let mut params = ObjectStoreParams::new();
+                params.key_path(Some(KeyPath::new_single("id")));
+                let _ = db.create_object_store(ITEMS, params);
+            }
+        });
+        let db = request.await?;
+        Ok(Self { db })
+    }
+
+    /// Every item record (ones that do not parse are skipped: a newer schema's).
+    pub(crate) async fn items(&self) -> Result<Vec<Item>, DbError> {
+        let tx = self.db.transaction(&[ITEMS], TransactionMode::ReadOnly)?;
+        let values = tx.object_store(ITEMS)?.get_all(None, None)?.await?;
+        Ok(values
+            .into_iter()
+            .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
+            .collect())
+    }
+
+    /// Every info dict kept, by item id.
+    pub(crate) async fn infos(&self) -> Result<Vec<(String, Vec<u8>)>, DbError> {
+        let tx = self.db.transaction(&[INFOS], TransactionMode::ReadOnly)?;
+        let store = tx.object_store(INFOS)?;
+        let keys = store.get_all_keys(None, None)?.await?;
+        let values = store.get_all(None, None)?.await?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .filter_map(|(k, v)| {
+                let buf = v.dyn_into::<js_sys::ArrayBuffer>().ok()?;
+                Some((k.as_string()?, Uint8Array::new(&buf).to_vec()))
+            })
+            .collect())
+    }
+
+    /// Keeps an item's info dict.
+    pub(crate) async fn put_info(&self, id: &str, info: &[u8]) -> Result<(), DbError> {
+        let tx = self.db.transaction(&[INFOS], TransactionMode::ReadWrite)?;
+        let value = Uint8Array::from(info).buffer();
+        tx.object_store(INFOS)?
+            .put(&value, Some(&JsValue::from_str(id)))?;
+        done(tx.commit()?).await
+    }
+
+    /// Every stored piece, as `(item id, piece)`.
+    pub(crate) async fn piece_keys(&self) -> Result<Vec<(String, u32)>, DbError> {
+        let tx = self.db.transaction(&[PIECES], TransactionMode::ReadOnly)?;
+        let keys = tx.object_store(PIECES)?.get_all_keys(None, None)?.await?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| {
+                let a: Array = k.dyn_into().ok()?;
+                let id = a.get(0).as_string()?;
+                let piece = a.get(1).as_f64()?;
+                (piece >= 0.0 && piece <= f64::from(u32::MAX)).then_some((id, piece as u32))
+            })
+            .collect())
+    }
+
+    /// Writes pieces and item records in one transaction, after deleting the items `evict`.
+    pub(crate) async fn write(
+        &self,
+        evict: &[String],
+        pieces: &[PieceWrite<'_>],
+        items: &[Item],
+    ) -> Result<(), DbError> {
+        let tx = self
+            .db
+            .transaction(&[PIECES, ITEMS, INFOS], TransactionMode::ReadWrite)?;
+        let store = tx.object_store(PIECES)?;
+        let index = tx.object_store(ITEMS)?;
+        let infos = tx.object_store(INFOS)?;
+        for id in evict {
+            store.delete(Query::KeyRange(item_range(id)?))?;
+            index.delete(Query::Key(JsValue::from_str(id)))?;
+            infos.delete(Query::Key(JsValue::from_str(id)))?;
+        }
+        for w in pieces {
+            // The structured clone copies the bytes out of wasm memory here, in the call.
+            let value = Uint8Array::from(w.data).buffer();
+            store.put(&value, Some(&piece_key(w.id, w.piece)))?;
+        }
+        for item in items {
+            index.put(&to_js(item)?, None)?;
+        }
+        done(tx.commit()?).await
+    }
+
+    /// Item records only (last used, seeded bytes).
+    pub(crate) async fn save_items(&self, items: &[Item]) -> Result<(), DbError> {
+        self.write(&[], &[], items).await
+    }
+
+    /// Deletes items with their pieces.
+    pub(crate) async fn delete(&self, ids: &[String]) -> Result<(), DbError> {
+        self.write(ids, &[], &[]).await
+    }
+
+    /// One piece's bytes, or `None` when it is not stored.
+    pub(crate) async fn read(&self, id: &str, piece: u32) -> Result<Option<Vec<u8>>, DbError> {
+        let tx = self.db.transaction(&[PIECES], TransactionMode::ReadOnly)?;
+        let value = tx
+            .object_store(PIECES)?
+            .get(Query::Key(piece_key(id, piece)))?
+            .await?;
+        Ok(value.and_then(|v| {
+            if let Some(buf) = v.dyn_ref::<js_sys::ArrayBuffer>() {
+                Some(Uint8Array::new(buf).to_vec())
+            } else {
+                v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+            }
+        }))
+    }
+
+    /// Overwrites a stored piece's bytes as they are, without touching the index: the test
+    /// hook that damages an entry on purpose (`window.shoal.storeCorrupt`).
+    pub(crate) async fn overwrite(&self, id: &str, piece: u32, data: &[u8]) -> Result<(), DbError> {
+        let tx = self.db.transaction(&[PIECES], TransactionMode::ReadWrite)?;
+        let value = Uint8Array::from(data).buffer();
+        tx.object_store(PIECES)?
+            .put(&value, Some(&piece_key(id, piece)))?;
+        done(tx.commit()?).await
+    }
+}

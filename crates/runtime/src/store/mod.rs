@@ -1,0 +1,264 @@
+//! The browser's persistent store: verified torrent pieces and HLS segments in IndexedDB, so
+//! a reload resumes, a replay needs no network, what was watched keeps being seeded, and a
+//! file larger than memory streams through a bounded window.
+//!
+//! # What it promises
+//!
+//! * Only verified bytes are written (the engine hands out pieces that passed SHA-1), and
+//!   nothing read back is trusted: the engine checks length and SHA-1 again
+//!   (`swarm::Config::external_store`), so a damaged entry is dropped and fetched again.
+//! * Writes are batched ([`BATCH_BYTES`] a transaction); a batch lands whole or not at all.
+//! * A size limit (default [`DEFAULT_LIMIT_BYTES`], clamped to `navigator.storage.estimate()`),
+//!   least recently used items evicted first, never an item that plays now; items unused for
+//!   the expiry (default 7 days) are removed when the store opens.
+//! * `QuotaExceededError` evicts and retries once; if nothing can be evicted, the pieces stay
+//!   in memory only and [`Store::notice`] says so.
+//! * One writer per item across tabs (Web Locks): a second tab playing the same torrent reads
+//!   the store but leaves writing it to the first.
+//! * [`Store::put_segment`] / [`Store::get_segment`]: HLS segments, one record each, keyed by
+//!   the segment torrent's info hash (the HLS loader's seam).
+
+mod index;
+
+#[cfg(target_family = "wasm")]
+mod browser;
+#[cfg(target_family = "wasm")]
+mod idb;
+#[cfg(target_family = "wasm")]
+mod locks;
+
+pub use index::{Item, ItemKind};
+
+#[cfg(target_family = "wasm")]
+pub(crate) use browser::TorrentStore;
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::{BTreeMap, BTreeSet},
+    rc::Rc,
+};
+
+use index::Index;
+
+/// Default total size of the store: 2 GiB.
+pub const DEFAULT_LIMIT_BYTES: u64 = 2 << 30;
+/// Default expiry of an unused item: 7 days.
+pub const DEFAULT_EXPIRY_DAYS: u32 = 7;
+/// Most bytes written in one IndexedDB transaction.
+pub const BATCH_BYTES: usize = 8 << 20;
+
+/// How the store behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// Most bytes kept (the browser's quota may lower it).
+    pub limit_bytes: u64,
+    /// Items unused this many days are removed when the store opens.
+    pub expiry_days: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            limit_bytes: DEFAULT_LIMIT_BYTES,
+            expiry_days: DEFAULT_EXPIRY_DAYS,
+        }
+    }
+}
+
+/// Why the store could not do something, as a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Not in a browser, or the browser has no IndexedDB (some private modes).
+    #[error("this browser gives Shoal no persistent storage (IndexedDB): {0}")]
+    Unavailable(String),
+    /// An IndexedDB call failed.
+    #[error("the download store failed: {0}")]
+    Failed(String),
+}
+
+/// Figures of the store for the stats panel and the Downloads page.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct StoreFigures {
+    /// Bytes stored, all items.
+    pub store_bytes: u64,
+    /// The size limit in force (the setting, clamped to the browser's quota).
+    pub store_limit_bytes: u64,
+    /// Whether the browser granted persistent storage (`None`: not answered or no API).
+    pub persisted: Option<bool>,
+    /// What went wrong, when the store is not keeping what plays (full, failing).
+    pub notice: Option<String>,
+}
+
+/// The shared state behind [`Store`] handles.
+struct Inner {
+    #[cfg(target_family = "wasm")]
+    db: idb::Db,
+    settings: StoreSettings,
+    /// The limit in force.
+    limit: Cell<u64>,
+    index: RefCell<Index>,
+    /// Stored pieces per item.
+    pieces: RefCell<BTreeMap<String, BTreeSet<u32>>>,
+    /// Info dicts of stored torrents, by item id.
+    infos: RefCell<BTreeMap<String, Vec<u8>>>,
+    /// Items playing now (never evicted), with how many handles hold them.
+    pinned: RefCell<BTreeMap<String, usize>>,
+    persisted: Cell<Option<bool>>,
+    notice: RefCell<Option<String>>,
+    #[cfg(target_family = "wasm")]
+    writer: browser::Writer,
+}
+
+/// The tab's persistent store. Cheap to clone; open it once with [`Store::open`].
+#[derive(Clone)]
+pub struct Store {
+    inner: Rc<Inner>,
+}
+
+impl Store {
+    /// Opens the store: reads the index, removes expired items, clamps the limit to the
+    /// browser's estimate and asks for persistent storage. `now_ms` is the wall clock in ms
+    /// since the Unix epoch (injected so expiry can be tested).
+    pub async fn open(settings: StoreSettings, now_ms: f64) -> Result<Self, StoreError> {
+        #[cfg(target_family = "wasm")]
+        {
+            browser::open(settings, now_ms).await
+        }
+        #[cfg(not(target_family = "wasm"))]
+        {
+            let _ = (settings, now_ms);
+            Err(StoreError::Unavailable("not in a browser".to_owned()))
+        }
+    }
+
+    /// Every cached item, most recently used first.
+    pub fn items(&self) -> Vec<Item> {
+        let mut items: Vec<Item> = self.inner.index.borrow().items.values().cloned().collect();
+        items.sort_by(|a, b| b.last_used_ms.total_cmp(&a.last_used_ms));
+        items
+    }
+
+    /// The store's figures.
+    pub fn figures(&self) -> StoreFigures {
+        StoreFigures {
+            store_bytes: self.inner.index.borrow().used(),
+            store_limit_bytes: self.inner.limit.get(),
+            persisted: self.inner.persisted.get(),
+            notice: self.inner.notice.borrow().clone(),
+        }
+    }
+
+    /// The settings it was opened with.
+    pub fn settings(&self) -> StoreSettings {
+        self.inner.settings
+    }
+
+    /// Stored pieces of item `id` (a torrent's info hash, lowercase hex).
+    pub fn stored_pieces(&self, id: &str) -> Vec<u32> {
+        self.inner
+            .pieces
+            .borrow()
+            .get(id)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The info dict kept for item `id`, if any (a magnet then starts without peers).
+    pub fn info_dict(&self, id: &str) -> Option<Vec<u8>> {
+        self.inner.infos.borrow().get(id).cloned()
+    }
+
+    /// Deletes one item with its bytes.
+    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        self.delete_many(vec![id.to_owned()]).await
+    }
+
+    /// Deletes every item that is not playing now.
+    pub async fn clear(&self) -> Result<(), StoreError> {
+        let ids: Vec<String> = {
+            let pinned = self.inner.pinned.borrow();
+            self.inner
+                .index
+                .borrow()
+                .items
+                .keys()
+                .filter(|id| !pinned.contains_key(*id))
+                .cloned()
+                .collect()
+        };
+        self.delete_many(ids).await
+    }
+
+    async fn delete_many(&self, ids: Vec<String>) -> Result<(), StoreError> {
+        #[cfg(target_family = "wasm")]
+        {
+            self.inner
+                .db
+                .delete(&ids)
+                .await
+                .map_err(|e| StoreError::Failed(format!("{e:?}")))?;
+        }
+        self.forget(&ids);
+        Ok(())
+    }
+
+    /// Drops items from the in-memory index (after their records went).
+    fn forget(&self, ids: &[String]) {
+        let mut index = self.inner.index.borrow_mut();
+        let mut pieces = self.inner.pieces.borrow_mut();
+        let mut infos = self.inner.infos.borrow_mut();
+        for id in ids {
+            index.items.remove(id);
+            pieces.remove(id);
+            infos.remove(id);
+        }
+    }
+
+    /// Test hook: replaces the stored bytes of piece `piece` of item `id` with `data`, leaving
+    /// the index alone, to check that a damaged entry is caught when read. Whether it wrote.
+    pub async fn corrupt_piece(&self, id: &str, piece: u32, data: &[u8]) -> bool {
+        #[cfg(target_family = "wasm")]
+        {
+            self.inner.db.overwrite(id, piece, data).await.is_ok()
+        }
+        #[cfg(not(target_family = "wasm"))]
+        {
+            let _ = (id, piece, data);
+            false
+        }
+    }
+
+    /// Keeps an HLS segment (its per-segment torrent's info hash, lowercase hex, and its
+    /// verified bytes) under the same limit and expiry as torrents.
+    pub async fn put_segment(
+        &self,
+        info_hash: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        #[cfg(target_family = "wasm")]
+        {
+            browser::put_segment(self, info_hash, title, bytes).await
+        }
+        #[cfg(not(target_family = "wasm"))]
+        {
+            let _ = (info_hash, title, bytes);
+            Err(StoreError::Unavailable("not in a browser".to_owned()))
+        }
+    }
+
+    /// A stored HLS segment of `length` bytes, or `None`. The bytes are as stored: check
+    /// them against the segment's piece hashes before use.
+    pub async fn get_segment(&self, info_hash: &str, length: u64) -> Option<Vec<u8>> {
+        #[cfg(target_family = "wasm")]
+        {
+            browser::get_segment(self, info_hash, length).await
+        }
+        #[cfg(not(target_family = "wasm"))]
+        {
+            let _ = (info_hash, length);
+            None
+        }
+    }
+}
