@@ -7,4 +7,5 @@ scripts/setup.sh
 scripts/build.sh
 # The demo library (a few MiB of clips, made once) that `shoal serve` seeds without --library.
 scripts/make-demo.sh >/dev/null
-exec target/release/shoal serve --dist dist "$@"
+# A live channel of ffmpeg's test pattern (a clock and a tone), so "Live now" has something.
+exec target/release/shoal serve --dist dist --channel demo=testsrc "$@"
