@@ -66,17 +66,14 @@ pub fn run(args: BroadcastArgs) -> anyhow::Result<()> {
 }
 
 async fn broadcast(args: BroadcastArgs, spec: ChannelSpec) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(args.listen)
+    let crate::serve::Bound {
+        listener,
+        addr,
+        base_url,
+        tracker_url,
+    } = crate::serve::bind(args.listen, args.public_url.as_deref())
         .await
-        .map_err(|e| BadInput(format!("--listen {}: {e}", args.listen)))?;
-    let addr = listener.local_addr().context("reading the bound address")?;
-    let base_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"))
-        .trim_end_matches('/')
-        .to_owned();
-    let tracker_url = format!("{}/announce", base_url.replacen("http", "ws", 1));
+        .map_err(|e| BadInput(format!("--listen {}: {e:#}", args.listen)))?;
     let shutdown = process::shutdown_signal()?;
     let tracker = Arc::new(
         tracker::Embedded::new(tracker::Config::default()).context("starting the tracker")?,

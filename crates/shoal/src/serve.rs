@@ -123,7 +123,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// The steps, in order.
 async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> {
-    let bound = bind(&args).await?;
+    let bound = bind(args.listen, args.public_url.as_deref()).await?;
     let shutdown = process::shutdown_signal()?;
     // One id for this run: the engines and the seeder's announces must agree on it.
     let peer_id = process::new_peer_id();
@@ -200,24 +200,24 @@ fn library_folder(library: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
 }
 
 /// The bound port and the addresses clients reach it at.
-struct Bound {
-    listener: TcpListener,
-    addr: SocketAddr,
+pub(crate) struct Bound {
+    pub(crate) listener: TcpListener,
+    pub(crate) addr: SocketAddr,
     /// `--public-url`, or `http://ADDR`, without a trailing slash.
-    base_url: String,
+    pub(crate) base_url: String,
     /// The embedded tracker, `ws://…/announce` (`wss://` behind an https public URL).
-    tracker_url: String,
+    pub(crate) tracker_url: String,
 }
 
-/// Step 1: binds `--listen` (port 0 picks a free port) and derives the public URLs.
-async fn bind(args: &ServeArgs) -> anyhow::Result<Bound> {
-    let listener = TcpListener::bind(args.listen)
+/// Step 1: binds `--listen` (port 0 picks a free port) and derives the public URLs from
+/// `--public-url` or the bound address (`shoal broadcast` binds the same way).
+pub(crate) async fn bind(listen: SocketAddr, public_url: Option<&str>) -> anyhow::Result<Bound> {
+    let listener = TcpListener::bind(listen)
         .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+        .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    let base_url = args
-        .public_url
-        .clone()
+    let base_url = public_url
+        .map(str::to_owned)
         .unwrap_or_else(|| format!("http://{addr}"))
         .trim_end_matches('/')
         .to_owned();

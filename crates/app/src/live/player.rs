@@ -156,26 +156,12 @@ pub(crate) fn HlsPlayer(
     }
 }
 
-/// Defines `window.shoal.hlsStats()` for this playback (replaced by the next one).
+/// Defines `window.shoal.hlsStats()` for this playback (replaced by the next one; it answers
+/// null once the playback is gone).
 fn expose(playback: SendWrapper<Rc<RefCell<Playback>>>, video_ref: NodeRef<Video>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
     let weak = Rc::downgrade(&playback);
-    let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
-        let to_js = serde_wasm_bindgen::Serializer::json_compatible();
+    crate::player::panel::define_figures("hlsStats", move || {
         let now = video_ref.get_untracked().map_or(0.0, |v| v.current_time());
-        weak.upgrade()
-            .and_then(|pb| pb.borrow().figures(now).serialize(&to_js).ok())
-            .unwrap_or(JsValue::NULL)
+        weak.upgrade().map(|pb| pb.borrow().figures(now))
     });
-    let shoal = Reflect::get(&window, &"shoal".into())
-        .ok()
-        .filter(JsValue::is_object)
-        .unwrap_or_else(|| Object::new().into());
-    let function: &Function = stats.as_ref().unchecked_ref();
-    let _ = Reflect::set(&shoal, &"hlsStats".into(), function);
-    let _ = Reflect::set(&window, &"shoal".into(), &shoal);
-    // One small closure per playback; it answers null once the playback is gone.
-    stats.forget();
 }

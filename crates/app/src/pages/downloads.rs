@@ -110,6 +110,12 @@ fn listing(
                             runtime::ItemKind::Torrent => "Torrent",
                             runtime::ItemKind::HlsSegment => "Live segment",
                         };
+                        // A torrent plays again from here by its info hash alone: the store
+                        // keeps its info dict, so this works offline too.
+                        let play = (item.kind == runtime::ItemKind::Torrent).then(|| {
+                            let magnet = format!("magnet:?xt=urn:btih:{}&dn={}", item.id, crate::addons::encode(&item.title));
+                            format!("/play?src={}", crate::addons::encode(&magnet))
+                        });
                         view! {
                             <li class="addon-item download" data-testid="download" data-info-hash=item.id.clone()>
                                 <div class="addon-title"><h3>{item.title.clone()}</h3><span class="addon-version">{kind}</span></div>
@@ -121,6 +127,7 @@ fn listing(
                                 </dl>
                                 <code class="addon-url">{item.id.clone()}</code>
                                 <div class="addon-actions">
+                                    {play.map(|href| view! { <a class="stream-play" data-testid="download-play" href=href>"Play"</a> })}
                                     <button class="danger" data-testid="delete" on:click=move |_| delete(Some(id.clone()))>"Delete"</button>
                                 </div>
                             </li>

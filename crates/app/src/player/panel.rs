@@ -63,14 +63,20 @@ pub(crate) fn figures(tab: &Tab) -> Option<Figures> {
 
 /// Defines `window.shoal.stats()` for the tab (called once, when the tab's state is made).
 pub(crate) fn expose(tab: &Tab) {
+    let tab = tab.clone();
+    define_figures("stats", move || figures(&tab));
+}
+
+/// Defines `window.shoal[name]()` (making `window.shoal` if needed): what `read` gives, as
+/// plain objects and numbers as JSON would give them (not `Map`s and `BigInt`s), or null. The
+/// function lives as long as the page; a later call with the same name replaces it.
+pub(crate) fn define_figures<T: Serialize>(name: &str, read: impl Fn() -> Option<T> + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let tab = tab.clone();
-    let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
-        // Plain objects and numbers, as JSON would give them (not `Map`s and `BigInt`s).
+    let function = Closure::<dyn Fn() -> JsValue>::new(move || {
         let to_js = serde_wasm_bindgen::Serializer::json_compatible();
-        figures(&tab)
+        read()
             .and_then(|f| f.serialize(&to_js).ok())
             .unwrap_or(JsValue::NULL)
     });
@@ -78,9 +84,8 @@ pub(crate) fn expose(tab: &Tab) {
         .ok()
         .filter(JsValue::is_object)
         .unwrap_or_else(|| Object::new().into());
-    let function: &Function = stats.as_ref().unchecked_ref();
-    let _ = Reflect::set(&shoal, &"stats".into(), function);
+    let f: &Function = function.as_ref().unchecked_ref();
+    let _ = Reflect::set(&shoal, &name.into(), f);
     let _ = Reflect::set(&window, &"shoal".into(), &shoal);
-    // `window.shoal.stats` lives as long as the tab.
-    stats.forget();
+    function.forget();
 }
