@@ -14,7 +14,7 @@ use std::{
 
 use anyhow::Context;
 use axum::{extract::State, http::header, response::IntoResponse, routing::get, Router};
-use tokio::{net::TcpListener, sync::watch};
+use tokio::sync::watch;
 
 use crate::{
     channel::{self, ChannelOptions, ChannelRoutes, ChannelSpec, Outcome, Reach},
@@ -68,9 +68,9 @@ pub fn run(args: BroadcastArgs) -> anyhow::Result<()> {
 async fn broadcast(args: BroadcastArgs, spec: ChannelSpec) -> anyhow::Result<()> {
     let crate::serve::Bound {
         listener,
-        addr,
         base_url,
         tracker_url,
+        ..
     } = crate::serve::bind(args.listen, args.public_url.as_deref())
         .await
         .map_err(|e| BadInput(format!("--listen {}: {e:#}", args.listen)))?;

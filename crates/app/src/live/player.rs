@@ -4,7 +4,6 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use js_sys::{Function, Object, Reflect};
 use leptos::html::Video;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
