@@ -1,7 +1,8 @@
 // Shoal's HLS loader (issue 13) against streams on a third-party origin: a playlist without
 // Shoal tags plays over HTTP with no peer connection at all; a tagged playlist's segments are
 // verified against the published hashes (a tag whose info hash does not match leaves its
-// segment HTTP-only); a live playlist that ends says "the broadcast ended".
+// segment HTTP-only); verified segments go to the download store and a replay takes them from
+// there; a live playlist that ends says "the broadcast ended".
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -99,6 +100,32 @@ test('a tagged stream is verified against its published hashes; a tag that does 
   await page.close()
 })
 
+test('a tagged VOD stream replays from the download store, verified, without asking the origin again', async () => {
+  const url = new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/tagged.m3u8`)}`, app.url).href
+  const first = await newPage()
+  await first.page.goto(url)
+  await playFor(first.page, 6)
+  // The store writes in the background; give it a moment before the page goes.
+  await new Promise(resolve => setTimeout(resolve, 2000))
+  await first.page.close()
+  const sentBefore = origin.sent['seg-000000.ts']
+  assert.ok(sentBefore > 0, 'the first play fetched the first segment')
+
+  const { page, errors } = await newPage()
+  await page.goto(url)
+  await playFor(page, 6)
+  const s = await hlsStats(page)
+  const by = Object.fromEntries(s.recent.map(r => [r.name, r]))
+  assert.equal(by['seg-000000.ts']?.delivery, 'store', JSON.stringify(by['seg-000000.ts']))
+  assert.ok(s.bytesFromStore > 0, JSON.stringify(s))
+  assert.equal(origin.sent['seg-000000.ts'], sentBefore, 'the origin did not send the stored segment again')
+  // A segment whose tag was refused is never stored: it still comes over HTTP.
+  assert.equal(by['seg-000001.ts']?.delivery, 'httpUntagged')
+  assert.equal(s.bytesFromPeers, 0)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
 test('hls.js reads the loader\'s own stats object, filled in place with real times and sizes', async () => {
   const { page, errors } = await newPage()
   // Wrap hls.js as it loads: record every fragment's stats object as hls.js holds it.
@@ -155,7 +182,9 @@ test('abort() cancels the HTTP request, reports onAbort once, and nothing after'
   })
   await page.goto(new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/tagged.m3u8`)}`, app.url).href)
   await page.waitForFunction(() => window.__hls && window.shoal.hlsStats()?.segments >= 1)
-  origin.slow.add('seg-000005.ts')
+  // seg-000001's tag is refused, so it always comes over HTTP (never from the download store,
+  // which by now holds the verified segments of the earlier tests).
+  origin.slow.add('seg-000001.ts')
   // The class hls.js was given, driven by hand on a segment the origin trickles.
   const seen = await page.evaluate(async url => {
     const Loader = window.__hls.config.fLoader
@@ -176,14 +205,14 @@ test('abort() cancels the HTTP request, reports onAbort once, and nothing after'
     loader.abort()
     await new Promise(resolve => setTimeout(resolve, 1500))
     return { calls, aborted: loader.stats.aborted, loadedAtAbort, first: loader.stats.loading.first > 0 }
-  }, `${origin.base}/seg-000005.ts`)
-  origin.slow.delete('seg-000005.ts')
+  }, `${origin.base}/seg-000001.ts`)
+  origin.slow.delete('seg-000001.ts')
   assert.deepEqual(seen.calls, ['abort true'])
   assert.equal(seen.aborted, true)
-  assert.ok(seen.first && seen.loadedAtAbort > 0 && seen.loadedAtAbort < statSync(path.join(stream.dir, 'seg-000005.ts')).size)
+  assert.ok(seen.first && seen.loadedAtAbort > 0 && seen.loadedAtAbort < statSync(path.join(stream.dir, 'seg-000001.ts')).size)
   // The origin saw the request go away before its end.
-  for (let i = 0; i < 50 && !origin.cut.has('seg-000005.ts'); i++) await new Promise(resolve => setTimeout(resolve, 100))
-  assert.ok(origin.cut.has('seg-000005.ts'), 'the HTTP request was cancelled')
+  for (let i = 0; i < 50 && !origin.cut.has('seg-000001.ts'); i++) await new Promise(resolve => setTimeout(resolve, 100))
+  assert.ok(origin.cut.has('seg-000001.ts'), 'the HTTP request was cancelled')
   assert.deepEqual(errors, [])
   await page.close()
 })

@@ -37,6 +37,7 @@ pub(crate) fn HlsPanel(figures: RwSignal<Option<HlsFigures>>) -> impl IntoView {
                 <div><dt>"P2P share"</dt><dd data-stat="p2p-share">{field(|f| format!("{:.0} %", f.p2p_share * 100.0))}</dd></div>
                 <div><dt>"From peers"</dt><dd data-stat="from-peers">{field(|f| format::bytes(f.stats.bytes_from_peers))}</dd></div>
                 <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
+                <div><dt>"From store"</dt><dd data-stat="from-store">{field(|f| format::bytes(f.stats.bytes_from_store))}</dd></div>
                 <div><dt>"Peers"</dt><dd data-stat="peers">{field(|f| f.stats.peers.to_string())}</dd></div>
                 <div><dt>"Live edge"</dt><dd data-stat="live-distance">{field(live_text)}</dd></div>
                 <div><dt>"Stalls"</dt><dd data-stat="stalls">{field(|f| f.stalls.to_string())}</dd></div>
@@ -72,6 +73,7 @@ fn SegmentRow(r: SegmentRecord) -> impl IntoView {
         Delivery::HttpUntagged => ("no hashes", "check none"),
         Delivery::HttpVerified => ("verified", "check ok"),
         Delivery::HttpMismatch => ("mismatch", "check bad"),
+        Delivery::Store => ("verified, from store", "check ok"),
     };
     let name = r
         .sequence

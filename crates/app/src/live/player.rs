@@ -77,26 +77,37 @@ pub(crate) fn HlsPlayer(
     #[cfg(target_family = "wasm")]
     {
         let playback = playback.clone();
+        let tab = crate::tab::use_tab().get_value();
         Effect::new(move |_| {
             let Some(video) = video_ref.get() else { return };
-            let loader = playback.borrow().channel.loader_class();
-            let on_error = Closure::<dyn Fn(String)>::new(move |m: String| error.set(Some(m)));
+            let channel = playback.borrow().channel.clone();
             let pb = Rc::downgrade(&playback);
-            let on_ready = Closure::<dyn Fn(JsValue)>::new(move |hls: JsValue| {
-                if let Some(pb) = pb.upgrade() {
-                    pb.borrow_mut().hls = Some(hls);
+            let (tab, url) = (tab.clone(), url.clone());
+            // The download store first (opening it is quick): a segment it holds plays from
+            // it, and every verified segment goes into it.
+            wasm_bindgen_futures::spawn_local(async move {
+                tab.cache.settled().await;
+                if let Some(store) = tab.cache.store() {
+                    channel.use_store(store);
                 }
+                let loader = channel.loader_class();
+                let on_error = Closure::<dyn Fn(String)>::new(move |m: String| error.set(Some(m)));
+                let on_ready = Closure::<dyn Fn(JsValue)>::new(move |hls: JsValue| {
+                    if let Some(pb) = pb.upgrade() {
+                        pb.borrow_mut().hls = Some(hls);
+                    }
+                });
+                attach_hls(
+                    &video,
+                    &url,
+                    &loader,
+                    on_error.as_ref().unchecked_ref(),
+                    on_ready.as_ref().unchecked_ref(),
+                );
+                // hls.js may call these for as long as the page lives.
+                on_error.forget();
+                on_ready.forget();
             });
-            attach_hls(
-                &video,
-                &url,
-                &loader,
-                on_error.as_ref().unchecked_ref(),
-                on_ready.as_ref().unchecked_ref(),
-            );
-            // hls.js may call these for as long as the page lives.
-            on_error.forget();
-            on_ready.forget();
         });
     }
 

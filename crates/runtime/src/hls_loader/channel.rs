@@ -42,6 +42,8 @@ pub enum Delivery {
     HttpVerified,
     /// HTTP, but the bytes did not match the tag (played as the origin sent them, not shared).
     HttpMismatch,
+    /// From the download store, verified against its tag again on the way out.
+    Store,
 }
 
 /// One delivered segment, for the per-segment table.
@@ -56,6 +58,8 @@ pub struct SegmentRecord {
     pub http_bytes: u64,
     /// Bytes from peers (verified).
     pub peer_bytes: u64,
+    /// Bytes from the download store (verified).
+    pub store_bytes: u64,
     /// How it was fetched.
     pub delivery: Delivery,
     /// Milliseconds from asking to the last byte.
@@ -70,6 +74,8 @@ pub struct HlsStats {
     pub bytes_from_http: u64,
     /// Segment bytes from peers, every one verified.
     pub bytes_from_peers: u64,
+    /// Segment bytes from the download store, every one verified.
+    pub bytes_from_store: u64,
     /// Segment bytes sent to peers.
     pub bytes_to_peers: u64,
     /// Open peer connections of the channel.
@@ -126,6 +132,8 @@ pub(crate) struct ChannelState {
     pub(crate) stats: HlsStats,
     pub(crate) channel: Option<ChannelTag>,
     pub(crate) sink: Option<VerifiedSink>,
+    /// Where verified segments are kept and looked up first (a replay needs no network).
+    pub(crate) store: Option<crate::Store>,
     /// JS closures the loader class calls (dropped with the channel).
     pub(crate) keep_alive: Vec<Box<dyn std::any::Any>>,
 }
@@ -150,6 +158,18 @@ impl HlsChannel {
     /// Calls `sink` with every segment that verifies from now on.
     pub fn on_verified(&self, sink: VerifiedSink) {
         self.state.borrow_mut().sink = Some(sink);
+    }
+
+    /// Keeps every verified segment in `store` and looks segments up there before fetching
+    /// them (read-back is verified against the segment's tag like any other source).
+    pub fn use_store(&self, store: crate::Store) {
+        self.state.borrow_mut().store = Some(store);
+    }
+
+    /// The store set by [`HlsChannel::use_store`].
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn store(&self) -> Option<crate::Store> {
+        self.state.borrow().store.clone()
     }
 
     /// The channel tag of the stream, once a playlist carried one.
@@ -230,6 +250,7 @@ impl HlsChannel {
             let s = &mut st.stats;
             s.bytes_from_http += record.http_bytes;
             s.bytes_from_peers += record.peer_bytes;
+            s.bytes_from_store += record.store_bytes;
             s.segments += 1;
             if record.delivery != Delivery::HttpUntagged {
                 s.tagged_segments += 1;
@@ -308,6 +329,7 @@ mod tests {
             name: "a.ts".into(),
             http_bytes: 100,
             peer_bytes: 0,
+            store_bytes: 0,
             delivery,
             load_ms: 5,
         };

@@ -15,7 +15,7 @@ use std::{
 };
 
 use gloo::timers::callback::Timeout;
-use hls::SegmentVerifier;
+use hls::{SegmentTag, SegmentVerifier};
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
@@ -299,6 +299,14 @@ async fn load_segment(
         .filter(|_| byte_range.is_none());
     let stats = &inner.stats;
     let started = now_ms();
+    if let Some(tag) = &tag {
+        if from_store(inner, context, callbacks, over, &url, tag, started).await {
+            return;
+        }
+        if over.get() {
+            return;
+        }
+    }
     let total = tag.as_ref().map_or(0, |t| t.length);
     let mut verifier = tag.clone().map(SegmentVerifier::new);
     let mut mismatch = false;
@@ -364,10 +372,14 @@ async fn load_segment(
         name: hls::segment_name(&url).to_owned(),
         http_bytes: len,
         peer_bytes: 0,
+        store_bytes: 0,
         delivery,
         load_ms: (end - started).max(0.0) as u64,
     };
     let data: JsValue = Uint8Array::from(body.as_slice()).buffer().into();
+    if let (Some(tag), Some(store), false) = (&tag, inner.channel.store(), mismatch) {
+        keep(store, tag, &url, body.clone());
+    }
     let verified = match tag {
         Some(tag) if !mismatch => Some(VerifiedSegment {
             url: url.clone(),
@@ -380,4 +392,72 @@ async fn load_segment(
     inner.channel.delivered(record, verified);
     let _ = final_url;
     succeed(callbacks, context, stats, &url, &data);
+}
+
+/// Delivers a tagged segment from the download store when it holds one whose every piece still
+/// matches the tag (a damaged entry is simply not used: HTTP fetches it again and overwrites
+/// it). Answers whether it delivered.
+async fn from_store(
+    inner: &Rc<Inner>,
+    context: &JsValue,
+    callbacks: &JsValue,
+    over: &Rc<Cell<bool>>,
+    url: &str,
+    tag: &SegmentTag,
+    started: f64,
+) -> bool {
+    let Some(store) = inner.channel.store() else {
+        return false;
+    };
+    let Some(bytes) = store.get_segment(&tag.info_hash.to_hex(), tag.length).await else {
+        return false;
+    };
+    let mut verifier = SegmentVerifier::new(tag.clone());
+    if verifier.push(&bytes).mismatch.is_some() || !verifier.is_complete() || over.replace(true) {
+        return false;
+    }
+    inner.run.borrow_mut().take();
+    let stats = &inner.stats;
+    let end = now_ms();
+    let len = bytes.len() as u64;
+    stats.first_byte(end);
+    stats.end(end);
+    stats.progress(len, len, 1);
+    let record = SegmentRecord {
+        sequence: inner.channel.segment(url).map(|k| k.sequence),
+        name: hls::segment_name(url).to_owned(),
+        http_bytes: 0,
+        peer_bytes: 0,
+        store_bytes: len,
+        delivery: Delivery::Store,
+        load_ms: (end - started).max(0.0) as u64,
+    };
+    let data: JsValue = Uint8Array::from(bytes.as_slice()).buffer().into();
+    let verified = VerifiedSegment {
+        url: url.to_owned(),
+        info_hash: tag.info_hash,
+        tag: tag.clone(),
+        bytes,
+    };
+    inner.channel.delivered(record, Some(verified));
+    succeed(callbacks, context, stats, url, &data);
+    true
+}
+
+/// Writes a verified segment to the store in the background (a failure only means the next
+/// replay fetches it again; the store shows its own notice when it is full).
+fn keep(store: crate::Store, tag: &SegmentTag, url: &str, bytes: Vec<u8>) {
+    let id = tag.info_hash.to_hex();
+    // "channel/seg-000042.ts": the segment with the folder that names its stream.
+    let title = url
+        .rsplitn(3, '/')
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("/");
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = store.put_segment(&id, &title, bytes).await;
+    });
 }

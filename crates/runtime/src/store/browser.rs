@@ -125,8 +125,7 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
         .and_then(|e| Reflect::get(&e, &"quota".into()).ok())
         .and_then(|q| q.as_f64());
     let limit = quota.map_or(settings.limit_bytes, |q| settings.limit_bytes.min(q as u64));
-    let persisted = storage_call("persist").await.and_then(|v| v.as_bool());
-    Ok(Store {
+    let store = Store {
         inner: Rc::new(Inner {
             db,
             settings,
@@ -135,11 +134,19 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
             pieces: RefCell::new(pieces),
             infos: RefCell::new(infos),
             pinned: RefCell::new(BTreeMap::new()),
-            persisted: Cell::new(persisted),
+            persisted: Cell::new(None),
             notice: RefCell::new(None),
             writer: Writer::default(),
         }),
-    })
+    };
+    // Asked, not awaited: Firefox answers `persist()` only once the viewer answers its
+    // permission prompt, which may be never; the store works meanwhile.
+    let asking = store.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let granted = storage_call("persist").await.and_then(|v| v.as_bool());
+        asking.inner.persisted.set(granted);
+    });
+    Ok(store)
 }
 
 impl Store {

@@ -47,6 +47,10 @@ pub const DEFAULT_EXPIRY_DAYS: u32 = 7;
 /// Most bytes written in one IndexedDB transaction.
 pub const BATCH_BYTES: usize = 8 << 20;
 
+/// How long opening the store may take before the player goes on without it.
+#[cfg(target_family = "wasm")]
+const OPEN_TIMEOUT_MS: u32 = 10_000;
+
 /// How the store behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreSettings {
@@ -123,7 +127,17 @@ impl Store {
     pub async fn open(settings: StoreSettings, now_ms: f64) -> Result<Self, StoreError> {
         #[cfg(target_family = "wasm")]
         {
-            browser::open(settings, now_ms).await
+            // A browser that never answers (IndexedDB blocked by another tab's upgrade, a
+            // permission it waits on) must not keep the player waiting: play from memory.
+            let opening = std::pin::pin!(browser::open(settings, now_ms));
+            let late = gloo::timers::future::TimeoutFuture::new(OPEN_TIMEOUT_MS);
+            match futures_util::future::select(opening, late).await {
+                futures_util::future::Either::Left((opened, _)) => opened,
+                futures_util::future::Either::Right(_) => Err(StoreError::Unavailable(format!(
+                    "the browser did not open IndexedDB within {} s",
+                    OPEN_TIMEOUT_MS / 1000
+                ))),
+            }
         }
         #[cfg(not(target_family = "wasm"))]
         {
