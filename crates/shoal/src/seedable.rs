@@ -80,13 +80,7 @@ pub(crate) fn prepare(
         }
     };
     let piece_length = meta.info.piece_length;
-    let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
-    let storage = FileStorage::new(path.to_path_buf(), stamp, piece_length, pieces);
-    // The engine must never fetch from our own webseed: it starts with every piece anyway.
-    let mut engine_meta = meta.clone();
-    engine_meta.url_list.clear();
-    let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
-    let mut engine = Engine::new(cfg, &engine_meta, storage, Sha1Smol);
+    let (mut engine, pieces) = seeding_engine(path, stamp, &meta, peer_id)?;
 
     let mut file =
         std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -136,12 +130,7 @@ pub(crate) fn from_memory(
         meta.info.total_length
     );
     let piece_length = meta.info.piece_length;
-    let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
-    let storage = FileStorage::new(path.to_path_buf(), stamp, piece_length, pieces);
-    let mut engine_meta = meta.clone();
-    engine_meta.url_list.clear();
-    let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
-    let mut engine = Engine::new(cfg, &engine_meta, storage, Sha1Smol);
+    let (mut engine, pieces) = seeding_engine(path, stamp, &meta, peer_id)?;
     for (piece, chunk) in (0..pieces).zip(bytes.chunks(usize::try_from(piece_length)?)) {
         anyhow::ensure!(
             engine.import_piece(piece, chunk.to_vec()),
@@ -154,6 +143,23 @@ pub(crate) fn from_memory(
         torrent,
         engine,
     })
+}
+
+/// An engine for `meta` over the file at `path`, with no piece yet (the caller imports them
+/// after checking), and the piece count.
+fn seeding_engine(
+    path: &Path,
+    stamp: FileStamp,
+    meta: &Metainfo,
+    peer_id: [u8; 20],
+) -> anyhow::Result<(Engine<FileStorage, Sha1Smol>, u32)> {
+    let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
+    let storage = FileStorage::new(path.to_path_buf(), stamp, meta.info.piece_length, pieces);
+    // The engine must never fetch from our own webseed: it starts with every piece anyway.
+    let mut engine_meta = meta.clone();
+    engine_meta.url_list.clear();
+    let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
+    Ok((Engine::new(cfg, &engine_meta, storage, Sha1Smol), pieces))
 }
 
 fn make_torrent(path: &Path, stamp: FileStamp, opts: &MakeOptions) -> anyhow::Result<Vec<u8>> {

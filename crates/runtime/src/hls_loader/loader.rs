@@ -345,14 +345,11 @@ async fn load_segment(
     stats.end(end);
     let len = body.len() as u64;
     stats.progress(len, len, chunks);
-    let final_url = match result {
-        Ok(u) => u,
-        Err(e) => {
-            let (code, text) = fetch_error_text(&e);
-            fail(callbacks, context, stats, code, &text);
-            return;
-        }
-    };
+    if let Err(e) = result {
+        let (code, text) = fetch_error_text(&e);
+        fail(callbacks, context, stats, code, &text);
+        return;
+    }
     inner.channel.sample_http(
         len,
         (end - started).max(0.0) as u64,
@@ -376,22 +373,33 @@ async fn load_segment(
         delivery,
         load_ms: (end - started).max(0.0) as u64,
     };
-    let data: JsValue = Uint8Array::from(body.as_slice()).buffer().into();
-    if let (Some(tag), Some(store), false) = (&tag, inner.channel.store(), mismatch) {
+    let verified = tag.filter(|_| !mismatch);
+    if let (Some(tag), Some(store)) = (&verified, inner.channel.store()) {
         keep(store, tag, &url, body.clone());
     }
-    let verified = match tag {
-        Some(tag) if !mismatch => Some(VerifiedSegment {
-            url: url.clone(),
-            info_hash: tag.info_hash,
-            tag,
-            bytes: body,
-        }),
-        _ => None,
-    };
+    deliver(inner, context, callbacks, &url, record, body, verified);
+}
+
+/// Hands a segment to hls.js (`onSuccess`) and to the channel's figures; a `verified` tag
+/// (every byte matched it) also tells the channel's verified-segment sink.
+fn deliver(
+    inner: &Inner,
+    context: &JsValue,
+    callbacks: &JsValue,
+    url: &str,
+    record: SegmentRecord,
+    bytes: Vec<u8>,
+    verified: Option<SegmentTag>,
+) {
+    let data: JsValue = Uint8Array::from(bytes.as_slice()).buffer().into();
+    let verified = verified.map(|tag| VerifiedSegment {
+        url: url.to_owned(),
+        info_hash: tag.info_hash,
+        tag,
+        bytes,
+    });
     inner.channel.delivered(record, verified);
-    let _ = final_url;
-    succeed(callbacks, context, stats, &url, &data);
+    succeed(callbacks, context, &inner.stats, url, &data);
 }
 
 /// Delivers a tagged segment from the download store when it holds one whose every piece still
@@ -432,15 +440,15 @@ async fn from_store(
         delivery: Delivery::Store,
         load_ms: (end - started).max(0.0) as u64,
     };
-    let data: JsValue = Uint8Array::from(bytes.as_slice()).buffer().into();
-    let verified = VerifiedSegment {
-        url: url.to_owned(),
-        info_hash: tag.info_hash,
-        tag: tag.clone(),
+    deliver(
+        inner,
+        context,
+        callbacks,
+        url,
+        record,
         bytes,
-    };
-    inner.channel.delivered(record, Some(verified));
-    succeed(callbacks, context, stats, url, &data);
+        Some(tag.clone()),
+    );
     true
 }
 
@@ -449,14 +457,11 @@ async fn from_store(
 fn keep(store: crate::Store, tag: &SegmentTag, url: &str, bytes: Vec<u8>) {
     let id = tag.info_hash.to_hex();
     // "channel/seg-000042.ts": the segment with the folder that names its stream.
-    let title = url
-        .rsplitn(3, '/')
-        .take(2)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join("/");
+    let mut parts = url.rsplit('/');
+    let name = parts.next().unwrap_or(url);
+    let title = parts
+        .next()
+        .map_or_else(|| name.to_owned(), |dir| format!("{dir}/{name}"));
     wasm_bindgen_futures::spawn_local(async move {
         let _ = store.put_segment(&id, &title, bytes).await;
     });
