@@ -9,13 +9,14 @@
 //! ```
 //!
 //! `download_timed` is the same download with timings, for `bench/browser/leecher-vs-webtorrent.mjs`
-//! (which builds this example with the app's `wasm-release` profile).
+//! and `bench/browser/p2p-ceiling.mjs` (which build this example with the app's `wasm-release`
+//! profile); `seed` shares bytes from the page (`Client::seed`) for the latter.
 //!
 //! Natively this example is empty.
 
 #[cfg(target_family = "wasm")]
 pub mod wasm {
-    use shoal_runtime::{Client, ClientConfig, Reader, Source, Torrent};
+    use shoal_runtime::{Client, ClientConfig, Reader, SeedOptions, Source, Torrent};
     use wasm_bindgen::{prelude::wasm_bindgen, JsValue};
 
     fn js_err(e: impl std::fmt::Display) -> JsValue {
@@ -93,6 +94,7 @@ pub mod wasm {
     ) -> Result<js_sys::Object, JsValue> {
         let start = now();
         let (_client, torrent, mut reader) = open_first_file(&magnet, tracker).await?;
+        LEECHING.with(|l| *l.borrow_mut() = Some(torrent.clone()));
         // Opening the reader after the metadata costs no time worth measuring.
         let metadata_ms = now() - start;
         let mut chunks = Vec::new();
@@ -126,5 +128,84 @@ pub mod wasm {
             &JsValue::from_f64(stats.bytes_from_peers as f64),
         )?;
         Ok(out)
+    }
+
+    thread_local! {
+        /// The torrent `download_timed` is downloading, for [`leech_stats`].
+        static LEECHING: std::cell::RefCell<Option<Torrent>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// The figures of the torrent `download_timed` is downloading (the stats panel's), without
+    /// the per-piece map; `null` before it started. For watching a benchmark run.
+    #[wasm_bindgen]
+    pub fn leech_stats() -> Result<JsValue, JsValue> {
+        LEECHING.with(|l| match l.borrow().as_ref() {
+            Some(t) => stats_js(t),
+            None => Ok(JsValue::NULL),
+        })
+    }
+
+    fn stats_js(t: &Torrent) -> Result<JsValue, JsValue> {
+        let mut stats = t.stats();
+        stats.have.clear();
+        serde_wasm_bindgen::to_value(&stats).map_err(js_err)
+    }
+
+    /// A torrent this page seeds; it keeps seeding until [`SeedingTorrent::stop`] or the page
+    /// goes away.
+    #[wasm_bindgen]
+    pub struct SeedingTorrent {
+        client: Option<Client>,
+        torrent: Torrent,
+    }
+
+    #[wasm_bindgen]
+    impl SeedingTorrent {
+        /// The torrent's magnet link (with the tracker).
+        pub fn magnet(&self) -> String {
+            self.torrent.magnet().to_string()
+        }
+
+        /// Bytes uploaded to peers so far.
+        pub fn uploaded(&self) -> f64 {
+            self.torrent.stats().uploaded as f64
+        }
+
+        /// The seeding torrent's figures (as [`leech_stats`]).
+        pub fn stats(&self) -> Result<JsValue, JsValue> {
+            stats_js(&self.torrent)
+        }
+
+        /// Stops seeding (drops the client).
+        pub fn stop(&mut self) {
+            self.client = None;
+        }
+    }
+
+    /// Seeds `bytes` as a one-file torrent called `name` announced to `tracker` (no STUN:
+    /// loopback only), with the default piece length, as the app's "Share a file" does.
+    #[wasm_bindgen]
+    pub async fn seed(
+        name: String,
+        bytes: js_sys::Uint8Array,
+        tracker: String,
+    ) -> Result<SeedingTorrent, JsValue> {
+        let client = Client::new(ClientConfig {
+            trackers: vec![tracker.clone()],
+            ice_servers: Vec::new(),
+            ..ClientConfig::default()
+        });
+        let opts = SeedOptions {
+            trackers: vec![tracker],
+            ..SeedOptions::default()
+        };
+        let torrent = client
+            .seed(&name, bytes.to_vec(), &opts, |_| {})
+            .await
+            .map_err(js_err)?;
+        Ok(SeedingTorrent {
+            client: Some(client),
+            torrent,
+        })
     }
 }

@@ -199,6 +199,7 @@ impl<S: swarm::Storage, H: PieceHasher> Session<S, H> {
         };
         match stage {
             Stage::Open { .. } => {
+                self.last_peer_close = Some("the connection closed".to_owned());
                 self.engine.handle_input(self.now, Input::PeerGone { peer });
                 platform.notice(Notice::PeerGone(peer));
             }

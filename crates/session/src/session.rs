@@ -44,6 +44,8 @@ pub struct Session<S: Storage, H: PieceHasher> {
     next_reader: u32,
     have: Vec<bool>,
     no_peers_since: Option<Millis>,
+    /// Why the last open peer connection ended (see [`Stats::last_peer_close`]).
+    pub(crate) last_peer_close: Option<String>,
     down: Rate,
     up: Rate,
     timer: Option<Millis>,
@@ -92,6 +94,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             next_reader: 0,
             have: Vec::new(),
             no_peers_since: Some(now),
+            last_peer_close: None,
             down: Rate::default(),
             up: Rate::default(),
             timer: None,
@@ -315,6 +318,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             store_loads: s.store_loads,
             store_misses: s.store_misses,
             store_write_failures: s.store_write_failures,
+            last_peer_close: self.last_peer_close.clone(),
         }
     }
 
@@ -341,6 +345,11 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             self.no_peers_since = None;
         } else if self.no_peers_since.is_none() {
             self.no_peers_since = Some(now);
+            // The last peer left mid-download: ask the trackers for others as soon as their
+            // rules allow rather than after the whole interval (two minutes on ours).
+            if !self.engine.is_complete() {
+                self.trackers_want_peers();
+            }
         }
         if self.stopped {
             return;
@@ -368,9 +377,10 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             any = true;
             match out {
                 Output::Send { peer, bytes } => platform.send(peer, bytes),
-                Output::Close { peer, reason: _ } => {
+                Output::Close { peer, reason } => {
                     // The engine already forgot the peer: no `PeerGone` for it.
                     if self.peers.remove(peer, self.now).is_some() {
+                        self.last_peer_close = Some(format!("closed by us: {reason}"));
                         platform.close_peer(peer);
                         platform.notice(Notice::PeerGone(peer));
                     }

@@ -131,6 +131,14 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         }
     }
 
+    /// Every tracker announces again as early as it allows (the last peer left).
+    pub(crate) fn trackers_want_peers(&mut self) {
+        let now = self.tracker_now();
+        for t in &mut self.trackers {
+            t.announcer.handle_input(now, Input::WantPeers);
+        }
+    }
+
     /// The download finished: every tracker announces `completed` once, with `left` 0.
     pub(crate) fn trackers_complete(&mut self) {
         let now = self.tracker_now();

@@ -211,6 +211,19 @@ pub enum CloseReason {
     TooManyPeers,
 }
 
+impl core::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Protocol(what) => write!(f, "it broke the wire protocol: {what}"),
+            Self::Banned => f.write_str("it was banned (it sent data that failed its hash)"),
+            Self::Idle => f.write_str("it sent nothing for too long"),
+            Self::BothSeeding => f.write_str("both sides have everything"),
+            Self::Duplicate => f.write_str("it was a second connection to the same peer"),
+            Self::TooManyPeers => f.write_str("there were too many peers"),
+        }
+    }
+}
+
 /// Figures for announces and the stats panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

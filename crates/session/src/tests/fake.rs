@@ -244,6 +244,13 @@ impl World {
         self.act(i);
     }
 
+    /// Every open link fails (a network drop): both ends hear `PeerClosed`.
+    pub(crate) fn break_links(&mut self) {
+        for ((i, k), _) in std::mem::take(&mut self.links) {
+            self.queue.push_back((i, Event::PeerClosed { peer: k }));
+        }
+    }
+
     /// Reads one chunk of a reader of node `i`, acting on what the read asked for.
     pub(crate) fn read(&mut self, i: usize, reader: swarm::ReaderId) -> Read {
         let node = &mut self.nodes[i];

@@ -22,6 +22,10 @@ pub struct Announcer {
     interval: core::time::Duration,
     /// When the next periodic announce is due (Connected only).
     next_announce: Option<Millis>,
+    /// When the last announce was asked for (for [`Input::WantPeers`]).
+    last_announce: Option<Millis>,
+    /// The tracker's own `min interval`, clamped, once a response carried one.
+    tracker_min_interval: Option<core::time::Duration>,
     /// The offer request in flight (Connected only).
     awaiting: Option<OfferRequest>,
     /// Offers sent and not yet answered, in arrival order (Connected only).
@@ -72,6 +76,8 @@ impl Announcer {
             started_sent: false,
             completed: Completion::NotYet,
             next_announce: None,
+            last_announce: None,
+            tracker_min_interval: None,
             awaiting: None,
             pending: Vec::new(),
             tracker_id: None,
@@ -120,6 +126,19 @@ impl Announcer {
                 }
             }
             Input::Stats(stats) => self.stats = stats,
+            Input::WantPeers => {
+                if self.conn == Conn::Connected {
+                    let gap = self
+                        .tracker_min_interval
+                        .map_or(self.config.min_interval, |t| {
+                            t.max(self.config.min_interval)
+                        });
+                    let earliest = self.last_announce.map_or(now, |at| (at + gap).max(now));
+                    if self.next_announce.is_none_or(|at| at > earliest) {
+                        self.next_announce = Some(earliest);
+                    }
+                }
+            }
             Input::Completed => {
                 if self.completed == Completion::NotYet {
                     self.completed = Completion::Pending;
@@ -223,6 +242,7 @@ impl Announcer {
     /// Arms the periodic timer and asks for offers (or sends at once when none are wanted).
     fn request_announce(&mut self, now: Millis, event: Option<AnnounceEvent>) {
         self.next_announce = Some(now + self.interval);
+        self.last_announce = Some(now);
         let count = self.config.offers_per_announce();
         if count == 0 {
             let numwant = Some(self.config.numwant);
@@ -349,6 +369,9 @@ impl Announcer {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        if let Some(secs) = resp.min_interval {
+            self.tracker_min_interval = Some(self.config.clamp_interval(secs));
+        }
         if let Some(secs) = secs {
             self.interval = self.config.clamp_interval(secs);
             self.next_announce = Some(now + self.interval);

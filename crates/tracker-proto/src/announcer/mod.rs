@@ -54,6 +54,7 @@
 //! | Connected | relayed answer matching a pending offer | remove it, `RelayedAnswer`; unknown ids ignored |
 //! | Connected | `failure reason` (our hash or none) | `Warning` |
 //! | Connected | `AnswerReady` | send the answer |
+//! | Connected | `WantPeers` | `next_announce` = min(itself, max(now, last announce + min interval)) |
 //! | any but Stopped | `Completed` | NotYet → Pending; sent as soon as Connected and `started` went out; once only |
 //! | Connected, Connecting | `Disconnected` | expire offers, drop the request, → Backoff(now + delay), `retries += 1` |
 //! | Backoff | `until` due | → Connecting, emit `Connect` |
@@ -205,6 +206,11 @@ pub enum Input {
     Stats(Stats),
     /// The download finished (update [`Stats::left`] to 0 first): announce `completed` once.
     Completed,
+    /// The client lost its peers and wants more: the next periodic announce is brought
+    /// forward to the earliest time the tracker's rules allow (the last announce plus the
+    /// larger of [`AnnouncerConfig::min_interval`] and the tracker's `min interval`), instead
+    /// of waiting out the whole interval (often minutes) with no peer.
+    WantPeers,
     /// Leave the swarm: announce `stopped` and finish.
     Stop,
 }

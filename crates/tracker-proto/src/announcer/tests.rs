@@ -437,3 +437,49 @@ fn periodic_timer_skips_while_offers_are_being_made() {
     assert_eq!(drain(&mut a), vec![]);
     assert_eq!(a.poll_timeout(), Some(secs(60)));
 }
+
+#[test]
+fn want_peers_brings_the_announce_forward_within_the_min_interval() {
+    // The tracker asks for 120 s between announces and allows 15 s at least.
+    let mut a = started();
+    a.handle_input(secs(1), response(Some(120), Some(15)));
+    drain(&mut a);
+    assert_eq!(
+        a.poll_timeout(),
+        Some(secs(50)),
+        "offer expiry first, then 121 s"
+    );
+    // Peers lost at 5 s: not before 0 + 15 s.
+    a.handle_input(secs(5), Input::WantPeers);
+    assert_eq!(a.poll_timeout(), Some(secs(15)));
+    a.handle_timeout(secs(15));
+    assert_eq!(drain(&mut a), vec![Output::NeedOffers(5)]);
+    a.handle_input(secs(15), Input::OffersReady(offers(6..=10)));
+    assert_eq!(announce(&drain(&mut a)[0]).event, None);
+    // Lost again long after the min interval: now, but never later than already planned.
+    a.handle_input(secs(40), Input::WantPeers);
+    assert_eq!(a.poll_timeout(), Some(secs(40)));
+    a.handle_input(secs(41), Input::WantPeers);
+    assert_eq!(a.poll_timeout(), Some(secs(40)), "never postponed");
+}
+
+#[test]
+fn want_peers_uses_our_floor_without_a_tracker_min_interval_and_needs_a_socket() {
+    let mut a = started();
+    a.handle_input(secs(1), response(Some(300), None));
+    a.handle_input(secs(2), Input::WantPeers);
+    assert_eq!(
+        a.poll_timeout(),
+        Some(secs(10)),
+        "config.min_interval = 10 s"
+    );
+    // Disconnected: nothing to bring forward (the reconnect announces anyway).
+    let mut b = started();
+    b.handle_input(secs(1), Input::Disconnected);
+    let before = b.poll_timeout();
+    b.handle_input(secs(2), Input::WantPeers);
+    assert_eq!(b.poll_timeout(), before);
+    assert!(drain(&mut b)
+        .iter()
+        .all(|o| !matches!(o, Output::NeedOffers(_))));
+}

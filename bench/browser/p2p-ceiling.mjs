@@ -1,0 +1,277 @@
+// Benchmark (issue 17, items 1 and 2): browser to browser at the data channel's ceiling.
+// In one run, alternating, each side in fresh headless Chromium processes of its own:
+//   ceiling    two pages, one RTCDataChannel, SIZE bytes of ArrayBuffers sent with bufferedAmount
+//              back-pressure (CHUNK_KIB per message) and counted on the other side;
+//   shoal      a Shoal page seeds SIZE bytes (`Client::seed`, the app's "Share a file"), a second
+//              Shoal page downloads them the way the player does (Client → metadata → Reader);
+//   webtorrent a WebTorrent 3.0.21 page seeds, a second one downloads (client.add → its file
+//              iterator), the reference.
+// Figures: MiB/s after metadata, time to metadata, to the first 2 MiB in order, to completion,
+// renderer CPU of each side (/proc with the pids CDP SystemInfo.getProcessInfo reports) and the
+// leecher's main-thread busy time (CDP TaskDuration). Every download is checked (SHA-256).
+//
+//   node bench/browser/p2p-ceiling.mjs
+//   (env: SIZE_MIB=64, RUNS=3, CHUNK_KIB=64, KINDS=ceiling,shoal,webtorrent, CARGO_TARGET_DIR, SHOAL_BIN)
+//
+// The Shoal pages are crates/runtime/examples/interop_harness.rs built with the app's
+// `wasm-release` profile. Prints each run as JSON and a Markdown section for docs/benchmarks.md.
+// Never run by CI; nothing here asserts a time.
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { root } from '../../tests/support/shoal.mjs'
+import { startTracker } from '../../tests/support/tracker.mjs'
+import {
+  launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
+  webTorrentLeech, webTorrentLeecherPage, webTorrentSeeder, withTimeout
+} from './common.mjs'
+
+const SIZE = Number(process.env.SIZE_MIB ?? 64) * MiB
+const RUNS = Number(process.env.RUNS ?? 3)
+const CHUNK = Number(process.env.CHUNK_KIB ?? 64) * 1024
+const FIRST = 2 * MiB
+const NAME = 'bench.bin'
+
+const tmp = scratch('p2p-ceiling')
+const cleanups = []
+async function cleanup () {
+  while (cleanups.length) await cleanups.pop()().catch(() => {})
+  tmp.cleanup()
+}
+process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+
+function run (cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })
+  if (r.error) throw r.error
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
+}
+
+/** Builds the runtime's page harness with the app's release profile; returns its folder. */
+function buildHarness () {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target')
+  run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown',
+    '-p', 'shoal-runtime', '--example', 'interop_harness'])
+  const out = path.join(tmp.dir, 'harness')
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', out,
+    path.join(target, 'wasm32-unknown-unknown/wasm-release/examples/interop_harness.wasm')])
+  return out
+}
+
+const shoalPage = '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
+  '<script type="module">import init, { download_timed, leech_stats, seed } from "/harness/interop_harness.js";' +
+  ' await init(); window.shoalDownloadTimed = download_timed; window.shoalSeed = seed;' +
+  ' window.shoalLeechStats = leech_stats</script>'
+
+// The raw data channel: `offer()`/`answer(sdp)`/`accept(sdp)` with complete ICE gathering (no
+// trickle: node carries one SDP each way), then `send(size, chunk)` on one side and
+// `receive(size)` on the other.
+const channelPage = `<!doctype html><meta charset="utf-8"><title>data channel</title><script>
+const gathered = pc => pc.iceGatheringState === 'complete' ? Promise.resolve()
+  : new Promise(resolve => pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve() }))
+const pc = new RTCPeerConnection({ iceServers: [] })
+let channel = null
+const opened = new Promise(resolve => {
+  pc.ondatachannel = e => { channel = e.channel; channel.binaryType = 'arraybuffer'; resolve() }
+  window.openChannel = () => { channel = pc.createDataChannel('bench'); channel.binaryType = 'arraybuffer'; channel.onopen = resolve }
+})
+window.offer = async () => { window.openChannel(); await pc.setLocalDescription(await pc.createOffer()); await gathered(pc); return pc.localDescription.sdp }
+window.answer = async sdp => { await pc.setRemoteDescription({ type: 'offer', sdp }); await pc.setLocalDescription(await pc.createAnswer()); await gathered(pc); return pc.localDescription.sdp }
+window.accept = async sdp => { await pc.setRemoteDescription({ type: 'answer', sdp }) }
+window.ready = () => opened
+window.send = async (size, chunk) => {
+  const buf = new Uint8Array(chunk).map((_, i) => i)
+  const high = 4 * chunk > (1 << 20) ? 4 * chunk : 1 << 20
+  channel.bufferedAmountLowThreshold = high / 2
+  let sent = 0
+  while (sent < size) {
+    if (channel.bufferedAmount > high) await new Promise(resolve => { channel.onbufferedamountlow = resolve })
+    const n = Math.min(chunk, size - sent)
+    channel.send(n === chunk ? buf : buf.subarray(0, n))
+    sent += n
+  }
+}
+window.receive = size => new Promise(resolve => {
+  let got = 0
+  channel.onmessage = e => { got += e.data.byteLength; if (got >= size) resolve(got) }
+})
+</script>`
+
+async function mainThreadSeconds (cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics')
+  return metrics.find(m => m.name === 'TaskDuration')?.value ?? NaN
+}
+
+/** Two Chromium processes (seeder side, leecher side), closed by the returned function. */
+async function twoBrowsers () {
+  const seeder = await launchChromium()
+  const leecher = await launchChromium()
+  return { seeder, leecher, close: async () => { await leecher.close(); await seeder.close() } }
+}
+
+async function ceilingOnce (pages) {
+  const { seeder, leecher, close } = await twoBrowsers()
+  try {
+    const a = (await seeder.open(pages.origin + '/dc')).page
+    const b = (await leecher.open(pages.origin + '/dc')).page
+    const offer = await a.evaluate(() => window.offer())
+    const answer = await b.evaluate(sdp => window.answer(sdp), offer)
+    await a.evaluate(sdp => window.accept(sdp), answer)
+    await withTimeout(Promise.all([a.evaluate(() => window.ready()), b.evaluate(() => window.ready())]), 30_000, 'opening the data channel')
+    const s0 = await seeder.cpu()
+    const l0 = await leecher.cpu()
+    const received = b.evaluate(size => window.receive(size), SIZE)
+    const start = performance.now()
+    await a.evaluate(({ size, chunk }) => window.send(size, chunk), { size: SIZE, chunk: CHUNK })
+    const got = await withTimeout(received, 600_000, 'receiving')
+    const doneMs = performance.now() - start
+    if (got !== SIZE) throw new Error(`ceiling: received ${got} bytes`)
+    const r = {
+      kind: 'ceiling',
+      metadataMs: NaN,
+      firstMs: NaN,
+      doneMs,
+      mibps: SIZE / MiB / (doneMs / 1000),
+      seederCpu: (await seeder.cpu()).renderer - s0.renderer,
+      leecherCpu: (await leecher.cpu()).renderer - l0.renderer,
+      mainThread: NaN
+    }
+    console.log(JSON.stringify(r))
+    return r
+  } finally {
+    await close()
+  }
+}
+
+/** A Shoal page seeding /file; resolves with {page, magnet}. */
+async function shoalSeeder (chrome, origin, tracker) {
+  const { page } = await chrome.open(origin + '/shoal')
+  await page.waitForFunction(() => typeof window.shoalSeed === 'function')
+  const magnet = await withTimeout(page.evaluate(async ({ tracker, name }) => {
+    const bytes = new Uint8Array(await (await fetch('/file')).arrayBuffer())
+    window.seeding = await window.shoalSeed(name, bytes, tracker)
+    return window.seeding.magnet()
+  }, { tracker, name: NAME }), 300_000, 'Shoal seeding')
+  return { page, magnet }
+}
+
+function shoalLeech (page, magnet, tracker, firstBytes) {
+  return page.evaluate(async ({ magnet, tracker, firstBytes }) => {
+    const r = await window.shoalDownloadTimed(magnet, tracker, firstBytes)
+    window.__chunks = [r.bytes]
+    return { metadataMs: r.metadataMs, firstMs: r.firstMs, doneMs: r.doneMs, length: r.bytes.length }
+  }, { magnet, tracker, firstBytes })
+}
+
+async function torrentOnce (kind, pages, tracker, data) {
+  const { seeder, leecher, close } = await twoBrowsers()
+  try {
+    const { magnet, page: seederPage } = kind === 'shoal'
+      ? await shoalSeeder(seeder, pages.origin, tracker.url)
+      : await webTorrentSeeder(seeder, pages.origin, tracker.url, NAME)
+    let opened
+    if (kind === 'shoal') {
+      opened = await leecher.open(pages.origin + '/shoal')
+      await opened.page.waitForFunction(() => typeof window.shoalDownloadTimed === 'function')
+    } else {
+      opened = await webTorrentLeecherPage(leecher, pages.origin)
+    }
+    const { page, errors } = opened
+    const cdp = await leecher.context.newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const s0 = await seeder.cpu()
+    const l0 = await leecher.cpu()
+    const main0 = await mainThreadSeconds(cdp)
+    const leech = kind === 'shoal' ? shoalLeech : webTorrentLeech
+    // WATCH=1: print both Shoal sides' figures every 5 s (where a slow run spends its time).
+    const watch = process.env.WATCH && kind === 'shoal' && setInterval(async () => {
+      const l = await page.evaluate(() => window.shoalLeechStats()).catch(e => String(e))
+      const sd = await seederPage.evaluate(() => window.seeding.stats()).catch(e => String(e))
+      console.log(JSON.stringify({ leecher: l, seeder: sd }))
+    }, 5000)
+    const r = await withTimeout(leech(page, magnet, tracker.url, FIRST), 600_000, `${kind} downloading`)
+      .finally(() => watch && clearInterval(watch))
+    const s1 = await seeder.cpu()
+    const l1 = await leecher.cpu()
+    const main1 = await mainThreadSeconds(cdp)
+    const sha = await pageSha256(page)
+    if (r.length !== SIZE || sha !== data.sha256) throw new Error(`${kind}: the download does not match the file (${r.length} bytes)`)
+    if (errors.length) throw new Error(`${kind}: page errors: ${errors.join('; ')}`)
+    const result = {
+      kind,
+      metadataMs: r.metadataMs,
+      firstMs: r.firstMs,
+      doneMs: r.doneMs,
+      mibps: SIZE / MiB / ((r.doneMs - r.metadataMs) / 1000),
+      seederCpu: s1.renderer - s0.renderer,
+      leecherCpu: l1.renderer - l0.renderer,
+      mainThread: main1 - main0
+    }
+    console.log(JSON.stringify(result))
+    return result
+  } finally {
+    await close()
+  }
+}
+
+async function main () {
+  const harness = buildHarness()
+  const data = randomFile(tmp.dir, NAME, SIZE)
+  const tracker = await startTracker()
+  cleanups.push(() => tracker.stop())
+  const file = name => () => readFileSync(path.join(harness, name))
+  const pages = await startPages(data.file, {
+    '/dc': { type: 'text/html', body: () => channelPage },
+    '/shoal': { type: 'text/html', body: () => shoalPage },
+    '/harness/interop_harness.js': { type: 'text/javascript', body: file('interop_harness.js') },
+    '/harness/interop_harness_bg.wasm': { type: 'application/wasm', body: file('interop_harness_bg.wasm') }
+  })
+  cleanups.push(() => pages.stop())
+  const before = machine()
+  const kinds = (process.env.KINDS ?? 'ceiling,shoal,webtorrent').split(',')
+  const results = { ceiling: [], shoal: [], webtorrent: [] }
+  for (let i = 0; i < RUNS; i++) {
+    // Rotate the order so no side always runs first (or last) in a round.
+    const order = kinds.map((_, k) => kinds[(i + k) % kinds.length])
+    for (const kind of order) {
+      results[kind].push(kind === 'ceiling' ? await ceilingOnce(pages) : await torrentOnce(kind, pages, tracker, data))
+    }
+  }
+  const after = machine()
+  const m = (kind, key) => median(results[kind].map(r => r[key]))
+  const ceiling = m('ceiling', 'mibps')
+  const perMiB = (kind, key) => m(kind, key) / (SIZE / MiB) * 1000
+  const cell = (kind, key, fmt) => Number.isNaN(m(kind, key)) ? '—' : fmt(m(kind, key))
+  const row = (label, key, fmt) => `| ${label} | ${cell('ceiling', key, fmt)} | ${cell('shoal', key, fmt)} | ${cell('webtorrent', key, fmt)} | ${(m('shoal', key) / m('webtorrent', key)).toFixed(2)}× |`
+  const s = v => secs(v)
+  const c = v => v.toFixed(2)
+  const runs = kind => results[kind].map(r => r.mibps.toFixed(1)).join(', ')
+  console.log(`
+### Browser to browser against the data channel's ceiling (issue 17)
+
+Measured ${before.date.slice(0, 16).replace('T', ' ')} UTC on ${before.nproc} × ${before.model}, ${before.chromium};
+load average ${before.load} before, ${after.load} after. ${SIZE / MiB} MiB of random bytes; every side in two fresh
+headless Chromium processes of its own (seeder, leecher) on loopback; ${RUNS} rounds, the order rotated each round;
+median shown. Ceiling: one RTCDataChannel, ${CHUNK / 1024} KiB messages with bufferedAmount back-pressure. Shoal:
+\`Client::seed\` in one page, the player's path (Client → metadata → Reader, in order from byte 0) in the other.
+WebTorrent: 3.0.21 \`client.seed\` and \`client.add\` → the file's iterator. One \`shoal tracker\` for both.
+
+| figure (median of ${RUNS}) | raw data channel | Shoal → Shoal | WebTorrent → WebTorrent | Shoal ÷ WebTorrent |
+|---|---|---|---|---|
+${row('MiB/s after metadata (ceiling: whole transfer)', 'mibps', v => v.toFixed(1))}
+${row('time to metadata, s', 'metadataMs', s)}
+${row(`time to the first ${FIRST / MiB} MiB in order, s`, 'firstMs', s)}
+${row('time to completion, s', 'doneMs', s)}
+${row('seeder renderer CPU, s', 'seederCpu', c)}
+${row('leecher renderer CPU, s', 'leecherCpu', c)}
+${row('leecher main-thread busy, s', 'mainThread', c)}
+
+Shoal → Shoal reached ${(100 * m('shoal', 'mibps') / ceiling).toFixed(0)} % of the ceiling (goal ≥ 85 %), WebTorrent
+${(100 * m('webtorrent', 'mibps') / ceiling).toFixed(0)} %. CPU per MiB (seeder + leecher renderers, ms): ceiling
+${(perMiB('ceiling', 'seederCpu') + perMiB('ceiling', 'leecherCpu')).toFixed(0)}, Shoal ${(perMiB('shoal', 'seederCpu') + perMiB('shoal', 'leecherCpu')).toFixed(0)},
+WebTorrent ${(perMiB('webtorrent', 'seederCpu') + perMiB('webtorrent', 'leecherCpu')).toFixed(0)} (goal: Shoal at most half of WebTorrent's).
+Runs (MiB/s): ceiling ${runs('ceiling')}; Shoal ${runs('shoal')}; WebTorrent ${runs('webtorrent')}.
+Command: \`node bench/browser/p2p-ceiling.mjs\` (SIZE_MIB=${SIZE / MiB}, RUNS=${RUNS}, CHUNK_KIB=${CHUNK / 1024}).
+`)
+}
+
+main().then(cleanup, async err => { console.error(err); await cleanup(); process.exit(1) })
