@@ -22,8 +22,18 @@ use web_sys::{
 use super::{report, report_later, SharedNet};
 use crate::config::IceServer;
 
-/// Above this many bytes buffered in a channel, sends wait for `bufferedamountlow`.
-pub(crate) const HIGH_WATER: u32 = 64 * 1024;
+/// Above this many bytes buffered in a channel, sends wait for `bufferedamountlow`. A
+/// loopback or LAN channel drains 64 KiB (the mark until 2026-12) in a few milliseconds, less
+/// than a busy page's gap between tasks, which left the link idle between refills; 1 MiB
+/// keeps it busy (the ceiling benchmark's sender uses the same mark).
+pub(crate) const HIGH_WATER: u32 = 1024 * 1024;
+/// `bufferedamountlow` fires at this mark: refilling starts with a quarter still queued.
+const LOW_WATER: u32 = 256 * 1024;
+/// Queued wire messages are joined into sends of at most this many bytes: the BitTorrent wire
+/// is a byte stream (WebTorrent reads a channel as one, and so does the session), so message
+/// boundaries mean nothing, and fewer sends cost less on both sides. 64 KiB is the largest
+/// message a peer must accept when its SDP has no `max-message-size` (RFC 8841 §6).
+const MAX_SEND: usize = 64 * 1024;
 /// Longest wait for ICE gathering before the SDP is sent with what it has (WebTorrent: 5 s).
 const GATHER_TIMEOUT_MS: u32 = 5_000;
 
@@ -89,7 +99,7 @@ fn new_conn(net: &SharedNet, key: PeerKey) -> Option<RtcPeerConnection> {
 /// Wires a data channel to the session.
 fn attach_channel(net: &SharedNet, key: PeerKey, dc: RtcDataChannel) {
     dc.set_binary_type(RtcDataChannelType::Arraybuffer);
-    dc.set_buffered_amount_low_threshold(HIGH_WATER);
+    dc.set_buffered_amount_low_threshold(LOW_WATER);
     let mut callbacks = Vec::new();
     let weak = Rc::downgrade(net);
     let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
@@ -145,7 +155,7 @@ pub(crate) fn send(net: &SharedNet, key: PeerKey, bytes: Vec<u8>) {
         let Some(c) = n.conns.get_mut(&key) else {
             return;
         };
-        c.queue.push_back(bytes);
+        enqueue(&mut c.queue, bytes);
     }
     drain(net, key);
 }
@@ -177,6 +187,26 @@ fn drain(net: &SharedNet, key: PeerKey) {
         close(net, key);
         report_later(net, Event::PeerClosed { peer: key });
     }
+}
+
+/// Queues `bytes` as sends of at most [`MAX_SEND`] bytes: topping up the last queued send
+/// first, then in whole sends. The engine hands over everything one input produced for a
+/// peer at once (a burst of requests answered is many blocks), and a send above the peer's
+/// `max-message-size` (Chromium: 256 KiB) fails and ends the connection.
+fn enqueue(queue: &mut VecDeque<Vec<u8>>, bytes: Vec<u8>) {
+    let mut rest = bytes.as_slice();
+    if let Some(last) = queue.back_mut() {
+        let room = MAX_SEND.saturating_sub(last.len());
+        let (now, later) = rest.split_at(room.min(rest.len()));
+        last.extend_from_slice(now);
+        rest = later;
+    }
+    if rest.len() == bytes.len() && rest.len() <= MAX_SEND {
+        // Nothing joined and small enough: queued as it is, without a copy.
+        queue.push_back(bytes);
+        return;
+    }
+    queue.extend(rest.chunks(MAX_SEND).map(<[u8]>::to_vec));
 }
 
 /// Closes a connection and detaches its callbacks.
@@ -311,4 +341,44 @@ pub(crate) fn apply_answer(net: &SharedNet, key: PeerKey, answer: &str) {
             lost(&net, key);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::{enqueue, MAX_SEND};
+
+    fn queued(messages: &[Vec<u8>]) -> VecDeque<Vec<u8>> {
+        let mut q = VecDeque::new();
+        for m in messages {
+            enqueue(&mut q, m.clone());
+        }
+        q
+    }
+
+    #[test]
+    fn sends_are_joined_and_split_to_at_most_the_largest_send_in_order() {
+        // Three 16 KiB block messages fit one send; the fourth tops it up and goes on.
+        let block = |b: u8| vec![b; 16 * 1024 + 13];
+        let blocks: Vec<_> = (1..=4).map(block).collect();
+        let q = queued(&blocks);
+        assert!(q.iter().all(|s| s.len() <= MAX_SEND));
+        assert_eq!(
+            q.iter().map(Vec::len).collect::<Vec<_>>(),
+            [MAX_SEND, 4 * (16 * 1024 + 13) - MAX_SEND]
+        );
+        assert_eq!(q.into_iter().flatten().collect::<Vec<_>>(), blocks.concat());
+        // One input's burst of 40 blocks (640 KiB, above Chromium's 256 KiB message limit).
+        let burst: Vec<u8> = (0..40 * 16 * 1024).map(|i| (i % 251) as u8).collect();
+        let q = queued(&[vec![9; 5], burst.clone(), vec![8; 3]]);
+        assert!(q.iter().all(|s| s.len() <= MAX_SEND));
+        assert_eq!(q.len(), (5 + burst.len() + 3).div_ceil(MAX_SEND));
+        assert_eq!(
+            q.into_iter().flatten().collect::<Vec<_>>(),
+            [vec![9; 5], burst, vec![8; 3]].concat()
+        );
+    }
 }
