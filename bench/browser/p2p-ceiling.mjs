@@ -5,13 +5,16 @@
 //   shoal      a Shoal page seeds SIZE bytes (`Client::seed`, the app's "Share a file"), a second
 //              Shoal page downloads them the way the player does (Client → metadata → Reader);
 //   webtorrent a WebTorrent 3.0.21 page seeds, a second one downloads (client.add → its file
-//              iterator), the reference.
+//              iterator), the reference;
+//   native     `shoal seed` (SHOAL_BIN, the companion's native WebRTC peer) seeds, a Shoal page
+//              downloads (item 3);
+//   native-wt  `shoal seed` seeds, a WebTorrent page downloads.
 // Figures: MiB/s after metadata, time to metadata, to the first 2 MiB in order, to completion,
 // renderer CPU of each side (/proc with the pids CDP SystemInfo.getProcessInfo reports) and the
 // leecher's main-thread busy time (CDP TaskDuration). Every download is checked (SHA-256).
 //
 //   node bench/browser/p2p-ceiling.mjs
-//   (env: SIZE_MIB=64, RUNS=3, CHUNK_KIB=64, KINDS=ceiling,shoal,webtorrent, CARGO_TARGET_DIR, SHOAL_BIN)
+//   (env: SIZE_MIB=64, RUNS=3, CHUNK_KIB=64, KINDS=ceiling,shoal,webtorrent,native,native-wt, CARGO_TARGET_DIR, SHOAL_BIN)
 //
 // The Shoal pages are crates/runtime/examples/interop_harness.rs built with the app's
 // `wasm-release` profile. Prints each run as JSON and a Markdown section for docs/benchmarks.md.
@@ -20,9 +23,10 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { root } from '../../tests/support/shoal.mjs'
+import { startSeed } from '../../tests/support/companion-seed.mjs'
 import { startTracker } from '../../tests/support/tracker.mjs'
 import {
-  launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
+  cpuSeconds, launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
   webTorrentLeech, webTorrentLeecherPage, webTorrentSeeder, withTimeout
 } from './common.mjs'
 
@@ -101,11 +105,12 @@ async function mainThreadSeconds (cdp) {
   return metrics.find(m => m.name === 'TaskDuration')?.value ?? NaN
 }
 
-/** Two Chromium processes (seeder side, leecher side), closed by the returned function. */
-async function twoBrowsers () {
-  const seeder = await launchChromium()
+/** Two Chromium processes (seeder side, unless `seederToo` is false; leecher side), closed by
+ * the returned function. */
+async function twoBrowsers (seederToo = true) {
+  const seeder = seederToo ? await launchChromium() : null
   const leecher = await launchChromium()
-  return { seeder, leecher, close: async () => { await leecher.close(); await seeder.close() } }
+  return { seeder, leecher, close: async () => { await leecher.close(); await seeder?.close() } }
 }
 
 async function ceilingOnce (pages) {
@@ -162,14 +167,29 @@ function shoalLeech (page, magnet, tracker, firstBytes) {
   }, { magnet, tracker, firstBytes })
 }
 
+/** `shoal seed` as a seeder side: its CPU is the process's own. */
+async function nativeSeeder (file, tracker) {
+  const seed = await startSeed(file, tracker)
+  return {
+    magnet: seed.magnet,
+    cpu: async () => ({ renderer: cpuSeconds(seed.child.pid), total: cpuSeconds(seed.child.pid) }),
+    close: () => seed.stop()
+  }
+}
+
 async function torrentOnce (kind, pages, tracker, data) {
-  const { seeder, leecher, close } = await twoBrowsers()
+  const { seeder: seederChrome, leecher, close } = await twoBrowsers(!kind.startsWith('native'))
+  const native = kind.startsWith('native') ? await nativeSeeder(data.file, tracker.url) : null
+  const seeder = native ?? seederChrome
   try {
-    const { magnet, page: seederPage } = kind === 'shoal'
-      ? await shoalSeeder(seeder, pages.origin, tracker.url)
-      : await webTorrentSeeder(seeder, pages.origin, tracker.url, NAME)
+    const { magnet, page: seederPage } = native
+      ? { magnet: native.magnet, page: null }
+      : kind === 'shoal'
+        ? await shoalSeeder(seeder, pages.origin, tracker.url)
+        : await webTorrentSeeder(seeder, pages.origin, tracker.url, NAME)
+    const shoalLeecher = kind === 'shoal' || kind === 'native'
     let opened
-    if (kind === 'shoal') {
+    if (shoalLeecher) {
       opened = await leecher.open(pages.origin + '/shoal')
       await opened.page.waitForFunction(() => typeof window.shoalDownloadTimed === 'function')
     } else {
@@ -181,7 +201,7 @@ async function torrentOnce (kind, pages, tracker, data) {
     const s0 = await seeder.cpu()
     const l0 = await leecher.cpu()
     const main0 = await mainThreadSeconds(cdp)
-    const leech = kind === 'shoal' ? shoalLeech : webTorrentLeech
+    const leech = shoalLeecher ? shoalLeech : webTorrentLeech
     // WATCH=1: print both Shoal sides' figures every 5 s (where a slow run spends its time).
     const watch = process.env.WATCH && kind === 'shoal' && setInterval(async () => {
       const l = await page.evaluate(() => window.shoalLeechStats()).catch(e => String(e))
@@ -210,6 +230,7 @@ async function torrentOnce (kind, pages, tracker, data) {
     return result
   } finally {
     await close()
+    await native?.close()
   }
 }
 
@@ -227,8 +248,8 @@ async function main () {
   })
   cleanups.push(() => pages.stop())
   const before = machine()
-  const kinds = (process.env.KINDS ?? 'ceiling,shoal,webtorrent').split(',')
-  const results = { ceiling: [], shoal: [], webtorrent: [] }
+  const kinds = (process.env.KINDS ?? 'ceiling,shoal,webtorrent,native,native-wt').split(',')
+  const results = Object.fromEntries(kinds.map(k => [k, []]))
   for (let i = 0; i < RUNS; i++) {
     // Rotate the order so no side always runs first (or last) in a round.
     const order = kinds.map((_, k) => kinds[(i + k) % kinds.length])
@@ -237,40 +258,47 @@ async function main () {
     }
   }
   const after = machine()
-  const m = (kind, key) => median(results[kind].map(r => r[key]))
+  const m = (kind, key) => results[kind]?.length ? median(results[kind].map(r => r[key])) : NaN
   const ceiling = m('ceiling', 'mibps')
-  const perMiB = (kind, key) => m(kind, key) / (SIZE / MiB) * 1000
+  const names = {
+    ceiling: 'raw data channel',
+    shoal: 'Shoal → Shoal',
+    webtorrent: 'WebTorrent → WebTorrent',
+    native: '`shoal seed` → Shoal',
+    'native-wt': '`shoal seed` → WebTorrent'
+  }
   const cell = (kind, key, fmt) => Number.isNaN(m(kind, key)) ? '—' : fmt(m(kind, key))
-  const row = (label, key, fmt) => `| ${label} | ${cell('ceiling', key, fmt)} | ${cell('shoal', key, fmt)} | ${cell('webtorrent', key, fmt)} | ${(m('shoal', key) / m('webtorrent', key)).toFixed(2)}× |`
+  const row = (label, key, fmt) => `| ${label} | ${kinds.map(k => cell(k, key, fmt)).join(' | ')} |`
   const s = v => secs(v)
   const c = v => v.toFixed(2)
-  const runs = kind => results[kind].map(r => r.mibps.toFixed(1)).join(', ')
+  const share = kind => `${names[kind]} ${(100 * m(kind, 'mibps') / ceiling).toFixed(0)} %`
+  const cpuPerMiB = kind => ((m(kind, 'seederCpu') + m(kind, 'leecherCpu')) / (SIZE / MiB) * 1000).toFixed(0)
   console.log(`
 ### Browser to browser against the data channel's ceiling (issue 17)
 
 Measured ${before.date.slice(0, 16).replace('T', ' ')} UTC on ${before.nproc} × ${before.model}, ${before.chromium};
-load average ${before.load} before, ${after.load} after. ${SIZE / MiB} MiB of random bytes; every side in two fresh
+load average ${before.load} before, ${after.load} after. ${SIZE / MiB} MiB of random bytes; every side in fresh
 headless Chromium processes of its own (seeder, leecher) on loopback; ${RUNS} rounds, the order rotated each round;
-median shown. Ceiling: one RTCDataChannel, ${CHUNK / 1024} KiB messages with bufferedAmount back-pressure. Shoal:
-\`Client::seed\` in one page, the player's path (Client → metadata → Reader, in order from byte 0) in the other.
-WebTorrent: 3.0.21 \`client.seed\` and \`client.add\` → the file's iterator. One \`shoal tracker\` for both.
+median shown. Raw data channel: ${CHUNK / 1024} KiB messages with bufferedAmount back-pressure. Shoal: \`Client::seed\`
+in one page, the player's path (Client → metadata → Reader, in order from byte 0) in the other. WebTorrent: 3.0.21
+\`client.seed\` and \`client.add\` → the file's iterator. \`shoal seed\`: the companion's native WebRTC peer (its
+CPU is the seeder's). One \`shoal tracker\` for all.
 
-| figure (median of ${RUNS}) | raw data channel | Shoal → Shoal | WebTorrent → WebTorrent | Shoal ÷ WebTorrent |
-|---|---|---|---|---|
-${row('MiB/s after metadata (ceiling: whole transfer)', 'mibps', v => v.toFixed(1))}
+| figure (median of ${RUNS}) | ${kinds.map(k => names[k]).join(' | ')} |
+|${kinds.map(() => '---|').join('')}---|
+${row('MiB/s after metadata (raw channel: whole transfer)', 'mibps', v => v.toFixed(1))}
 ${row('time to metadata, s', 'metadataMs', s)}
 ${row(`time to the first ${FIRST / MiB} MiB in order, s`, 'firstMs', s)}
 ${row('time to completion, s', 'doneMs', s)}
-${row('seeder renderer CPU, s', 'seederCpu', c)}
+${row('seeder CPU, s (renderer; `shoal seed`: the process)', 'seederCpu', c)}
 ${row('leecher renderer CPU, s', 'leecherCpu', c)}
 ${row('leecher main-thread busy, s', 'mainThread', c)}
 
-Shoal → Shoal reached ${(100 * m('shoal', 'mibps') / ceiling).toFixed(0)} % of the ceiling (goal ≥ 85 %), WebTorrent
-${(100 * m('webtorrent', 'mibps') / ceiling).toFixed(0)} %. CPU per MiB (seeder + leecher renderers, ms): ceiling
-${(perMiB('ceiling', 'seederCpu') + perMiB('ceiling', 'leecherCpu')).toFixed(0)}, Shoal ${(perMiB('shoal', 'seederCpu') + perMiB('shoal', 'leecherCpu')).toFixed(0)},
-WebTorrent ${(perMiB('webtorrent', 'seederCpu') + perMiB('webtorrent', 'leecherCpu')).toFixed(0)} (goal: Shoal at most half of WebTorrent's).
-Runs (MiB/s): ceiling ${runs('ceiling')}; Shoal ${runs('shoal')}; WebTorrent ${runs('webtorrent')}.
-Command: \`node bench/browser/p2p-ceiling.mjs\` (SIZE_MIB=${SIZE / MiB}, RUNS=${RUNS}, CHUNK_KIB=${CHUNK / 1024}).
+Share of the raw channel's rate: ${kinds.filter(k => k !== 'ceiling').map(share).join('; ')} (goal ≥ 85 % for Shoal → Shoal
+and \`shoal seed\` → Shoal). CPU per MiB (seeder + leecher, ms): ${kinds.map(k => `${names[k]} ${cpuPerMiB(k)}`).join('; ')}
+(goal: Shoal → Shoal at most half of WebTorrent → WebTorrent).
+Runs (MiB/s): ${kinds.map(k => `${names[k]} ${results[k].map(r => r.mibps.toFixed(1)).join(', ')}`).join('; ')}.
+Command: \`node bench/browser/p2p-ceiling.mjs\` (SIZE_MIB=${SIZE / MiB}, RUNS=${RUNS}, CHUNK_KIB=${CHUNK / 1024}, KINDS=${kinds.join(',')}).
 `)
 }
 
