@@ -8,7 +8,9 @@
 //              iterator), the reference;
 //   native     `shoal seed` (SHOAL_BIN, the companion's native WebRTC peer) seeds, a Shoal page
 //              downloads (item 3);
-//   native-wt  `shoal seed` seeds, a WebTorrent page downloads.
+//   native-wt  `shoal seed` seeds, a WebTorrent page downloads;
+//   shoal-before  Shoal → Shoal with another build of the harness (BEFORE_HARNESS=folder of its
+//              wasm-bindgen output), for before/after tables of a change in the same run.
 // Figures: MiB/s after metadata, time to metadata, to the first 2 MiB in order, to completion,
 // renderer CPU of each side (/proc with the pids CDP SystemInfo.getProcessInfo reports) and the
 // leecher's main-thread busy time (CDP TaskDuration). Every download is checked (SHA-256).
@@ -61,8 +63,8 @@ function buildHarness () {
   return out
 }
 
-const shoalPage = '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
-  '<script type="module">import init, { download_timed, leech_stats, seed } from "/harness/interop_harness.js";' +
+const shoalPage = (dir = 'harness') => '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
+  `<script type="module">import init, { download_timed, leech_stats, seed } from "/${dir}/interop_harness.js";` +
   ' await init(); window.shoalDownloadTimed = download_timed; window.shoalSeed = seed;' +
   ' window.shoalLeechStats = leech_stats</script>'
 
@@ -99,6 +101,29 @@ window.receive = size => new Promise(resolve => {
   channel.onmessage = e => { got += e.data.byteLength; if (got >= size) resolve(got) }
 })
 </script>`
+
+/** Starts V8's sampling profiler in `page`; the returned function stops it and formats the
+ * functions with the most self time. */
+async function startProfile (context, page) {
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+  await cdp.send('Profiler.start')
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop')
+    const self = new Map()
+    const byId = new Map(profile.nodes.map(n => [n.id, n]))
+    const dt = profile.timeDeltas
+    profile.samples.forEach((id, i) => {
+      const f = byId.get(id).callFrame
+      const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}`
+      self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0))
+    })
+    const total = [...self.values()].reduce((a, b) => a + b, 0)
+    return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
+      .map(([name, us]) => `  ${(us / 1000).toFixed(0).padStart(6)} ms ${(100 * us / total).toFixed(1).padStart(5)} %  ${name}`).join('\n')
+  }
+}
 
 async function mainThreadSeconds (cdp) {
   const { metrics } = await cdp.send('Performance.getMetrics')
@@ -148,8 +173,8 @@ async function ceilingOnce (pages) {
 }
 
 /** A Shoal page seeding /file; resolves with {page, magnet}. */
-async function shoalSeeder (chrome, origin, tracker) {
-  const { page } = await chrome.open(origin + '/shoal')
+async function shoalSeeder (chrome, origin, tracker, path = '/shoal') {
+  const { page } = await chrome.open(origin + path)
   await page.waitForFunction(() => typeof window.shoalSeed === 'function')
   const magnet = await withTimeout(page.evaluate(async ({ tracker, name }) => {
     const bytes = new Uint8Array(await (await fetch('/file')).arrayBuffer())
@@ -184,13 +209,13 @@ async function torrentOnce (kind, pages, tracker, data) {
   try {
     const { magnet, page: seederPage } = native
       ? { magnet: native.magnet, page: null }
-      : kind === 'shoal'
-        ? await shoalSeeder(seeder, pages.origin, tracker.url)
+      : kind.startsWith('shoal')
+        ? await shoalSeeder(seeder, pages.origin, tracker.url, `/${kind}`)
         : await webTorrentSeeder(seeder, pages.origin, tracker.url, NAME)
-    const shoalLeecher = kind === 'shoal' || kind === 'native'
+    const shoalLeecher = kind.startsWith('shoal') || kind === 'native'
     let opened
     if (shoalLeecher) {
-      opened = await leecher.open(pages.origin + '/shoal')
+      opened = await leecher.open(pages.origin + (kind === 'native' ? '/shoal' : `/${kind}`))
       await opened.page.waitForFunction(() => typeof window.shoalDownloadTimed === 'function')
     } else {
       opened = await webTorrentLeecherPage(leecher, pages.origin)
@@ -208,8 +233,16 @@ async function torrentOnce (kind, pages, tracker, data) {
       const sd = await seederPage.evaluate(() => window.seeding.stats()).catch(e => String(e))
       console.log(JSON.stringify({ leecher: l, seeder: sd }))
     }, 5000)
+    // PROFILE=1: the V8 CPU profile of both Shoal pages over the download, summed by function.
+    const profiling = process.env.PROFILE && kind === 'shoal' &&
+      await Promise.all([page, seederPage].map(p => startProfile(p.context(), p)))
     const r = await withTimeout(leech(page, magnet, tracker.url, FIRST), 600_000, `${kind} downloading`)
       .finally(() => watch && clearInterval(watch))
+    if (profiling) {
+      for (const [side, stop] of [['leecher', profiling[0]], ['seeder', profiling[1]]]) {
+        console.log(`${side} page, self time by function (top 25):\n${await stop()}`)
+      }
+    }
     const s1 = await seeder.cpu()
     const l1 = await leecher.cpu()
     const main1 = await mainThreadSeconds(cdp)
@@ -242,9 +275,14 @@ async function main () {
   const file = name => () => readFileSync(path.join(harness, name))
   const pages = await startPages(data.file, {
     '/dc': { type: 'text/html', body: () => channelPage },
-    '/shoal': { type: 'text/html', body: () => shoalPage },
+    '/shoal': { type: 'text/html', body: () => shoalPage() },
     '/harness/interop_harness.js': { type: 'text/javascript', body: file('interop_harness.js') },
-    '/harness/interop_harness_bg.wasm': { type: 'application/wasm', body: file('interop_harness_bg.wasm') }
+    '/harness/interop_harness_bg.wasm': { type: 'application/wasm', body: file('interop_harness_bg.wasm') },
+    ...(process.env.BEFORE_HARNESS && {
+      '/shoal-before': { type: 'text/html', body: () => shoalPage('before') },
+      '/before/interop_harness.js': { type: 'text/javascript', body: () => readFileSync(path.join(process.env.BEFORE_HARNESS, 'interop_harness.js')) },
+      '/before/interop_harness_bg.wasm': { type: 'application/wasm', body: () => readFileSync(path.join(process.env.BEFORE_HARNESS, 'interop_harness_bg.wasm')) }
+    })
   })
   cleanups.push(() => pages.stop())
   const before = machine()
@@ -263,6 +301,7 @@ async function main () {
   const names = {
     ceiling: 'raw data channel',
     shoal: 'Shoal → Shoal',
+    'shoal-before': 'Shoal → Shoal, before',
     webtorrent: 'WebTorrent → WebTorrent',
     native: '`shoal seed` → Shoal',
     'native-wt': '`shoal seed` → WebTorrent'
