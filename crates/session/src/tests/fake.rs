@@ -244,6 +244,11 @@ impl World {
         self.act(i);
     }
 
+    /// Whether node `i` has a link to node `j`.
+    pub(crate) fn linked(&self, i: usize, j: usize) -> bool {
+        self.links.iter().any(|((a, _), (b, _))| *a == i && *b == j)
+    }
+
     /// Every open link fails (a network drop): both ends hear `PeerClosed`.
     pub(crate) fn break_links(&mut self) {
         for ((i, k), _) in std::mem::take(&mut self.links) {

@@ -2,6 +2,7 @@
 //! tracker, connect over fake links, fetch from a fake web server and hash through the fake.
 
 mod fake;
+mod recovery;
 mod tcp;
 
 #[cfg(target_family = "wasm")]
@@ -55,7 +56,7 @@ pub(super) fn seed_engine(
     e
 }
 
-fn config(id: u8, max_offers: u64, max_peers: usize) -> SessionConfig {
+pub(super) fn config(id: u8, max_offers: u64, max_peers: usize) -> SessionConfig {
     let mut cfg = SessionConfig::new([id; 20], u64::from(id) * 1000);
     cfg.trackers = vec!["wss://tracker.test".to_owned()];
     cfg.max_offers = max_offers;
@@ -147,46 +148,6 @@ fn a_leecher_downloads_a_file_from_a_seeder_through_the_tracker() {
     assert!(n.fake.calls().any(|c| matches!(c, Call::TrackerClose(_))));
     assert_eq!(n.fake.timer, None);
     assert_eq!(n.session.stats(w.now).peers, 0);
-}
-
-#[test]
-fn a_leecher_that_loses_its_last_peer_announces_again_within_the_min_interval() {
-    let bytes = data(2_000_000);
-    let meta = torrent(&[("f.bin", &bytes)]);
-    let mut w = World::new();
-    w.add(seed_engine(&meta, &bytes, 1), config(1, 0, 20));
-    let leecher = w.add(engine(&meta, 2, true), config(2, 5, 20));
-    let reader = open_reader(&mut w, leecher, 0, bytes.len() as u64);
-    let mut got = Vec::new();
-    w.run(Millis(30_000), |w| {
-        if let Read::Chunk(c) = w.read(leecher, reader) {
-            got.extend_from_slice(&c);
-        }
-        got.len() > 300_000
-    });
-    assert!(got.len() > 300_000, "the download started");
-    let announces = |w: &World| {
-        count(
-            w,
-            leecher,
-            |c| matches!(c, Call::TrackerSend(_, t) if t.contains("\"announce\"")),
-        )
-    };
-    let before = announces(&w);
-    let dropped_at = w.now;
-    w.break_links();
-    w.run(dropped_at, |_| false);
-    let stats = w.nodes[leecher].session.stats(w.now);
-    assert_eq!(stats.peers, 0);
-    assert_eq!(
-        stats.last_peer_close.as_deref(),
-        Some("the connection closed")
-    );
-    // The tracker's interval is 60 s; the announce comes within our 10 s floor instead, the
-    // seeder is found again and the download finishes long before the interval is over.
-    got.extend(read_all(&mut w, leecher, reader, dropped_at.plus(30_000)));
-    assert!(got == bytes, "{} of {} bytes", got.len(), bytes.len());
-    assert!(announces(&w) > before, "announced again");
 }
 
 #[test]
