@@ -47,7 +47,8 @@ pub mod wasm {
     }
 
     /// Downloads the first file of `magnet` through `tracker` (no STUN: loopback only) and
-    /// resolves with its bytes and the tracker's last state, as `{ bytes, trackerState }`.
+    /// resolves with its bytes, the tracker's last state and the transfer's figures, as
+    /// `{ bytes, trackerState, peersSeen, bytesFromPeers, hashFailures, peersBanned }`.
     #[wasm_bindgen]
     pub async fn download(magnet: String, tracker: String) -> Result<js_sys::Object, JsValue> {
         let (_client, torrent, mut reader) = open_first_file(&magnet, tracker).await?;
@@ -73,6 +74,11 @@ pub mod wasm {
             "bytesFromPeers",
             &JsValue::from_f64(stats.bytes_from_peers as f64),
         )?;
+        set(
+            "hashFailures",
+            &JsValue::from_f64(stats.hash_failures as f64),
+        )?;
+        set("peersBanned", &JsValue::from_f64(stats.peers_banned as f64))?;
         Ok(out)
     }
 

@@ -318,6 +318,8 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             store_loads: s.store_loads,
             store_misses: s.store_misses,
             store_write_failures: s.store_write_failures,
+            hash_failures: s.hash_failures,
+            peers_banned: s.peers_banned,
             last_peer_close: self.last_peer_close.clone(),
         }
     }

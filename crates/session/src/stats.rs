@@ -45,6 +45,10 @@ pub struct Stats {
     pub store_misses: u64,
     /// Pieces the store could not write (full or failing).
     pub store_write_failures: u64,
+    /// Pieces that failed their hash (a peer or webseed sent wrong bytes; fetched again).
+    pub hash_failures: u64,
+    /// Peers banned for sending data that failed its hash.
+    pub peers_banned: u64,
     /// Why the last open peer connection ended, as a sentence ("the connection closed" when
     /// the transport ended it): what a stalled download's figures need beside `peers: 0`.
     pub last_peer_close: Option<String>,
