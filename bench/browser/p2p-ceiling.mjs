@@ -9,6 +9,8 @@
 //   native     `shoal seed` (SHOAL_BIN, the companion's native WebRTC peer) seeds, a Shoal page
 //              downloads (item 3);
 //   native-wt  `shoal seed` seeds, a WebTorrent page downloads;
+//   native-N   N `shoal seed` processes seed the same file, a Shoal page downloads (item 5: does
+//              the rate rise with peers, and what does a MiB cost?);
 //   shoal-before  Shoal → Shoal with another build of the harness (BEFORE_HARNESS=folder of its
 //              wasm-bindgen output), for before/after tables of a change in the same run.
 // Figures: MiB/s after metadata, time to metadata, to the first 2 MiB in order, to completion,
@@ -192,19 +194,29 @@ function shoalLeech (page, magnet, tracker, firstBytes) {
   }, { magnet, tracker, firstBytes })
 }
 
-/** `shoal seed` as a seeder side: its CPU is the process's own. */
-async function nativeSeeder (file, tracker) {
-  const seed = await startSeed(file, tracker)
+/** `count` × `shoal seed` of the same file as the seeder side: its CPU is the processes' own. */
+async function nativeSeeders (file, tracker, count) {
+  const seeds = []
+  try {
+    for (let i = 0; i < count; i++) seeds.push(await startSeed(file, tracker))
+  } catch (e) {
+    await Promise.all(seeds.map(s => s.stop()))
+    throw e
+  }
+  const cpu = () => seeds.reduce((sum, s) => sum + cpuSeconds(s.child.pid), 0)
   return {
-    magnet: seed.magnet,
-    cpu: async () => ({ renderer: cpuSeconds(seed.child.pid), total: cpuSeconds(seed.child.pid) }),
-    close: () => seed.stop()
+    magnet: seeds[0].magnet,
+    cpu: async () => ({ renderer: cpu(), total: cpu() }),
+    close: () => Promise.all(seeds.map(s => s.stop()))
   }
 }
 
+/** How many native seeders a kind means (`native`, `native-wt`: 1; `native-N`: N; else 0). */
+const nativeCount = kind => kind === 'native' || kind === 'native-wt' ? 1 : Number(kind.match(/^native-(\d+)$/)?.[1] ?? 0)
+
 async function torrentOnce (kind, pages, tracker, data) {
-  const { seeder: seederChrome, leecher, close } = await twoBrowsers(!kind.startsWith('native'))
-  const native = kind.startsWith('native') ? await nativeSeeder(data.file, tracker.url) : null
+  const { seeder: seederChrome, leecher, close } = await twoBrowsers(nativeCount(kind) === 0)
+  const native = nativeCount(kind) ? await nativeSeeders(data.file, tracker.url, nativeCount(kind)) : null
   const seeder = native ?? seederChrome
   try {
     const { magnet, page: seederPage } = native
@@ -212,10 +224,10 @@ async function torrentOnce (kind, pages, tracker, data) {
       : kind.startsWith('shoal')
         ? await shoalSeeder(seeder, pages.origin, tracker.url, `/${kind}`)
         : await webTorrentSeeder(seeder, pages.origin, tracker.url, NAME)
-    const shoalLeecher = kind.startsWith('shoal') || kind === 'native'
+    const shoalLeecher = kind !== 'webtorrent' && kind !== 'native-wt'
     let opened
     if (shoalLeecher) {
-      opened = await leecher.open(pages.origin + (kind === 'native' ? '/shoal' : `/${kind}`))
+      opened = await leecher.open(pages.origin + (kind.startsWith('native') ? '/shoal' : `/${kind}`))
       await opened.page.waitForFunction(() => typeof window.shoalDownloadTimed === 'function')
     } else {
       opened = await webTorrentLeecherPage(leecher, pages.origin)
@@ -306,11 +318,12 @@ async function main () {
     native: '`shoal seed` → Shoal',
     'native-wt': '`shoal seed` → WebTorrent'
   }
+  const nameOf = k => names[k] ?? `${nativeCount(k)} × \`shoal seed\` → Shoal`
   const cell = (kind, key, fmt) => Number.isNaN(m(kind, key)) ? '—' : fmt(m(kind, key))
   const row = (label, key, fmt) => `| ${label} | ${kinds.map(k => cell(k, key, fmt)).join(' | ')} |`
   const s = v => secs(v)
   const c = v => v.toFixed(2)
-  const share = kind => `${names[kind]} ${(100 * m(kind, 'mibps') / ceiling).toFixed(0)} %`
+  const share = kind => `${nameOf(kind)} ${(100 * m(kind, 'mibps') / ceiling).toFixed(0)} %`
   const cpuPerMiB = kind => ((m(kind, 'seederCpu') + m(kind, 'leecherCpu')) / (SIZE / MiB) * 1000).toFixed(0)
   console.log(`
 ### Browser to browser against the data channel's ceiling (issue 17)
@@ -323,7 +336,7 @@ in one page, the player's path (Client → metadata → Reader, in order from by
 \`client.seed\` and \`client.add\` → the file's iterator. \`shoal seed\`: the companion's native WebRTC peer (its
 CPU is the seeder's). One \`shoal tracker\` for all.
 
-| figure (median of ${RUNS}) | ${kinds.map(k => names[k]).join(' | ')} |
+| figure (median of ${RUNS}) | ${kinds.map(nameOf).join(' | ')} |
 |${kinds.map(() => '---|').join('')}---|
 ${row('MiB/s after metadata (raw channel: whole transfer)', 'mibps', v => v.toFixed(1))}
 ${row('time to metadata, s', 'metadataMs', s)}
@@ -334,9 +347,9 @@ ${row('leecher renderer CPU, s', 'leecherCpu', c)}
 ${row('leecher main-thread busy, s', 'mainThread', c)}
 
 Share of the raw channel's rate: ${kinds.filter(k => k !== 'ceiling').map(share).join('; ')} (goal ≥ 85 % for Shoal → Shoal
-and \`shoal seed\` → Shoal). CPU per MiB (seeder + leecher, ms): ${kinds.map(k => `${names[k]} ${cpuPerMiB(k)}`).join('; ')}
+and \`shoal seed\` → Shoal). CPU per MiB (seeder + leecher, ms): ${kinds.map(k => `${nameOf(k)} ${cpuPerMiB(k)}`).join('; ')}
 (goal: Shoal → Shoal at most half of WebTorrent → WebTorrent).
-Runs (MiB/s): ${kinds.map(k => `${names[k]} ${results[k].map(r => r.mibps.toFixed(1)).join(', ')}`).join('; ')}.
+Runs (MiB/s): ${kinds.map(k => `${nameOf(k)} ${results[k].map(r => r.mibps.toFixed(1)).join(', ')}`).join('; ')}.
 Command: \`node bench/browser/p2p-ceiling.mjs\` (SIZE_MIB=${SIZE / MiB}, RUNS=${RUNS}, CHUNK_KIB=${CHUNK / 1024}, KINDS=${kinds.join(',')}).
 `)
 }
