@@ -40,7 +40,7 @@ pub struct Session<S: Storage, H: PieceHasher> {
     pub(crate) peers: Peers,
     pub(crate) gets: Gets,
     pub(crate) rng: SplitMix64,
-    readers: BTreeMap<ReaderId, ReaderFlow>,
+    pub(crate) readers: BTreeMap<ReaderId, ReaderFlow>,
     next_reader: u32,
     have: Vec<bool>,
     no_peers_since: Option<Millis>,
