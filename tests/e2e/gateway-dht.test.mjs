@@ -7,7 +7,7 @@
 // and curl's Range answers are exact.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -69,6 +69,15 @@ describe('gateway over the DHT alone', () => {
     const whole = await fetch(`${base}/stream/${f.infoHash}/0`)
     assert.equal(whole.status, 200)
     assert.ok(Buffer.from(await whole.arrayBuffer()).equals(bytes), 'the whole file is byte-exact')
+
+    // The same bytes as a BEP 19 web seed (what the app adds), and the info dict it checks.
+    const seeded = await fetch(`${base}/gateway/webseed/${f.infoHash}`, { headers: { Range: 'bytes=5-1000004' } })
+    assert.equal(seeded.status, 206)
+    assert.ok(Buffer.from(await seeded.arrayBuffer()).equals(bytes.subarray(5, 1000005)))
+    const byName = await fetch(`${base}/gateway/webseed/${f.infoHash}/dht.mp4`, { headers: { Range: 'bytes=0-9' } })
+    assert.ok(Buffer.from(await byName.arrayBuffer()).equals(bytes.subarray(0, 10)))
+    const info = Buffer.from(await (await fetch(`${base}/api/torrents/${f.infoHash}/metadata`)).arrayBuffer())
+    assert.equal(createHash('sha1').update(info).digest('hex'), f.infoHash, 'the info dict hashes to the info hash')
 
     const status = await (await fetch(`${base}/api/torrents/${f.infoHash}`)).json()
     assert.equal(status.trackers.length, 0, 'no tracker was used')

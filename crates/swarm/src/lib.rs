@@ -92,7 +92,7 @@ mod test_util;
 mod tests;
 
 pub use config::{Config, WebseedConfig};
-pub use engine::{Engine, TICK_MS};
+pub use engine::{Engine, MetadataError, TICK_MS};
 pub use hasher::{PieceHasher, Sha1Smol};
 pub use io::{CloseReason, HttpError, Input, Output, Stats, StoreError};
 pub use storage::{MemoryStorage, Storage, StorageError};

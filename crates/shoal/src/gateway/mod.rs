@@ -16,6 +16,7 @@ mod piece_store;
 mod platform;
 pub(crate) mod routes;
 mod torrent;
+mod webseed_routes;
 
 use std::{
     collections::{BTreeMap, HashMap},
