@@ -376,6 +376,9 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             any = true;
             match out {
                 Output::Send { peer, bytes } => platform.send(peer, bytes),
+                Output::PeerAddrs { addrs } => {
+                    self.peers.addrs.add(addrs, self.now);
+                }
                 Output::Close { peer, reason: _ } => {
                     // The engine already forgot the peer: no `PeerGone` for it.
                     if self.peers.remove(peer, self.now).is_some() {

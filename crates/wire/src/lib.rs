@@ -68,6 +68,7 @@ mod handshake;
 mod limits;
 mod message;
 mod ut_metadata;
+mod ut_pex;
 
 #[cfg(all(test, not(target_family = "wasm")))]
 mod proptests;
@@ -80,6 +81,7 @@ pub use extended::{ExtendedHandshake, Extension, MAX_EXTENSIONS};
 pub use handshake::{Handshake, Reserved, HANDSHAKE_LEN, PROTOCOL};
 pub use limits::Limits;
 pub use message::{encode_piece_header, id, is_fast_only, BlockInfo, Message};
+pub use ut_pex::{PexMessage, MAX_PEX_PEERS};
 pub use ut_metadata::{
     metadata_piece_count, metadata_piece_len, MetadataMessage, MAX_METADATA_SIZE,
     METADATA_PIECE_LEN,

@@ -199,7 +199,9 @@ impl Gateway {
         }
         let store = PieceStore::create(self.torrent_dir(&hash)).map_err(AddError::Disk)?;
         let seed = seed_of(&hash);
-        let engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
+        let mut engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
+        // TCP peers have addresses worth passing on (BEP 11).
+        engine_cfg.pex = true;
         // No web seeds: the gateway is the HTTP source for others, and reads from peers only.
         let engine = match source {
             Source::Magnet(_) => Engine::from_magnet(engine_cfg, hash, Vec::new(), store, Sha1Smol),
