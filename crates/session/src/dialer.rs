@@ -108,7 +108,10 @@ impl AddrBook {
     /// Makes every address not being dialled due at `now` (a reader starves), unless that was
     /// done less than [`HURRY_EVERY_MS`] ago; failures still count toward forgetting one.
     pub(crate) fn hurry(&mut self, now: Millis) {
-        if self.hurried_at.is_some_and(|t| now < t.plus(HURRY_EVERY_MS)) {
+        if self
+            .hurried_at
+            .is_some_and(|t| now < t.plus(HURRY_EVERY_MS))
+        {
             return;
         }
         self.hurried_at = Some(now);
@@ -209,13 +212,23 @@ mod tests {
         book.add([a], Millis(0));
         book.dialling(a, PeerKey(1));
         book.released(PeerKey(1), true, Millis(1_000));
-        assert!(book.due(Millis(2_000), 5).is_empty(), "an idle torrent waits");
+        assert!(
+            book.due(Millis(2_000), 5).is_empty(),
+            "an idle torrent waits"
+        );
         book.hurry(Millis(2_000));
-        assert_eq!(book.due(Millis(2_000), 5), vec![a], "a starving reader does not");
+        assert_eq!(
+            book.due(Millis(2_000), 5),
+            vec![a],
+            "a starving reader does not"
+        );
         book.dialling(a, PeerKey(2));
         book.released(PeerKey(2), false, Millis(2_500));
         book.hurry(Millis(3_000));
-        assert!(book.due(Millis(3_000), 5).is_empty(), "not again within HURRY_EVERY_MS");
+        assert!(
+            book.due(Millis(3_000), 5).is_empty(),
+            "not again within HURRY_EVERY_MS"
+        );
         assert_eq!(book.next_hurry(), Some(Millis(2_000 + HURRY_EVERY_MS)));
         book.hurry(Millis(2_000 + HURRY_EVERY_MS));
         assert_eq!(book.due(Millis(2_000 + HURRY_EVERY_MS), 5), vec![a]);

@@ -36,8 +36,8 @@ pub fn run(args: &DhtNodeArgs) -> anyhow::Result<()> {
         let (hash, port) = a
             .rsplit_once(':')
             .ok_or_else(|| BadInput(format!("--announce {a}: expected INFOHASH:PORT")))?;
-        let hash = InfoHash::from_text(hash)
-            .map_err(|e| BadInput(format!("--announce {a}: {e}")))?;
+        let hash =
+            InfoHash::from_text(hash).map_err(|e| BadInput(format!("--announce {a}: {e}")))?;
         let port: u16 = port
             .parse()
             .ok()

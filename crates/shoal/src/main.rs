@@ -33,7 +33,7 @@ enum Command {
     Create(shoal::CreateArgs),
     /// Serve the browser app, a WebSocket tracker at /announce, and a library of media files
     /// (HTTP at /files, a Stremio add-on, WebRTC seeding) on one port.
-    Serve(shoal::ServeArgs),
+    Serve(Box<shoal::ServeArgs>),
     /// Broadcast one live channel (HLS whose segments peers verify and share) with its own
     /// tracker and WebRTC seeding, without the library and the app.
     Broadcast(shoal::BroadcastArgs),
@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Info { source } => shoal::info(&source),
         Command::Create(args) => shoal::create(&args),
-        Command::Serve(args) => shoal::serve(args),
+        Command::Serve(args) => shoal::serve(*args),
         Command::Broadcast(args) => shoal::broadcast(args),
         Command::Seed(args) => shoal::seed(&args),
         Command::Tracker(args) => shoal::tracker(&args),

@@ -81,11 +81,11 @@ pub use extended::{ExtendedHandshake, Extension, MAX_EXTENSIONS};
 pub use handshake::{Handshake, Reserved, HANDSHAKE_LEN, PROTOCOL};
 pub use limits::Limits;
 pub use message::{encode_piece_header, id, is_fast_only, BlockInfo, Message};
-pub use ut_pex::{PexMessage, MAX_PEX_PEERS};
 pub use ut_metadata::{
     metadata_piece_count, metadata_piece_len, MetadataMessage, MAX_METADATA_SIZE,
     METADATA_PIECE_LEN,
 };
+pub use ut_pex::{PexMessage, MAX_PEX_PEERS};
 
 // Run the unit tests in headless Chromium when built for the browser.
 #[cfg(all(test, target_family = "wasm"))]

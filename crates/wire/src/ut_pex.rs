@@ -138,7 +138,8 @@ mod tests {
 
     #[test]
     fn flags_are_ignored_and_port_zero_dropped() {
-        let payload = b"d5:added12:\x0a\x00\x00\x01\x1a\xe1\x0a\x00\x00\x02\x00\x007:added.f2:\x10\x00e";
+        let payload =
+            b"d5:added12:\x0a\x00\x00\x01\x1a\xe1\x0a\x00\x00\x02\x00\x007:added.f2:\x10\x00e";
         let msg = PexMessage::decode(payload).expect("valid");
         assert_eq!(msg.added, vec![addr("10.0.0.1:6881")]);
     }

@@ -11,9 +11,9 @@ use crate::player::views::{NoticeList, SettingsPanel, StatsPanel};
 use crate::player::{
     failure::PlayError,
     gateway,
-    settings::Settings,
     media::{self, Choice},
     panel::{self, Figures, Playing},
+    settings::Settings,
 };
 use crate::tab::{use_tab, Tab};
 
@@ -294,9 +294,13 @@ async fn start(
     {
         let tab = tab.clone();
         let policy = gateway::Policy::of(&Settings::load());
-        spawn_local_scoped_with_cancellation(gateway::fall_back(torrent.clone(), policy, move |state| {
-            panel::update_playing(&tab, |p| p.gateway = Some(state));
-        }));
+        spawn_local_scoped_with_cancellation(gateway::fall_back(
+            torrent.clone(),
+            policy,
+            move |state| {
+                panel::update_playing(&tab, |p| p.gateway = Some(state));
+            },
+        ));
     }
 
     phase.set(Phase::Busy(match metadata_note {

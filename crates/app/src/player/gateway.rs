@@ -55,11 +55,7 @@ pub(crate) fn webseed_url(server: &str, hash: &str) -> String {
 
 /// Waits, then hands the torrent to the first streaming server that takes it when too few
 /// peers came. `report` is told what happens, as a short sentence for the stats panel.
-pub(crate) async fn fall_back(
-    torrent: runtime::Torrent,
-    policy: Policy,
-    report: impl Fn(String),
-) {
+pub(crate) async fn fall_back(torrent: runtime::Torrent, policy: Policy, report: impl Fn(String)) {
     if policy.servers.is_empty() {
         return;
     }
@@ -94,7 +90,14 @@ async fn join(
     magnet: &str,
 ) -> Result<(), ApiError> {
     let add = format!("{server}/api/torrents");
-    http::request("POST", &add, Some(magnet), http::TIMEOUT_SECONDS, MAX_ADD_ANSWER).await?;
+    http::request(
+        "POST",
+        &add,
+        Some(magnet),
+        http::TIMEOUT_SECONDS,
+        MAX_ADD_ANSWER,
+    )
+    .await?;
     if !torrent.stats().metadata_ready {
         let url = format!("{server}/api/torrents/{hash}/metadata");
         let info = http::request("GET", &url, None, METADATA_SECONDS, MAX_INFO_DICT).await?;

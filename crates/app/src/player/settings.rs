@@ -312,20 +312,28 @@ mod tests {
         let s = Settings::from_text("", "")
             .and_then(|s| s.with_streaming("http://10.0.0.2:8080/\n\nhttps://gw.example", "3", "2"))
             .expect("valid");
-        assert_eq!(s.streaming_servers, ["http://10.0.0.2:8080", "https://gw.example"]);
+        assert_eq!(
+            s.streaming_servers,
+            ["http://10.0.0.2:8080", "https://gw.example"]
+        );
         assert_eq!((s.gateway_after_secs, s.gateway_min_peers), (3, 2));
         let again = Settings::from_text("", "")
             .and_then(|t| t.with_streaming(&s.servers_text(), "3", "2"))
             .expect("round trip");
         assert_eq!(again.streaming_servers, s.streaming_servers);
-        let none = Settings::default().with_streaming("", "5", "5").expect("none is fine");
+        let none = Settings::default()
+            .with_streaming("", "5", "5")
+            .expect("none is fine");
         assert!(none.streaming_servers.is_empty());
-        let bad = Settings::default().with_streaming("ws://x", "5", "5").unwrap_err();
+        let bad = Settings::default()
+            .with_streaming("ws://x", "5", "5")
+            .unwrap_err();
         assert!(bad.contains("ws://x"), "{bad}");
         assert!(Settings::default().with_streaming("", "soon", "5").is_err());
         assert!(Settings::default().with_streaming("", "5", "1000").is_err());
         // Saved settings from before this field still load, with the defaults.
-        let old: Settings = serde_json::from_str(r#"{"trackers":[],"ice_servers":[]}"#).expect("old json");
+        let old: Settings =
+            serde_json::from_str(r#"{"trackers":[],"ice_servers":[]}"#).expect("old json");
         assert_eq!(old.gateway_min_peers, DEFAULT_GATEWAY_MIN_PEERS);
     }
 

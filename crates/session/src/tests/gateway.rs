@@ -30,7 +30,10 @@ fn a_magnet_without_peers_plays_through_a_gateway_added_late() {
     );
     let node = w.add(magnet, cfg);
     w.run(Millis(10_000), |_| false);
-    assert!(w.nodes[node].session.info().is_none(), "no peer, no metadata");
+    assert!(
+        w.nodes[node].session.info().is_none(),
+        "no peer, no metadata"
+    );
 
     let now = w.now;
     let n = &mut w.nodes[node];

@@ -86,7 +86,12 @@ fn a_waiting_reader_redials_a_seeder_that_hung_up_at_once() {
     let mut cfg = tcp_config(2, 10);
     cfg.classic_trackers.clear();
     let leecher = w.add(engine(&meta, 2, false), cfg);
-    w.feed(leecher, Event::PeerAddrs { addrs: vec![seeder_addr] });
+    w.feed(
+        leecher,
+        Event::PeerAddrs {
+            addrs: vec![seeder_addr],
+        },
+    );
     let first = w.nodes[leecher]
         .fake
         .calls()
@@ -126,10 +131,19 @@ fn dials_after_pex(pex: bool) -> Vec<SocketAddr> {
     cfg.classic_trackers.clear();
     let mut ecfg = swarm::Config::new(metainfo::PeerId::from([2; 20]), 2);
     ecfg.pex = pex;
-    let leecher_engine =
-        swarm::Engine::new(ecfg, &meta, swarm::MemoryStorage::new(64 << 20), swarm::Sha1Smol);
+    let leecher_engine = swarm::Engine::new(
+        ecfg,
+        &meta,
+        swarm::MemoryStorage::new(64 << 20),
+        swarm::Sha1Smol,
+    );
     let leecher = w.add(leecher_engine, cfg);
-    w.feed(leecher, Event::PeerAddrs { addrs: vec![seeder_addr] });
+    w.feed(
+        leecher,
+        Event::PeerAddrs {
+            addrs: vec![seeder_addr],
+        },
+    );
     let peer = w.nodes[leecher]
         .fake
         .calls()

@@ -89,7 +89,10 @@ impl DhtNode {
         let Ok(id) = Id::from_bytes(hash.0) else {
             return;
         };
-        let mut waits = FIRST_WAITS.iter().copied().chain(std::iter::repeat(LOOKUP_EVERY));
+        let mut waits = FIRST_WAITS
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(LOOKUP_EVERY));
         loop {
             let lookup = async {
                 let mut found = lookup(&dht, id).await;

@@ -60,7 +60,10 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
     Router::new()
         .route("/api/torrents", get(list).post(add))
         .route("/api/torrents/{hash}", get(status).delete(remove))
-        .route("/api/torrents/{hash}/metadata", get(super::webseed_routes::metadata))
+        .route(
+            "/api/torrents/{hash}/metadata",
+            get(super::webseed_routes::metadata),
+        )
         .with_state(gateway)
 }
 
@@ -73,7 +76,10 @@ pub(super) fn parse_hash(text: &str) -> Result<InfoHash, ApiError> {
     })
 }
 
-pub(super) fn running(g: &Gateway, hash: &InfoHash) -> Result<mpsc::UnboundedSender<Cmd>, ApiError> {
+pub(super) fn running(
+    g: &Gateway,
+    hash: &InfoHash,
+) -> Result<mpsc::UnboundedSender<Cmd>, ApiError> {
     g.get(hash).map(|h| h.cmds).ok_or_else(|| {
         err(
             StatusCode::NOT_FOUND,
@@ -94,7 +100,9 @@ pub(super) async fn ask<T>(
     rx.await.ok()
 }
 
-pub(super) async fn status_of(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<TorrentStatus, ApiError> {
+pub(super) async fn status_of(
+    cmds: &mpsc::UnboundedSender<Cmd>,
+) -> Result<TorrentStatus, ApiError> {
     match tokio::time::timeout(STATUS_TIMEOUT, ask(cmds, Cmd::Status)).await {
         Ok(Some(s)) => Ok(s),
         _ => Err(err(

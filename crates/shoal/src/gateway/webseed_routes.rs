@@ -123,11 +123,23 @@ mod tests {
     #[test]
     fn web_seed_paths_name_files_as_bep_19_lays_them_out() {
         let single = [span(0, "film.mp4")];
-        assert_eq!(find(&single, Some("film.mp4"), "film.mp4").map(|f| f.index), Some(0));
+        assert_eq!(
+            find(&single, Some("film.mp4"), "film.mp4").map(|f| f.index),
+            Some(0)
+        );
         let multi = [span(0, "a.mkv"), span(1, "sub/b c.srt")];
-        assert_eq!(find(&multi, Some("Show"), "Show/sub/b c.srt").map(|f| f.index), Some(1));
-        assert_eq!(find(&multi, Some("Show"), "Show/a.mkv").map(|f| f.index), Some(0));
-        assert!(find(&multi, Some("Show"), "a.mkv").is_none(), "the name comes first");
+        assert_eq!(
+            find(&multi, Some("Show"), "Show/sub/b c.srt").map(|f| f.index),
+            Some(1)
+        );
+        assert_eq!(
+            find(&multi, Some("Show"), "Show/a.mkv").map(|f| f.index),
+            Some(0)
+        );
+        assert!(
+            find(&multi, Some("Show"), "a.mkv").is_none(),
+            "the name comes first"
+        );
         assert!(find(&multi, Some("Show"), "Show/none").is_none());
         assert!(find(&multi, Some("Show"), "Showa.mkv").is_none());
     }

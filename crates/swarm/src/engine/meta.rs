@@ -219,7 +219,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// The info dict from elsewhere (a gateway's or a web server's copy) for a torrent still
     /// waiting for its metadata: installed when its SHA-1 is the info hash and it parses, as
     /// if peers had sent it (BEP 9). Already known metadata is left as it is.
-    pub fn provide_metadata(&mut self, now: Millis, info_bytes: &[u8]) -> Result<(), MetadataError> {
+    pub fn provide_metadata(
+        &mut self,
+        now: Millis,
+        info_bytes: &[u8],
+    ) -> Result<(), MetadataError> {
         self.now = self.now.max(now);
         if self.torrent.is_some() {
             return Ok(());
@@ -230,7 +234,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         if self.hasher.sha1(info_bytes) != *self.info_hash.as_bytes() {
             return Err(MetadataError::WrongHash);
         }
-        let info = Info::from_bytes(info_bytes).map_err(|e| MetadataError::Malformed(e.to_string()))?;
+        let info =
+            Info::from_bytes(info_bytes).map_err(|e| MetadataError::Malformed(e.to_string()))?;
         self.meta = Default::default();
         self.install(info, info_bytes.to_vec());
         Ok(())
