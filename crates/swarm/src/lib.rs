@@ -65,6 +65,8 @@
 //!         Output::LoadPiece { piece } => load_later(piece),
 //!         Output::ReaderData { bytes, .. } => { /* give to the <video> */ }
 //!         Output::MetadataReady | Output::PieceVerified { .. } | Output::Complete => {}
+//!         // Only with `Config::pex` (TCP drivers): addresses to dial.
+//!         Output::PeerAddrs { .. } => {}
 //!     }
 //! }
 //! let _wake_at = engine.poll_timeout(); // then feed Input::Tick
