@@ -1,6 +1,7 @@
 //! Stream decoder fuzzing: the input is the byte stream, split at fuzzer-chosen points and
 //! pushed through a `FrameDecoder`; every decoded message must re-encode and decode to itself,
-//! and extended handshakes / ut_metadata / lt_donthave payloads are decoded and round-tripped too.
+//! and extended handshakes / ut_metadata / ut_pex / lt_donthave payloads are decoded and
+//! round-tripped too.
 //!
 //! Layout (so that raw captured streams in `fuzz/seeds/wire_decoder` work as seeds): the whole
 //! input is the stream. The chunk sizes come from a small xorshift generator seeded with the last
@@ -12,7 +13,7 @@
 use libfuzzer_sys::fuzz_target;
 use wire::{
     decode_donthave, DecoderConfig, ExtendedHandshake, Frame, FrameDecoder, Handshake, Limits,
-    Message, MetadataMessage, Reserved,
+    Message, MetadataMessage, PexMessage, Reserved,
 };
 
 fn check_message(msg: Message<'_>) {
@@ -35,6 +36,10 @@ fn check_message(msg: Message<'_>) {
                 if let MetadataMessage::Data { total_size, .. } = m {
                     let _ = m.validate(total_size);
                 }
+            }
+            if let Ok(pex) = PexMessage::decode(payload) {
+                assert!(pex.added.len() <= 2 * wire::MAX_PEX_PEERS);
+                assert_eq!(PexMessage::decode(&pex.to_vec()).expect("re-decodes"), pex);
             }
             if let Ok(piece) = decode_donthave(payload) {
                 let mut enc = Vec::new();

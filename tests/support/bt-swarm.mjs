@@ -61,9 +61,13 @@ export async function startTracker ({ interval = 30_000 } = {}) {
   }
 }
 
-/** `transmission-create` with one tracker, then `shoal info`: {torrent, infoHash, pieces}. */
+/**
+ * `transmission-create` with one tracker (none when `announce` is null: a DHT-only torrent),
+ * then `shoal info`: {torrent, infoHash, pieces}.
+ */
 export function makeTorrent (file, announce, out, pieceKiB = 32) {
-  const r = runTool('transmission-create', ['-o', out, '-t', announce, '-s', String(pieceKiB), file])
+  const tracker = announce ? ['-t', announce] : []
+  const r = runTool('transmission-create', ['-o', out, ...tracker, '-s', String(pieceKiB), file])
   if (r.status !== 0) throw new Error(`transmission-create: ${r.stderr}`)
   const info = JSON.parse(runShoal(['info', out]).stdout)
   return { torrent: out, infoHash: info.infoHash, pieces: info.pieceCount }

@@ -495,6 +495,25 @@ impl Torrent {
         })
     }
 
+    /// Adds a companion's gateway (`{server}/gateway/webseed/{info hash}`) as an HTTP source:
+    /// the player found too few peers. Peers still come first; the figures count its bytes
+    /// apart (`bytes_via_gateway`).
+    pub fn add_gateway(&self, url: &str) {
+        let now = crate::now();
+        self.cell.with(|s, p| s.add_gateway(now, url, p));
+    }
+
+    /// Installs the info dict fetched from a gateway, for a magnet whose peers have not sent
+    /// it; refused unless its SHA-1 is the info hash. Wakes whoever waits in
+    /// [`Torrent::metadata`].
+    pub fn provide_metadata(&self, info_bytes: &[u8]) -> Result<(), RuntimeError> {
+        let now = crate::now();
+        self.cell
+            .with(|s, p| s.provide_metadata(now, info_bytes, p))
+            .ok_or(RuntimeError::Destroyed)?
+            .map_err(|e| RuntimeError::Metadata(e.to_string()))
+    }
+
     /// The figures for the stats panel.
     pub fn stats(&self) -> Stats {
         let stats = self.cell.session().stats(crate::now());

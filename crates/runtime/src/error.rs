@@ -51,4 +51,7 @@ pub enum RuntimeError {
     /// A reader was asked for before the metadata is known.
     #[error("the torrent's file list is not known yet; wait for its metadata first")]
     NoMetadata,
+    /// Metadata from elsewhere (a gateway) was refused.
+    #[error("{0}")]
+    Metadata(String),
 }

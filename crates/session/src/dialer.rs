@@ -1,5 +1,8 @@
 //! Peer addresses to dial (from HTTP and UDP trackers, or handed in): a bounded book of them,
-//! which are connected, and when a failed one may be tried again.
+//! which are connected, and when a failed one may be tried again. While a reader waits and no
+//! peer is open, every known address is dialled again (at most every [`HURRY_EVERY_MS`]): a
+//! stream must not wait out a retry timer meant for idle torrents (a seeder that closed our
+//! first connection is otherwise tried again only after [`REDIAL_AFTER_OPEN_MS`]).
 
 use std::{collections::BTreeMap, net::SocketAddr};
 
@@ -11,10 +14,13 @@ use crate::{peers::Stage, platform::Platform, Session};
 pub(crate) const MAX_KNOWN_ADDRS: usize = 2000;
 /// An address that failed this many times in a row is forgotten.
 const MAX_FAILS: u32 = 6;
-/// First wait before an address that failed is dialled again (doubled per failure).
-const RETRY_BASE_MS: u64 = 30_000;
+/// First wait before an address that failed is dialled again (doubled per failure: 5 s to
+/// 80 s, about 2.5 minutes in all before it is forgotten).
+const RETRY_BASE_MS: u64 = 5_000;
 /// A peer that was connected and went away (or was closed by the engine) waits this long.
 const REDIAL_AFTER_OPEN_MS: u64 = 300_000;
+/// While a reader starves (no open peer), known addresses are made due again this often.
+pub(crate) const HURRY_EVERY_MS: u64 = 5_000;
 
 #[derive(Debug)]
 struct Known {
@@ -29,6 +35,8 @@ struct Known {
 pub(crate) struct AddrBook {
     known: BTreeMap<SocketAddr, Known>,
     dialled: BTreeMap<PeerKey, SocketAddr>,
+    /// When [`AddrBook::hurry`] last made every address due.
+    hurried_at: Option<Millis>,
 }
 
 impl AddrBook {
@@ -97,6 +105,26 @@ impl AddrBook {
         k.retry_at = now.plus(RETRY_BASE_MS << (k.fails - 1));
     }
 
+    /// Makes every address not being dialled due at `now` (a reader starves), unless that was
+    /// done less than [`HURRY_EVERY_MS`] ago; failures still count toward forgetting one.
+    pub(crate) fn hurry(&mut self, now: Millis) {
+        if self
+            .hurried_at
+            .is_some_and(|t| now < t.plus(HURRY_EVERY_MS))
+        {
+            return;
+        }
+        self.hurried_at = Some(now);
+        for k in self.known.values_mut().filter(|k| k.peer.is_none()) {
+            k.retry_at = k.retry_at.min(now);
+        }
+    }
+
+    /// When [`AddrBook::hurry`] may next make addresses due.
+    pub(crate) fn next_hurry(&self) -> Option<Millis> {
+        self.hurried_at.map(|t| t.plus(HURRY_EVERY_MS))
+    }
+
     /// When the next address becomes due (if none is connected to it).
     pub(crate) fn next_due(&self) -> Option<Millis> {
         self.known
@@ -118,6 +146,9 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         if self.is_stopped() {
             return;
         }
+        if self.starving() {
+            self.peers.addrs.hurry(self.now);
+        }
         let free = self.peers.free(self.cfg.max_peers, usize::MAX);
         for addr in self.peers.addrs.due(self.now, free) {
             let peer = self.peers.add(Stage::Connecting, self.now);
@@ -132,7 +163,18 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         if self.is_stopped() || self.peers.free(self.cfg.max_peers, 1) == 0 {
             return None;
         }
-        self.peers.addrs.next_due()
+        let due = self.peers.addrs.next_due();
+        match (self.starving(), self.peers.addrs.next_hurry()) {
+            (true, Some(hurry)) if self.peers.addrs.len() > 0 => {
+                Some(due.map_or(hurry, |d| d.min(hurry)))
+            }
+            _ => due,
+        }
+    }
+
+    /// A reader waits for bytes and no peer is open to send them.
+    fn starving(&self) -> bool {
+        !self.readers.is_empty() && self.peers.open() == 0 && !self.engine.is_complete()
     }
 }
 
@@ -161,6 +203,35 @@ mod tests {
             }
         }
         assert_eq!(book.len(), 0);
+    }
+
+    #[test]
+    fn hurrying_makes_waiting_addresses_due_at_most_every_few_seconds() {
+        let mut book = AddrBook::default();
+        let a: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        book.add([a], Millis(0));
+        book.dialling(a, PeerKey(1));
+        book.released(PeerKey(1), true, Millis(1_000));
+        assert!(
+            book.due(Millis(2_000), 5).is_empty(),
+            "an idle torrent waits"
+        );
+        book.hurry(Millis(2_000));
+        assert_eq!(
+            book.due(Millis(2_000), 5),
+            vec![a],
+            "a starving reader does not"
+        );
+        book.dialling(a, PeerKey(2));
+        book.released(PeerKey(2), false, Millis(2_500));
+        book.hurry(Millis(3_000));
+        assert!(
+            book.due(Millis(3_000), 5).is_empty(),
+            "not again within HURRY_EVERY_MS"
+        );
+        assert_eq!(book.next_hurry(), Some(Millis(2_000 + HURRY_EVERY_MS)));
+        book.hurry(Millis(2_000 + HURRY_EVERY_MS));
+        assert_eq!(book.due(Millis(2_000 + HURRY_EVERY_MS), 5), vec![a]);
     }
 
     #[test]

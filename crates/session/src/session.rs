@@ -40,7 +40,9 @@ pub struct Session<S: Storage, H: PieceHasher> {
     pub(crate) peers: Peers,
     pub(crate) gets: Gets,
     pub(crate) rng: SplitMix64,
-    readers: BTreeMap<ReaderId, ReaderFlow>,
+    pub(crate) readers: BTreeMap<ReaderId, ReaderFlow>,
+    /// Webseeds that are a companion's gateway ([`Session::add_gateway`]).
+    pub(crate) gateways: Vec<usize>,
     next_reader: u32,
     have: Vec<bool>,
     no_peers_since: Option<Millis>,
@@ -91,6 +93,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             gets: Gets::default(),
             rng,
             readers: BTreeMap::new(),
+            gateways: Vec::new(),
             next_reader: 0,
             have: Vec::new(),
             no_peers_since: Some(now),
@@ -242,7 +245,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
     }
 
     /// Time never goes backwards: an earlier `now` counts as the latest seen.
-    fn advance(&mut self, now: Millis) {
+    pub(crate) fn advance(&mut self, now: Millis) {
         self.now = Millis(now.0.max(self.now.0));
     }
 
@@ -304,6 +307,11 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             upload_bps: self.up.per_second(now),
             bytes_from_peers: s.downloaded_from_peers,
             bytes_from_http: s.downloaded_from_webseeds,
+            bytes_via_gateway: self
+                .gateways
+                .iter()
+                .map(|w| self.engine.webseed_bytes(*w))
+                .sum(),
             uploaded: s.uploaded,
             pieces_total: self.engine.info().map_or(0, |i| i.piece_count()),
             pieces_verified: u32::try_from(self.have.iter().filter(|h| **h).count())
@@ -326,7 +334,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
 
     /// Runs what is due, drains the engine and the announcers until both are quiet, updates
     /// the figures and re-arms the timer.
-    fn settle(&mut self, platform: &mut impl Platform) {
+    pub(crate) fn settle(&mut self, platform: &mut impl Platform) {
         self.close_overdue_peers(platform);
         self.run_due_trackers();
         self.run_due_classic(platform);
@@ -379,6 +387,9 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             any = true;
             match out {
                 Output::Send { peer, bytes } => platform.send(peer, bytes),
+                Output::PeerAddrs { addrs } => {
+                    self.peers.addrs.add(addrs, self.now);
+                }
                 Output::Close { peer, reason } => {
                     // The engine already forgot the peer: no `PeerGone` for it.
                     if self.peers.remove(peer, self.now).is_some() {

@@ -19,6 +19,8 @@ pub struct Stats {
     pub bytes_from_peers: u64,
     /// Piece bytes received from HTTP webseeds.
     pub bytes_from_http: u64,
+    /// Of those, bytes from a companion's gateway ([`Session::add_gateway`](crate::Session::add_gateway)).
+    pub bytes_via_gateway: u64,
     /// Piece bytes sent to peers.
     pub uploaded: u64,
     /// Pieces in the torrent (0 until the metadata is known).

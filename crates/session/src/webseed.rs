@@ -5,7 +5,7 @@
 
 use std::{collections::BTreeMap, ops::Range};
 
-use swarm::{HttpError, HttpRequestId, Input, PieceHasher, Storage};
+use swarm::{HttpError, HttpRequestId, Input, Millis, PieceHasher, Storage};
 
 use crate::{
     platform::{GetId, Platform},
@@ -50,6 +50,42 @@ impl Gets {
 }
 
 impl<S: Storage, H: PieceHasher> Session<S, H> {
+    /// Adds a companion's gateway as an HTTP source while the torrent runs (the player found
+    /// too few peers): a webseed like the torrent's own (peers first), whose bytes the figures
+    /// count apart ([`Stats::bytes_via_gateway`](crate::Stats::bytes_via_gateway)). Adding the
+    /// same URL again does nothing.
+    pub fn add_gateway(&mut self, now: Millis, url: &str, platform: &mut impl Platform) {
+        if self.is_stopped() {
+            return;
+        }
+        self.advance(now);
+        let index = self.engine.add_webseed(self.now, url.to_owned());
+        if index == self.cfg.webseeds.len() {
+            self.cfg.webseeds.push(url.to_owned());
+        }
+        if !self.gateways.contains(&index) {
+            self.gateways.push(index);
+        }
+        self.settle(platform);
+    }
+
+    /// The info dict from an HTTP source (a gateway's copy) for a magnet still waiting for its
+    /// metadata; refused unless its SHA-1 is the info hash.
+    pub fn provide_metadata(
+        &mut self,
+        now: Millis,
+        info_bytes: &[u8],
+        platform: &mut impl Platform,
+    ) -> Result<(), swarm::MetadataError> {
+        if self.is_stopped() {
+            return Ok(());
+        }
+        self.advance(now);
+        let result = self.engine.provide_metadata(self.now, info_bytes);
+        self.settle(platform);
+        result
+    }
+
     pub(crate) fn http_request(
         &mut self,
         id: HttpRequestId,

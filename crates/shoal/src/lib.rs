@@ -11,6 +11,7 @@
 //! | `shoal tracker-load` | [`tracker_load()`] | load-tests any WebTorrent WebSocket tracker |
 //! | `shoal info` | [`info()`] | prints what a .torrent file or magnet link says, as JSON |
 //! | `shoal create` | [`create()`] | makes a .torrent of a file or folder and prints its magnet link |
+//! | `shoal dht-node` | [`dht_node()`] | runs a small mainline DHT network of its own (for the gateway where the public DHT is out of reach, and its tests) |
 //! | `shoal sim` | [`sim()`] | runs one deterministic swarm simulation (`shoal-sim`) and prints a JSON summary |
 //!
 //! Process concerns live in [`process`] and nowhere else: the exit code of a failure (a
@@ -25,6 +26,7 @@ mod broadcast_cmd;
 mod channel;
 mod cors;
 mod create;
+mod dht_cmd;
 mod file_storage;
 mod files;
 mod gateway;
@@ -43,6 +45,7 @@ mod tracker_cmd;
 pub use broadcast_cmd::{run as broadcast, BroadcastArgs};
 pub use channel::ChannelOptions;
 pub use create::{run as create, CreateArgs};
+pub use dht_cmd::{run as dht_node, DhtNodeArgs};
 pub use info::run as info;
 pub use process::BadInput;
 pub use seed_cmd::{run as seed, SeedArgs};

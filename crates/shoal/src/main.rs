@@ -3,8 +3,8 @@
 //! `serve` (the app, tracker, library, live channels and add-on on one port, seeding over
 //! WebRTC), `broadcast` (one live channel with its tracker), `seed` (one
 //! file over WebRTC), `tracker` (the WebSocket tracker alone), `tracker-load` (its load
-//! generator), `info` (a .torrent or magnet as JSON), `create` (make a .torrent) and `sim` (a
-//! deterministic swarm simulation). Bad input exits with code 2 and one line on stderr;
+//! generator), `info` (a .torrent or magnet as JSON), `create` (make a .torrent), `sim` (a
+//! deterministic swarm simulation) and `dht-node` (a small DHT network of its own). Bad input exits with code 2 and one line on stderr;
 //! anything else that fails exits with code 1.
 
 use std::process::ExitCode;
@@ -33,7 +33,7 @@ enum Command {
     Create(shoal::CreateArgs),
     /// Serve the browser app, a WebSocket tracker at /announce, and a library of media files
     /// (HTTP at /files, a Stremio add-on, WebRTC seeding) on one port.
-    Serve(shoal::ServeArgs),
+    Serve(Box<shoal::ServeArgs>),
     /// Broadcast one live channel (HLS whose segments peers verify and share) with its own
     /// tracker and WebRTC seeding, without the library and the app.
     Broadcast(shoal::BroadcastArgs),
@@ -45,18 +45,22 @@ enum Command {
     TrackerLoad(shoal::LoadArgs),
     /// Run one deterministic swarm simulation and print a JSON summary.
     Sim(shoal::SimArgs),
+    /// Run a small mainline DHT network of its own (nodes that know each other), optionally
+    /// announcing peers; prints the nodes' addresses for `shoal serve --dht-bootstrap`.
+    DhtNode(shoal::DhtNodeArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Info { source } => shoal::info(&source),
         Command::Create(args) => shoal::create(&args),
-        Command::Serve(args) => shoal::serve(args),
+        Command::Serve(args) => shoal::serve(*args),
         Command::Broadcast(args) => shoal::broadcast(args),
         Command::Seed(args) => shoal::seed(&args),
         Command::Tracker(args) => shoal::tracker(&args),
         Command::TrackerLoad(args) => shoal::tracker_load(&args),
         Command::Sim(args) => shoal::sim(&args),
+        Command::DhtNode(args) => shoal::dht_node(&args),
     };
     shoal::process::exit_code(result)
 }

@@ -105,6 +105,17 @@ pub struct ServeArgs {
     /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
     #[arg(long = "gateway-tracker")]
     pub(crate) gateway_trackers: Vec<String>,
+    /// Do not look gateway torrents up in the mainline DHT (BEP 5).
+    #[arg(long)]
+    pub(crate) no_dht: bool,
+    /// UDP address of the gateway's DHT node (default 0.0.0.0:6881, or a free port when 6881
+    /// is taken: a DHT node must hear answers from the internet; 127.0.0.1:0 keeps it local).
+    #[arg(long)]
+    pub(crate) dht_listen: Option<SocketAddr>,
+    /// A DHT node (`host:port`) to join the network through (repeatable; default: the usual
+    /// public routers, router.bittorrent.com and others).
+    #[arg(long = "dht-bootstrap", value_name = "HOST:PORT")]
+    pub(crate) dht_bootstrap: Vec<String>,
 }
 
 /// Runs `shoal serve` until SIGINT or SIGTERM.
@@ -357,6 +368,12 @@ async fn start_gateway(
         per_ip_streams: args.gateway_streams_per_ip,
         wait_for_peers: Duration::from_secs(args.gateway_wait_secs),
         extra_trackers: args.gateway_trackers.clone(),
+        dht: (!args.no_dht).then(|| crate::gateway::DhtConfig {
+            listen: args
+                .dht_listen
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+            bootstrap: args.dht_bootstrap.clone(),
+        }),
         peer_id,
     };
     let gateway = match (

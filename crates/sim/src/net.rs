@@ -469,6 +469,8 @@ impl Sim {
             Output::HttpCancel { .. } => {}
             // The simulation measures first bytes and completion, not the metadata's arrival.
             Output::MetadataReady => {}
+            // Simulated peers find each other through the simulated tracker (no `pex`).
+            Output::PeerAddrs { .. } => {}
         }
     }
 

@@ -42,6 +42,10 @@ pub struct Config {
     pub max_metadata_size: u64,
     /// Most peer connections kept; more are closed at once. WebTorrent: 55.
     pub max_peers: usize,
+    /// Advertise and read BEP 11 peer exchange (`ut_pex`), whose addresses come out as
+    /// [`Output::PeerAddrs`](crate::Output::PeerAddrs). Off by default: over WebRTC a peer's
+    /// address cannot be dialled; a TCP driver turns it on.
+    pub pex: bool,
     /// Webseed (BEP 19) scheduling.
     pub webseed: WebseedConfig,
     /// Wire decoder limits (the piece count limit is lowered to the torrent's own).
@@ -116,6 +120,7 @@ impl Config {
             reader_window_bytes: 4 * 1024 * 1024,
             max_metadata_size: wire::MAX_METADATA_SIZE,
             max_peers: 55,
+            pex: false,
             webseed: WebseedConfig::default(),
             limits: wire::Limits::default(),
             check_invariants: false,

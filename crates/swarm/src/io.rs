@@ -191,6 +191,13 @@ pub enum Output {
     },
     /// Every piece is verified.
     Complete,
+    /// Peer addresses a peer told us about (BEP 11 `ut_pex` `added`, bounded per message by
+    /// [`wire::MAX_PEX_PEERS`]); only with [`Config::pex`](crate::Config::pex). A driver that
+    /// dials adds them to its address book.
+    PeerAddrs {
+        /// The addresses.
+        addrs: Vec<std::net::SocketAddr>,
+    },
 }
 
 /// Why the engine closed a connection.

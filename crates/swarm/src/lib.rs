@@ -65,6 +65,8 @@
 //!         Output::LoadPiece { piece } => load_later(piece),
 //!         Output::ReaderData { bytes, .. } => { /* give to the <video> */ }
 //!         Output::MetadataReady | Output::PieceVerified { .. } | Output::Complete => {}
+//!         // Only with `Config::pex` (TCP drivers): addresses to dial.
+//!         Output::PeerAddrs { .. } => {}
 //!     }
 //! }
 //! let _wake_at = engine.poll_timeout(); // then feed Input::Tick
@@ -92,7 +94,7 @@ mod test_util;
 mod tests;
 
 pub use config::{Config, WebseedConfig};
-pub use engine::{Engine, TICK_MS};
+pub use engine::{Engine, MetadataError, TICK_MS};
 pub use hasher::{PieceHasher, Sha1Smol};
 pub use io::{CloseReason, HttpError, Input, Output, Stats, StoreError};
 pub use storage::{MemoryStorage, Storage, StorageError};

@@ -32,6 +32,8 @@ pub(crate) struct Webseeds {
     /// (webseed, piece) → not before this time.
     pub(crate) backoff: BTreeMap<(usize, u32), Millis>,
     pub(crate) next_id: u64,
+    /// Piece bytes received, per webseed (grown as they answer).
+    pub(crate) bytes: Vec<u64>,
 }
 
 impl Webseeds {

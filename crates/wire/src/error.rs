@@ -135,6 +135,14 @@ pub enum ExtensionError {
         /// The limit.
         max: usize,
     },
+    /// A `ut_pex` list holds more peers than we accept in one message.
+    #[error("ut_pex list of {count} peers, more than {max}")]
+    TooManyPeers {
+        /// Entries in the list.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A ut_metadata `msg_type` other than 0, 1 or 2 (BEP 9 says: ignore the message).
     #[error("unknown ut_metadata msg_type {0}")]
     UnknownMsgType(i64),

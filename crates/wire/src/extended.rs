@@ -29,17 +29,21 @@ pub enum Extension {
     UtMetadata,
     /// `lt_donthave`, our id 2.
     LtDonthave,
+    /// BEP 11 peer exchange, our id 3 (advertised only where peers have addresses to dial:
+    /// TCP, not WebRTC).
+    UtPex,
 }
 
 impl Extension {
     /// Every extension we advertise.
-    pub const ALL: [Self; 2] = [Self::UtMetadata, Self::LtDonthave];
+    pub const ALL: [Self; 3] = [Self::UtMetadata, Self::LtDonthave, Self::UtPex];
 
     /// The name used as the key in `m`.
     pub fn name(self) -> &'static str {
         match self {
             Self::UtMetadata => "ut_metadata",
             Self::LtDonthave => "lt_donthave",
+            Self::UtPex => "ut_pex",
         }
     }
 
@@ -48,6 +52,7 @@ impl Extension {
         match self {
             Self::UtMetadata => 1,
             Self::LtDonthave => 2,
+            Self::UtPex => 3,
         }
     }
 
@@ -80,12 +85,14 @@ pub struct ExtendedHandshake {
 }
 
 impl ExtendedHandshake {
-    /// Our handshake: `m = {ut_metadata: 1, lt_donthave: 2}` and `metadata_size` once we have
-    /// the metadata. Like WebTorrent we send no `v`, `reqq`, `p` or `yourip`.
-    pub fn ours(metadata_size: Option<u64>) -> Self {
+    /// Our handshake: `m = {ut_metadata: 1, lt_donthave: 2}` (and `ut_pex: 3` with `pex`) and
+    /// `metadata_size` once we have the metadata. Like WebTorrent we send no `v`, `reqq`, `p`
+    /// or `yourip`.
+    pub fn ours(metadata_size: Option<u64>, pex: bool) -> Self {
         Self {
             m: Extension::ALL
                 .into_iter()
+                .filter(|e| pex || *e != Extension::UtPex)
                 .map(|e| (e.name().to_owned(), e.local_id()))
                 .collect(),
             metadata_size,
@@ -185,12 +192,17 @@ mod tests {
     fn ours_matches_webtorrent_bytes() {
         // What WebTorrent 3.0.21 sends before / after it has the metadata (captured).
         assert_eq!(
-            ExtendedHandshake::ours(None).to_vec(),
+            ExtendedHandshake::ours(None, false).to_vec(),
             b"d1:md11:lt_donthavei2e11:ut_metadatai1eee"
         );
         assert_eq!(
-            ExtendedHandshake::ours(Some(20555)).to_vec(),
+            ExtendedHandshake::ours(Some(20555), false).to_vec(),
             b"d1:md11:lt_donthavei2e11:ut_metadatai1ee13:metadata_sizei20555ee".as_slice()
+        );
+        // Over TCP, peer exchange too.
+        assert_eq!(
+            ExtendedHandshake::ours(None, true).to_vec(),
+            b"d1:md11:lt_donthavei2e11:ut_metadatai1e6:ut_pexi3eee"
         );
     }
 

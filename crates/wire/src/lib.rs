@@ -68,6 +68,7 @@ mod handshake;
 mod limits;
 mod message;
 mod ut_metadata;
+mod ut_pex;
 
 #[cfg(all(test, not(target_family = "wasm")))]
 mod proptests;
@@ -84,6 +85,7 @@ pub use ut_metadata::{
     metadata_piece_count, metadata_piece_len, MetadataMessage, MAX_METADATA_SIZE,
     METADATA_PIECE_LEN,
 };
+pub use ut_pex::{PexMessage, MAX_PEX_PEERS};
 
 // Run the unit tests in headless Chromium when built for the browser.
 #[cfg(all(test, target_family = "wasm"))]

@@ -198,6 +198,25 @@ proptest! {
     }
 
     #[test]
+    fn pex_decoding_never_panics(bytes in vec(any::<u8>(), 0..300)) {
+        let _ = PexMessage::decode(&bytes);
+    }
+
+    #[test]
+    fn pex_messages_round_trip(
+        v4 in vec((any::<[u8; 4]>(), 1u16..), 0..60),
+        v6 in vec((any::<[u8; 16]>(), 1u16..), 0..20),
+        dropped in vec((any::<[u8; 4]>(), 1u16..), 0..60),
+    ) {
+        use std::net::SocketAddr;
+        let mut added: Vec<SocketAddr> = v4.iter().map(|(ip, p)| SocketAddr::from((*ip, *p))).collect();
+        added.extend(v6.iter().map(|(ip, p)| SocketAddr::from((*ip, *p))));
+        let dropped = dropped.iter().map(|(ip, p)| SocketAddr::from((*ip, *p))).collect();
+        let msg = PexMessage { added, dropped };
+        prop_assert_eq!(PexMessage::decode(&msg.to_vec()), Ok(msg));
+    }
+
+    #[test]
     fn metadata_messages_round_trip(
         kind in 0u8..3,
         piece in any::<u32>(),

@@ -22,9 +22,24 @@ pub(crate) const TIMEOUT_SECONDS: u32 = 30;
 /// aborted when that owner is cleaned up, i.e. when its page is left; dropping the future
 /// aborts it too.
 pub(crate) async fn get(url: &str, limit: usize) -> Result<Vec<u8>, ApiError> {
+    request("GET", url, None, TIMEOUT_SECONDS, limit).await
+}
+
+/// [`get`] with another method, an optional text body and its own time limit.
+pub(crate) async fn request(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    seconds: u32,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let window = web_sys::window().ok_or(ApiError::NoWindow)?;
-    let abort = Abort::new(&window, TIMEOUT_SECONDS)?;
+    let abort = Abort::new(&window, seconds)?;
     let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&body.into());
+    }
     init.set_signal(Some(&abort.controller.signal()));
     let answer = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await

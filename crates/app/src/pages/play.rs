@@ -10,8 +10,10 @@ use crate::components::error_notice::ErrorNotice;
 use crate::player::views::{NoticeList, SettingsPanel, StatsPanel};
 use crate::player::{
     failure::PlayError,
+    gateway,
     media::{self, Choice},
     panel::{self, Figures, Playing},
+    settings::Settings,
 };
 use crate::tab::{use_tab, Tab};
 
@@ -287,6 +289,19 @@ async fn start(
         state: "metadata".to_owned(),
         ..Playing::default()
     }));
+    // Too few WebRTC peers after a short wait: a companion's gateway joins the TCP swarm and
+    // becomes an HTTP source (also for the metadata, which the wait below then receives).
+    {
+        let tab = tab.clone();
+        let policy = gateway::Policy::of(&Settings::load());
+        spawn_local_scoped_with_cancellation(gateway::fall_back(
+            torrent.clone(),
+            policy,
+            move |state| {
+                panel::update_playing(&tab, |p| p.gateway = Some(state));
+            },
+        ));
+    }
 
     phase.set(Phase::Busy(match metadata_note {
         Some(note) => format!("Asking peers for the torrent's file list… ({note})"),

@@ -3,6 +3,7 @@
 
 pub(crate) mod bridge;
 pub(crate) mod failure;
+pub(crate) mod gateway;
 pub(crate) mod media;
 pub(crate) mod panel;
 pub(crate) mod settings;

@@ -24,6 +24,9 @@ pub(crate) struct Playing {
     pub(crate) state: String,
     /// Milliseconds from opening the page to the first decoded frame.
     pub(crate) time_to_first_frame_ms: Option<f64>,
+    /// What the streaming-server fallback does (`asking …`, `via …`, `unavailable …`), once
+    /// it started.
+    pub(crate) gateway: Option<String>,
 }
 
 /// A snapshot for the panel and for `window.shoal.stats()`.

@@ -1,4 +1,5 @@
-//! The player's connection settings (trackers, ICE servers), kept in `localStorage`.
+//! The player's connection settings (trackers, ICE servers, streaming servers), kept in
+//! `localStorage`.
 //!
 //! They are edited as text, one entry a line, because that is how people copy tracker lists
 //! around. An ICE server line is `URL [username credential]`.
@@ -25,6 +26,37 @@ pub(crate) struct Settings {
     /// the store). Not on the settings form: tests lower it.
     #[serde(default = "default_memory_window_mib")]
     pub(crate) memory_window_mib: u64,
+    /// Companions (`http(s)://host:port`) whose gateway a torrent stream may fall back to,
+    /// best first. Default: the origin that served the app (a `shoal serve`, if it is one).
+    #[serde(default = "default_streaming_servers")]
+    pub(crate) streaming_servers: Vec<String>,
+    /// Seconds a torrent stream waits for WebRTC peers before it falls back.
+    #[serde(default = "default_gateway_after_secs")]
+    pub(crate) gateway_after_secs: u32,
+    /// Fewer open peers than this after the wait: the stream falls back to the gateway.
+    #[serde(default = "default_gateway_min_peers")]
+    pub(crate) gateway_min_peers: usize,
+}
+
+/// The seed proxy design's threshold: fewer than five peers cannot carry a stream reliably.
+const DEFAULT_GATEWAY_MIN_PEERS: usize = 5;
+/// A short wait: WebRTC peers usually connect within a few seconds of the first announce.
+const DEFAULT_GATEWAY_AFTER_SECS: u32 = 5;
+
+fn default_streaming_servers() -> Vec<String> {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .filter(|o| o.starts_with("http://") || o.starts_with("https://"))
+        .into_iter()
+        .collect()
+}
+
+fn default_gateway_after_secs() -> u32 {
+    DEFAULT_GATEWAY_AFTER_SECS
+}
+
+fn default_gateway_min_peers() -> usize {
+    DEFAULT_GATEWAY_MIN_PEERS
 }
 
 fn default_store_limit_mib() -> u64 {
@@ -69,6 +101,9 @@ impl Default for Settings {
             store_limit_mib: default_store_limit_mib(),
             store_expiry_days: default_store_expiry_days(),
             memory_window_mib: default_memory_window_mib(),
+            streaming_servers: default_streaming_servers(),
+            gateway_after_secs: default_gateway_after_secs(),
+            gateway_min_peers: default_gateway_min_peers(),
         }
     }
 }
@@ -167,7 +202,48 @@ impl Settings {
             store_limit_mib: default_store_limit_mib(),
             store_expiry_days: default_store_expiry_days(),
             memory_window_mib: default_memory_window_mib(),
+            streaming_servers: default_streaming_servers(),
+            gateway_after_secs: default_gateway_after_secs(),
+            gateway_min_peers: default_gateway_min_peers(),
         })
+    }
+
+    /// The streaming servers as the settings box shows them.
+    pub(crate) fn servers_text(&self) -> String {
+        self.streaming_servers.join("\n")
+    }
+
+    /// Reads the streaming-server part of the form: addresses one a line, the wait in seconds
+    /// and the peer threshold; the error names what is wrong.
+    pub(crate) fn with_streaming(
+        mut self,
+        servers: &str,
+        after_secs: &str,
+        min_peers: &str,
+    ) -> Result<Self, String> {
+        let mut list = Vec::new();
+        for line in lines(servers) {
+            if !(line.starts_with("http://") || line.starts_with("https://")) {
+                return Err(format!(
+                    "The streaming server “{line}” must be an address starting with http:// or https://, such as http://192.168.1.10:8080."
+                ));
+            }
+            list.push(line.trim_end_matches('/').to_owned());
+        }
+        self.streaming_servers = list;
+        self.gateway_after_secs = after_secs
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s| *s <= 600)
+            .ok_or_else(|| format!("“{after_secs}” is not a wait in seconds (0 to 600)."))?;
+        self.gateway_min_peers = min_peers
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n <= 100)
+            .ok_or_else(|| format!("“{min_peers}” is not a number of peers (0 to 100)."))?;
+        Ok(self)
     }
 
     /// These connection settings with the store settings of `saved` (the form that edits one
@@ -229,6 +305,36 @@ mod tests {
         assert_eq!(again, s);
         let cfg = s.client_config();
         assert_eq!(cfg.ice_servers[1].credential.as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn streaming_servers_are_http_addresses_and_the_figures_numbers() {
+        let s = Settings::from_text("", "")
+            .and_then(|s| s.with_streaming("http://10.0.0.2:8080/\n\nhttps://gw.example", "3", "2"))
+            .expect("valid");
+        assert_eq!(
+            s.streaming_servers,
+            ["http://10.0.0.2:8080", "https://gw.example"]
+        );
+        assert_eq!((s.gateway_after_secs, s.gateway_min_peers), (3, 2));
+        let again = Settings::from_text("", "")
+            .and_then(|t| t.with_streaming(&s.servers_text(), "3", "2"))
+            .expect("round trip");
+        assert_eq!(again.streaming_servers, s.streaming_servers);
+        let none = Settings::default()
+            .with_streaming("", "5", "5")
+            .expect("none is fine");
+        assert!(none.streaming_servers.is_empty());
+        let bad = Settings::default()
+            .with_streaming("ws://x", "5", "5")
+            .unwrap_err();
+        assert!(bad.contains("ws://x"), "{bad}");
+        assert!(Settings::default().with_streaming("", "soon", "5").is_err());
+        assert!(Settings::default().with_streaming("", "5", "1000").is_err());
+        // Saved settings from before this field still load, with the defaults.
+        let old: Settings =
+            serde_json::from_str(r#"{"trackers":[],"ice_servers":[]}"#).expect("old json");
+        assert_eq!(old.gateway_min_peers, DEFAULT_GATEWAY_MIN_PEERS);
     }
 
     #[test]

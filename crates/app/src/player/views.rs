@@ -1,5 +1,5 @@
 //! The player page's panels: live stats with a piece map, notices about peers and trackers,
-//! and the connection settings.
+//! and the connection settings (trackers, ICE and streaming servers).
 
 use leptos::prelude::*;
 
@@ -23,6 +23,7 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
                 <div><dt>"Upload"</dt><dd data-stat="upload">{field(|f| format::speed(f.stats.upload_bps))}</dd></div>
                 <div><dt>"From peers"</dt><dd data-stat="from-peers">{field(|f| format::bytes(f.stats.bytes_from_peers))}</dd></div>
                 <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
+                <div><dt>"Via companion"</dt><dd data-stat="via-companion">{field(via_companion_text)}</dd></div>
                 <div><dt>"Uploaded"</dt><dd data-stat="uploaded">{field(|f| format::bytes(f.stats.uploaded))}</dd></div>
                 <div><dt>"Pieces"</dt><dd data-stat="pieces">{field(|f| format!("{} / {}", f.stats.pieces_verified, f.stats.pieces_total))}</dd></div>
                 <div><dt>"From cache"</dt><dd data-stat="from-cache">{field(cache_text)}</dd></div>
@@ -32,6 +33,16 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
             <p class="stats-trackers" data-stat="trackers"><span>"Trackers "</span>{field(|f| trackers_text(&f.stats.trackers))}</p>
             <PieceMap figures=figures/>
         </section>
+    }
+}
+
+/// Bytes the companion's gateway sent, and what the fallback is doing.
+fn via_companion_text(f: &Figures) -> String {
+    match (&f.playing.gateway, f.stats.bytes_via_gateway) {
+        (None, 0) => "—".to_owned(),
+        (None, bytes) => format::bytes(bytes),
+        (Some(state), 0) => state.clone(),
+        (Some(state), bytes) => format!("{} ({state})", format::bytes(bytes)),
     }
 }
 
@@ -214,10 +225,20 @@ pub(crate) fn SettingsPanel() -> impl IntoView {
     let saved = Settings::load();
     let trackers = RwSignal::new(saved.trackers_text());
     let ice = RwSignal::new(saved.ice_text());
+    let servers = RwSignal::new(saved.servers_text());
+    let after = RwSignal::new(saved.gateway_after_secs.to_string());
+    let min_peers = RwSignal::new(saved.gateway_min_peers.to_string());
     let status = RwSignal::new(None::<Result<String, String>>);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let result = Settings::from_text(&trackers.get_untracked(), &ice.get_untracked())
+            .and_then(|s| {
+                s.with_streaming(
+                    &servers.get_untracked(),
+                    &after.get_untracked(),
+                    &min_peers.get_untracked(),
+                )
+            })
             .and_then(|s| s.keeping_store_of(&Settings::load()).save());
         match result {
             Ok(()) => {
@@ -235,6 +256,9 @@ pub(crate) fn SettingsPanel() -> impl IntoView {
         let d = Settings::default();
         trackers.set(d.trackers_text());
         ice.set(d.ice_text());
+        servers.set(d.servers_text());
+        after.set(d.gateway_after_secs.to_string());
+        min_peers.set(d.gateway_min_peers.to_string());
     };
     view! {
         <details class="settings" data-testid="settings">
@@ -248,7 +272,22 @@ pub(crate) fn SettingsPanel() -> impl IntoView {
                 <textarea id="ice" rows="2" spellcheck="false"
                     prop:value=move || ice.get()
                     on:input=move |ev| ice.set(event_target_value(&ev))></textarea>
-                <p class="hint">"Kept in this browser only. Torrents' own trackers are used as well."</p>
+                <label for="streaming-servers">"Streaming servers (http://… of a Shoal companion), one a line"</label>
+                <textarea id="streaming-servers" rows="2" spellcheck="false" data-testid="streaming-servers"
+                    prop:value=move || servers.get()
+                    on:input=move |ev| servers.set(event_target_value(&ev))></textarea>
+                <div class="settings-inline">
+                    <label for="gateway-min-peers">"Use one when a torrent has fewer than"</label>
+                    <input id="gateway-min-peers" type="number" min="0" max="100" data-testid="gateway-min-peers"
+                        prop:value=move || min_peers.get()
+                        on:input=move |ev| min_peers.set(event_target_value(&ev))/>
+                    <label for="gateway-after">"peers after"</label>
+                    <input id="gateway-after" type="number" min="0" max="600" data-testid="gateway-after"
+                        prop:value=move || after.get()
+                        on:input=move |ev| after.set(event_target_value(&ev))/>
+                    <span>"seconds"</span>
+                </div>
+                <p class="hint">"A streaming server joins the torrent's ordinary BitTorrent swarm (which browsers cannot reach) and sends the player what its peers do not. Kept in this browser only. Torrents' own trackers are used as well."</p>
                 <div class="settings-actions">
                     <button type="submit">"Save and reconnect"</button>
                     <button type="button" class="secondary" on:click=reset>"Defaults"</button>

@@ -256,6 +256,15 @@ impl World {
         }
     }
 
+    /// The remote end of node `i`'s connection `peer` hangs up: both ends see it closed.
+    pub(crate) fn hang_up(&mut self, i: usize, peer: PeerKey) {
+        if let Some((j, k)) = self.links.remove(&(i, peer)) {
+            self.links.remove(&(j, k));
+            self.queue.push_back((j, Event::PeerClosed { peer: k }));
+        }
+        self.queue.push_back((i, Event::PeerClosed { peer }));
+    }
+
     /// Reads one chunk of a reader of node `i`, acting on what the read asked for.
     pub(crate) fn read(&mut self, i: usize, reader: swarm::ReaderId) -> Read {
         let node = &mut self.nodes[i];

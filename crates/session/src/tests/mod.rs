@@ -2,6 +2,7 @@
 //! tracker, connect over fake links, fetch from a fake web server and hash through the fake.
 
 mod fake;
+mod gateway;
 mod recovery;
 mod tcp;
 

@@ -72,3 +72,120 @@ fn dials_count_against_the_cap_and_time_out_like_any_connection() {
     assert_eq!(count(&w, n, |c| matches!(c, Call::ClosePeer(_))), 2);
     assert_eq!(w.nodes[n].session.stats(w.now).connecting, 2);
 }
+
+#[test]
+fn a_waiting_reader_redials_a_seeder_that_hung_up_at_once() {
+    let bytes = data(4 * 64 * 1024);
+    let meta = torrent(&[("a.bin", &bytes)]);
+    let mut w = World::new();
+    let seeder_addr: SocketAddr = "10.0.0.1:6881".parse().expect("addr");
+    let mut seeder_cfg = tcp_config(1, 10);
+    seeder_cfg.classic_trackers.clear();
+    let seeder = w.add(seed_engine(&meta, &bytes, 1), seeder_cfg);
+    w.listening.insert(seeder_addr, seeder);
+    let mut cfg = tcp_config(2, 10);
+    cfg.classic_trackers.clear();
+    let leecher = w.add(engine(&meta, 2, false), cfg);
+    w.feed(
+        leecher,
+        Event::PeerAddrs {
+            addrs: vec![seeder_addr],
+        },
+    );
+    let first = w.nodes[leecher]
+        .fake
+        .calls()
+        .find_map(|c| match c {
+            Call::Dial(peer, _) => Some(*peer),
+            _ => None,
+        })
+        .expect("dialled");
+    // The handshakes cross (the connection counts as opened), then the seeder hangs up.
+    assert!(w.run(Millis(1_000), |w| w.nodes[leecher]
+        .session
+        .engine()
+        .peer_id_of(first)
+        .is_some()));
+    w.hang_up(leecher, first);
+    w.run(Millis(1_000), |_| false);
+    assert_eq!(w.nodes[leecher].session.open_peers(), 0);
+    // A stream now waits: the seeder is dialled again within seconds, not minutes.
+    let reader = open_reader(&mut w, leecher, 0, bytes.len() as u64);
+    let got = read_all(&mut w, leecher, reader, Millis(30_000));
+    assert_eq!(got, bytes);
+    assert_eq!(count(&w, leecher, |c| matches!(c, Call::Dial(..))), 2);
+}
+
+/// A session whose engine has `pex` as given, connected to a seeder over TCP; then the seeder's
+/// connection delivers a `ut_pex` message naming two more peers. Returns the dialled addresses.
+fn dials_after_pex(pex: bool) -> Vec<SocketAddr> {
+    let bytes = data(2 * 64 * 1024);
+    let meta = torrent(&[("a.bin", &bytes)]);
+    let mut w = World::new();
+    let seeder_addr: SocketAddr = "10.0.0.1:6881".parse().expect("addr");
+    let mut seeder_cfg = tcp_config(1, 10);
+    seeder_cfg.classic_trackers.clear();
+    let seeder = w.add(seed_engine(&meta, &bytes, 1), seeder_cfg);
+    w.listening.insert(seeder_addr, seeder);
+    let mut cfg = tcp_config(2, 10);
+    cfg.classic_trackers.clear();
+    let mut ecfg = swarm::Config::new(metainfo::PeerId::from([2; 20]), 2);
+    ecfg.pex = pex;
+    let leecher_engine = swarm::Engine::new(
+        ecfg,
+        &meta,
+        swarm::MemoryStorage::new(64 << 20),
+        swarm::Sha1Smol,
+    );
+    let leecher = w.add(leecher_engine, cfg);
+    w.feed(
+        leecher,
+        Event::PeerAddrs {
+            addrs: vec![seeder_addr],
+        },
+    );
+    let peer = w.nodes[leecher]
+        .fake
+        .calls()
+        .find_map(|c| match c {
+            Call::Dial(peer, _) => Some(*peer),
+            _ => None,
+        })
+        .expect("dialled");
+    assert!(w.run(Millis(1_000), |w| w.nodes[leecher]
+        .session
+        .engine()
+        .peer_id_of(peer)
+        .is_some()));
+    let named: Vec<SocketAddr> = vec![
+        "10.0.0.7:51413".parse().expect("addr"),
+        "[2001:db8::7]:6881".parse().expect("addr"),
+    ];
+    let pex_msg = wire::PexMessage {
+        added: named,
+        dropped: Vec::new(),
+    }
+    .to_vec();
+    let id = wire::Extension::UtPex.local_id();
+    let frame = wire::Message::Extended {
+        id,
+        payload: &pex_msg,
+    }
+    .to_vec();
+    w.feed(leecher, Event::PeerData { peer, bytes: frame });
+    w.nodes[leecher]
+        .fake
+        .calls()
+        .filter_map(|c| match c {
+            Call::Dial(_, a) if *a != seeder_addr => Some(*a),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn peers_named_over_pex_are_dialled_only_when_pex_is_on() {
+    let dialled = dials_after_pex(true);
+    assert_eq!(dialled.len(), 2, "{dialled:?}");
+    assert!(dials_after_pex(false).is_empty());
+}

@@ -1,8 +1,8 @@
 //! The gateway: the companion as a peer of ordinary TCP BitTorrent swarms, streaming what it
 //! downloads over HTTP. Each torrent is one [`session::Session`] (the engine the browser runs)
 //! on the TCP platform (`platform.rs`), in a task of its own (`torrent.rs`); pieces go to disk
-//! (`piece_store.rs`); peers come from the torrent's HTTP and UDP trackers and from a TCP
-//! listener shared by every torrent, which reads the start of each handshake to route the
+//! (`piece_store.rs`); peers come from the torrent's HTTP and UDP trackers, the mainline DHT
+//! (`dht.rs`, one node for every torrent) and a TCP listener shared by every torrent, which reads the start of each handshake to route the
 //! connection by info hash. The HTTP side (`routes.rs`) adds, shows, streams and removes.
 //!
 //! Bounds: at most `max_torrents` torrents and `max_peers_per_torrent` connections each;
@@ -10,11 +10,13 @@
 //! not send its handshake within [`HANDSHAKE_TIMEOUT`] is dropped, and at most
 //! [`MAX_PENDING_HANDSHAKES`] wait for theirs at once.
 
+mod dht;
 mod net;
 mod piece_store;
 mod platform;
 pub(crate) mod routes;
 mod torrent;
+mod webseed_routes;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -36,7 +38,9 @@ use tokio::{
     sync::mpsc,
 };
 
+pub(crate) use self::dht::{run_nodes as run_dht_nodes, DhtConfig};
 use self::{
+    dht::DhtNode,
     piece_store::PieceStore,
     platform::TcpPlatform,
     torrent::{Cmd, Torrent},
@@ -64,6 +68,8 @@ pub(crate) struct GatewayConfig {
     pub(crate) wait_for_peers: Duration,
     /// HTTP/UDP trackers added to every torrent.
     pub(crate) extra_trackers: Vec<String>,
+    /// The mainline DHT node's settings; `None` runs without the DHT.
+    pub(crate) dht: Option<DhtConfig>,
     pub(crate) peer_id: [u8; 20],
 }
 
@@ -89,6 +95,9 @@ pub(crate) struct Gateway {
     cfg: GatewayConfig,
     /// The TCP port peers reach us on (announced to trackers).
     port: u16,
+    /// The peer listener's address (never dialled: the DHT lists it once we announce).
+    own: SocketAddr,
+    dht: Option<DhtNode>,
     start: Instant,
     torrents: Mutex<BTreeMap<InfoHash, Handle>>,
     /// Every torrent task started, to wait for at shutdown.
@@ -110,11 +119,15 @@ impl Gateway {
     /// Binds the peer listener and starts accepting peers.
     pub(crate) async fn start(cfg: GatewayConfig) -> std::io::Result<Arc<Self>> {
         let listener = TcpListener::bind(cfg.peer_listen).await?;
-        let port = listener.local_addr()?.port();
+        let own = listener.local_addr()?;
+        let port = own.port();
         tracing::info!(port, "gateway accepting BitTorrent peers over TCP");
+        let dht = cfg.dht.clone().map(DhtNode::start);
         let gateway = Arc::new(Self {
             cfg,
             port,
+            own,
+            dht,
             start: Instant::now(),
             torrents: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(Vec::new()),
@@ -186,7 +199,9 @@ impl Gateway {
         }
         let store = PieceStore::create(self.torrent_dir(&hash)).map_err(AddError::Disk)?;
         let seed = seed_of(&hash);
-        let engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
+        let mut engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
+        // TCP peers have addresses worth passing on (BEP 11).
+        engine_cfg.pex = true;
         // No web seeds: the gateway is the HTTP source for others, and reads from peers only.
         let engine = match source {
             Source::Magnet(_) => Engine::from_magnet(engine_cfg, hash, Vec::new(), store, Sha1Smol),
@@ -213,6 +228,9 @@ impl Gateway {
         let addrs: Vec<SocketAddr> = peers.iter().filter_map(|p| p.parse().ok()).collect();
         if !addrs.is_empty() {
             let _ = events_tx.send(session::Event::PeerAddrs { addrs });
+        }
+        if let Some(dht) = &self.dht {
+            tokio::spawn(dht.clone().serve_torrent(hash, self.own, events_tx.clone()));
         }
         let dir = self.torrent_dir(&hash);
         let torrent = Torrent::new(

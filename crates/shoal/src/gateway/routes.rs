@@ -7,6 +7,8 @@
 //! | `GET /api/torrents/HASH` | files, progress, peers, speeds, trackers |
 //! | `DELETE /api/torrents/HASH` | 204; the torrent stops and its pieces are deleted |
 //! | `GET /stream/HASH/FILE_INDEX` | the file's bytes: `Range` → 206, none → 200, unsatisfiable → 416 |
+//! | `GET /gateway/webseed/HASH[/NAME/PATH…]` | the same by BEP 19 web seed layout (`webseed_routes.rs`) |
+//! | `GET /api/torrents/HASH/metadata` | the bencoded info dict, once known |
 //!
 //! Errors are JSON `{"error": "…"}` with a status: 400 malformed magnet or torrent, 404 unknown
 //! info hash or file index out of range, 429 too many streams from one address, 503 the gateway
@@ -41,7 +43,7 @@ use super::{
 const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A JSON error with its status.
-pub(crate) struct ApiError(StatusCode, String);
+pub(crate) struct ApiError(pub(super) StatusCode, pub(super) String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -49,7 +51,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn err(status: StatusCode, text: impl Into<String>) -> ApiError {
+pub(super) fn err(status: StatusCode, text: impl Into<String>) -> ApiError {
     ApiError(status, text.into())
 }
 
@@ -58,10 +60,14 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
     Router::new()
         .route("/api/torrents", get(list).post(add))
         .route("/api/torrents/{hash}", get(status).delete(remove))
+        .route(
+            "/api/torrents/{hash}/metadata",
+            get(super::webseed_routes::metadata),
+        )
         .with_state(gateway)
 }
 
-fn parse_hash(text: &str) -> Result<InfoHash, ApiError> {
+pub(super) fn parse_hash(text: &str) -> Result<InfoHash, ApiError> {
     InfoHash::from_text(text).map_err(|e| {
         err(
             StatusCode::BAD_REQUEST,
@@ -70,7 +76,10 @@ fn parse_hash(text: &str) -> Result<InfoHash, ApiError> {
     })
 }
 
-fn running(g: &Gateway, hash: &InfoHash) -> Result<mpsc::UnboundedSender<Cmd>, ApiError> {
+pub(super) fn running(
+    g: &Gateway,
+    hash: &InfoHash,
+) -> Result<mpsc::UnboundedSender<Cmd>, ApiError> {
     g.get(hash).map(|h| h.cmds).ok_or_else(|| {
         err(
             StatusCode::NOT_FOUND,
@@ -82,7 +91,7 @@ fn running(g: &Gateway, hash: &InfoHash) -> Result<mpsc::UnboundedSender<Cmd>, A
     })
 }
 
-async fn ask<T>(
+pub(super) async fn ask<T>(
     cmds: &mpsc::UnboundedSender<Cmd>,
     make: impl FnOnce(oneshot::Sender<T>) -> Cmd,
 ) -> Option<T> {
@@ -91,7 +100,9 @@ async fn ask<T>(
     rx.await.ok()
 }
 
-async fn status_of(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<TorrentStatus, ApiError> {
+pub(super) async fn status_of(
+    cmds: &mpsc::UnboundedSender<Cmd>,
+) -> Result<TorrentStatus, ApiError> {
     match tokio::time::timeout(STATUS_TIMEOUT, ask(cmds, Cmd::Status)).await {
         Ok(Some(s)) => Ok(s),
         _ => Err(err(
@@ -200,7 +211,8 @@ async fn remove(
     }
 }
 
-/// `/stream/HASH/N` (a 40-hex or 32-base32 hash and a number) goes to [`stream`]; anything
+/// `/stream/HASH/N` (a 40-hex or 32-base32 hash and a number) goes to [`stream`],
+/// `/gateway/webseed/…` to `webseed_routes.rs` (both outside the compression layer); anything
 /// else on to the router.
 pub(crate) async fn intercept_streams(
     State(g): State<Arc<Gateway>>,
@@ -214,12 +226,21 @@ pub(crate) async fn intercept_streams(
         let index_like = !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
         (hash_like && index_like).then(|| (hash.to_owned(), index.to_owned()))
     });
-    match target {
-        Some((hash, index)) => stream(&g, &hash, &index, req)
+    if let Some((hash, index)) = target {
+        return stream(&g, &hash, &index, req)
             .await
-            .unwrap_or_else(IntoResponse::into_response),
-        None => next.run(req).await,
+            .unwrap_or_else(IntoResponse::into_response);
     }
+    if let Some(rest) = req.uri().path().strip_prefix("/gateway/webseed/") {
+        let (hash, path) = match rest.split_once('/') {
+            Some((hash, path)) => (hash.to_owned(), Some(path.to_owned())),
+            None => (rest.to_owned(), None),
+        };
+        return super::webseed_routes::webseed(&g, &hash, path.as_deref(), req)
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
+    next.run(req).await
 }
 
 async fn stream(
@@ -230,15 +251,7 @@ async fn stream(
 ) -> Result<Response, ApiError> {
     let hash = parse_hash(hash)?;
     let cmds = running(g, &hash)?;
-    let wait = g.config().wait_for_peers;
-    let files = match tokio::time::timeout(wait, ask(&cmds, Cmd::Files)).await {
-        Ok(Some(files)) => files,
-        Ok(None) => return Err(err(StatusCode::NOT_FOUND, "the torrent was removed")),
-        Err(_) => {
-            let s = status_of(&cmds).await.ok();
-            return Err(no_peers(wait, "the metadata", s.as_ref()));
-        }
-    };
+    let files = files_of(g, &cmds).await?;
     let file = index
         .parse::<usize>()
         .ok()
@@ -253,6 +266,32 @@ async fn stream(
             )
         })?
         .clone();
+    serve_file(g, &cmds, &file, req).await
+}
+
+/// The torrent's files, once its metadata is known (504 when no peer sent it in time).
+pub(super) async fn files_of(
+    g: &Gateway,
+    cmds: &mpsc::UnboundedSender<Cmd>,
+) -> Result<Vec<FileSpan>, ApiError> {
+    let wait = g.config().wait_for_peers;
+    match tokio::time::timeout(wait, ask(cmds, Cmd::Files)).await {
+        Ok(Some(files)) => Ok(files),
+        Ok(None) => Err(err(StatusCode::NOT_FOUND, "the torrent was removed")),
+        Err(_) => {
+            let s = status_of(cmds).await.ok();
+            Err(no_peers(wait, "the metadata", s.as_ref()))
+        }
+    }
+}
+
+/// `file`'s bytes as `req` asks for them (its `Range`), within the client's stream slots.
+pub(super) async fn serve_file(
+    g: &Arc<Gateway>,
+    cmds: &mpsc::UnboundedSender<Cmd>,
+    file: &FileSpan,
+    req: Request,
+) -> Result<Response, ApiError> {
     let ip = req
         .extensions()
         .get::<ConnectInfo<crate::one_port::PeerAddr>>()
@@ -269,11 +308,13 @@ async fn stream(
     let range = req
         .headers()
         .get(header::RANGE)
-        .and_then(|v| v.to_str().ok());
-    respond(g, &cmds, &file, range, slot).await
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    drop(req);
+    respond(g, cmds, file, range.as_deref(), slot).await
 }
 
-fn no_peers(wait: Duration, what: &str, s: Option<&TorrentStatus>) -> ApiError {
+pub(super) fn no_peers(wait: Duration, what: &str, s: Option<&TorrentStatus>) -> ApiError {
     let (peers, known) = s.map_or((0, 0), |s| (s.peers, s.known_addresses));
     err(
         StatusCode::GATEWAY_TIMEOUT,

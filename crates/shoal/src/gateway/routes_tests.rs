@@ -15,6 +15,7 @@ async fn gateway(dir: &std::path::Path, max_torrents: usize) -> Arc<Gateway> {
         per_ip_streams: 2,
         wait_for_peers: Duration::from_millis(300),
         extra_trackers: Vec::new(),
+        dht: None,
         peer_id: *b"-SH0001-testtesttest",
     };
     Gateway::start(cfg).await.expect("gateway")

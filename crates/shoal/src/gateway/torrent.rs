@@ -64,6 +64,8 @@ pub(crate) enum Cmd {
     Status(oneshot::Sender<TorrentStatus>),
     /// Its files, answered once the metadata is known.
     Files(oneshot::Sender<Vec<FileSpan>>),
+    /// The bencoded info dict, answered once the metadata is known.
+    InfoDict(oneshot::Sender<Vec<u8>>),
     /// A reader over torrent bytes `[start, end)`.
     OpenReader {
         start: u64,
@@ -85,6 +87,7 @@ pub(crate) struct Torrent {
     start: Instant,
     waiting_reads: BTreeMap<ReaderId, oneshot::Sender<Read>>,
     waiting_files: Vec<oneshot::Sender<Vec<FileSpan>>>,
+    waiting_info: Vec<oneshot::Sender<Vec<u8>>>,
     figures: Arc<GatewayFigures>,
     /// What was last added to the gateway's counters.
     counted: (u64, u64),
@@ -106,6 +109,7 @@ impl Torrent {
             start,
             waiting_reads: BTreeMap::new(),
             waiting_files: Vec::new(),
+            waiting_info: Vec::new(),
             figures,
             counted: (0, 0),
             dir,
@@ -177,6 +181,11 @@ impl Torrent {
                 self.read(reader, reply);
             }
         }
+        if let Some(info) = self.session.engine().info_bytes() {
+            for reply in self.waiting_info.drain(..) {
+                let _ = reply.send(info.to_vec());
+            }
+        }
         if self.platform.metadata_ready && !self.waiting_files.is_empty() {
             let files = self.files();
             for reply in self.waiting_files.drain(..) {
@@ -216,6 +225,12 @@ impl Torrent {
                     self.waiting_files.push(reply);
                 }
             }
+            Cmd::InfoDict(reply) => match self.session.engine().info_bytes() {
+                Some(info) => {
+                    let _ = reply.send(info.to_vec());
+                }
+                None => self.waiting_info.push(reply),
+            },
             Cmd::OpenReader { start, end, reply } => {
                 let id = self
                     .session

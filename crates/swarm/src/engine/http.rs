@@ -5,11 +5,29 @@ use crate::{
     hasher::PieceHasher,
     io::{HttpError, Output},
     storage::Storage,
-    types::{HttpRequestId, Source, BLOCK_LEN},
+    types::{HttpRequestId, Millis, Source, BLOCK_LEN},
     webseed::HttpReq,
 };
 
 impl<S: Storage, H: PieceHasher> Engine<S, H> {
+    /// Adds an HTTP source while the torrent runs (one found late: a gateway that joined the
+    /// torrent's TCP swarm for us); returns its index, the one it had when already known. It
+    /// follows the same policy as the torrent's own webseeds (peers first).
+    pub fn add_webseed(&mut self, now: Millis, url: String) -> usize {
+        self.now = self.now.max(now);
+        if let Some(i) = self.webseeds.urls.iter().position(|u| *u == url) {
+            return i;
+        }
+        self.webseeds.urls.push(url);
+        self.schedule_http();
+        self.webseeds.urls.len() - 1
+    }
+
+    /// Piece bytes received from webseed `webseed` (0 for an unknown index).
+    pub fn webseed_bytes(&self, webseed: usize) -> u64 {
+        self.webseeds.bytes.get(webseed).copied().unwrap_or(0)
+    }
+
     /// Expires old requests, then sends new ones for at-risk and peerless pieces.
     pub(crate) fn schedule_http(&mut self) {
         if self.webseeds.urls.is_empty() {
@@ -145,6 +163,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             }
         };
         self.stats.downloaded_from_webseeds += req.len;
+        if self.webseeds.bytes.len() <= req.webseed {
+            self.webseeds.bytes.resize(req.webseed + 1, 0);
+        }
+        self.webseeds.bytes[req.webseed] += req.len;
         for (i, chunk) in body.chunks(BLOCK_LEN as usize).enumerate() {
             let block = req.first_block + i as u32;
             if !self.accept_block(req.piece, block, chunk, Source::Webseed(req.webseed)) {

@@ -5,7 +5,27 @@ use metainfo::Info;
 use wire::{Bitfield, Extension, Message, MetadataMessage};
 
 use super::{session::send, Engine, Torrent};
-use crate::{hasher::PieceHasher, io::Output, picker::Picker, storage::Storage, types::PeerKey};
+use crate::{
+    hasher::PieceHasher,
+    io::Output,
+    picker::Picker,
+    storage::Storage,
+    types::{Millis, PeerKey},
+};
+
+/// Why metadata handed to [`Engine::provide_metadata`] was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    /// Longer than the engine's `max_metadata_size`.
+    #[error("the info dictionary is {0} bytes, more than the engine accepts")]
+    TooLarge(usize),
+    /// Its SHA-1 is not the torrent's info hash.
+    #[error("the info dictionary is for another torrent (its SHA-1 is not the info hash)")]
+    WrongHash,
+    /// It does not parse as an info dictionary.
+    #[error("the info dictionary does not parse: {0}")]
+    Malformed(String),
+}
 
 impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// The torrent is known (at start, or after a verified metadata download).
@@ -194,6 +214,31 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 }
             }
         }
+    }
+
+    /// The info dict from elsewhere (a gateway's or a web server's copy) for a torrent still
+    /// waiting for its metadata: installed when its SHA-1 is the info hash and it parses, as
+    /// if peers had sent it (BEP 9). Already known metadata is left as it is.
+    pub fn provide_metadata(
+        &mut self,
+        now: Millis,
+        info_bytes: &[u8],
+    ) -> Result<(), MetadataError> {
+        self.now = self.now.max(now);
+        if self.torrent.is_some() {
+            return Ok(());
+        }
+        if info_bytes.len() as u64 > self.cfg.max_metadata_size {
+            return Err(MetadataError::TooLarge(info_bytes.len()));
+        }
+        if self.hasher.sha1(info_bytes) != *self.info_hash.as_bytes() {
+            return Err(MetadataError::WrongHash);
+        }
+        let info =
+            Info::from_bytes(info_bytes).map_err(|e| MetadataError::Malformed(e.to_string()))?;
+        self.meta = Default::default();
+        self.install(info, info_bytes.to_vec());
+        Ok(())
     }
 
     /// All metadata pieces are in: SHA-1 must equal the info hash, then it must parse.

@@ -10,6 +10,8 @@ mod session;
 mod store;
 mod verify;
 
+pub use meta::MetadataError;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use metainfo::{Info, InfoHash, Metainfo, PeerId};

@@ -3,14 +3,14 @@
 
 use wire::{
     decode_donthave, encode_piece_header, Bitfield, ExtendedHandshake, Extension, Frame, Handshake,
-    Message, Reserved,
+    Message, PexMessage, Reserved,
 };
 
 use super::Engine;
 use crate::{
     choker::{self, Candidate},
     hasher::PieceHasher,
-    io::CloseReason,
+    io::{CloseReason, Output},
     peer::{Peer, MAX_EARLY_HAVES},
     storage::Storage,
     types::PeerKey,
@@ -93,7 +93,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         peer.remote_id = Some(hs.peer_id);
         peer.fast = negotiated.fast();
         if negotiated.extension_protocol() {
-            let mut ours = ExtendedHandshake::ours(metadata_size);
+            let mut ours = ExtendedHandshake::ours(metadata_size, self.cfg.pex);
             ours.reqq = Some(our_reqq);
             let payload = ours.to_vec();
             send(
@@ -224,6 +224,12 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 Some(Extension::UtMetadata) => self.on_ut_metadata(key, payload),
                 Some(Extension::LtDonthave) => match decode_donthave(payload) {
                     Ok(piece) => self.on_donthave(key, piece),
+                    Err(e) => self.protocol_error(key, e.to_string()),
+                },
+                // Only what we advertised: without `pex` the id means nothing to us.
+                Some(Extension::UtPex) if self.cfg.pex => match PexMessage::decode(payload) {
+                    Ok(msg) if msg.added.is_empty() => {}
+                    Ok(msg) => self.out.push_back(Output::PeerAddrs { addrs: msg.added }),
                     Err(e) => self.protocol_error(key, e.to_string()),
                 },
                 _ => {}

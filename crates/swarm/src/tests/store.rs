@@ -190,7 +190,8 @@ impl World {
             Output::HttpCancel { .. }
             | Output::MetadataReady
             | Output::PieceVerified { .. }
-            | Output::Complete => {}
+            | Output::Complete
+            | Output::PeerAddrs { .. } => {}
         }
     }
 

@@ -1,0 +1,130 @@
+// The app plays a torrent that only an ordinary TCP swarm has (issue 15, test 3): Debian's
+// transmission-daemon seeds a video announced to npm bittorrent-tracker over HTTP (no WebRTC
+// peer anywhere); a Stremio add-on built with stremio-addon-sdk answers its stream with
+// infoHash + fileIdx and that tracker as a source; the app, served by `shoal serve`, finds no
+// WebRTC peer, falls back to the companion's gateway (its default streaming server), gets the
+// metadata and the bytes through it, plays the video, and the stats show bytes via the companion.
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import sdk from 'stremio-addon-sdk'
+import { launchBrowser, root, runTool, screenshot, spawnShoal } from '../support/shoal.mjs'
+import { makeTorrent, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
+
+let dir, tracker, transmission, addon, shoal, browser, video
+let shoalLog = ''
+
+/** A 20-second 640x360 H.264 MP4 (about 1.5 MB): long enough that its bytes take a while. */
+function makeVideo (file) {
+  const r = runTool('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=20:size=640x360:rate=25',
+    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-b:v', '600k', '-movflags', '+faststart', '-y', file], { what: 'ffmpeg' })
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
+}
+
+/** A stream add-on: one movie whose stream is the torrent, by infoHash + fileIdx. */
+async function startAddon (infoHash, announce) {
+  const manifest = {
+    id: 'org.shoal.test.tcp', version: '1.0.0', name: 'TCP Swarm Add-on',
+    description: 'One movie that only a TCP swarm seeds.',
+    resources: ['catalog', 'meta', 'stream'], types: ['movie'], idPrefixes: ['tt'],
+    catalogs: [{ type: 'movie', id: 'tcp', name: 'TCP Movies' }]
+  }
+  const meta = { id: 'tt0777000', type: 'movie', name: 'Test Pattern Over TCP', releaseInfo: '2026' }
+  const builder = new sdk.addonBuilder(manifest) // eslint-disable-line new-cap
+  builder.defineCatalogHandler(async () => ({ metas: [meta] }))
+  builder.defineMetaHandler(async ({ id }) => ({ meta: id === meta.id ? meta : null }))
+  builder.defineStreamHandler(async ({ id }) => ({
+    streams: id === meta.id
+      ? [{ infoHash, fileIdx: 0, name: 'TCP\n360p', title: 'pattern.mp4', sources: [`tracker:${announce}`, `dht:${infoHash}`] }]
+      : []
+  }))
+  const router = sdk.getRouter(builder.getInterface())
+  const server = createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*')
+    router(req, res, () => { res.statusCode = 404; res.end() })
+  })
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${server.address().port}/manifest.json`
+  return { url, stop: () => new Promise(resolve => { server.closeAllConnections?.(); server.close(resolve) }) }
+}
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'shoal-gateway-app-'))
+  for (const d of ['seed', 'tr', 'library', 'gateway', 'cache']) mkdirSync(path.join(dir, d))
+  const file = path.join(dir, 'seed', 'pattern.mp4')
+  makeVideo(file)
+  tracker = await startTracker()
+  transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
+  video = makeTorrent(file, tracker.http, path.join(dir, 'pattern.torrent'))
+  transmission.remote('-a', video.torrent, '-w', path.join(dir, 'seed'))
+  await transmission.seeding(video.infoHash)
+  await waitFor('the tracker listing Transmission', () => tracker.seeders(video.infoHash) >= 1)
+  addon = await startAddon(video.infoHash, tracker.http)
+  const dist = process.env.SHOAL_DIST ?? path.join(root, 'dist')
+  shoal = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', dist, '--library', path.join(dir, 'library'),
+    '--cache-dir', path.join(dir, 'cache'), '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway'),
+    '--no-dht'], {
+    ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000, log: 'info'
+  })
+  shoal.child.stdout.on('data', d => { shoalLog += d })
+  browser = await launchBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  if (shoal) await shoal.stop()
+  if (shoal && process.env.SHOAL_TEST_LOG) writeFileSync(process.env.SHOAL_TEST_LOG, shoalLog + shoal.stderr())
+  await addon?.stop()
+  transmission?.kill()
+  await tracker?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+test('an add-on stream seeded only over TCP plays through the companion gateway', async () => {
+  const base = shoal.found
+  const page = await browser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+
+  // The settings offer the companion that served the app as the streaming server.
+  await page.goto(`${base}/settings`)
+  await page.getByText('Connection settings').click()
+  assert.equal(await page.getByTestId('streaming-servers').inputValue(), base)
+  assert.equal(await page.getByTestId('gateway-min-peers').inputValue(), '5')
+  await screenshot(page, 'gateway-settings')
+
+  await page.goto(`${base}/addons`)
+  await page.getByLabel('Manifest URL').fill(addon.url)
+  await page.getByRole('button', { name: 'Preview' }).click()
+  await page.getByTestId('addon-preview').getByRole('button', { name: 'Install' }).click()
+  await page.getByTestId('installed-addon').first().waitFor()
+
+  await page.goto(`${base}/detail/movie/tt0777000`)
+  const stream = page.locator('[data-testid=stream-group][data-addon="TCP Swarm Add-on"] [data-testid=stream][data-kind=torrent]')
+  await stream.waitFor()
+  await stream.getByRole('link', { name: 'Play' }).click()
+  await page.waitForURL(/\/play\?src=magnet/)
+
+  // No WebRTC peer exists: after the wait the gateway joins the TCP swarm for the player.
+  await page.waitForFunction(() => {
+    const v = document.querySelector('[data-testid=video]')
+    return v && v.readyState >= 2 && v.videoWidth === 640
+  }, null, { timeout: 120_000 })
+  await page.evaluate(() => document.querySelector('[data-testid=video]').play().catch(() => {}))
+  await page.waitForFunction(() => document.querySelector('[data-testid=video]').currentTime > 1, null, { timeout: 60_000 })
+  const stats = await page.evaluate(() => window.shoal.stats())
+  assert.ok(stats.bytes_via_gateway > 0, JSON.stringify({ ...stats, have: undefined }))
+  assert.equal(stats.bytes_from_peers, 0, 'no WebRTC peer had it')
+  assert.match(stats.gateway, /^via http:\/\/127\.0\.0\.1:\d+$/)
+  await page.getByTestId('stats').locator('[data-stat=via-companion]').filter({ hasText: /via http/ }).waitFor()
+  await screenshot(page, 'gateway-play')
+
+  // The companion got it from Transmission over TCP.
+  const status = await (await fetch(`${base}/api/torrents/${video.infoHash}`)).json()
+  assert.ok(status.downloaded > 0, JSON.stringify(status))
+  assert.equal(status.trackers[0].state, 'answered')
+  assert.deepEqual(errors, [])
+})
