@@ -136,6 +136,7 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
             pinned: RefCell::new(BTreeMap::new()),
             persisted: Cell::new(None),
             notice: RefCell::new(None),
+            full: Cell::new(false),
             writer: Writer::default(),
         }),
     };
@@ -163,6 +164,8 @@ impl Store {
             piece_length: plen,
             last_used_ms: now,
             seeded_bytes: 0,
+            stream: None,
+            segments: 0,
         });
         item.title = title.to_owned();
         item.last_used_ms = now;
@@ -329,12 +332,15 @@ impl Store {
         }
         match result {
             Ok(()) => {
-                if self.inner.notice.borrow().is_some() {
+                // A failure's notice ends with a write that works; "full" stays until room
+                // is made (a delete): the video that did not fit is not kept whole.
+                if !self.inner.full.get() && self.inner.notice.borrow().is_some() {
                     *self.inner.notice.borrow_mut() = None;
                 }
                 Ok(())
             }
             Err(DbError::Quota | DbError::OverLimit) => {
+                self.inner.full.set(true);
                 *self.inner.notice.borrow_mut() = Some(
                     "The download store is full and nothing can be evicted: this video plays \
                      from memory and will not be kept."
@@ -370,6 +376,8 @@ impl Store {
                         piece_length: 0,
                         last_used_ms: now,
                         seeded_bytes: 0,
+                        stream: None,
+                        segments: 0,
                     })
                 });
                 let known = pieces.get(&q.id).is_some_and(|s| s.contains(&q.piece));
@@ -432,11 +440,15 @@ struct Slot<T> {
 pub(super) async fn put_segment(
     store: &Store,
     id: &str,
-    title: &str,
+    playlist: &str,
+    name: &str,
     bytes: Vec<u8>,
 ) -> Result<(), StoreError> {
     let total = bytes.len() as u64;
-    store.describe(id, title, ItemKind::HlsSegment, total, 0);
+    store.describe(id, name, ItemKind::HlsSegment, total, 0);
+    if let Some(item) = store.inner.index.borrow_mut().items.get_mut(id) {
+        item.stream = Some(playlist.to_owned());
+    }
     let slot = Rc::new(RefCell::new(Slot {
         value: None,
         waker: None,
