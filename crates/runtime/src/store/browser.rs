@@ -137,6 +137,7 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
             persisted: Cell::new(None),
             notice: RefCell::new(None),
             full: Cell::new(false),
+            simulated_quota: Cell::new(None),
             writer: Writer::default(),
         }),
     };
@@ -417,6 +418,17 @@ impl Store {
             })
             .collect();
         let records: Vec<Item> = items.values().cloned().collect();
+        if let Some(quota) = self.inner.simulated_quota.get() {
+            let index = self.inner.index.borrow();
+            let freed: u64 = evict
+                .iter()
+                .filter_map(|id| index.items.get(id))
+                .map(|i| i.stored_bytes)
+                .sum();
+            if index.used() - freed + incoming > quota {
+                return Err(DbError::Quota);
+            }
+        }
         self.inner.db.write(&evict, &writes, &records).await?;
         self.forget(&evict);
         let mut index = self.inner.index.borrow_mut();
@@ -494,18 +506,56 @@ pub(super) async fn get_segment(store: &Store, id: &str, length: u64) -> Option<
     Some(bytes)
 }
 
+/// An item marked as playing (never evicted) until released: by its torrent's `destroy`, or
+/// when the last holder lets go (a destroyed torrent's platform may outlive it a while).
+pub(crate) struct Playing {
+    store: Store,
+    id: String,
+    held: Cell<bool>,
+}
+
+impl Playing {
+    pub(crate) fn new(store: Store, id: String) -> Rc<Self> {
+        store.pin(&id);
+        Rc::new(Self {
+            store,
+            id,
+            held: Cell::new(true),
+        })
+    }
+
+    /// Unmarks the item (once) and saves its record's figures.
+    pub(crate) fn release(&self) {
+        if self.held.replace(false) {
+            self.store.unpin(&self.id);
+            self.store.save_item(&self.id);
+        }
+    }
+}
+
+impl Drop for Playing {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 /// One torrent's link to the store, held by its platform: writes and reads of its pieces,
-/// answered through the torrent's sink. While it lives, the item is playing (not evicted).
+/// answered through the torrent's sink.
 pub(crate) struct TorrentStore {
     store: Store,
     id: String,
     sink: Sink,
+    _playing: Rc<Playing>,
 }
 
 impl TorrentStore {
-    pub(crate) fn new(store: Store, id: String, sink: Sink) -> Self {
-        store.pin(&id);
-        Self { store, id, sink }
+    pub(crate) fn new(store: Store, id: String, sink: Sink, playing: Rc<Playing>) -> Self {
+        Self {
+            store,
+            id,
+            sink,
+            _playing: playing,
+        }
     }
 
     pub(crate) fn write(&self, piece: u32, data: Vec<u8>) {
@@ -535,12 +585,5 @@ impl TorrentStore {
             }
             sink(Event::PieceLoaded { piece, result });
         });
-    }
-}
-
-impl Drop for TorrentStore {
-    fn drop(&mut self) {
-        self.store.unpin(&self.id);
-        self.store.save_item(&self.id);
     }
 }

@@ -30,7 +30,7 @@ mod locks;
 pub use index::{Item, ItemKind};
 
 #[cfg(target_family = "wasm")]
-pub(crate) use browser::TorrentStore;
+pub(crate) use browser::{Playing, TorrentStore};
 
 use std::{
     cell::{Cell, RefCell},
@@ -112,6 +112,8 @@ struct Inner {
     notice: RefCell<Option<String>>,
     /// Whether a write found no room (the notice then stays until a delete makes room).
     full: Cell<bool>,
+    /// Test hook: a quota the writes meet as `QuotaExceededError` ([`Store::simulate_quota`]).
+    simulated_quota: Cell<Option<u64>>,
     #[cfg(target_family = "wasm")]
     writer: browser::Writer,
 }
@@ -232,6 +234,13 @@ impl Store {
             pieces.remove(id);
             infos.remove(id);
         }
+    }
+
+    /// Test hook: from now on a write that would leave more than `bytes` stored fails as the
+    /// browser's `QuotaExceededError` does (evict and retry, then the notice). The real error
+    /// cannot be caused in a test: Chromium ignores CDP's `Storage.overrideQuotaForOrigin`.
+    pub fn simulate_quota(&self, bytes: Option<u64>) {
+        self.inner.simulated_quota.set(bytes);
     }
 
     /// Test hook: replaces the stored bytes of piece `piece` of item `id` with `data`, leaving
