@@ -233,11 +233,12 @@ async function once (kind, pages, tracker, magnet, size) {
       if (r) { result = r; break }
       if (Date.now() - t0 > 3 * 3600_000) throw new Error(`${kind}: no end after 3 h`)
     }
-    if (result.error) throw new Error(`${kind}: ${result.error}`)
-    if (result.length !== size) throw new Error(`${kind}: read ${result.length} of ${size} bytes`)
+    // A reader that stops (WebTorrent 3 gives up on QuotaExceededError) is a result too: its
+    // memory until then, and what stopped it.
+    if (!result.error && result.length !== size) throw new Error(`${kind}: read ${result.length} of ${size} bytes`)
     if (errors.length) throw new Error(`${kind}: page errors: ${errors.join('; ')}`)
     const end = await rendererMemory(cdp)
-    const uasm = await pageMemory(page)
+    const uasm = result.error ? null : await pageMemory(page)
     const out = {
       kind,
       size,
@@ -249,7 +250,9 @@ async function once (kind, pages, tracker, magnet, size) {
       wasmBytes: result.wasmBytes ?? null,
       storeBytes: result.storeBytes ?? null,
       notice: result.notice ?? null,
-      mibps: size / MiB / ((result.doneMs - result.metadataMs) / 1000),
+      error: result.error ?? null,
+      read: result.error ? samples.at(-1).read : size,
+      mibps: result.error ? NaN : size / MiB / ((result.doneMs - result.metadataMs) / 1000),
       doneMs: result.doneMs,
       fromPeers: result.fromPeers,
       samples: samples.length
@@ -309,6 +312,7 @@ ${row('renderer RSS at the end', 'endRss')}
 | Shoal's wasm memory at the end | ${mib(m('shoal', 'wasmBytes'))} | | |
 | read rate after metadata, MiB/s | ${m('shoal', 'mibps').toFixed(1)} | ${m('webtorrent', 'mibps').toFixed(1)} | ${(m('shoal', 'mibps') / m('webtorrent', 'mibps')).toFixed(2)}× |
 
+${['shoal', 'webtorrent'].flatMap(k => results[k].filter(r => r.error).map(r => `**${k} stopped after ${mib(r.read)} MiB: ${r.error}** (its figures cover the read until then).`)).join('\n')}
 Runs (peak RSS, MiB): Shoal ${results.shoal.map(r => mib(r.peakRss)).join(', ')}; WebTorrent ${results.webtorrent.map(r => mib(r.peakRss)).join(', ')}.
 Shoal's store held ${results.shoal.map(r => mib(r.storeBytes)).join(', ')} MiB at the end${results.shoal.some(r => r.notice) ? `; notice: ${results.shoal.find(r => r.notice).notice}` : ''}.
 Command: \`SHOAL_BIN=${shoalBin} node bench/browser/store-memory.mjs\` (SIZE_MIB=${size / MiB}, RUNS=${RUNS}).
