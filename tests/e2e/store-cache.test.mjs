@@ -9,82 +9,13 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { makeTorrent, makeVideo, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
-import { screenshot, startServe } from '../support/shoal.mjs'
-import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
+import { makeVideo, playsPast, withTimeout } from '../support/player-fixtures.mjs'
+import { screenshot } from '../support/shoal.mjs'
+import { downloads, playToEnd, stats, storedWhole, world } from '../support/store-world.mjs'
+import { startTracker } from '../support/tracker.mjs'
 import { openWebTorrentPage } from '../support/webtorrent.mjs'
 
 const MiB = 1024 * 1024
-
-/** Loopback-only settings (no public trackers, no STUN) plus store settings. */
-const settings = extra => JSON.stringify({ trackers: [], ice_servers: [], ...extra })
-
-const stats = page => page.evaluate(() => window.shoal.stats())
-
-/** A browser profile with its own store, `shoal serve`, and a fixture server. */
-async function world () {
-  const serve = await startServe()
-  const fixtures = await startFixtureServer({})
-  const browser = await launchWebRtcBrowser()
-  await browser.grant(fixtures.origin)
-  await browser.grant(serve.url.replace(/\/$/, ''))
-  const base = serve.url.replace(/\/$/, '')
-  return {
-    serve,
-    fixtures,
-    browser,
-    base,
-    /** A video served over HTTP with a .torrent naming it as web seed. */
-    addVideo (video, name, { announce = [], pieceLength } = {}) {
-      fixtures.addFile(`/${name}`, video.file)
-      const t = makeTorrent(video, { webseeds: [`${fixtures.origin}/${name}`], announce, pieceLength })
-      fixtures.addFile(`/${name}.torrent`, t.torrentFile)
-      return { ...t, url: `${fixtures.origin}/${name}.torrent`, path: `/${name}` }
-    },
-    /** A Shoal page with these settings, recording uncaught errors. */
-    async open (pathAndQuery, extra = {}, init) {
-      const page = await browser.context.newPage()
-      const errors = []
-      page.on('pageerror', e => errors.push(e))
-      if (init) await page.addInitScript(init)
-      await page.goto(serve.url)
-      await page.evaluate(s => localStorage.setItem('shoal.settings', s), settings(extra))
-      await page.goto(base + pathAndQuery)
-      return { page, errors }
-    },
-    async stop () {
-      await browser.close()
-      await fixtures.stop()
-      await serve.stop()
-    }
-  }
-}
-
-/** Waits until every piece is verified and the store holds at least `bytes` (written out). */
-async function storedWhole (page, bytes, what) {
-  await withTimeout(page.waitForFunction(n => {
-    const s = window.shoal?.stats?.()
-    return s && s.pieces_total > 0 && s.pieces_verified === s.pieces_total && s.store_bytes >= n
-  }, bytes, { timeout: 0, polling: 200 }), 120_000, what)
-}
-
-/** Plays the `<video>` to its end (seeking near the end first, to be quick). */
-async function playToEnd (page, what) {
-  await playsPast(page, 1, `${what}: playing`)
-  await page.evaluate(() => { const v = document.querySelector('video'); v.currentTime = Math.max(0, v.duration - 1.5) })
-  await withTimeout(page.waitForFunction(() => document.querySelector('video')?.ended, null, { timeout: 0, polling: 200 }), 90_000, `${what}: ended`)
-}
-
-/** The rows of /downloads as {hash, title, stored, percent}. */
-async function downloads (page) {
-  await page.waitForSelector('[data-testid=store-total]', { timeout: 30_000 })
-  return page.$$eval('[data-testid=download]', rows => rows.map(r => ({
-    hash: r.dataset.infoHash,
-    title: r.querySelector('h3').textContent,
-    stored: r.querySelector('[data-field=stored]').textContent,
-    percent: r.querySelector('[data-field=percent]').textContent
-  })))
-}
 
 const hashOf = magnet => /btih:([0-9a-f]{40})/i.exec(magnet)[1].toLowerCase()
 

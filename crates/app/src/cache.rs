@@ -116,7 +116,10 @@ impl Cache {
     /// Adds the test hooks `window.shoal.storeCorrupt(infoHash, piece, length)`, which
     /// overwrites a stored piece with `length` bytes that are not its own (a promise of whether
     /// it wrote), and `window.shoal.storeClear()`, which empties the store once it is open (a
-    /// promise of whether it did; tests that must download start with it).
+    /// promise of whether it did; tests that must download start with it), and
+    /// `window.shoal.storeQuota(bytes)`, which makes the store's writes fail as the browser's
+    /// `QuotaExceededError` does once they would hold more than `bytes` (a promise of whether
+    /// it was set; Chromium ignores CDP's quota override, see docs/store.md).
     pub(crate) fn expose_test_hook(&self) {
         let Some(window) = web_sys::window() else {
             return;
@@ -154,9 +157,26 @@ impl Cache {
         let _ = Reflect::set(&shoal, &"storeCorrupt".into(), f);
         let f: &Function = clear.as_ref().unchecked_ref();
         let _ = Reflect::set(&shoal, &"storeClear".into(), f);
+        let cache = self.clone();
+        let quota = Closure::<dyn Fn(f64) -> Promise>::new(move |bytes: f64| {
+            let cache = cache.clone();
+            wasm_bindgen_futures::future_to_promise(async move {
+                let set = match cache.settled().await {
+                    Opened::Ready(s) => {
+                        s.simulate_quota(Some(bytes as u64));
+                        true
+                    }
+                    Opened::Pending | Opened::Failed(_) => false,
+                };
+                Ok(JsValue::from_bool(set))
+            })
+        });
+        let f: &Function = quota.as_ref().unchecked_ref();
+        let _ = Reflect::set(&shoal, &"storeQuota".into(), f);
         let _ = Reflect::set(&window, &"shoal".into(), &shoal);
         corrupt.forget();
         clear.forget();
+        quota.forget();
     }
 }
 

@@ -12,11 +12,17 @@
 //! and `bench/browser/p2p-ceiling.mjs` (which build this example with the app's `wasm-release`
 //! profile); `seed` shares bytes from the page (`Client::seed`) for the latter.
 //!
+//! `read_stored` reads a torrent in order with the download store open (IndexedDB, as the app
+//! does), dropping each chunk once counted, for `bench/browser/store-memory.mjs` (page memory
+//! while reading a file far larger than the memory window).
+//!
 //! Natively this example is empty.
 
 #[cfg(target_family = "wasm")]
 pub mod wasm {
-    use shoal_runtime::{Client, ClientConfig, Reader, SeedOptions, Source, Torrent};
+    use shoal_runtime::{
+        Client, ClientConfig, Reader, SeedOptions, Source, Store, StoreSettings, Torrent,
+    };
     use wasm_bindgen::{prelude::wasm_bindgen, JsValue};
 
     fn js_err(e: impl std::fmt::Display) -> JsValue {
@@ -213,5 +219,142 @@ pub mod wasm {
             client: Some(client),
             torrent,
         })
+    }
+
+    /// Sets `globalThis.__shoalProgress` to `{ read, fromPeers, fromStore, storeBytes,
+    /// wasmBytes, notice }` so the benchmark can sample it while the read runs.
+    fn progress(read: u64, torrent: &Torrent, store: &Store) -> Result<(), JsValue> {
+        let stats = torrent.stats();
+        let figures = store.figures();
+        let p = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&p, &k.into(), v);
+        set("read", &JsValue::from_f64(read as f64))?;
+        set(
+            "fromPeers",
+            &JsValue::from_f64(stats.bytes_from_peers as f64),
+        )?;
+        set(
+            "fromStore",
+            &JsValue::from_f64(stats.bytes_read_from_store as f64),
+        )?;
+        set("storeBytes", &JsValue::from_f64(figures.store_bytes as f64))?;
+        set("wasmBytes", &JsValue::from_f64(wasm_memory_bytes()))?;
+        set(
+            "notice",
+            &figures
+                .notice
+                .map_or(JsValue::NULL, |n| JsValue::from_str(&n)),
+        )?;
+        js_sys::Reflect::set(&js_sys::global(), &"__shoalProgress".into(), &p)?;
+        Ok(())
+    }
+
+    /// Resolves after `ms` milliseconds (`setTimeout`).
+    async fn gloo_timers_sleep(ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window()
+                .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms));
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    /// Sets `globalThis.__shoalPhase`: where [`read_stored`] is.
+    fn phase(what: &str) -> Result<(), JsValue> {
+        js_sys::Reflect::set(&js_sys::global(), &"__shoalPhase".into(), &what.into()).map(|_| ())
+    }
+
+    /// The size of this module's linear memory (it only ever grows).
+    fn wasm_memory_bytes() -> f64 {
+        let memory: js_sys::WebAssembly::Memory =
+            wasm_bindgen::JsCast::unchecked_into(wasm_bindgen::memory());
+        let buffer: js_sys::ArrayBuffer = wasm_bindgen::JsCast::unchecked_into(memory.buffer());
+        f64::from(buffer.byte_length())
+    }
+
+    /// Reads the first file of `magnet` in order with the download store open (limit
+    /// `store_limit` bytes, the app's default memory window), as the player does, counting and
+    /// dropping every chunk. Resolves with `{ length, metadataMs, doneMs, bytesFromPeers,
+    /// storeBytes, wasmBytes, notice }`; `globalThis.__shoalProgress` follows the read.
+    #[wasm_bindgen]
+    pub async fn read_stored(
+        magnet: String,
+        tracker: String,
+        store_limit: f64,
+    ) -> Result<js_sys::Object, JsValue> {
+        let start = now();
+        let store = Store::open(
+            StoreSettings {
+                limit_bytes: store_limit as u64,
+                ..StoreSettings::default()
+            },
+            js_sys::Date::now(),
+        )
+        .await
+        .map_err(js_err)?;
+        phase("store open")?;
+        let magnet = metainfo::Magnet::parse(&magnet).map_err(js_err)?;
+        let client = Client::new(ClientConfig {
+            trackers: vec![tracker],
+            ice_servers: Vec::new(),
+            ..ClientConfig::default()
+        });
+        client.set_store(store.clone());
+        let torrent = client.add(Source::Magnet(magnet)).map_err(js_err)?;
+        phase("waiting for the metadata")?;
+        let info = torrent.metadata().await.map_err(js_err)?;
+        let metadata_ms = now() - start;
+        phase("reading")?;
+        let length = info
+            .files
+            .first()
+            .ok_or_else(|| js_err("the torrent has no file"))?
+            .length;
+        let mut reader = torrent.reader(0, 0, length).map_err(js_err)?;
+        // Progress every second from a task of its own, so a stalled read still reports.
+        let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let ticking = std::rc::Rc::new(std::cell::Cell::new(true));
+        {
+            let (read, ticking, torrent, store) = (
+                read.clone(),
+                ticking.clone(),
+                torrent.clone(),
+                store.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                while ticking.get() {
+                    let _ = progress(read.get(), &torrent, &store);
+                    gloo_timers_sleep(1000).await;
+                }
+            });
+        }
+        while let Some(chunk) = reader.next_chunk().await {
+            read.set(read.get() + chunk.map_err(js_err)?.len() as u64);
+        }
+        ticking.set(false);
+        let read = read.get();
+        let done_ms = now() - start;
+        progress(read, &torrent, &store)?;
+        let stats = torrent.stats();
+        let figures = store.figures();
+        let out = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&out, &k.into(), v);
+        set("length", &JsValue::from_f64(read as f64))?;
+        set("metadataMs", &JsValue::from_f64(metadata_ms))?;
+        set("doneMs", &JsValue::from_f64(done_ms))?;
+        set(
+            "bytesFromPeers",
+            &JsValue::from_f64(stats.bytes_from_peers as f64),
+        )?;
+        set("storeBytes", &JsValue::from_f64(figures.store_bytes as f64))?;
+        set("wasmBytes", &JsValue::from_f64(wasm_memory_bytes()))?;
+        set(
+            "notice",
+            &figures
+                .notice
+                .map_or(JsValue::NULL, |n| JsValue::from_str(&n)),
+        )?;
+        drop(reader);
+        torrent.destroy();
+        Ok(out)
     }
 }

@@ -44,6 +44,9 @@ pub(crate) struct TorrentCell {
     /// Uploaded bytes already added to the stored item's seeded figure.
     #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
     pub(crate) uploaded_noted: std::cell::Cell<u64>,
+    /// Marks its store item as playing; released by [`TorrentCell::destroy`].
+    #[cfg(target_family = "wasm")]
+    pub(crate) playing: RefCell<Option<Rc<crate::store::Playing>>>,
 }
 
 impl TorrentCell {
@@ -85,6 +88,8 @@ impl TorrentCell {
                 torrent_file: RefCell::new(None),
                 store: RefCell::new(None),
                 uploaded_noted: std::cell::Cell::new(0),
+                #[cfg(target_family = "wasm")]
+                playing: RefCell::new(None),
             }
         })
     }
@@ -139,6 +144,10 @@ impl TorrentCell {
     /// Leaves the swarm and wakes every waiting task (to an error).
     pub(crate) fn destroy(&self) {
         self.with(|session, p| session.stop(p));
+        #[cfg(target_family = "wasm")]
+        if let Some(playing) = self.playing.borrow_mut().take() {
+            playing.release();
+        }
         let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
         for w in waiters
             .metadata

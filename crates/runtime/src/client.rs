@@ -301,9 +301,15 @@ impl Client {
                 describe(store, id, &engine);
             }
             let kept = store.as_ref().map(|(s, _)| s.clone());
+            // Playing until destroyed: then its item may be evicted again.
+            let playing = store
+                .as_ref()
+                .map(|(s, id)| crate::store::Playing::new(s.clone(), id.clone()));
+            let held = playing.clone();
             let cell = TorrentCell::start(engine, cfg, magnet, |sink| {
-                let store =
-                    store.map(|(s, id)| crate::store::TorrentStore::new(s, id, Rc::clone(&sink)));
+                let store = store.zip(held).map(|((s, id), playing)| {
+                    crate::store::TorrentStore::new(s, id, Rc::clone(&sink), playing)
+                });
                 Box::new(crate::browser::BrowserPlatform::new(
                     sink,
                     ice_servers,
@@ -312,6 +318,7 @@ impl Client {
             });
             let waits_for_metadata = kept.is_some() && engine_info_missing(&cell);
             *cell.store.borrow_mut() = kept;
+            *cell.playing.borrow_mut() = playing;
             let torrent = Torrent { cell };
             if waits_for_metadata {
                 // A magnet: the item is described (and its info dict kept) once peers sent it.

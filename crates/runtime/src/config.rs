@@ -18,8 +18,8 @@ pub struct ClientConfig {
     pub memory_window_bytes: u64,
 }
 
-/// Default [`ClientConfig::memory_window_bytes`]: 64 MiB.
-pub const DEFAULT_MEMORY_WINDOW_BYTES: u64 = 64 << 20;
+/// Default [`ClientConfig::memory_window_bytes`]: 32 MiB.
+pub const DEFAULT_MEMORY_WINDOW_BYTES: u64 = 32 << 20;
 
 /// One `RTCIceServer` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

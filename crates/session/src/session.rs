@@ -44,7 +44,6 @@ pub struct Session<S: Storage, H: PieceHasher> {
     /// Webseeds that are a companion's gateway ([`Session::add_gateway`]).
     pub(crate) gateways: Vec<usize>,
     next_reader: u32,
-    have: Vec<bool>,
     no_peers_since: Option<Millis>,
     /// Why the last open peer connection ended (see [`Stats::last_peer_close`]).
     pub(crate) last_peer_close: Option<String>,
@@ -95,7 +94,6 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             readers: BTreeMap::new(),
             gateways: Vec::new(),
             next_reader: 0,
-            have: Vec::new(),
             no_peers_since: Some(now),
             last_peer_close: None,
             down: Rate::default(),
@@ -104,7 +102,6 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             stopped: false,
             cfg,
         };
-        session.rebuild_have();
         session.handle(now, Event::Timer, platform);
         session
     }
@@ -300,6 +297,13 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
     /// The figures for a stats panel at `now`.
     pub fn stats(&self, now: Millis) -> Stats {
         let s = self.engine.stats();
+        // Read from the engine each time, not mirrored: pieces also stop being HAVE (evicted
+        // from memory without a store, lost from the store) without an output saying so.
+        let have: Vec<bool> = self.engine.info().map_or_else(Vec::new, |info| {
+            (0..info.piece_count())
+                .map(|p| self.engine.has_piece(p))
+                .collect()
+        });
         Stats {
             peers: self.open_peers(),
             connecting: self.peers.connecting(),
@@ -314,9 +318,8 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 .sum(),
             uploaded: s.uploaded,
             pieces_total: self.engine.info().map_or(0, |i| i.piece_count()),
-            pieces_verified: u32::try_from(self.have.iter().filter(|h| **h).count())
-                .unwrap_or(u32::MAX),
-            have: self.have.clone(),
+            pieces_verified: u32::try_from(have.iter().filter(|h| **h).count()).unwrap_or(u32::MAX),
+            have,
             trackers: self.tracker_statuses(),
             waiting_for_peers_ms: self.no_peers_since.map(|t| now.0.saturating_sub(t.0)),
             metadata_ready: self.engine.info().is_some(),
@@ -402,18 +405,11 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                     self.http_request(id, webseed, range, platform);
                 }
                 Output::HttpCancel { id } => self.gets.cancel(id, platform),
-                Output::MetadataReady => {
-                    self.rebuild_have();
-                    platform.notice(Notice::MetadataReady);
-                }
+                Output::MetadataReady => platform.notice(Notice::MetadataReady),
                 Output::HashPiece { piece, data } => platform.hash_piece(piece, data),
                 Output::StorePiece { piece, data } => platform.store_write(piece, data),
                 Output::LoadPiece { piece } => platform.store_read(piece),
-                Output::PieceVerified { piece } => {
-                    if let Some(h) = self.have.get_mut(piece as usize) {
-                        *h = true;
-                    }
-                }
+                Output::PieceVerified { .. } => {}
                 Output::ReaderData {
                     reader,
                     offset,
@@ -432,15 +428,6 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             }
         }
         any
-    }
-
-    fn rebuild_have(&mut self) {
-        let Some(info) = self.engine.info() else {
-            return;
-        };
-        self.have = (0..info.piece_count())
-            .map(|p| self.engine.has_piece(p))
-            .collect();
     }
 
     /// The counters announced to trackers.

@@ -107,17 +107,26 @@ fn listing(
                     {items.into_iter().map(|item| {
                         let id = item.id.clone();
                         let kind = match item.kind {
-                            runtime::ItemKind::Torrent => "Torrent",
-                            runtime::ItemKind::HlsSegment => "Live segment",
+                            runtime::ItemKind::Torrent => "Torrent".to_owned(),
+                            runtime::ItemKind::HlsStream => match item.segments {
+                                1 => "HLS stream · 1 segment".to_owned(),
+                                n => format!("HLS stream · {n} segments"),
+                            },
+                            _ => "HLS segment".to_owned(),
                         };
                         // A torrent plays again from here by its info hash alone: the store
-                        // keeps its info dict, so this works offline too.
-                        let play = (item.kind == runtime::ItemKind::Torrent).then(|| {
-                            let magnet = format!("magnet:?xt=urn:btih:{}&dn={}", item.id, crate::addons::encode(&item.title));
-                            format!("/play?src={}", crate::addons::encode(&magnet))
-                        });
+                        // keeps its info dict, so this works offline too. A stream plays its
+                        // playlist again, its stored segments from the store.
+                        let play = match item.kind {
+                            runtime::ItemKind::Torrent => {
+                                let magnet = format!("magnet:?xt=urn:btih:{}&dn={}", item.id, crate::addons::encode(&item.title));
+                                Some(format!("/play?src={}", crate::addons::encode(&magnet)))
+                            }
+                            runtime::ItemKind::HlsStream => Some(format!("/watch?hls={}", crate::addons::encode(&item.id))),
+                            _ => None,
+                        };
                         view! {
-                            <li class="addon-item download" data-testid="download" data-info-hash=item.id.clone()>
+                            <li class="addon-item download" data-testid="download" data-info-hash=item.id.clone() data-kind=format!("{:?}", item.kind) data-segments=item.segments>
                                 <div class="addon-title"><h3>{item.title.clone()}</h3><span class="addon-version">{kind}</span></div>
                                 <dl class="download-figures">
                                     <div><dt>"Stored"</dt><dd data-field="stored">{format!("{} / {}", format::bytes(item.stored_bytes), format::bytes(item.total_bytes))}</dd></div>

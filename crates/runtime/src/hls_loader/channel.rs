@@ -121,7 +121,7 @@ pub(crate) struct KnownSegment {
     /// Its tag, only when [`SegmentTag::check`] passed.
     pub(crate) tag: Option<SegmentTag>,
     /// The playlist that listed it.
-    playlist: String,
+    pub(crate) playlist: String,
 }
 
 #[derive(Default)]

@@ -375,7 +375,8 @@ async fn load_segment(
     };
     let verified = tag.filter(|_| !mismatch);
     if let (Some(tag), Some(store)) = (&verified, inner.channel.store()) {
-        keep(store, tag, &url, body.clone());
+        let playlist = known.as_ref().map(|k| k.playlist.clone());
+        keep(store, tag, playlist, &url, body.clone());
     }
     deliver(inner, context, callbacks, &url, record, body, verified);
 }
@@ -453,16 +454,22 @@ async fn from_store(
 }
 
 /// Writes a verified segment to the store in the background (a failure only means the next
-/// replay fetches it again; the store shows its own notice when it is full).
-fn keep(store: crate::Store, tag: &SegmentTag, url: &str, bytes: Vec<u8>) {
+/// replay fetches it again; the store shows its own notice when it is full). The segments of
+/// one playlist are one Downloads item; a segment no playlist listed goes under its folder.
+fn keep(
+    store: crate::Store,
+    tag: &SegmentTag,
+    playlist: Option<String>,
+    url: &str,
+    bytes: Vec<u8>,
+) {
     let id = tag.info_hash.to_hex();
-    // "channel/seg-000042.ts": the segment with the folder that names its stream.
-    let mut parts = url.rsplit('/');
-    let name = parts.next().unwrap_or(url);
-    let title = parts
-        .next()
-        .map_or_else(|| name.to_owned(), |dir| format!("{dir}/{name}"));
+    let name = hls::segment_name(url).to_owned();
+    let playlist = playlist.unwrap_or_else(|| {
+        url.rsplit_once('/')
+            .map_or_else(|| url.to_owned(), |(dir, _)| format!("{dir}/"))
+    });
     wasm_bindgen_futures::spawn_local(async move {
-        let _ = store.put_segment(&id, &title, bytes).await;
+        let _ = store.put_segment(&id, &playlist, &name, bytes).await;
     });
 }

@@ -136,6 +136,8 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
             pinned: RefCell::new(BTreeMap::new()),
             persisted: Cell::new(None),
             notice: RefCell::new(None),
+            full: Cell::new(false),
+            simulated_quota: Cell::new(None),
             writer: Writer::default(),
         }),
     };
@@ -163,6 +165,8 @@ impl Store {
             piece_length: plen,
             last_used_ms: now,
             seeded_bytes: 0,
+            stream: None,
+            segments: 0,
         });
         item.title = title.to_owned();
         item.last_used_ms = now;
@@ -329,12 +333,15 @@ impl Store {
         }
         match result {
             Ok(()) => {
-                if self.inner.notice.borrow().is_some() {
+                // A failure's notice ends with a write that works; "full" stays until room
+                // is made (a delete): the video that did not fit is not kept whole.
+                if !self.inner.full.get() && self.inner.notice.borrow().is_some() {
                     *self.inner.notice.borrow_mut() = None;
                 }
                 Ok(())
             }
             Err(DbError::Quota | DbError::OverLimit) => {
+                self.inner.full.set(true);
                 *self.inner.notice.borrow_mut() = Some(
                     "The download store is full and nothing can be evicted: this video plays \
                      from memory and will not be kept."
@@ -370,6 +377,8 @@ impl Store {
                         piece_length: 0,
                         last_used_ms: now,
                         seeded_bytes: 0,
+                        stream: None,
+                        segments: 0,
                     })
                 });
                 let known = pieces.get(&q.id).is_some_and(|s| s.contains(&q.piece));
@@ -409,6 +418,17 @@ impl Store {
             })
             .collect();
         let records: Vec<Item> = items.values().cloned().collect();
+        if let Some(quota) = self.inner.simulated_quota.get() {
+            let index = self.inner.index.borrow();
+            let freed: u64 = evict
+                .iter()
+                .filter_map(|id| index.items.get(id))
+                .map(|i| i.stored_bytes)
+                .sum();
+            if index.used() - freed + incoming > quota {
+                return Err(DbError::Quota);
+            }
+        }
         self.inner.db.write(&evict, &writes, &records).await?;
         self.forget(&evict);
         let mut index = self.inner.index.borrow_mut();
@@ -432,11 +452,15 @@ struct Slot<T> {
 pub(super) async fn put_segment(
     store: &Store,
     id: &str,
-    title: &str,
+    playlist: &str,
+    name: &str,
     bytes: Vec<u8>,
 ) -> Result<(), StoreError> {
     let total = bytes.len() as u64;
-    store.describe(id, title, ItemKind::HlsSegment, total, 0);
+    store.describe(id, name, ItemKind::HlsSegment, total, 0);
+    if let Some(item) = store.inner.index.borrow_mut().items.get_mut(id) {
+        item.stream = Some(playlist.to_owned());
+    }
     let slot = Rc::new(RefCell::new(Slot {
         value: None,
         waker: None,
@@ -482,18 +506,56 @@ pub(super) async fn get_segment(store: &Store, id: &str, length: u64) -> Option<
     Some(bytes)
 }
 
+/// An item marked as playing (never evicted) until released: by its torrent's `destroy`, or
+/// when the last holder lets go (a destroyed torrent's platform may outlive it a while).
+pub(crate) struct Playing {
+    store: Store,
+    id: String,
+    held: Cell<bool>,
+}
+
+impl Playing {
+    pub(crate) fn new(store: Store, id: String) -> Rc<Self> {
+        store.pin(&id);
+        Rc::new(Self {
+            store,
+            id,
+            held: Cell::new(true),
+        })
+    }
+
+    /// Unmarks the item (once) and saves its record's figures.
+    pub(crate) fn release(&self) {
+        if self.held.replace(false) {
+            self.store.unpin(&self.id);
+            self.store.save_item(&self.id);
+        }
+    }
+}
+
+impl Drop for Playing {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 /// One torrent's link to the store, held by its platform: writes and reads of its pieces,
-/// answered through the torrent's sink. While it lives, the item is playing (not evicted).
+/// answered through the torrent's sink.
 pub(crate) struct TorrentStore {
     store: Store,
     id: String,
     sink: Sink,
+    _playing: Rc<Playing>,
 }
 
 impl TorrentStore {
-    pub(crate) fn new(store: Store, id: String, sink: Sink) -> Self {
-        store.pin(&id);
-        Self { store, id, sink }
+    pub(crate) fn new(store: Store, id: String, sink: Sink, playing: Rc<Playing>) -> Self {
+        Self {
+            store,
+            id,
+            sink,
+            _playing: playing,
+        }
     }
 
     pub(crate) fn write(&self, piece: u32, data: Vec<u8>) {
@@ -523,12 +585,5 @@ impl TorrentStore {
             }
             sink(Event::PieceLoaded { piece, result });
         });
-    }
-}
-
-impl Drop for TorrentStore {
-    fn drop(&mut self) {
-        self.store.unpin(&self.id);
-        self.store.save_item(&self.id);
     }
 }

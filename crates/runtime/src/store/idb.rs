@@ -70,10 +70,17 @@ fn to_js(item: &Item) -> Result<JsValue, DbError> {
     serde::Serialize::serialize(item, &ser).map_err(|e| DbError::Other(e.to_string()))
 }
 
-async fn done(tx: idb::Transaction) -> Result<(), DbError> {
-    match tx.await? {
+/// Commits `tx` and waits for it. `handle` is another handle on the same transaction (from one
+/// of its object stores): a commit refused for quota fires only `abort`, with the reason in
+/// the transaction's `error`, which the awaited handle no longer gives access to.
+async fn done(tx: idb::Transaction, handle: idb::Transaction) -> Result<(), DbError> {
+    match tx.commit()?.await? {
         TransactionResult::Committed => Ok(()),
-        TransactionResult::Aborted => Err(DbError::Other("the transaction was aborted".into())),
+        TransactionResult::Aborted => match handle.error() {
+            Some(e) if e.name() == "QuotaExceededError" => Err(DbError::Quota),
+            Some(e) => Err(DbError::Other(format!("{}: {}", e.name(), e.message()))),
+            None => Err(DbError::Other("the transaction was aborted".into())),
+        },
     }
 }
 
@@ -131,9 +138,9 @@ impl Db {
     pub(crate) async fn put_info(&self, id: &str, info: &[u8]) -> Result<(), DbError> {
         let tx = self.db.transaction(&[INFOS], TransactionMode::ReadWrite)?;
         let value = Uint8Array::from(info).buffer();
-        tx.object_store(INFOS)?
-            .put(&value, Some(&JsValue::from_str(id)))?;
-        done(tx.commit()?).await
+        let store = tx.object_store(INFOS)?;
+        store.put(&value, Some(&JsValue::from_str(id)))?;
+        done(tx, store.transaction()).await
     }
 
     /// Every stored piece, as `(item id, piece)`.
@@ -177,7 +184,7 @@ impl Db {
         for item in items {
             index.put(&to_js(item)?, None)?;
         }
-        done(tx.commit()?).await
+        done(tx, store.transaction()).await
     }
 
     /// Item records only (last used, seeded bytes).
@@ -211,8 +218,8 @@ impl Db {
     pub(crate) async fn overwrite(&self, id: &str, piece: u32, data: &[u8]) -> Result<(), DbError> {
         let tx = self.db.transaction(&[PIECES], TransactionMode::ReadWrite)?;
         let value = Uint8Array::from(data).buffer();
-        tx.object_store(PIECES)?
-            .put(&value, Some(&piece_key(id, piece)))?;
-        done(tx.commit()?).await
+        let store = tx.object_store(PIECES)?;
+        store.put(&value, Some(&piece_key(id, piece)))?;
+        done(tx, store.transaction()).await
     }
 }

@@ -14,6 +14,9 @@ pub enum ItemKind {
     Torrent,
     /// One HLS segment (its per-segment torrent's info hash names it).
     HlsSegment,
+    /// An HLS stream as the Downloads page lists it: the stored segments of one playlist
+    /// together (never a record of its own; see [`Index::listing`]).
+    HlsStream,
 }
 
 /// One cached item, as the Downloads page lists it.
@@ -36,6 +39,17 @@ pub struct Item {
     pub last_used_ms: f64,
     /// Bytes of it uploaded to peers, over every session.
     pub seeded_bytes: u64,
+    /// For a segment: the URL of the playlist that listed it (its stream); for a stream: its
+    /// playlist URL too. Records written before streams were grouped have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// For a stream: how many of its segments are stored.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub segments: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Item {
@@ -46,6 +60,33 @@ impl Item {
         }
         (self.stored_bytes as f64 * 100.0 / self.total_bytes as f64).min(100.0)
     }
+}
+
+/// What the Downloads page calls a stream: the playlist's file name without its extension, or
+/// its folder's name when the file name says nothing (`…/NAME/index.m3u8` → `NAME`).
+pub(crate) fn stream_title(playlist: &str) -> String {
+    let path = playlist.split(['?', '#']).next().unwrap_or(playlist);
+    let mut parts = path.trim_end_matches('/').rsplit('/');
+    let file = parts.next().unwrap_or(path);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    let generic = [
+        "index",
+        "playlist",
+        "prog_index",
+        "master",
+        "media",
+        "stream",
+        "chunklist",
+    ];
+    let name = if generic.contains(&stem.to_ascii_lowercase().as_str()) {
+        // The folder, or the host for a playlist at the root.
+        parts
+            .next()
+            .filter(|dir| !dir.is_empty() && !dir.ends_with(':'))
+    } else {
+        Some(stem).filter(|s| !s.is_empty())
+    };
+    name.unwrap_or(playlist).to_owned()
 }
 
 /// Every item, by id.
@@ -60,6 +101,60 @@ impl Index {
     /// Bytes stored, all items together.
     pub(crate) fn used(&self) -> u64 {
         self.items.values().map(|i| i.stored_bytes).sum()
+    }
+
+    /// Every item as the Downloads page lists it, most recently used first: torrents and
+    /// ungrouped segments as they are, the segments of one stream as one [`ItemKind::HlsStream`]
+    /// item (id and [`Item::stream`]: the playlist URL; sizes and seeded bytes summed, last
+    /// used the latest, [`Item::segments`] counted).
+    pub(crate) fn listing(&self) -> Vec<Item> {
+        let mut out = Vec::new();
+        let mut streams: BTreeMap<&str, Item> = BTreeMap::new();
+        for item in self.items.values() {
+            let Some(playlist) = item
+                .stream
+                .as_deref()
+                .filter(|_| item.kind == ItemKind::HlsSegment)
+            else {
+                out.push(item.clone());
+                continue;
+            };
+            let s = streams.entry(playlist).or_insert_with(|| Item {
+                id: playlist.to_owned(),
+                title: stream_title(playlist),
+                kind: ItemKind::HlsStream,
+                total_bytes: 0,
+                stored_bytes: 0,
+                piece_length: 0,
+                last_used_ms: 0.0,
+                seeded_bytes: 0,
+                stream: Some(playlist.to_owned()),
+                segments: 0,
+            });
+            s.total_bytes += item.total_bytes;
+            s.stored_bytes += item.stored_bytes;
+            s.seeded_bytes += item.seeded_bytes;
+            s.last_used_ms = s.last_used_ms.max(item.last_used_ms);
+            s.segments += u32::from(item.stored_bytes > 0);
+        }
+        out.extend(streams.into_values());
+        out.sort_by(|a, b| b.last_used_ms.total_cmp(&a.last_used_ms));
+        out
+    }
+
+    /// The item ids a deletion of `id` removes: the item itself, or every segment of the
+    /// stream whose playlist URL is `id`.
+    pub(crate) fn members(&self, id: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .items
+            .values()
+            .filter(|i| i.kind == ItemKind::HlsSegment && i.stream.as_deref() == Some(id))
+            .map(|i| i.id.clone())
+            .collect();
+        if self.items.contains_key(id) {
+            ids.push(id.to_owned());
+        }
+        ids
     }
 
     /// Items not used for `ttl_ms` before `now_ms`.
@@ -119,6 +214,17 @@ mod tests {
             piece_length: 16384,
             last_used_ms: last,
             seeded_bytes: 0,
+            stream: None,
+            segments: 0,
+        }
+    }
+
+    fn segment(id: &str, playlist: &str, stored: u64, last: f64) -> Item {
+        Item {
+            kind: ItemKind::HlsSegment,
+            piece_length: 0,
+            stream: Some(playlist.to_owned()),
+            ..item(id, stored, last)
         }
     }
 
@@ -156,5 +262,47 @@ mod tests {
         assert!(ix.expired(6.9 * day, 7.0 * day).is_empty());
         assert_eq!(ix.used(), 2);
         assert_eq!(item("x", 5, 0.0).percent(), 100.0);
+    }
+
+    #[test]
+    fn a_streams_segments_are_listed_and_deleted_as_one_item() {
+        let a = "http://o.test/channels/news/index.m3u8";
+        let b = "http://o.test/vod/film.m3u8?token=1";
+        let ix = index(&[
+            item("t", 100, 1.0),
+            segment("s1", a, 10, 2.0),
+            segment("s2", a, 20, 5.0),
+            segment("s3", b, 7, 3.0),
+            // Written before streams were grouped: listed alone, as before.
+            Item {
+                kind: ItemKind::HlsSegment,
+                ..item("old", 4, 0.5)
+            },
+        ]);
+        let list = ix.listing();
+        let ids: Vec<&str> = list.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, vec![a, b, "t", "old"], "most recently used first");
+        let news = &list[0];
+        assert_eq!(news.kind, ItemKind::HlsStream);
+        assert_eq!(news.title, "news");
+        assert_eq!(
+            (news.stored_bytes, news.total_bytes, news.segments),
+            (30, 30, 2)
+        );
+        assert_eq!(news.last_used_ms, 5.0);
+        assert_eq!(list[1].title, "film");
+        let mut gone = ix.members(a);
+        gone.sort();
+        assert_eq!(gone, vec!["s1".to_owned(), "s2".to_owned()]);
+        assert_eq!(ix.members("t"), vec!["t".to_owned()]);
+        assert!(ix.members("nothing").is_empty());
+    }
+
+    #[test]
+    fn stream_titles_name_the_stream() {
+        assert_eq!(stream_title("http://h/channels/news/index.m3u8"), "news");
+        assert_eq!(stream_title("http://h/a/b/film.m3u8#x"), "film");
+        assert_eq!(stream_title("http://h:8000/index.m3u8"), "h:8000");
+        assert_eq!(stream_title("index.m3u8"), "index.m3u8");
     }
 }

@@ -30,7 +30,7 @@ mod locks;
 pub use index::{Item, ItemKind};
 
 #[cfg(target_family = "wasm")]
-pub(crate) use browser::TorrentStore;
+pub(crate) use browser::{Playing, TorrentStore};
 
 use std::{
     cell::{Cell, RefCell},
@@ -45,7 +45,7 @@ pub const DEFAULT_LIMIT_BYTES: u64 = 2 << 30;
 /// Default expiry of an unused item: 7 days.
 pub const DEFAULT_EXPIRY_DAYS: u32 = 7;
 /// Most bytes written in one IndexedDB transaction.
-pub const BATCH_BYTES: usize = 8 << 20;
+pub const BATCH_BYTES: usize = 2 << 20;
 
 /// How long opening the store may take before the player goes on without it.
 #[cfg(target_family = "wasm")]
@@ -110,6 +110,10 @@ struct Inner {
     pinned: RefCell<BTreeMap<String, usize>>,
     persisted: Cell<Option<bool>>,
     notice: RefCell<Option<String>>,
+    /// Whether a write found no room (the notice then stays until a delete makes room).
+    full: Cell<bool>,
+    /// Test hook: a quota the writes meet as `QuotaExceededError` ([`Store::simulate_quota`]).
+    simulated_quota: Cell<Option<u64>>,
     #[cfg(target_family = "wasm")]
     writer: browser::Writer,
 }
@@ -146,11 +150,10 @@ impl Store {
         }
     }
 
-    /// Every cached item, most recently used first.
+    /// Every cached item, most recently used first; the stored segments of one HLS stream are
+    /// one item (kind [`ItemKind::HlsStream`], id its playlist URL).
     pub fn items(&self) -> Vec<Item> {
-        let mut items: Vec<Item> = self.inner.index.borrow().items.values().cloned().collect();
-        items.sort_by(|a, b| b.last_used_ms.total_cmp(&a.last_used_ms));
-        items
+        self.inner.index.borrow().listing()
     }
 
     /// The store's figures.
@@ -183,9 +186,10 @@ impl Store {
         self.inner.infos.borrow().get(id).cloned()
     }
 
-    /// Deletes one item with its bytes.
+    /// Deletes one item with its bytes (an HLS stream's id: every segment of it).
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
-        self.delete_many(vec![id.to_owned()]).await
+        let ids = self.inner.index.borrow().members(id);
+        self.delete_many(ids).await
     }
 
     /// Deletes every item that is not playing now.
@@ -214,6 +218,9 @@ impl Store {
                 .map_err(|e| StoreError::Failed(format!("{e:?}")))?;
         }
         self.forget(&ids);
+        // Room was made: a "store is full" notice no longer holds.
+        self.inner.full.set(false);
+        *self.inner.notice.borrow_mut() = None;
         Ok(())
     }
 
@@ -227,6 +234,13 @@ impl Store {
             pieces.remove(id);
             infos.remove(id);
         }
+    }
+
+    /// Test hook: from now on a write that would leave more than `bytes` stored fails as the
+    /// browser's `QuotaExceededError` does (evict and retry, then the notice). The real error
+    /// cannot be caused in a test: Chromium ignores CDP's `Storage.overrideQuotaForOrigin`.
+    pub fn simulate_quota(&self, bytes: Option<u64>) {
+        self.inner.simulated_quota.set(bytes);
     }
 
     /// Test hook: replaces the stored bytes of piece `piece` of item `id` with `data`, leaving
@@ -244,20 +258,23 @@ impl Store {
     }
 
     /// Keeps an HLS segment (its per-segment torrent's info hash, lowercase hex, and its
-    /// verified bytes) under the same limit and expiry as torrents.
+    /// verified bytes) under the same limit and expiry as torrents. `playlist` is the URL of
+    /// the playlist that listed it: the segments of one playlist are one Downloads item.
+    /// `name` is the segment's file name.
     pub async fn put_segment(
         &self,
         info_hash: &str,
-        title: &str,
+        playlist: &str,
+        name: &str,
         bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
         #[cfg(target_family = "wasm")]
         {
-            browser::put_segment(self, info_hash, title, bytes).await
+            browser::put_segment(self, info_hash, playlist, name, bytes).await
         }
         #[cfg(not(target_family = "wasm"))]
         {
-            let _ = (info_hash, title, bytes);
+            let _ = (info_hash, playlist, name, bytes);
             Err(StoreError::Unavailable("not in a browser".to_owned()))
         }
     }

@@ -387,3 +387,29 @@ fn a_reloaded_page_plays_from_its_store_and_seeds_it() {
     assert!(read_all(&mut w, fresh, reader, Millis(480_000)) == bytes);
     assert!(w.nodes[reloaded].session.stats(w.now).uploaded >= len);
 }
+
+#[test]
+fn the_piece_map_follows_pieces_the_engine_drops() {
+    let bytes = data(600_000);
+    let len = bytes.len() as u64;
+    let meta = torrent(&[("f.bin", &bytes)]);
+    let mut w = World::new();
+    w.add(seed_engine(&meta, &bytes, 1), config(1, 0, 20));
+    // No store and room for two pieces: older pieces are evicted and stop being HAVE.
+    let mut cfg = Config::new(metainfo::PeerId::from([2; 20]), 2);
+    cfg.deferred_hashing = true;
+    let small = Engine::new(cfg, &meta, MemoryStorage::new(2 * PIECE), Sha1Smol);
+    let node = w.add(small, config(2, 5, 20));
+    let reader = open_reader(&mut w, node, 0, len);
+    assert!(read_all(&mut w, node, reader, Millis(120_000)) == bytes);
+    let session = &w.nodes[node].session;
+    let held: Vec<bool> = (0..meta.info.piece_count())
+        .map(|p| session.engine().has_piece(p))
+        .collect();
+    assert!(held.iter().any(|h| !h), "the window dropped pieces");
+    assert!(held.iter().any(|h| *h), "the window keeps some");
+    let s = session.stats(w.now);
+    assert_eq!(s.have, held);
+    let kept = held.iter().filter(|h| **h).count();
+    assert_eq!(s.pieces_verified as usize, kept);
+}

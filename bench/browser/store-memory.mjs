@@ -1,0 +1,322 @@
+// Benchmark (issue 14): page memory while a page reads a large torrent in order from a native
+// seeder (`shoal seed`), Shoal with its download store against WebTorrent 3 (the reference),
+// same file, same seeder, same run. Each reader is a fresh headless Chromium of its own (one
+// page, so one renderer process) and reads the whole file from byte 0 in order, dropping each
+// chunk once counted:
+//   - Shoal: `read_stored` of crates/runtime/examples/interop_harness.rs (built here with the
+//     app's `wasm-release` profile): the runtime's Client with the IndexedDB store open, the
+//     default 64 MiB memory window, a Reader over the file (the player's calls);
+//   - WebTorrent 3.0.21 (npm browser bundle): `client.add`, then `for await` over its file
+//     (its default chunk store in Chromium: OPFS through fsa-chunk-store, 20 pieces cached).
+// Measured per run: the renderer's resident memory (VmRSS from /proc, with the pid Chromium
+// reports through CDP SystemInfo.getProcessInfo) every 2 s, its peak (VmHWM), the page's own
+// figure from `performance.measureUserAgentSpecificMemory()` at the end (the pages are served
+// cross-origin isolated so it exists), the read time, and for Shoal its wasm memory size.
+//
+//   SHOAL_BIN=target/release/shoal node bench/browser/store-memory.mjs
+//   (env: SIZE_MIB=4096, RUNS=1, CARGO_TARGET_DIR)
+//
+// The file is pseudo-random, written to /tmp and deleted at the end. It needs SIZE free for the
+// file plus SIZE for the copy the reader keeps (Shoal's IndexedDB or WebTorrent's OPFS, each
+// deleted with its browser profile after its run) plus 2 GiB: with less free disk the size is
+// lowered to what fits, and the output says so. Never run by CI.
+import { spawnSync } from 'node:child_process'
+import { randomFillSync } from 'node:crypto'
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { root, shoalBin, spawnShoal } from '../../tests/support/shoal.mjs'
+import { startTracker } from '../../tests/support/tracker.mjs'
+import { launchChromium, machine, median, MiB, scratch, withTimeout } from './common.mjs'
+
+const GiB = 1024 * MiB
+const WANTED = Number(process.env.SIZE_MIB ?? 4096) * MiB
+const RUNS = Number(process.env.RUNS ?? 1)
+const NAME = 'bench-4g.bin'
+const GOAL = 256 * MiB
+const SAMPLE_MS = 2000
+
+const tmp = scratch('store-memory')
+const cleanups = []
+async function cleanup () {
+  while (cleanups.length) await cleanups.pop()().catch(() => {})
+  tmp.cleanup()
+}
+let stopping = false
+process.on('SIGINT', () => { stopping = true })
+
+function run (cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })
+  if (r.error) throw r.error
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
+}
+
+/** Free bytes on the file system of `dir`. */
+function freeBytes (dir) {
+  const out = spawnSync('df', ['-B1', '--output=avail', dir], { encoding: 'utf8' }).stdout
+  return Number(out.trim().split('\n').pop())
+}
+
+/** The size to use: SIZE_MIB, or the largest multiple of 256 MiB that fits the free disk. */
+function pickSize () {
+  const free = freeBytes(tmpdir())
+  const fits = Math.floor(Math.max(0, free - 2 * GiB) / 2 / (256 * MiB)) * 256 * MiB
+  return { size: Math.min(WANTED, fits), free, lowered: fits < WANTED }
+}
+
+/** Writes `size` pseudo-random bytes to `file`, 64 MiB at a time (never all in memory). */
+function writeRandomFile (file, size) {
+  const fd = openSync(file, 'w')
+  const block = Buffer.alloc(64 * MiB)
+  try {
+    for (let at = 0; at < size; at += block.length) {
+      const n = Math.min(block.length, size - at)
+      randomFillSync(block, 0, n)
+      writeSync(fd, block, 0, n)
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Builds the runtime's page harness with the app's release profile; returns its folder. */
+function buildHarness () {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target')
+  run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown',
+    '-p', 'shoal-runtime', '--example', 'interop_harness'])
+  const out = path.join(tmp.dir, 'harness')
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', out,
+    path.join(target, 'wasm32-unknown-unknown/wasm-release/examples/interop_harness.wasm')])
+  return out
+}
+
+const shoalPage = '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
+  '<script type="module">import init, { read_stored } from "/harness/interop_harness.js";' +
+  ' await init(); window.shoalReadStored = read_stored</script>'
+const wtPage = '<!doctype html><meta charset="utf-8"><title>WebTorrent 3</title>' +
+  '<script type="module">import WebTorrent from "/webtorrent.min.js"; window.WebTorrent = WebTorrent</script>'
+
+/** The pages, cross-origin isolated (so `measureUserAgentSpecificMemory` exists). */
+async function startPages (harness) {
+  const routes = {
+    '/shoal': ['text/html', () => shoalPage],
+    '/wt': ['text/html', () => wtPage],
+    '/webtorrent.min.js': ['text/javascript', () => readFileSync(path.join(root, 'node_modules/webtorrent/dist/webtorrent.min.js'))],
+    '/harness/interop_harness.js': ['text/javascript', () => readFileSync(path.join(harness, 'interop_harness.js'))],
+    '/harness/interop_harness_bg.wasm': ['application/wasm', () => readFileSync(path.join(harness, 'interop_harness_bg.wasm'))]
+  }
+  const server = http.createServer((req, res) => {
+    const route = routes[new URL(req.url, 'http://x').pathname]
+    if (!route) return res.writeHead(404).end()
+    const isolation = process.env.ISOLATE === '0'
+      ? {}
+      : { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+    res.writeHead(200, { 'content-type': route[0], ...isolation }).end(route[1]())
+  })
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) })
+  }
+}
+
+/** VmRSS and VmHWM (bytes) of process `pid`; zeros once it is gone. */
+function rss (pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kib = key => Number((status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm')) ?? [])[1] ?? 0) * 1024
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM') }
+  } catch {
+    return { rss: 0, hwm: 0 }
+  }
+}
+
+/** Whether renderer `pid` draws the browser's own UI (`--top-chrome-webui`), not a page. */
+function browserUi (pid) {
+  try {
+    return /--top-chrome-webui|--extension-process/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
+  } catch {
+    return true
+  }
+}
+
+/**
+ * Resident memory of the renderer processes of `chrome`, as {rss, hwm, pids}: the largest
+ * VmRSS and VmHWM among them, leaving out the renderer of the browser's own UI. One page is
+ * open, so the largest is the page's (Chromium also keeps a spare renderer, ~75 MiB, which is
+ * why no single pid is trusted).
+ */
+async function rendererMemory (cdp) {
+  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo')
+  const pids = processInfo.filter(p => p.type === 'renderer' && !browserUi(p.id)).map(p => p.id)
+  const m = pids.map(rss)
+  return { rss: Math.max(0, ...m.map(x => x.rss)), hwm: Math.max(0, ...m.map(x => x.hwm)), pids }
+}
+
+// Starts the read in the page; progress goes to window.__progress = {read, ...}.
+function startShoal (page, magnet, tracker, storeLimit) {
+  return page.evaluate(({ magnet, tracker, storeLimit }) => {
+    window.__progress = { read: 0 }
+    window.__result = null
+    window.shoalReadStored(magnet, tracker, storeLimit).then(
+      r => { window.__result = { length: r.length, metadataMs: r.metadataMs, doneMs: r.doneMs, fromPeers: r.bytesFromPeers, storeBytes: r.storeBytes, wasmBytes: r.wasmBytes, notice: r.notice } },
+      e => { window.__result = { error: String(e) } })
+  }, { magnet, tracker, storeLimit })
+}
+
+function startWebTorrent (page, magnet, tracker) {
+  return page.evaluate(({ magnet, tracker }) => {
+    window.__progress = { read: 0 }
+    window.__result = null
+    const start = performance.now()
+    const client = new window.WebTorrent({ tracker: { rtcConfig: { iceServers: [] } } })
+    window.client = client
+    const torrent = client.add(magnet, { announce: [tracker] })
+    const fail = e => { window.__result = { error: String(e) } }
+    client.on('error', fail)
+    torrent.on('error', fail)
+    torrent.on('ready', async () => {
+      const metadataMs = performance.now() - start
+      try {
+        let read = 0
+        for await (const chunk of torrent.files[0]) {
+          read += chunk.length
+          window.__progress = { read, fromPeers: torrent.downloaded }
+        }
+        window.__result = { length: read, metadataMs, doneMs: performance.now() - start, fromPeers: torrent.downloaded }
+      } catch (e) { fail(e) }
+    })
+  }, { magnet, tracker })
+}
+
+/** The page's own memory figure (bytes), or null when the browser gives none within 60 s. */
+async function pageMemory (page) {
+  return withTimeout(page.evaluate(async () => {
+    if (!window.crossOriginIsolated || !performance.measureUserAgentSpecificMemory) return null
+    return (await performance.measureUserAgentSpecificMemory()).bytes
+  }), 60_000, 'measureUserAgentSpecificMemory').catch(() => null)
+}
+
+async function once (kind, pages, tracker, magnet, size) {
+  const chrome = await launchChromium()
+  cleanups.push(() => chrome.close())
+  try {
+    const { page, errors } = await chrome.open(`${pages.origin}/${kind === 'shoal' ? 'shoal' : 'wt'}`)
+    page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') console.error(`${kind} page: ${m.text()}`) })
+    await page.waitForFunction(() => typeof (window.shoalReadStored ?? window.WebTorrent) === 'function')
+    const cdp = await chrome.browser.newBrowserCDPSession()
+    const pageCdp = await chrome.context.newCDPSession(page)
+    await pageCdp.send('Performance.enable')
+    const jsHeap = async () => {
+      const { metrics } = await pageCdp.send('Performance.getMetrics')
+      return metrics.find(x => x.name === 'JSHeapTotalSize')?.value ?? 0
+    }
+    const idle = (await rendererMemory(cdp)).rss
+    const t0 = Date.now()
+    if (kind === 'shoal') await startShoal(page, magnet, tracker.url, size + 256 * MiB)
+    else await startWebTorrent(page, magnet, tracker.url)
+    const samples = []
+    let result = null
+    for (;;) {
+      await new Promise(resolve => setTimeout(resolve, SAMPLE_MS))
+      if (stopping) throw new Error('interrupted')
+      const [progress, r, phase] = await page.evaluate(() => [window.__shoalProgress ?? window.__progress, window.__result, window.__shoalPhase])
+      const m = await rendererMemory(cdp)
+      const heap = await jsHeap()
+      samples.push({ t: Date.now() - t0, read: progress?.read ?? 0, rss: m.rss, heap, wasm: progress?.wasmBytes ?? null })
+      if (samples.length % Number(process.env.LOG_EVERY ?? 15) === 0) {
+        console.error(`${kind}${phase ? ` (${phase})` : ''}: ${((Date.now() - t0) / 1000).toFixed(0)} s, read ${(samples.at(-1).read / MiB).toFixed(0)} MiB, renderer RSS ${(m.rss / MiB).toFixed(0)} MiB, JS heap ${(heap / MiB).toFixed(0)} MiB` +
+          (progress?.fromPeers !== undefined ? `, from peers ${(progress.fromPeers / MiB).toFixed(0)} MiB` : '') +
+          (progress?.wasmBytes ? `, wasm ${(progress.wasmBytes / MiB).toFixed(0)} MiB, store ${(progress.storeBytes / MiB).toFixed(0)} MiB` : ''))
+      }
+      if (r) { result = r; break }
+      if (Date.now() - t0 > 3 * 3600_000) throw new Error(`${kind}: no end after 3 h`)
+    }
+    // A reader that stops (WebTorrent 3 gives up on QuotaExceededError) is a result too: its
+    // memory until then, and what stopped it.
+    if (!result.error && result.length !== size) throw new Error(`${kind}: read ${result.length} of ${size} bytes`)
+    if (errors.length) throw new Error(`${kind}: page errors: ${errors.join('; ')}`)
+    const end = await rendererMemory(cdp)
+    const uasm = result.error ? null : await pageMemory(page)
+    const out = {
+      kind,
+      size,
+      idleRss: idle,
+      peakRss: Math.max(end.hwm, ...samples.map(s => s.rss)),
+      medianRss: median(samples.map(s => s.rss)),
+      endRss: end.rss,
+      pageMemory: uasm,
+      wasmBytes: result.wasmBytes ?? null,
+      storeBytes: result.storeBytes ?? null,
+      notice: result.notice ?? null,
+      error: result.error ?? null,
+      read: result.error ? samples.at(-1).read : size,
+      mibps: result.error ? NaN : size / MiB / ((result.doneMs - result.metadataMs) / 1000),
+      doneMs: result.doneMs,
+      fromPeers: result.fromPeers,
+      samples: samples.length
+    }
+    console.log(JSON.stringify(out))
+    return out
+  } finally {
+    await chrome.close()
+  }
+}
+
+async function main () {
+  const { size, free, lowered } = pickSize()
+  if (size < 256 * MiB) throw new Error(`only ${(free / GiB).toFixed(1)} GiB free: not enough for the benchmark`)
+  console.error(`free disk ${(free / GiB).toFixed(1)} GiB; file ${(size / MiB)} MiB${lowered ? ` (lowered from ${WANTED / MiB} MiB to fit)` : ''}`)
+  const harness = buildHarness()
+  const file = path.join(tmp.dir, NAME)
+  writeRandomFile(file, size)
+  const tracker = await startTracker()
+  cleanups.push(() => tracker.stop())
+  const seeder = await spawnShoal(['seed', file, '--tracker', tracker.url, '--cache-dir', path.join(tmp.dir, 'cache')], {
+    ready: /^(magnet:\?\S+)$/m, what: 'shoal seed (waiting for its magnet)', timeoutMs: 900_000, log: 'info'
+  })
+  cleanups.push(() => seeder.stop())
+  const magnet = seeder.found
+  const pages = await startPages(harness)
+  cleanups.push(() => pages.stop())
+  const before = machine()
+  const results = { shoal: [], webtorrent: [] }
+  for (let i = 0; i < RUNS; i++) {
+    // ONLY=shoal or ONLY=webtorrent measures one side (for profiling; no ratio then).
+    const order = (i % 2 === 0 ? ['shoal', 'webtorrent'] : ['webtorrent', 'shoal']).filter(k => !process.env.ONLY || k === process.env.ONLY)
+    for (const kind of order) results[kind].push(await once(kind, pages, tracker, magnet, size))
+  }
+  const after = machine()
+  if (process.env.ONLY) return
+  const m = (kind, key) => median(results[kind].map(r => r[key]))
+  const mib = v => v === null || Number.isNaN(v) ? '—' : (v / MiB).toFixed(0)
+  const row = (label, key) => `| ${label} | ${mib(m('shoal', key))} | ${mib(m('webtorrent', key))} | ${(m('shoal', key) / m('webtorrent', key)).toFixed(2)}× |`
+  const uasm = kind => results[kind].every(r => r.pageMemory !== null) ? m(kind, 'pageMemory') : null
+  console.log(`
+### Page memory while reading ${size / MiB} MiB in order from a native seeder (issue 14)
+
+Measured ${before.date.slice(0, 16).replace('T', ' ')} UTC on ${before.nproc} × ${before.model}, ${before.chromium};
+load average ${before.load} before, ${after.load} after. ${lowered ? `**${size / MiB} MiB, not ${WANTED / MiB} MiB**: ${(free / GiB).toFixed(1)} GiB were free. ` : ''}One \`shoal seed\`
+(${shoalBin}) seeds a pseudo-random file; each reader is a fresh headless Chromium reading it in
+order from byte 0 over loopback WebRTC; ${RUNS} run(s) each${RUNS > 1 ? ', alternating; median shown' : ''}. Memory is the renderer process's
+resident set (/proc, sampled every ${SAMPLE_MS / 1000} s; peak includes VmHWM). Goal: Shoal ≤ ${GOAL / MiB} MiB.
+
+| MiB (median of ${RUNS}) | Shoal (store, 64 MiB window) | WebTorrent 3.0.21 | Shoal ÷ WebTorrent |
+|---|---|---|---|
+${row('renderer RSS, idle page before the read', 'idleRss')}
+${row('renderer RSS, median while reading', 'medianRss')}
+${row('**renderer RSS, peak**', 'peakRss')}
+${row('renderer RSS at the end', 'endRss')}
+| measureUserAgentSpecificMemory at the end | ${mib(uasm('shoal'))} | ${mib(uasm('webtorrent'))} | |
+| Shoal's wasm memory at the end | ${mib(m('shoal', 'wasmBytes'))} | | |
+| read rate after metadata, MiB/s | ${m('shoal', 'mibps').toFixed(1)} | ${m('webtorrent', 'mibps').toFixed(1)} | ${(m('shoal', 'mibps') / m('webtorrent', 'mibps')).toFixed(2)}× |
+
+${['shoal', 'webtorrent'].flatMap(k => results[k].filter(r => r.error).map(r => `**${k} stopped after ${mib(r.read)} MiB: ${r.error}** (its figures cover the read until then).`)).join('\n')}
+Runs (peak RSS, MiB): Shoal ${results.shoal.map(r => mib(r.peakRss)).join(', ')}; WebTorrent ${results.webtorrent.map(r => mib(r.peakRss)).join(', ')}.
+Shoal's store held ${results.shoal.map(r => mib(r.storeBytes)).join(', ')} MiB at the end${results.shoal.some(r => r.notice) ? `; notice: ${results.shoal.find(r => r.notice).notice}` : ''}.
+Command: \`SHOAL_BIN=${shoalBin} node bench/browser/store-memory.mjs\` (SIZE_MIB=${size / MiB}, RUNS=${RUNS}).
+`)
+}
+
+main().then(cleanup, async err => { console.error(err); await cleanup(); process.exit(1) })
