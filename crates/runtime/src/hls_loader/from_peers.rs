@@ -110,7 +110,8 @@ pub(crate) async fn from_peers(
         TimeoutFuture::new(POLL_MS).await;
     }
     swarm.ban_liars(seg, &mut bans);
-    seg.cell.with(|s, p| s.close_reader(crate::now(), reader, p));
+    seg.cell
+        .with(|s, p| s.close_reader(crate::now(), reader, p));
     verifier.rewind_partial();
     got
 }

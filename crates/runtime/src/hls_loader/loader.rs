@@ -332,15 +332,8 @@ async fn load_segment(
         .and_then(|t| from_peers::segment_swarm(&inner.channel, &url, t));
     if let (Some(tag), Some(v), Some((swarm, seg))) = (&tag, verifier.as_mut(), &swarm) {
         let mut len = 0u64;
-        peer_bytes = from_peers::from_peers(
-            &inner.channel,
-            swarm,
-            seg,
-            tag,
-            v,
-            &mut body,
-            over,
-            |c| {
+        peer_bytes =
+            from_peers::from_peers(&inner.channel, swarm, seg, tag, v, &mut body, over, |c| {
                 if first == 0.0 {
                     first = now_ms();
                     stats.first_byte(first);
@@ -348,9 +341,8 @@ async fn load_segment(
                 len += c.len() as u64;
                 chunks += 1;
                 progress(len, chunks, c);
-            },
-        )
-        .await;
+            })
+            .await;
         if over.get() {
             return;
         }
@@ -372,7 +364,15 @@ async fn load_segment(
             if let Some(store) = inner.channel.store() {
                 keep(store, tag, &url, body.clone());
             }
-            deliver(inner, context, callbacks, &url, record, body, Some(tag.clone()));
+            deliver(
+                inner,
+                context,
+                callbacks,
+                &url,
+                record,
+                body,
+                Some(tag.clone()),
+            );
             return;
         }
     }

@@ -8,11 +8,11 @@ mod channel;
 #[cfg(target_family = "wasm")]
 mod fetch;
 #[cfg(target_family = "wasm")]
-mod peers;
-#[cfg(target_family = "wasm")]
 mod from_peers;
 #[cfg(target_family = "wasm")]
 mod loader;
+#[cfg(target_family = "wasm")]
+mod peers;
 #[cfg(target_family = "wasm")]
 mod stats;
 

@@ -274,7 +274,9 @@ impl HlsSwarm {
         *seen = (bans, fails);
         if !bad_piece {
             // Banned for breaking the protocol, not for a bad piece: this segment only.
-            web_sys::console::warn_1(&"Shoal: a peer broke the BitTorrent protocol on a segment's channel".into());
+            web_sys::console::warn_1(
+                &"Shoal: a peer broke the BitTorrent protocol on a segment's channel".into(),
+            );
             return;
         }
         let gone: Vec<PeerKey> = {
@@ -290,7 +292,11 @@ impl HlsSwarm {
         for ch in gone {
             if let Some(id) = channel.engine().peer_id_of(ch) {
                 web_sys::console::warn_1(
-                    &format!("Shoal: peer {} sent a piece that failed its hash: not asked again", id.to_hex()).into(),
+                    &format!(
+                        "Shoal: peer {} sent a piece that failed its hash: not asked again",
+                        id.to_hex()
+                    )
+                    .into(),
                 );
                 self.banned.borrow_mut().insert(id);
             }
