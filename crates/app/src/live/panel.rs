@@ -38,7 +38,7 @@ pub(crate) fn HlsPanel(figures: RwSignal<Option<HlsFigures>>) -> impl IntoView {
                 <div><dt>"From peers"</dt><dd data-stat="from-peers">{field(|f| format::bytes(f.stats.bytes_from_peers))}</dd></div>
                 <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
                 <div><dt>"From store"</dt><dd data-stat="from-store">{field(|f| format::bytes(f.stats.bytes_from_store))}</dd></div>
-                <div><dt>"Peers"</dt><dd data-stat="peers">{field(|f| peers_text(f))}</dd></div>
+                <div><dt>"Peers"</dt><dd data-stat="peers">{field(peers_text)}</dd></div>
                 <div><dt>"Sent to peers"</dt><dd data-stat="to-peers">{field(|f| format::bytes(f.stats.bytes_to_peers))}</dd></div>
                 <div><dt>"Live edge"</dt><dd data-stat="live-distance">{field(live_text)}</dd></div>
                 <div><dt>"Stalls"</dt><dd data-stat="stalls">{field(|f| f.stalls.to_string())}</dd></div>
