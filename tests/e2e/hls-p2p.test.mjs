@@ -34,8 +34,13 @@ before(async () => {
   })
 })
 
+/** Closes every viewer's Chromium (a failed test's viewers must not join the next test). */
+async function closeViewers () {
+  while (browsers.length) await browsers.pop().close()
+}
+
 after(async () => {
-  for (const b of browsers) await b.close()
+  await closeViewers()
   await app?.stop()
   if (scratch) removeDir(scratch)
 })
@@ -176,6 +181,7 @@ async function assertPayloadsMatchOrigin (v) {
 const skip = !hasChannels && 'this shoal has no --channel'
 
 test('two viewers: both play past 10 s, the second gets segment bytes from the first', { skip }, async () => {
+  await closeViewers()
   const first = await viewer('first')
   await playedPast(first, 4)
   const second = await viewer('second')
@@ -193,10 +199,11 @@ test('two viewers: both play past 10 s, the second gets segment bytes from the f
   await assertPayloadsMatchOrigin(second)
   await screenshot(second.page, 'hls-p2p-second-viewer')
   assert.deepEqual([...first.errors, ...second.errors], [])
-  for (const v of [first, second]) await v.browser.close()
+  await closeViewers()
 })
 
 test('a viewer sending wrong bytes is banned; the victim only ever hands hls.js the origin\'s bytes', { skip }, async () => {
+  await closeViewers()
   const honest = await viewer('honest')
   const liar = await viewer('liar', tamperSegments)
   await Promise.all([playedPast(honest, 4), playedPast(liar, 4)])
@@ -220,10 +227,11 @@ test('a viewer sending wrong bytes is banned; the victim only ever hands hls.js 
   const n = await assertPayloadsMatchOrigin(victim)
   assert.ok(n >= 5, `the victim played on (${n} segments)`)
   assert.ok(victim.errors.length === 0, String(victim.errors))
-  for (const v of [honest, liar, victim]) await v.browser.close()
+  await closeViewers()
 })
 
 test('the only peer stops answering mid-segment: HTTP takes over the rest, no stall', { skip }, async () => {
+  await closeViewers()
   const peer = await viewer('peer', silenceable)
   await playedPast(peer, 4)
   const victim = await viewer('victim')
@@ -240,5 +248,5 @@ test('the only peer stops answering mid-segment: HTTP takes over the rest, no st
   assert.ok(s.segments >= cut.segments + 3, 'segments kept coming')
   await assertPayloadsMatchOrigin(victim)
   assert.deepEqual(victim.errors, [])
-  for (const v of [peer, victim]) await v.browser.close()
+  await closeViewers()
 })
