@@ -6,6 +6,8 @@
 // third-origin frame are not dispatched, and a Shoal embed framed by a third origin that
 // claims to be the host (host=<the host's origin>) ignores that third origin's commands.
 // Any other page of the app in a frame shows only a link that opens Shoal in its own tab.
+// The host's other controls: `start=` begins playback there, `volume` sets the frame's video
+// volume, a video played to its end sends `ended`, and a source that cannot play sends `error`.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, test } from 'node:test'
@@ -13,7 +15,7 @@ import { makeVideo, startFixtureServer, withTimeout } from '../support/player-fi
 import { screenshot, startServe } from '../support/shoal.mjs'
 import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
 
-let video, tracker, serve, fixtures, browser, host, third, magnet, seeder
+let video, short, tracker, serve, fixtures, browser, host, third, magnet, seeder
 
 const SETTINGS = JSON.stringify({ trackers: [], ice_servers: [] })
 
@@ -33,7 +35,8 @@ before(async () => {
   video = makeVideo(20)
   tracker = await startTracker()
   serve = await startServe()
-  fixtures = await startFixtureServer({ '/clip.mp4': video.file })
+  short = makeVideo(3)
+  fixtures = await startFixtureServer({ '/clip.mp4': video.file, '/short.mp4': short.file })
   browser = await launchWebRtcBrowser()
   const shoal = serve.url.replace(/\/$/, '')
   await browser.grant(fixtures.origin)
@@ -55,15 +58,20 @@ before(async () => {
   host = await pageServer(url => `<!doctype html><meta charset="utf-8"><title>Host</title>
     <h1>A blog post with a video</h1>
     <script src="${shoal}/embed.js"></script>
-    <shoal-player id="p" style="width:640px" src="${url.searchParams.get('src') ?? ''}" autoplay muted></shoal-player>
+    <shoal-player id="p" style="width:640px" src="${url.searchParams.get('src') ?? ''}" autoplay muted${url.searchParams.has('start') ? ` start="${url.searchParams.get('start')}"` : ''}></shoal-player>
     <iframe id="other" width="300" height="100" src="${shoal}/addons"></iframe>
     ${url.searchParams.has('third') ? `<iframe id="third" width="340" height="220" src="${third.origin}/?claim=${encodeURIComponent(host.origin)}&src=${encodeURIComponent(url.searchParams.get('src'))}"></iframe>` : ''}
     <script>
       window.seen = {}
       window.last = {}
+      window.times = []
       const p = document.getElementById('p')
       for (const t of ['ready', 'play', 'pause', 'timeupdate', 'ended', 'error', 'stats']) {
-        p.addEventListener(t, e => { window.seen[t] = (window.seen[t] || 0) + 1; window.last[t] = e.detail })
+        p.addEventListener(t, e => {
+          window.seen[t] = (window.seen[t] || 0) + 1
+          window.last[t] = e.detail
+          if (t === 'timeupdate') window.times.push(e.detail.currentTime)
+        })
       }
     </script>`)
 
@@ -86,6 +94,7 @@ after(async () => {
   await browser?.close()
   for (const s of [host, third, fixtures, serve, tracker]) await s?.stop()
   video?.cleanup()
+  short?.cleanup()
 })
 
 const seen = (page, type) => page.evaluate(t => window.seen[t] || 0, type)
@@ -140,6 +149,48 @@ test('an embed on another origin plays a torrent from a peer and reports to its 
     plays, { timeout: 0, polling: 100 }), 30_000, 'the new source playing')
   const frame = page.frames().find(f => f.url().startsWith(serve.url + 'embed') && f.parentFrame() === page.mainFrame())
   assert.equal(await frame.evaluate(() => document.querySelector('video').currentSrc), fixtures.origin + '/clip.mp4')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('start=, volume, ended and error reach the frame and the host', async () => {
+  const page = await browser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  const frameOf = () => page.frames().find(f => f.url().startsWith(serve.url + 'embed') && f.parentFrame() === page.mainFrame())
+
+  // start="8": the torrent plays from 8 s; the playhead never runs through the first seconds.
+  await page.goto(`${host.origin}/?start=8&src=${encodeURIComponent(magnet)}`)
+  await withTimeout(page.waitForFunction(() => window.seen.ready > 0, null, { timeout: 0 }), 60_000, 'the ready event')
+  await withTimeout(page.waitForFunction(() => (window.last.timeupdate?.currentTime ?? 0) > 9 && !window.last.timeupdate.paused,
+    null, { timeout: 0, polling: 200 }), 90_000, 'playing past 9 s')
+  const times = await page.evaluate(() => window.times)
+  const early = times.filter(t => t > 0.5 && t < 7.5)
+  assert.deepEqual(early, [], `timeupdates before the start time: ${times.join(', ')}`)
+
+  // volume: the frame's <video> takes it, and the host's next events report it.
+  assert.equal(await frameOf().evaluate(() => document.querySelector('video').volume), 1)
+  await page.evaluate(() => { document.getElementById('p').volume = 0.25 })
+  await withTimeout(frameOf().waitForFunction(() => document.querySelector('video').volume === 0.25, null, { timeout: 0, polling: 100 }), 10_000, 'the frame\'s volume')
+  await withTimeout(page.waitForFunction(() => document.getElementById('p').volume === 0.25, null, { timeout: 0, polling: 100 }), 10_000, 'the volume reported back')
+
+  // ended: a 3 s clip over HTTP played to its end (a new host page: no start time).
+  await page.goto(`${host.origin}/?src=${encodeURIComponent(fixtures.origin + '/short.mp4')}`)
+  await withTimeout(page.waitForFunction(() => window.seen.ended > 0, null, { timeout: 0, polling: 100 }), 60_000, 'the ended event')
+  const endedAt = await page.evaluate(() => window.last.ended.currentTime)
+  assert.ok(endedAt > 2.5, `ended at ${endedAt}`)
+  assert.equal(await page.evaluate(() => window.seen.error || 0), 0)
+
+  // error: a video the server does not have, then a link that is no torrent.
+  for (const bad of [fixtures.origin + '/missing.mp4', 'magnet:?xt=urn:btih:not-a-hash']) {
+    const before = await page.evaluate(() => window.seen.error || 0)
+    await page.evaluate(src => document.getElementById('p').setAttribute('src', src), bad)
+    await withTimeout(page.waitForFunction(n => (window.seen.error || 0) > n, before, { timeout: 0, polling: 100 }), 30_000, `the error event for ${bad}`)
+    const why = await page.evaluate(() => window.last.error)
+    assert.equal(typeof why, 'string')
+    assert.ok(why.length > 10, why)
+  }
+  await screenshot(page, 'reach-embed-error')
   assert.deepEqual(errors, [])
   await page.close()
 })

@@ -10,6 +10,7 @@ pub(crate) mod nav;
 pub(crate) mod pwa;
 pub(crate) mod remote;
 pub(crate) mod spatial;
+pub(crate) mod tizen;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -21,6 +22,7 @@ use pwa::Pwa;
 pub(crate) fn start() {
     layout::apply(layout::saved());
     remote::install();
+    tizen::register_media_keys();
     pwa::provide();
 }
 

@@ -1,6 +1,7 @@
 //! Keyboard and TV remote: arrow keys move the focus to the nearest visible control in that
 //! direction ([`super::spatial`]), Enter activates (the browser's own behaviour on links and
-//! buttons), Escape/Backspace and the TV back keys go back, and media keys drive the video.
+//! buttons), Escape/Backspace and the TV back keys go back, and media keys drive the video
+//! (on Tizen once [`super::tizen`] has registered them).
 //!
 //! Text fields keep Left/Right for the caret until it reaches that end (a text area and a select
 //! keep all four), Up/Down leave a field; a
@@ -43,8 +44,9 @@ pub(crate) fn action(key: &str, code: u32) -> Option<Action> {
         ("MediaPlayPause", _) | (_, 10252) => Some(Action::PlayPause),
         ("MediaPlay", _) | (_, 415) => Some(Action::Play),
         ("MediaPause" | "MediaStop", _) | (_, 19 | 413) => Some(Action::Pause),
-        ("MediaFastForward" | "MediaTrackNext", _) | (_, 417) => Some(Action::Seek(SEEK_S)),
-        ("MediaRewind" | "MediaTrackPrevious", _) | (_, 412) => Some(Action::Seek(-SEEK_S)),
+        // Tizen's codes for the track keys are 10233 (next) and 10232 (previous).
+        ("MediaFastForward" | "MediaTrackNext", _) | (_, 417 | 10233) => Some(Action::Seek(SEEK_S)),
+        ("MediaRewind" | "MediaTrackPrevious", _) | (_, 412 | 10232) => Some(Action::Seek(-SEEK_S)),
         _ => None,
     }
 }
