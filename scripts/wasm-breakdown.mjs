@@ -24,7 +24,7 @@ while (p < buf.length) {
   const end = p + len
   if (id === 2) { // imports: count the functions, skip the rest
     for (let n = leb(); n > 0; n--) {
-      p += leb(); p += leb()
+      for (let k = 0; k < 2; k++) { const l = leb(); p += l }
       const kind = buf[p++]
       if (kind === 0) { leb(); imported++ } else if (kind === 1) { p++; if (buf[p++] & 1) { leb() } leb() } else if (kind === 2) { if (buf[p++] & 1) { leb() } leb() } else { p += 2 }
     }
@@ -56,7 +56,7 @@ const kinds = [
   ['browser runtime (peers, trackers, store, HLS loader)', /shoal_runtime/],
   ['app pages and components', /shoal_app/],
   ['add-on protocol (shoal_addon)', /shoal_addon/],
-  ['wasm-bindgen, js-sys, web-sys, idb', /^<?(wasm_bindgen|js_sys|web_sys|idb)::/]
+  ['wasm-bindgen, js-sys, web-sys, idb (with the closures and futures they call inlined)', /^<?(wasm_bindgen|wasm_bindgen_futures|js_sys|web_sys|idb)::/]
 ]
 const all = Buffer.concat(fns.map(f => f.body))
 const total = br(all)
