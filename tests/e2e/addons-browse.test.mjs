@@ -20,7 +20,7 @@ let server, browser, good, broken, clip, emptyLibrary
 async function serveApp () {
   const dist = process.env.SHOAL_DIST ?? path.join(root, 'dist')
   emptyLibrary = mkdtempSync(path.join(tmpdir(), 'shoal-empty-library-'))
-  const child = spawn(shoalBin, ['serve', '--listen', '127.0.0.1:0', '--dist', dist, '--library', emptyLibrary], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(shoalBin, ['serve', '--listen', '127.0.0.1:0', '--dist', dist, '--library', emptyLibrary], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHOAL_NO_DHT: 'true' } })
   let out = ''
   const url = await new Promise((resolve, reject) => {
     child.stdout.on('data', d => { out += d; const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/); if (m) resolve(m[1]) })

@@ -45,7 +45,13 @@ export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killA
   const child = spawn(shoalBin, args, {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? log }
+    // Tests stay on loopback: no DHT node joining the public routers unless the test brings
+    // its own bootstrap nodes.
+    env: {
+      ...process.env,
+      RUST_LOG: process.env.RUST_LOG ?? log,
+      ...(args.includes('--dht-bootstrap') ? {} : { SHOAL_NO_DHT: 'true' })
+    }
   })
   live.add(child)
   child.once('exit', () => live.delete(child))

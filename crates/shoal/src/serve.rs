@@ -105,8 +105,9 @@ pub struct ServeArgs {
     /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
     #[arg(long = "gateway-tracker")]
     pub(crate) gateway_trackers: Vec<String>,
-    /// Do not look gateway torrents up in the mainline DHT (BEP 5).
-    #[arg(long)]
+    /// Do not look gateway torrents up in the mainline DHT (BEP 5). The tests set
+    /// `SHOAL_NO_DHT=true` so that they never reach the public routers.
+    #[arg(long, env = "SHOAL_NO_DHT")]
     pub(crate) no_dht: bool,
     /// UDP address of the gateway's DHT node (default 0.0.0.0:6881, or a free port when 6881
     /// is taken: a DHT node must hear answers from the internet; 127.0.0.1:0 keeps it local).
