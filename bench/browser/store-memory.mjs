@@ -302,7 +302,7 @@ load average ${before.load} before, ${after.load} after. ${lowered ? `**${size /
 order from byte 0 over loopback WebRTC; ${RUNS} run(s) each${RUNS > 1 ? ', alternating; median shown' : ''}. Memory is the renderer process's
 resident set (/proc, sampled every ${SAMPLE_MS / 1000} s; peak includes VmHWM). Goal: Shoal ≤ ${GOAL / MiB} MiB.
 
-| MiB (median of ${RUNS}) | Shoal (store, 64 MiB window) | WebTorrent 3.0.21 | Shoal ÷ WebTorrent |
+| MiB (median of ${RUNS}) | Shoal (store, 32 MiB window) | WebTorrent 3.0.21 | Shoal ÷ WebTorrent |
 |---|---|---|---|
 ${row('renderer RSS, idle page before the read', 'idleRss')}
 ${row('renderer RSS, median while reading', 'medianRss')}

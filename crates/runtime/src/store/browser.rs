@@ -92,17 +92,9 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
         pieces.entry(id).or_default().insert(p);
     }
     // Stored bytes follow the pieces really there (a crash between writes cannot skew them).
-    for item in index.items.values_mut() {
-        let count = pieces.get(&item.id).map_or(0, BTreeSet::len) as u64;
-        item.stored_bytes = if item.piece_length == 0 {
-            if count > 0 {
-                item.total_bytes
-            } else {
-                0
-            }
-        } else {
-            (count * item.piece_length).min(item.total_bytes)
-        };
+    let ids: Vec<String> = index.items.keys().cloned().collect();
+    for id in ids {
+        index.recount(&id, pieces.get(&id).map_or(0, BTreeSet::len));
     }
     // Pieces without an item record are unreachable: delete them with the expired items.
     let mut gone = index.expired(now_ms, f64::from(settings.expiry_days) * MS_PER_DAY);
@@ -578,9 +570,14 @@ impl TorrentStore {
                 },
             };
             if result.is_err() {
-                // The engine fetches it again; the index must not count it meanwhile.
-                if let Some(s) = store.inner.pieces.borrow_mut().get_mut(&id) {
+                // The engine fetches it again; the index must not count it meanwhile (nor its
+                // bytes, which used to be recounted only when the store next opened).
+                let held = store.inner.pieces.borrow_mut().get_mut(&id).map(|s| {
                     s.remove(&piece);
+                    s.len()
+                });
+                if let Some(held) = held {
+                    store.inner.index.borrow_mut().recount(&id, held);
                 }
             }
             sink(Event::PieceLoaded { piece, result });

@@ -157,6 +157,25 @@ impl Index {
         ids
     }
 
+    /// Sets item `id`'s stored bytes from the number of its records really held: whole pieces
+    /// (the last one may be shorter, hence the cap at the total); a segment is one record.
+    pub(crate) fn recount(&mut self, id: &str, records: usize) {
+        if let Some(item) = self.items.get_mut(id) {
+            let count = records as u64;
+            item.stored_bytes = if item.piece_length == 0 {
+                if count > 0 {
+                    item.total_bytes
+                } else {
+                    0
+                }
+            } else {
+                count
+                    .saturating_mul(item.piece_length)
+                    .min(item.total_bytes)
+            };
+        }
+    }
+
     /// Items not used for `ttl_ms` before `now_ms`.
     pub(crate) fn expired(&self, now_ms: f64, ttl_ms: f64) -> Vec<String> {
         self.items
@@ -304,5 +323,20 @@ mod tests {
         assert_eq!(stream_title("http://h/a/b/film.m3u8#x"), "film");
         assert_eq!(stream_title("http://h:8000/index.m3u8"), "h:8000");
         assert_eq!(stream_title("index.m3u8"), "index.m3u8");
+    }
+
+    #[test]
+    fn stored_bytes_follow_the_records_held() {
+        let mut ix = index(&[Item {
+            total_bytes: 40_000,
+            ..item("t", 40_000, 1.0)
+        }]);
+        ix.recount("t", 2);
+        assert_eq!(ix.items["t"].stored_bytes, 32_768);
+        ix.recount("t", 3);
+        assert_eq!(ix.items["t"].stored_bytes, 40_000, "the short last piece");
+        ix.recount("t", 0);
+        assert_eq!(ix.used(), 0);
+        ix.recount("absent", 1);
     }
 }
