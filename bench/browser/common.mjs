@@ -28,6 +28,26 @@ export function randomFile (dir, name, size) {
   return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') }
 }
 
+/** Runs a tool from the project root with its output shown; throws unless it exits with 0. */
+export function runTool (cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })
+  if (r.error) throw r.error
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
+}
+
+/**
+ * Builds the runtime's page harness (crates/runtime/examples/interop_harness.rs) with the app's
+ * `wasm-release` profile and wasm-bindgen's web target into `outDir`; returns `outDir`.
+ */
+export function buildReleaseHarness (outDir) {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target')
+  runTool('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown',
+    '-p', 'shoal-runtime', '--example', 'interop_harness'])
+  runTool('wasm-bindgen', ['--target', 'web', '--out-dir', outDir,
+    path.join(target, 'wasm32-unknown-unknown/wasm-release/examples/interop_harness.wasm')])
+  return outDir
+}
+
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median (values) {
   const v = [...values].sort((a, b) => a - b)

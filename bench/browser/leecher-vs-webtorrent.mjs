@@ -14,13 +14,11 @@
 //   (env: SIZE_MIB=64, RUNS=3, CARGO_TARGET_DIR)
 //
 // Prints each run and a Markdown section for docs/benchmarks.md. Never run by CI.
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { root } from '../../tests/support/shoal.mjs'
 import { startTracker } from '../../tests/support/tracker.mjs'
 import {
-  launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
+  buildReleaseHarness, launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
   webTorrentLeech, webTorrentLeecherPage, webTorrentSeeder, withTimeout
 } from './common.mjs'
 
@@ -37,22 +35,7 @@ async function cleanup () {
 }
 process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
 
-function run (cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })
-  if (r.error) throw r.error
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
-}
 
-/** Builds the runtime's page harness with the app's release profile; returns its folder. */
-function buildHarness () {
-  const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target')
-  run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown',
-    '-p', 'shoal-runtime', '--example', 'interop_harness'])
-  const out = path.join(tmp.dir, 'harness')
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', out,
-    path.join(target, 'wasm32-unknown-unknown/wasm-release/examples/interop_harness.wasm')])
-  return out
-}
 
 const shoalPage = '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
   '<script type="module">import init, { download_timed } from "/harness/interop_harness.js";' +
@@ -116,7 +99,7 @@ async function once (kind, pages, tracker, data) {
 }
 
 async function main () {
-  const harness = buildHarness()
+  const harness = buildReleaseHarness(path.join(tmp.dir, 'harness'))
   const data = randomFile(tmp.dir, NAME, SIZE)
   const tracker = await startTracker()
   cleanups.push(() => tracker.stop())

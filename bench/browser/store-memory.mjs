@@ -46,11 +46,6 @@ async function cleanup () {
 let stopping = false
 process.on('SIGINT', () => { stopping = true })
 
-function run (cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })
-  if (r.error) throw r.error
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`)
-}
 
 /** Free bytes on the file system of `dir`. */
 function freeBytes (dir) {
@@ -80,16 +75,6 @@ function writeRandomFile (file, size) {
   }
 }
 
-/** Builds the runtime's page harness with the app's release profile; returns its folder. */
-function buildHarness () {
-  const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target')
-  run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown',
-    '-p', 'shoal-runtime', '--example', 'interop_harness'])
-  const out = path.join(tmp.dir, 'harness')
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', out,
-    path.join(target, 'wasm32-unknown-unknown/wasm-release/examples/interop_harness.wasm')])
-  return out
-}
 
 const shoalPage = '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
   '<script type="module">import init, { read_stored } from "/harness/interop_harness.js";' +
@@ -268,7 +253,7 @@ async function main () {
   const { size, free, lowered } = pickSize()
   if (size < 256 * MiB) throw new Error(`only ${(free / GiB).toFixed(1)} GiB free: not enough for the benchmark`)
   console.error(`free disk ${(free / GiB).toFixed(1)} GiB; file ${(size / MiB)} MiB${lowered ? ` (lowered from ${WANTED / MiB} MiB to fit)` : ''}`)
-  const harness = buildHarness()
+  const harness = buildReleaseHarness(path.join(tmp.dir, 'harness'))
   const file = path.join(tmp.dir, NAME)
   writeRandomFile(file, size)
   const tracker = await startTracker()

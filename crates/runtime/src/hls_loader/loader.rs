@@ -362,7 +362,8 @@ async fn load_segment(
                 load_ms: (end - started).max(0.0) as u64,
             };
             if let Some(store) = inner.channel.store() {
-                keep(store, tag, &url, body.clone());
+                let playlist = known.as_ref().map(|k| k.playlist.clone());
+                keep(store, tag, playlist, &url, body.clone());
             }
             deliver(
                 inner,
