@@ -43,12 +43,20 @@ const DEFAULT_GATEWAY_MIN_PEERS: usize = 5;
 /// A short wait: WebRTC peers usually connect within a few seconds of the first announce.
 const DEFAULT_GATEWAY_AFTER_SECS: u32 = 5;
 
+/// The origin that served the app, when it is an HTTP one (natively, in unit tests: none).
 fn default_streaming_servers() -> Vec<String> {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .filter(|o| o.starts_with("http://") || o.starts_with("https://"))
-        .into_iter()
-        .collect()
+    #[cfg(target_family = "wasm")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .filter(|o| o.starts_with("http://") || o.starts_with("https://"))
+            .into_iter()
+            .collect()
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        Vec::new()
+    }
 }
 
 fn default_gateway_after_secs() -> u32 {
