@@ -65,8 +65,7 @@ pub use error::{AddError, RuntimeError};
 #[cfg(target_family = "wasm")]
 pub use hls_loader::ShoalSegmentLoader;
 pub use hls_loader::{
-    BufferProbe, Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink,
-    RECENT_SEGMENTS,
+    Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink, RECENT_SEGMENTS,
 };
 pub use info::{FileInfo, TorrentInfo};
 pub use seed::{SeedError, SeedOptions, SeedProgress};

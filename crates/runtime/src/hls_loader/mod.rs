@@ -8,17 +8,12 @@ mod channel;
 #[cfg(target_family = "wasm")]
 mod fetch;
 #[cfg(target_family = "wasm")]
-mod from_peers;
-#[cfg(target_family = "wasm")]
 mod loader;
-#[cfg(target_family = "wasm")]
-mod peers;
 #[cfg(target_family = "wasm")]
 mod stats;
 
 pub use channel::{
-    BufferProbe, Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink,
-    RECENT_SEGMENTS,
+    Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink, RECENT_SEGMENTS,
 };
 #[cfg(target_family = "wasm")]
 pub use loader::ShoalSegmentLoader;
