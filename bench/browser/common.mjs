@@ -28,6 +28,21 @@ export function randomFile (dir, name, size) {
   return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') }
 }
 
+/**
+ * A scratch folder and a stack of cleanups for one benchmark run: `cleanup()` runs them last
+ * first, then removes the folder; Ctrl-C runs it too.
+ */
+export function benchScratch (name) {
+  const tmp = scratch(name)
+  const cleanups = []
+  const cleanup = async () => {
+    while (cleanups.length) await cleanups.pop()().catch(() => {})
+    tmp.cleanup()
+  }
+  process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+  return { tmp, cleanups, cleanup }
+}
+
 /** Runs a tool from the project root with its output shown; throws unless it exits with 0. */
 export function runTool (cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] })

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { startTracker } from '../../tests/support/tracker.mjs'
 import {
-  buildReleaseHarness, launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
+  benchScratch, buildReleaseHarness, launchChromium, machine, median, MiB, pageSha256, randomFile, secs, startPages,
   webTorrentLeech, webTorrentLeecherPage, webTorrentSeeder, withTimeout
 } from './common.mjs'
 
@@ -27,13 +27,7 @@ const RUNS = Number(process.env.RUNS ?? 3)
 const FIRST = 2 * MiB
 const NAME = 'bench.bin'
 
-const tmp = scratch('leecher')
-const cleanups = []
-async function cleanup () {
-  while (cleanups.length) await cleanups.pop()().catch(() => {})
-  tmp.cleanup()
-}
-process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+const { tmp, cleanups, cleanup } = benchScratch('leecher')
 
 
 

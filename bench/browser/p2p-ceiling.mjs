@@ -28,7 +28,7 @@ import path from 'node:path'
 import { startSeed } from '../../tests/support/companion-seed.mjs'
 import { startTracker } from '../../tests/support/tracker.mjs'
 import {
-  buildReleaseHarness, cpuSeconds, launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
+  benchScratch, buildReleaseHarness, cpuSeconds, launchChromium, machine, median, MiB, pageSha256, randomFile, secs, startPages,
   webTorrentLeech, webTorrentLeecherPage, webTorrentSeeder, withTimeout
 } from './common.mjs'
 
@@ -38,13 +38,7 @@ const CHUNK = Number(process.env.CHUNK_KIB ?? 64) * 1024
 const FIRST = 2 * MiB
 const NAME = 'bench.bin'
 
-const tmp = scratch('p2p-ceiling')
-const cleanups = []
-async function cleanup () {
-  while (cleanups.length) await cleanups.pop()().catch(() => {})
-  tmp.cleanup()
-}
-process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+const { tmp, cleanups, cleanup } = benchScratch('p2p-ceiling')
 
 
 

@@ -12,7 +12,7 @@ import { startSeed } from '../../tests/support/companion-seed.mjs'
 import { shoalBin } from '../../tests/support/shoal.mjs'
 import { startTracker } from '../../tests/support/tracker.mjs'
 import {
-  cpuSeconds, launchChromium, machine, median, MiB, pageSha256, randomFile, scratch, secs, startPages,
+  benchScratch, cpuSeconds, launchChromium, machine, median, MiB, pageSha256, randomFile, secs, startPages,
   webTorrentLeech, webTorrentLeecherPage, webTorrentSeeder, withTimeout
 } from './common.mjs'
 
@@ -20,13 +20,7 @@ const SIZE = Number(process.env.SIZE_MIB ?? 64) * MiB
 const RUNS = Number(process.env.RUNS ?? 3)
 const NAME = 'bench.bin'
 
-const tmp = scratch('seeder')
-const cleanups = []
-async function cleanup () {
-  while (cleanups.length) await cleanups.pop()().catch(() => {})
-  tmp.cleanup()
-}
-process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+const { tmp, cleanups, cleanup } = benchScratch('seeder')
 
 /** One download by a fresh WebTorrent leecher browser from the seeder `seed()` starts. */
 async function run (kind, pages, tracker, data) {
