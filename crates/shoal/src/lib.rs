@@ -9,6 +9,7 @@
 //! | `shoal seed` | [`seed()`] | seeds one file over WebRTC through a WebSocket tracker and prints its magnet link |
 //! | `shoal tracker` | [`tracker()`] | runs the WebTorrent WebSocket tracker (`shoal-tracker`) on its own port |
 //! | `shoal tracker-load` | [`tracker_load()`] | load-tests any WebTorrent WebSocket tracker |
+//! | `shoal tracker-soak` | [`tracker_soak()`] | runs well-behaved and abusive clients against a tracker for a long time, sampling its memory and the answers' latency |
 //! | `shoal info` | [`info()`] | prints what a .torrent file or magnet link says, as JSON |
 //! | `shoal create` | [`create()`] | makes a .torrent of a file or folder and prints its magnet link |
 //! | `shoal dht-node` | [`dht_node()`] | runs a small mainline DHT network of its own (for the gateway where the public DHT is out of reach, and its tests) |
@@ -41,6 +42,7 @@ mod seeder;
 mod serve;
 mod sim_cmd;
 mod tracker_cmd;
+mod tracker_soak_cmd;
 
 pub use broadcast_cmd::{run as broadcast, BroadcastArgs};
 pub use channel::ChannelOptions;
@@ -52,3 +54,4 @@ pub use seed_cmd::{run as seed, SeedArgs};
 pub use serve::{run as serve, ServeArgs};
 pub use sim_cmd::{run as sim, SimArgs};
 pub use tracker_cmd::{load as tracker_load, run as tracker, LoadArgs, TrackerArgs};
+pub use tracker_soak_cmd::{run as tracker_soak, SoakArgs};

@@ -3,7 +3,7 @@
 //! `serve` (the app, tracker, library, live channels and add-on on one port, seeding over
 //! WebRTC), `broadcast` (one live channel with its tracker), `seed` (one
 //! file over WebRTC), `tracker` (the WebSocket tracker alone), `tracker-load` (its load
-//! generator), `info` (a .torrent or magnet as JSON), `create` (make a .torrent), `sim` (a
+//! generator), `tracker-soak` (its long soak with abusive clients), `info` (a .torrent or magnet as JSON), `create` (make a .torrent), `sim` (a
 //! deterministic swarm simulation) and `dht-node` (a small DHT network of its own). Bad input exits with code 2 and one line on stderr;
 //! anything else that fails exits with code 1.
 
@@ -43,6 +43,8 @@ enum Command {
     Tracker(shoal::TrackerArgs),
     /// Load-test a WebTorrent WebSocket tracker (ours or any other).
     TrackerLoad(shoal::LoadArgs),
+    /// Soak a WebTorrent WebSocket tracker: well-behaved and abusive clients for a long time.
+    TrackerSoak(shoal::SoakArgs),
     /// Run one deterministic swarm simulation and print a JSON summary.
     Sim(shoal::SimArgs),
     /// Run a small mainline DHT network of its own (nodes that know each other), optionally
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Seed(args) => shoal::seed(&args),
         Command::Tracker(args) => shoal::tracker(&args),
         Command::TrackerLoad(args) => shoal::tracker_load(&args),
+        Command::TrackerSoak(args) => shoal::tracker_soak(&args),
         Command::Sim(args) => shoal::sim(&args),
         Command::DhtNode(args) => shoal::dht_node(&args),
     };

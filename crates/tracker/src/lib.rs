@@ -39,13 +39,16 @@
 //! # }
 //! ```
 //!
-//! The load generator ([`load`]) drives any WebTorrent tracker: `shoal tracker-load --help`.
+//! The load generator ([`load`]) drives any WebTorrent tracker: `shoal tracker-load --help`;
+//! the soak ([`soak`]) runs well-behaved and abusive clients for a long time beside each other:
+//! `shoal tracker-soak --help`.
 
 pub mod config;
 mod http;
 pub mod load;
 pub mod metrics;
 mod server;
+pub mod soak;
 pub mod swarm;
 
 pub use self::{

@@ -241,7 +241,7 @@ fn snapshot(c: &Counters) -> [u64; 6] {
 }
 
 /// A fake SDP about the size of a Chromium data-channel offer with host candidates.
-fn fake_sdp(kind: &str) -> String {
+pub(crate) fn fake_sdp(kind: &str) -> String {
     let mut sdp = format!(
         "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na={kind}\r\n"
     );
@@ -393,7 +393,7 @@ fn classify(
 }
 
 /// Torrent `⌊n · u^skew⌋`: with skew 3, the top 0.1% of torrents get 10% of announces.
-fn pick_torrent(rng: &mut SmallRng, n: usize, skew: f64) -> Id20 {
+pub(crate) fn pick_torrent(rng: &mut SmallRng, n: usize, skew: f64) -> Id20 {
     let u: f64 = rng.random();
     let i = ((n as f64) * u.powf(skew.max(0.0))) as u64;
     let i = i.min(n as u64 - 1);

@@ -165,6 +165,18 @@ pub(crate) fn Player(
             }
         }
     };
+    // Stalls: `waiting` after the first frame that is not a seek, until `playing` again.
+    let on_waiting = move |_| {
+        let seeking = video.get_untracked().is_some_and(|v| v.seeking());
+        if !seeking {
+            let now = now_ms();
+            tab.with_value(|tab| panel::update_playing(tab, |p| p.stall_began(now)));
+        }
+    };
+    let on_resumed = move |_| {
+        let now = now_ms();
+        tab.with_value(|tab| panel::update_playing(tab, |p| p.stall_ended(now)));
+    };
     let on_media_error = move |_| {
         let Some(v) = video.get_untracked() else {
             return;
@@ -217,6 +229,9 @@ pub(crate) fn Player(
                                 preload="auto"
                                 src=url.clone()
                                 on:loadeddata=on_loaded
+                                on:waiting=on_waiting
+                                on:playing=on_resumed
+                                on:seeking=on_resumed
                                 on:error=on_media_error
                             ></video>
                         </Show>

@@ -27,6 +27,34 @@ pub(crate) struct Playing {
     /// What the streaming-server fallback does (`asking …`, `via …`, `unavailable …`), once
     /// it started.
     pub(crate) gateway: Option<String>,
+    /// Times playback stopped to wait for data after the first frame (seeks not counted).
+    pub(crate) stalls: u32,
+    /// Milliseconds spent in those stalls, the one going on included once it ends.
+    pub(crate) stalled_ms: f64,
+    /// The longest of them, ms.
+    pub(crate) longest_stall_ms: f64,
+    /// When the stall going on began (page clock, ms).
+    #[serde(skip)]
+    pub(crate) stall_began: Option<f64>,
+}
+
+impl Playing {
+    /// The video stopped to wait for data at `now` (not for a seek).
+    pub(crate) fn stall_began(&mut self, now: f64) {
+        if self.time_to_first_frame_ms.is_some() && self.stall_began.is_none() {
+            self.stall_began = Some(now);
+            self.stalls += 1;
+        }
+    }
+
+    /// The video plays again (or was seeked, which ends the wait's meaning) at `now`.
+    pub(crate) fn stall_ended(&mut self, now: f64) {
+        if let Some(began) = self.stall_began.take() {
+            let ms = (now - began).max(0.0);
+            self.stalled_ms += ms;
+            self.longest_stall_ms = self.longest_stall_ms.max(ms);
+        }
+    }
 }
 
 /// A snapshot for the panel and for `window.shoal.stats()`.
@@ -91,4 +119,29 @@ pub(crate) fn define_figures<T: Serialize>(name: &str, read: impl Fn() -> Option
     let _ = Reflect::set(&shoal, &name.into(), f);
     let _ = Reflect::set(&window, &"shoal".into(), &shoal);
     function.forget();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_family = "wasm")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn stalls_count_only_after_the_first_frame_and_add_up() {
+        let mut p = Playing::default();
+        p.stall_began(100.0); // still starting: not a stall
+        p.stall_ended(200.0);
+        assert_eq!((p.stalls, p.stalled_ms), (0, 0.0));
+        p.time_to_first_frame_ms = Some(300.0);
+        p.stall_began(1_000.0);
+        p.stall_began(1_200.0); // a second `waiting` during the same stall
+        p.stall_ended(1_500.0);
+        p.stall_ended(1_600.0); // `playing` and `seeking` both end it; only once counts
+        p.stall_began(2_000.0);
+        p.stall_ended(4_000.0);
+        assert_eq!(p.stalls, 2);
+        assert_eq!(p.stalled_ms, 2_500.0);
+        assert_eq!(p.longest_stall_ms, 2_000.0);
+    }
 }

@@ -28,6 +28,8 @@ pub(crate) fn StatsPanel(figures: RwSignal<Option<Figures>>) -> impl IntoView {
                 <div><dt>"Pieces"</dt><dd data-stat="pieces">{field(|f| format!("{} / {}", f.stats.pieces_verified, f.stats.pieces_total))}</dd></div>
                 <div><dt>"From cache"</dt><dd data-stat="from-cache">{field(cache_text)}</dd></div>
                 <div><dt>"Store"</dt><dd data-stat="store">{field(|f| format!("{} of {}", format::bytes(f.cache.store.store_bytes), format::bytes(f.cache.store.store_limit_bytes)))}</dd></div>
+                <div><dt>"Stalls"</dt><dd data-stat="stalls">{field(stalls_text)}</dd></div>
+                <div><dt>"Banned peers"</dt><dd data-stat="banned">{field(banned_text)}</dd></div>
                 <div><dt>"First frame"</dt><dd data-stat="first-frame">{field(|f| f.playing.time_to_first_frame_ms.map_or_else(|| "—".to_owned(), |ms| format!("{:.1} s", ms / 1000.0)))}</dd></div>
             </dl>
             <p class="stats-trackers" data-stat="trackers"><span>"Trackers "</span>{field(|f| trackers_text(&f.stats.trackers))}</p>
@@ -43,6 +45,28 @@ fn via_companion_text(f: &Figures) -> String {
         (None, bytes) => format::bytes(bytes),
         (Some(state), 0) => state.clone(),
         (Some(state), bytes) => format!("{} ({state})", format::bytes(bytes)),
+    }
+}
+
+/// How often playback waited for data, for how long in all, and the longest wait.
+fn stalls_text(f: &Figures) -> String {
+    let p = &f.playing;
+    if p.stalls == 0 {
+        return "none".to_owned();
+    }
+    format!(
+        "{} ({:.1} s, longest {:.1} s)",
+        p.stalls,
+        p.stalled_ms / 1000.0,
+        p.longest_stall_ms / 1000.0
+    )
+}
+
+/// Peers banned for sending bytes that failed their hash, and how many pieces failed.
+fn banned_text(f: &Figures) -> String {
+    match (f.stats.peers_banned, f.stats.hash_failures) {
+        (0, 0) => "none".to_owned(),
+        (banned, failed) => format!("{banned} ({failed} bad pieces)"),
     }
 }
 
