@@ -255,6 +255,61 @@ fn webseed_only_download_and_bad_responses() {
 }
 
 #[test]
+fn a_critical_piece_stuck_at_a_silent_webseed_is_asked_of_another() {
+    // Webseed 0 never answers (a companion's gateway with no TCP peers); webseed 1 does. The
+    // reader's pieces first asked of webseed 0 must not wait for the 60 s request timeout.
+    let (meta, data) = torrent(200_000, 32 * 1024);
+    let mut meta = meta;
+    meta.url_list = vec![
+        "https://silent.example/t.bin".into(),
+        "https://seed.example/t.bin".into(),
+    ];
+    let mut e = Engine::new(cfg(1), &meta, MemoryStorage::new(u64::MAX), Sha1Smol);
+    let seek = Input::Seek {
+        reader: ReaderId(0),
+        offset: 0,
+        end: u64::MAX,
+    };
+    e.handle_input(Millis(0), seek);
+    let mut now = 0;
+    let mut silent: Vec<HttpRequestId> = Vec::new();
+    let mut cancelled: Vec<HttpRequestId> = Vec::new();
+    while !e.is_complete() && now < 60_000 {
+        now += crate::TICK_MS;
+        e.handle_input(Millis(now), Input::Tick);
+        let outputs: Vec<Output> = std::iter::from_fn(|| e.poll_output()).collect();
+        for o in outputs {
+            match o {
+                Output::HttpRequest { id, webseed: 0, .. } => silent.push(id),
+                Output::HttpRequest {
+                    id,
+                    webseed: 1,
+                    range,
+                } => {
+                    let body = &data[range.start as usize..range.end as usize];
+                    let result = Ok(body);
+                    e.handle_input(Millis(now), Input::HttpResponse { id, result });
+                }
+                Output::HttpCancel { id } => cancelled.push(id),
+                _ => {}
+            }
+        }
+    }
+    cancelled.extend(std::iter::from_fn(|| e.poll_output()).filter_map(|o| match o {
+        Output::HttpCancel { id } => Some(id),
+        _ => None,
+    }));
+    assert!(e.is_complete(), "still incomplete after {now} ms");
+    assert!(now < 60_000 / 2, "took {now} ms");
+    assert!(!silent.is_empty(), "the silent webseed was asked first");
+    // Each of its requests was overtaken, and cancelled once its piece was verified.
+    for id in &silent {
+        assert!(cancelled.contains(id), "{id:?} not cancelled");
+    }
+    assert_eq!(read_all(&mut e, 200_000, 32 * 1024), data);
+}
+
+#[test]
 fn oversized_message_closes_with_protocol_error() {
     let (meta, data) = torrent(50_000, 16 * 1024);
     let mut e = seeder(&meta, &data, 1);

@@ -5,7 +5,10 @@
 //! `risk_ms` either, or (b) no connected peer has it once the engine has run
 //! `no_peer_grace_ms`. A request covers the rest of a piece from its first block not yet
 //! received or requested (WebTorrent's shape). At most `max_concurrent` requests per webseed; a
-//! failed piece is not asked of the same webseed again for `retry_ms`.
+//! failed piece is not asked of the same webseed again for `retry_ms`. A critical piece whose
+//! request has gone unanswered for `risk_ms` is also asked of another free webseed (a hedge: a
+//! companion's gateway still looking for TCP peers answers late or never, and the reader must
+//! not wait for the 60 s timeout); the piece's verification cancels whichever request is still out.
 
 use std::{collections::BTreeMap, ops::Range};
 
@@ -55,10 +58,21 @@ impl Webseeds {
         self.inflight.values().any(|r| r.piece == piece)
     }
 
-    /// A webseed that may take a request for `piece` now.
+    /// Whether `piece` is asked of some webseed and every such request is older than `ms`.
+    pub(crate) fn piece_unanswered_for(&self, piece: u32, now: Millis, ms: u64) -> bool {
+        let mut asked = self.inflight.values().filter(|r| r.piece == piece).peekable();
+        asked.peek().is_some() && asked.all(|r| now.since(r.sent_at) >= ms)
+    }
+
+    /// A webseed that may take a request for `piece` now (not one already asked for it).
     pub(crate) fn free_for(&self, piece: u32, now: Millis, max_concurrent: usize) -> Option<usize> {
         (0..self.urls.len()).find(|&w| {
-            self.busy(w) < max_concurrent && self.backoff.get(&(w, piece)).is_none_or(|&t| now >= t)
+            self.busy(w) < max_concurrent
+                && self.backoff.get(&(w, piece)).is_none_or(|&t| now >= t)
+                && !self
+                    .inflight
+                    .values()
+                    .any(|r| r.webseed == w && r.piece == piece)
         })
     }
 

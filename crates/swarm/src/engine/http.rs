@@ -53,7 +53,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             return;
         }
         let picker = &t.picker;
-        let mut candidates: Vec<u32> = Vec::new();
+        // (piece, whether it may be asked of a second webseed).
+        let mut candidates: Vec<(u32, bool)> = Vec::new();
         // (a) A reader's critical piece that peers will not deliver in time.
         for w in &self.deadline {
             if !w.critical || now.since(w.waiting_since) < wcfg.risk_ms {
@@ -65,7 +66,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 .and_then(|p| p.eta_ms(now))
                 .is_some_and(|eta| eta < wcfg.risk_ms);
             if !on_time {
-                candidates.push(w.piece);
+                let hedge = self
+                    .webseeds
+                    .piece_unanswered_for(w.piece, now, wcfg.risk_ms);
+                candidates.push((w.piece, hedge));
             }
         }
         // (b) Pieces no connected peer has, in order (a webseed-only torrent reads sequentially).
@@ -82,21 +86,22 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                     && !self.webseeds.piece_in_flight(piece)
                     && picker.can_start(piece, self.cfg.max_inflight_bytes)
                 {
-                    candidates.push(piece);
+                    candidates.push((piece, false));
                     found += 1;
                 }
             }
         }
-        for piece in candidates {
-            self.request_http(piece);
+        for (piece, hedge) in candidates {
+            self.request_http(piece, hedge);
         }
     }
 
-    /// Asks a free webseed for the rest of `piece` from its first block not yet received.
-    fn request_http(&mut self, piece: u32) {
+    /// Asks a free webseed for the rest of `piece` from its first block not yet received;
+    /// with `hedge`, even if another webseed was already asked for it.
+    fn request_http(&mut self, piece: u32, hedge: bool) {
         let now = self.now;
         let max = self.cfg.webseed.max_concurrent;
-        if self.webseeds.piece_in_flight(piece) {
+        if !hedge && self.webseeds.piece_in_flight(piece) {
             return;
         }
         let Some(w) = self.webseeds.free_for(piece, now, max) else {
