@@ -160,6 +160,8 @@ pub struct SegmentBudget {
     started: Millis,
     stall_at: Millis,
     source: Source,
+    /// When the verified length last grew, and to what.
+    progress: (Millis, u64),
 }
 
 impl SegmentBudget {
@@ -170,6 +172,7 @@ impl SegmentBudget {
             started: now,
             stall_at: policy.stall_at(now, c),
             source: policy.choose(now, c),
+            progress: (now, 0),
         }
     }
 
@@ -202,6 +205,12 @@ impl SegmentBudget {
             return None;
         }
         let deadline = self.policy.http_deadline(self.stall_at, missing, http);
+        if verified > self.progress.1 {
+            self.progress = (now, verified);
+        }
+        // Peers that delivered and then went quiet (a peer gone silent mid-segment) are judged
+        // on the quiet alone: the rate so far would keep promising what they no longer send.
+        let quiet = verified > 0 && now.since(self.progress.0) >= self.policy.peer_judge_after_ms;
         let elapsed = now.since(self.started);
         let peers_too_slow = elapsed >= self.policy.peer_judge_after_ms && {
             let rate = verified as f64 * 1000.0 / elapsed.max(1) as f64;
@@ -209,7 +218,7 @@ impl SegmentBudget {
             deadline.is_none_or(|d| finish > d.0 as f64)
         };
         match deadline {
-            Some(d) if now < d && !peers_too_slow => {
+            Some(d) if now < d && !peers_too_slow && !quiet => {
                 self.source = Source::Peers { http_at: d };
                 None
             }
@@ -247,6 +256,33 @@ mod tests {
                 rtt_ms: 100,
             },
         }
+    }
+
+    #[test]
+    fn peers_gone_quiet_hand_over_to_http() {
+        let p = Policy::default();
+        let mut b = SegmentBudget::start(p, Millis(0), &cond(20_000, true, 1));
+        let http = cond(0, true, 0).http;
+        // Three pieces fast, then nothing: the rate so far would still promise an early finish.
+        assert_eq!(b.poll(Millis(100), 196_608, 1_000_000, http), None);
+        assert_eq!(
+            b.poll(
+                Millis(100 + p.peer_judge_after_ms - 1),
+                196_608,
+                1_000_000,
+                http
+            ),
+            None
+        );
+        assert_eq!(
+            b.poll(
+                Millis(100 + p.peer_judge_after_ms),
+                196_608,
+                1_000_000,
+                http
+            ),
+            Some(Source::Http { from: 196_608 })
+        );
     }
 
     #[test]
