@@ -48,6 +48,7 @@ pub(crate) async fn from_peers(
     channel: &HlsChannel,
     swarm: &HlsSwarm,
     seg: &SegmentSwarm,
+    url: &str,
     tag: &SegmentTag,
     verifier: &mut SegmentVerifier,
     body: &mut Vec<u8>,
@@ -65,7 +66,9 @@ pub(crate) async fn from_peers(
     };
     let now = crate::now();
     let mut budget = SegmentBudget::start(policy(), now, &conditions);
+    let name = hls::segment_name(url);
     if matches!(budget.source(), Source::Http { .. }) {
+        trace(name, "HTTP at once", &conditions, 0, 0);
         return 0;
     }
     let Some(reader) = seg.cell.with(|s, p| s.open_reader(now, 0, tag.length, p)) else {
@@ -76,6 +79,7 @@ pub(crate) async fn from_peers(
         (s.peers_banned, s.hash_failures)
     };
     let mut got = 0u64;
+    let mut why = "whole from peers";
     'fetch: loop {
         loop {
             let read = seg.cell.with(|s, p| s.read(crate::now(), reader, p));
@@ -91,6 +95,7 @@ pub(crate) async fn from_peers(
             if pushed.mismatch.is_some() {
                 // The engine checked these already; disagreeing means something is wrong
                 // here: take nothing more from peers for this segment.
+                why = "a piece disagreed with the tag";
                 break 'fetch;
             }
         }
@@ -103,8 +108,16 @@ pub(crate) async fn from_peers(
             verifier.verified(),
             tag.length,
             channel.http_estimate(),
+            seg.view(),
         );
-        if switch.is_some() || seg.linked() == 0 {
+        if switch.is_some() {
+            why = "the budget handed over to HTTP";
+            break;
+        }
+        if seg.linked() == 0 {
+            // Every peer asked closed the channel: none of them knows the segment yet (its
+            // playlist is behind ours), so this viewer fetches it first.
+            why = "no peer knows it";
             break;
         }
         TimeoutFuture::new(POLL_MS).await;
@@ -113,7 +126,18 @@ pub(crate) async fn from_peers(
     seg.cell
         .with(|s, p| s.close_reader(crate::now(), reader, p));
     verifier.rewind_partial();
+    trace(name, why, &conditions, crate::now().since(now), got);
     got
+}
+
+/// One line per segment at the console's debug level: where its bytes came from and why.
+fn trace(name: &str, why: &str, c: &Conditions, waited_ms: u64, got: u64) {
+    let line = format!(
+        "Shoal HLS {name}: {why} ({got} B from peers after {waited_ms} ms; {} peers asked, \
+         buffer {} ms, playing {})",
+        c.peers_with_segment, c.buffer_ahead_ms, c.playing
+    );
+    web_sys::console::debug_1(&line.into());
 }
 
 /// Offers a verified segment to the channel's viewers: its pieces go into the segment's

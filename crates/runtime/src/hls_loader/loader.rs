@@ -332,8 +332,16 @@ async fn load_segment(
         .and_then(|t| from_peers::segment_swarm(&inner.channel, &url, t));
     if let (Some(tag), Some(v), Some((swarm, seg))) = (&tag, verifier.as_mut(), &swarm) {
         let mut len = 0u64;
-        peer_bytes =
-            from_peers::from_peers(&inner.channel, swarm, seg, tag, v, &mut body, over, |c| {
+        peer_bytes = from_peers::from_peers(
+            &inner.channel,
+            swarm,
+            seg,
+            &url,
+            tag,
+            v,
+            &mut body,
+            over,
+            |c| {
                 if first == 0.0 {
                     first = now_ms();
                     stats.first_byte(first);
@@ -341,8 +349,9 @@ async fn load_segment(
                 len += c.len() as u64;
                 chunks += 1;
                 progress(len, chunks, c);
-            })
-            .await;
+            },
+        )
+        .await;
         if over.get() {
             return;
         }

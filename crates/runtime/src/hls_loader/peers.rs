@@ -343,6 +343,18 @@ impl SegmentSwarm {
         });
     }
 
+    /// What the segment's peers said: those with pieces we lack, and those whose data
+    /// channel, handshake or bitfield is still on its way.
+    pub(crate) fn view(&self) -> hls::PeerView {
+        let session = self.cell.session();
+        let (offering, unheard) = session.engine().peers_offering();
+        let connecting = session.stats(crate::now()).connecting;
+        hls::PeerView {
+            offering,
+            unheard: unheard + connecting,
+        }
+    }
+
     /// Whether the engine has every piece.
     pub(crate) fn complete(&self) -> bool {
         self.cell.session().engine().is_complete()
