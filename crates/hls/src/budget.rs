@@ -6,8 +6,16 @@
 //! ahead of the playhead runs out, at `now + buffer_ahead`. HTTP at the estimated rate needs
 //! `rtt + missing / rate` for what is still missing, so peers may keep the segment until
 //! `stall − safety − http_time(missing)`, re-judged as bytes arrive. Before playback starts
-//! there is no buffer to protect: a start-up allowance stands in for it, so the first segments
-//! can come from peers too (instead of always from HTTP).
+//! there is no buffer to protect: peers get a start-up allowance before HTTP, so the first
+//! segments can come from peers too (instead of always from HTTP).
+//!
+//! Before any byte arrived, what the peers said decides: when none of them has any of the
+//! segment (after a short, randomised wait, so that at the live edge one viewer fetches it
+//! first and the others take it from that one), HTTP fetches it now; a peer that has it, or
+//! one still saying what it has (its connection, handshake or bitfield on the way), keeps it
+//! until the deadline. On a loaded machine the first piece can take seconds to come, and
+//! judging peers on their first second handed every segment to HTTP while the peer's pieces
+//! were on the way.
 
 use swarm::Millis;
 
@@ -60,6 +68,9 @@ pub struct Policy {
     pub max_prefetch: usize,
     /// Peers must have been given this long before their rate is judged, ms.
     pub peer_judge_after_ms: u64,
+    /// Links to peers that have not said what they have yet are waited for this long (from
+    /// the segment's start) before the segment counts as nobody's, ms.
+    pub handshake_ms: u64,
 }
 
 impl Default for Policy {
@@ -70,6 +81,7 @@ impl Default for Policy {
             healthy_segments: 3,
             max_prefetch: 3,
             peer_judge_after_ms: 700,
+            handshake_ms: 2000,
         }
     }
 }
@@ -87,6 +99,15 @@ pub struct Conditions {
     pub peers_with_segment: usize,
     /// The HTTP estimate.
     pub http: RateEstimate,
+}
+
+/// What the peers asked for a segment said so far, at one poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeerView {
+    /// Peers that have a piece of it we lack.
+    pub offering: usize,
+    /// Peers whose connection, handshake or bitfield has not arrived yet.
+    pub unheard: usize,
 }
 
 /// Where a segment's bytes come from now.
@@ -110,7 +131,10 @@ impl Policy {
         let budget = if c.playing {
             c.buffer_ahead_ms
         } else {
-            c.buffer_ahead_ms.max(self.startup_ms)
+            // Nothing plays yet: peers get the start-up allowance, and HTTP after it still
+            // its own time and the margin.
+            let startup = self.startup_ms + c.http.time_ms(c.length) + self.safety_ms;
+            c.buffer_ahead_ms.max(startup)
         };
         now.plus(budget)
     }
@@ -160,6 +184,8 @@ pub struct SegmentBudget {
     started: Millis,
     stall_at: Millis,
     source: Source,
+    /// When the verified length last grew, and to what.
+    progress: (Millis, u64),
 }
 
 impl SegmentBudget {
@@ -170,6 +196,7 @@ impl SegmentBudget {
             started: now,
             stall_at: policy.stall_at(now, c),
             source: policy.choose(now, c),
+            progress: (now, 0),
         }
     }
 
@@ -184,15 +211,17 @@ impl SegmentBudget {
     }
 
     /// Re-judges at `now`, with `verified` bytes of `length` in hand (a piece boundary: the
-    /// HTTP remainder starts there) and `peer_bytes` of them from peers. Switches to HTTP when
-    /// its deadline came, or when the peers' rate so far would finish after it. Returns the
-    /// new source when it changed.
+    /// HTTP remainder starts there) and what the `peers` said. Switches to HTTP when its
+    /// deadline came, when no peer has any of the segment (nothing arrived yet), or when the
+    /// peers' rate so far would finish after the deadline or they went quiet. Returns the new
+    /// source when it changed.
     pub fn poll(
         &mut self,
         now: Millis,
         verified: u64,
         length: u64,
         http: RateEstimate,
+        peers: PeerView,
     ) -> Option<Source> {
         let Source::Peers { .. } = self.source else {
             return None;
@@ -202,14 +231,28 @@ impl SegmentBudget {
             return None;
         }
         let deadline = self.policy.http_deadline(self.stall_at, missing, http);
+        if verified > self.progress.1 {
+            self.progress = (now, verified);
+        }
+        // Peers that delivered and then went quiet (a peer gone silent mid-segment) are judged
+        // on the quiet alone: the rate so far would keep promising what they no longer send.
+        let quiet = verified > 0 && now.since(self.progress.0) >= self.policy.peer_judge_after_ms;
         let elapsed = now.since(self.started);
-        let peers_too_slow = elapsed >= self.policy.peer_judge_after_ms && {
-            let rate = verified as f64 * 1000.0 / elapsed.max(1) as f64;
-            let finish = now.0 as f64 + missing as f64 * 1000.0 / rate.max(1e-3);
-            deadline.is_none_or(|d| finish > d.0 as f64)
+        let judged = elapsed >= self.policy.peer_judge_after_ms;
+        let peers_too_slow = if verified == 0 {
+            // Nothing yet: a rate says nothing. Nobody has any of it (and every link said
+            // so, or had its time to): someone must fetch it first, so HTTP now.
+            let heard = peers.unheard == 0 || elapsed >= self.policy.handshake_ms;
+            judged && peers.offering == 0 && heard
+        } else {
+            judged && {
+                let rate = verified as f64 * 1000.0 / elapsed.max(1) as f64;
+                let finish = now.0 as f64 + missing as f64 * 1000.0 / rate.max(1e-3);
+                deadline.is_none_or(|d| finish > d.0 as f64)
+            }
         };
         match deadline {
-            Some(d) if now < d && !peers_too_slow => {
+            Some(d) if now < d && !peers_too_slow && !quiet => {
                 self.source = Source::Peers { http_at: d };
                 None
             }
@@ -236,6 +279,12 @@ mod tests {
 
     use super::*;
 
+    /// One peer that has the segment.
+    const HAS: PeerView = PeerView {
+        offering: 1,
+        unheard: 0,
+    };
+
     fn cond(buffer: u64, playing: bool, peers: usize) -> Conditions {
         Conditions {
             buffer_ahead_ms: buffer,
@@ -247,6 +296,35 @@ mod tests {
                 rtt_ms: 100,
             },
         }
+    }
+
+    #[test]
+    fn peers_gone_quiet_hand_over_to_http() {
+        let p = Policy::default();
+        let mut b = SegmentBudget::start(p, Millis(0), &cond(20_000, true, 1));
+        let http = cond(0, true, 0).http;
+        // Three pieces fast, then nothing: the rate so far would still promise an early finish.
+        assert_eq!(b.poll(Millis(100), 196_608, 1_000_000, http, HAS), None);
+        assert_eq!(
+            b.poll(
+                Millis(100 + p.peer_judge_after_ms - 1),
+                196_608,
+                1_000_000,
+                http,
+                HAS
+            ),
+            None
+        );
+        assert_eq!(
+            b.poll(
+                Millis(100 + p.peer_judge_after_ms),
+                196_608,
+                1_000_000,
+                http,
+                HAS
+            ),
+            Some(Source::Http { from: 196_608 })
+        );
     }
 
     #[test]
@@ -280,18 +358,56 @@ mod tests {
     }
 
     #[test]
-    fn start_up_tries_peers_first() {
-        let p = Policy {
-            startup_ms: 3000,
-            ..Policy::default()
-        };
-        assert!(matches!(
+    fn start_up_gives_peers_the_allowance() {
+        let p = Policy::default();
+        assert_eq!(
             p.choose(Millis(0), &cond(0, false, 1)),
-            Source::Peers { .. }
-        ));
+            Source::Peers {
+                http_at: Millis(p.startup_ms)
+            }
+        );
         assert_eq!(
             p.choose(Millis(0), &cond(0, true, 1)),
             Source::Http { from: 0 }
+        );
+    }
+
+    #[test]
+    fn nobody_has_it_goes_to_http_after_the_judge_wait() {
+        let p = Policy::default();
+        let http = cond(0, true, 0).http;
+        let mut b = SegmentBudget::start(p, Millis(0), &cond(10_000, true, 1));
+        let nobody = PeerView::default();
+        let judge = p.peer_judge_after_ms;
+        assert_eq!(b.poll(Millis(judge - 1), 0, 500_000, http, nobody), None);
+        assert_eq!(
+            b.poll(Millis(judge), 0, 500_000, http, nobody),
+            Some(Source::Http { from: 0 })
+        );
+    }
+
+    #[test]
+    fn a_peer_that_has_it_or_is_still_saying_keeps_it_until_the_deadline() {
+        let p = Policy::default();
+        let http = cond(0, true, 0).http;
+        // The first piece is slow to come (a loaded machine): no judging on a rate of nothing.
+        let mut b = SegmentBudget::start(p, Millis(0), &cond(10_000, true, 1));
+        let at = b.next_check().expect("peers have a deadline");
+        assert_eq!(b.poll(Millis(3000), 0, 500_000, http, HAS), None);
+        assert_eq!(
+            b.poll(at, 0, 500_000, http, HAS),
+            Some(Source::Http { from: 0 })
+        );
+        // A link still on its way gets `handshake_ms`, then counts as having nothing.
+        let unheard = PeerView {
+            offering: 0,
+            unheard: 1,
+        };
+        let mut b = SegmentBudget::start(p, Millis(0), &cond(10_000, true, 1));
+        assert_eq!(b.poll(Millis(1000), 0, 500_000, http, unheard), None);
+        assert_eq!(
+            b.poll(Millis(p.handshake_ms), 0, 500_000, http, unheard),
+            Some(Source::Http { from: 0 })
         );
     }
 
@@ -301,15 +417,15 @@ mod tests {
         let http = cond(0, true, 0).http;
         let mut b = SegmentBudget::start(p, Millis(0), &cond(10_000, true, 1));
         // Fast enough so far: 200 kB in 1 s → 300 kB left in 1.5 s, well before 7.9 s.
-        assert_eq!(b.poll(Millis(1000), 196_608, 500_000, http), None);
+        assert_eq!(b.poll(Millis(1000), 196_608, 500_000, http, HAS), None);
         // Then nothing more: at 5 s the rate projects past the deadline.
         assert_eq!(
-            b.poll(Millis(5000), 196_608, 500_000, http),
+            b.poll(Millis(5000), 196_608, 500_000, http, HAS),
             Some(Source::Http { from: 196_608 })
         );
         assert_eq!(b.next_check(), None);
         assert_eq!(
-            b.poll(Millis(6000), 196_608, 500_000, http),
+            b.poll(Millis(6000), 196_608, 500_000, http, HAS),
             None,
             "decided once"
         );
@@ -321,7 +437,10 @@ mod tests {
         let http = cond(0, true, 0).http;
         let mut b = SegmentBudget::start(p, Millis(0), &cond(10_000, true, 1));
         let at = b.next_check().expect("peers have a deadline");
-        assert_eq!(b.poll(at, 0, 500_000, http), Some(Source::Http { from: 0 }));
+        assert_eq!(
+            b.poll(at, 0, 500_000, http, HAS),
+            Some(Source::Http { from: 0 })
+        );
     }
 
     #[test]
@@ -404,16 +523,17 @@ mod props {
         /// Polling never switches back to peers, and an HTTP remainder starts at the bytes
         /// verified so far.
         #[test]
-        fn switching_is_one_way(c in conditions(), steps in proptest::collection::vec((1u64..5_000, 0u64..200_000), 1..30)) {
+        fn switching_is_one_way(c in conditions(), steps in proptest::collection::vec((1u64..5_000, 0u64..200_000, 0usize..3, 0usize..3), 1..30)) {
             let p = Policy::default();
             let mut b = SegmentBudget::start(p, Millis(0), &c);
             let mut now = 0u64;
             let mut verified = 0u64;
             let mut http = matches!(b.source(), Source::Http { .. });
-            for (dt, got) in steps {
+            for (dt, got, offering, unheard) in steps {
                 now += dt;
                 verified = (verified + got).min(c.length);
-                if let Some(Source::Http { from }) = b.poll(Millis(now), verified, c.length, c.http) {
+                let view = PeerView { offering, unheard };
+                if let Some(Source::Http { from }) = b.poll(Millis(now), verified, c.length, c.http, view) {
                     prop_assert!(!http);
                     prop_assert_eq!(from, verified);
                     http = true;

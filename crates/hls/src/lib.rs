@@ -38,7 +38,7 @@ mod playlist;
 mod tags;
 mod verify;
 
-pub use budget::{Conditions, Policy, RateEstimate, SegmentBudget, Source};
+pub use budget::{Conditions, PeerView, Policy, RateEstimate, SegmentBudget, Source};
 pub use error::HlsError;
 pub use playlist::{MediaPlaylist, Segment, MAX_LINE, MAX_PLAYLIST_BYTES, MAX_SEGMENTS};
 pub use tags::{

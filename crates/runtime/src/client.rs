@@ -106,7 +106,7 @@ fn merge(list: &mut Vec<String>, more: Vec<String>) {
 }
 
 /// A .torrent holding only `info` (a bencoded info dict): enough to start an engine.
-fn torrent_of_info(info: &[u8]) -> Vec<u8> {
+pub(crate) fn torrent_of_info(info: &[u8]) -> Vec<u8> {
     let mut t = Vec::with_capacity(info.len() + 8);
     t.extend_from_slice(b"d4:info");
     t.extend_from_slice(info);
@@ -152,7 +152,7 @@ fn fresh_peer_id() -> [u8; 20] {
 }
 
 /// Random bits for ids and seeds (not for secrets).
-fn crate_random() -> u64 {
+pub(crate) fn crate_random() -> u64 {
     #[cfg(target_family = "wasm")]
     {
         // Two draws: Math.random carries at most 53 bits.
@@ -195,6 +195,11 @@ impl Client {
     /// Our peer id.
     pub fn peer_id(&self) -> [u8; 20] {
         self.inner.peer_id
+    }
+
+    /// The ICE servers connections are made through.
+    pub fn ice_servers(&self) -> Vec<crate::IceServer> {
+        self.inner.cfg.ice_servers.clone()
     }
 
     /// Opens a torrent and starts announcing it. A .torrent's metadata is known at once; a

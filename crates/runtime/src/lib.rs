@@ -65,7 +65,8 @@ pub use error::{AddError, RuntimeError};
 #[cfg(target_family = "wasm")]
 pub use hls_loader::ShoalSegmentLoader;
 pub use hls_loader::{
-    Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink, RECENT_SEGMENTS,
+    BufferProbe, Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink,
+    RECENT_SEGMENTS,
 };
 pub use info::{FileInfo, TorrentInfo};
 pub use seed::{SeedError, SeedOptions, SeedProgress};

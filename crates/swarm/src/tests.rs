@@ -15,6 +15,7 @@ use crate::{
 // One engine against scripted remote peers (`remote`): choking and endgame.
 mod choking;
 mod endgame;
+mod offering;
 mod remote;
 // The persistent store seam: late, failing and lying stores.
 mod store;

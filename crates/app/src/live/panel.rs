@@ -38,7 +38,8 @@ pub(crate) fn HlsPanel(figures: RwSignal<Option<HlsFigures>>) -> impl IntoView {
                 <div><dt>"From peers"</dt><dd data-stat="from-peers">{field(|f| format::bytes(f.stats.bytes_from_peers))}</dd></div>
                 <div><dt>"From HTTP"</dt><dd data-stat="from-http">{field(|f| format::bytes(f.stats.bytes_from_http))}</dd></div>
                 <div><dt>"From store"</dt><dd data-stat="from-store">{field(|f| format::bytes(f.stats.bytes_from_store))}</dd></div>
-                <div><dt>"Peers"</dt><dd data-stat="peers">{field(|f| f.stats.peers.to_string())}</dd></div>
+                <div><dt>"Peers"</dt><dd data-stat="peers">{field(peers_text)}</dd></div>
+                <div><dt>"Sent to peers"</dt><dd data-stat="to-peers">{field(|f| format::bytes(f.stats.bytes_to_peers))}</dd></div>
                 <div><dt>"Live edge"</dt><dd data-stat="live-distance">{field(live_text)}</dd></div>
                 <div><dt>"Stalls"</dt><dd data-stat="stalls">{field(|f| f.stalls.to_string())}</dd></div>
                 <div><dt>"Segments"</dt><dd data-stat="segments">{field(|f| format!("{} ({} verifiable)", f.stats.segments, f.stats.tagged_segments))}</dd></div>
@@ -58,6 +59,13 @@ pub(crate) fn HlsPanel(figures: RwSignal<Option<HlsFigures>>) -> impl IntoView {
     }
 }
 
+fn peers_text(f: &HlsFigures) -> String {
+    match f.stats.banned_peers {
+        0 => f.stats.peers.to_string(),
+        n => format!("{} ({n} banned: bad pieces)", f.stats.peers),
+    }
+}
+
 fn live_text(f: &HlsFigures) -> String {
     if f.broadcast_ended {
         "ended".to_owned()
@@ -74,6 +82,8 @@ fn SegmentRow(r: SegmentRecord) -> impl IntoView {
         Delivery::HttpVerified => ("verified", "check ok"),
         Delivery::HttpMismatch => ("mismatch", "check bad"),
         Delivery::Store => ("verified, from store", "check ok"),
+        Delivery::Peers => ("verified, from peers", "check ok"),
+        Delivery::PeersThenHttp => ("verified, peers + HTTP", "check ok"),
     };
     let name = r
         .sequence

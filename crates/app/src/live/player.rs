@@ -90,6 +90,11 @@ pub(crate) fn HlsPlayer(
                 if let Some(store) = tab.cache.store() {
                     channel.use_store(store);
                 }
+                // Other viewers of a channel that publishes a swarm: segments move between
+                // pages, every piece checked against the playlist's tags.
+                channel.use_peers(&tab.client);
+                let probe_video = video.clone();
+                channel.set_buffer_probe(Rc::new(move || buffer_ahead(&probe_video)));
                 let loader = channel.loader_class();
                 let on_error = Closure::<dyn Fn(String)>::new(move |m: String| error.set(Some(m)));
                 let on_ready = Closure::<dyn Fn(JsValue)>::new(move |hls: JsValue| {
@@ -164,6 +169,19 @@ pub(crate) fn HlsPlayer(
         {move || error.get().map(|m| view! { <ErrorNotice testid="watch-error" title=m/> })}
         <HlsPanel figures=figures/>
     }
+}
+
+/// Media buffered ahead of the playhead (ms) and whether playback is under way.
+#[cfg(target_family = "wasm")]
+fn buffer_ahead(video: &web_sys::HtmlVideoElement) -> (u64, bool) {
+    let now = video.current_time();
+    let ranges = video.buffered();
+    let ahead = (0..ranges.length())
+        .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
+        .find(|(start, end)| *start <= now + 0.1 && now < *end)
+        .map_or(0.0, |(_, end)| end - now);
+    let playing = !video.paused() && video.ready_state() >= 3;
+    ((ahead * 1000.0).max(0.0) as u64, playing)
 }
 
 /// Defines `window.shoal.hlsStats()` for this playback (replaced by the next one; it answers

@@ -5,7 +5,7 @@
 //! torrent's leftovers do nothing.
 
 mod hashing;
-mod peer;
+pub(crate) mod peer;
 mod tracker;
 mod webseed;
 
@@ -32,6 +32,8 @@ pub(crate) struct Net {
     timer: Option<Timeout>,
     /// The torrent's link to the persistent store, if it has one.
     store: Option<crate::store::TorrentStore>,
+    /// Where data channels the remote opens beyond a connection's first go.
+    extra_channel: Option<peer::ExtraChannel>,
 }
 
 /// Shared handle to a torrent's [`Net`].
@@ -57,6 +59,7 @@ impl BrowserPlatform {
             http: BTreeMap::new(),
             timer: None,
             store,
+            extra_channel: None,
         };
         Self {
             net: Rc::new(RefCell::new(net)),
@@ -65,11 +68,15 @@ impl BrowserPlatform {
 }
 
 impl BrowserPlatform {
-    /// The shared state (tests drive peers through it directly).
-    #[cfg(test)]
+    /// The shared state (tests drive peers through it; HLS borrows its connections).
     pub(crate) fn net(&self) -> SharedNet {
         Rc::clone(&self.net)
     }
+}
+
+/// Sends data channels the remote opens beyond a connection's first to `hook`.
+pub(crate) fn on_extra_channel(net: &SharedNet, hook: peer::ExtraChannel) {
+    net.borrow_mut().extra_channel = Some(hook);
 }
 
 /// Feeds `event` to the session from the event loop (a microtask later), for results the

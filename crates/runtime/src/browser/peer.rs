@@ -2,6 +2,12 @@
 //! (the SDP is sent once ICE gathering completes or [`GATHER_TIMEOUT_MS`] passed, as WebTorrent
 //! does), with back-pressure on the channel's `bufferedAmount`. Slots and timeouts are the
 //! session's.
+//!
+//! A connection may also carry more data channels, opened in-band later (no new SDP): a
+//! channel the remote opens beyond the first goes to the torrent's [`ExtraChannel`] hook, and
+//! [`adopt`] makes a data channel on another torrent's connection a peer of this one (HLS
+//! segments travel so over a live channel's connections). Closing an adopted peer closes its
+//! data channel only, never the connection it borrowed.
 
 use std::{
     collections::{BTreeMap, VecDeque},
@@ -45,7 +51,16 @@ pub(crate) struct Conn {
     queue: VecDeque<Vec<u8>>,
     /// JS callbacks; dropped (and detached) with the connection.
     callbacks: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// Whether this peer made `pc` (an adopted channel borrows another torrent's).
+    owns_pc: bool,
 }
+
+/// Told about a data channel the remote opened on an open connection beyond its first one:
+/// the connection's key, the connection and the channel.
+pub(crate) type ExtraChannel = Rc<dyn Fn(PeerKey, RtcPeerConnection, RtcDataChannel)>;
+
+/// The label of the data channel our offers open first (the session's BitTorrent wire).
+const MAIN_LABEL: &str = "webtorrent";
 
 /// All connections of one torrent.
 pub(crate) type Conns = BTreeMap<PeerKey, Conn>;
@@ -86,11 +101,38 @@ fn new_conn(net: &SharedNet, key: PeerKey) -> Option<RtcPeerConnection> {
         }
     });
     pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
+    // Channels the remote opens: its first (when we answered) is the session's; any later
+    // one goes to the extra-channel hook (or is closed).
+    let weak = Rc::downgrade(net);
+    let pc3 = pc.clone();
+    let on_channel = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+        let (Some(net), Ok(ev)) = (weak.upgrade(), ev.dyn_into::<RtcDataChannelEvent>()) else {
+            return;
+        };
+        let dc = ev.channel();
+        // Any label: simple-peer (WebTorrent) names its channel at random.
+        let first = net.borrow().conns.get(&key).is_some_and(|c| c.dc.is_none());
+        if first {
+            let already_open = dc.ready_state() == RtcDataChannelState::Open;
+            attach_channel(&net, key, dc);
+            if already_open {
+                report(&net, Event::PeerOpen { peer: key });
+            }
+            return;
+        }
+        let hook = net.borrow().extra_channel.clone();
+        match hook {
+            Some(hook) => hook(key, pc3.clone(), dc),
+            None => dc.close(),
+        }
+    });
+    pc.set_ondatachannel(Some(on_channel.as_ref().unchecked_ref()));
     let conn = Conn {
         pc: pc.clone(),
         dc: None,
         queue: VecDeque::new(),
-        callbacks: vec![on_state],
+        callbacks: vec![on_state, on_channel],
+        owns_pc: true,
     };
     net.borrow_mut().conns.insert(key, conn);
     Some(pc)
@@ -222,9 +264,50 @@ pub(crate) fn close(net: &SharedNet, key: PeerKey) {
         dc.set_onbufferedamountlow(None);
         dc.close();
     }
-    conn.pc.set_onconnectionstatechange(None);
-    conn.pc.set_ondatachannel(None);
-    conn.pc.close();
+    if conn.owns_pc {
+        conn.pc.set_onconnectionstatechange(None);
+        conn.pc.set_ondatachannel(None);
+        conn.pc.close();
+    }
+}
+
+/// Makes `dc`, a data channel on a connection another torrent made (`pc`), the peer `key` of
+/// this torrent: its bytes, opening and end are reported like any connection's. When the
+/// channel is open already, [`Event::PeerOpen`] follows from the event loop.
+pub(crate) fn adopt(net: &SharedNet, key: PeerKey, pc: RtcPeerConnection, dc: RtcDataChannel) {
+    let conn = Conn {
+        pc,
+        dc: None,
+        queue: VecDeque::new(),
+        callbacks: Vec::new(),
+        owns_pc: false,
+    };
+    net.borrow_mut().conns.insert(key, conn);
+    let already_open = dc.ready_state() == RtcDataChannelState::Open;
+    attach_channel(net, key, dc);
+    if already_open {
+        report_later(net, Event::PeerOpen { peer: key });
+    }
+}
+
+/// Whether peer `key` still has a connection (or an adopted channel) here.
+pub(crate) fn exists(net: &SharedNet, key: PeerKey) -> bool {
+    net.borrow().conns.contains_key(&key)
+}
+
+/// The connections this torrent made whose first data channel is open.
+pub(crate) fn open_connections(net: &SharedNet) -> Vec<(PeerKey, RtcPeerConnection)> {
+    net.borrow()
+        .conns
+        .iter()
+        .filter(|(_, c)| {
+            c.owns_pc
+                && c.dc
+                    .as_ref()
+                    .is_some_and(|dc| dc.ready_state() == RtcDataChannelState::Open)
+        })
+        .map(|(k, c)| (*k, c.pc.clone()))
+        .collect()
 }
 
 /// The connection failed or closed from the other side: close it and tell the session.
@@ -285,7 +368,7 @@ pub(crate) fn answer_offer(net: &SharedNet, key: PeerKey, offer: &str) {
 /// A new initiator connection for `key` and its complete offer SDP.
 pub(crate) async fn offer_sdp(net: &SharedNet, key: PeerKey) -> Option<String> {
     let pc = new_conn(net, key)?;
-    let dc = pc.create_data_channel("webtorrent");
+    let dc = pc.create_data_channel(MAIN_LABEL);
     attach_channel(net, key, dc);
     let offer = JsFuture::from(pc.create_offer()).await.ok()?;
     let init = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
@@ -297,22 +380,6 @@ pub(crate) async fn offer_sdp(net: &SharedNet, key: PeerKey) -> Option<String> {
 /// A new connection for `key` answering `offer`, and its complete answer SDP.
 pub(crate) async fn answer_sdp(net: &SharedNet, key: PeerKey, offer: &str) -> Option<String> {
     let pc = new_conn(net, key)?;
-    let weak = Rc::downgrade(net);
-    let on_channel = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-        let (Some(net), Ok(ev)) = (weak.upgrade(), ev.dyn_into::<RtcDataChannelEvent>()) else {
-            return;
-        };
-        let dc = ev.channel();
-        let already_open = dc.ready_state() == RtcDataChannelState::Open;
-        attach_channel(&net, key, dc);
-        if already_open {
-            report(&net, Event::PeerOpen { peer: key });
-        }
-    });
-    pc.set_ondatachannel(Some(on_channel.as_ref().unchecked_ref()));
-    if let Some(c) = net.borrow_mut().conns.get_mut(&key) {
-        c.callbacks.push(on_channel);
-    }
     let init = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
     init.set_sdp(offer);
     JsFuture::from(pc.set_remote_description(&init))

@@ -44,6 +44,10 @@ pub enum Delivery {
     HttpMismatch,
     /// From the download store, verified against its tag again on the way out.
     Store,
+    /// From peers only, every piece verified against its tag.
+    Peers,
+    /// From peers first, the rest over HTTP (a `Range` from the first missing piece).
+    PeersThenHttp,
 }
 
 /// One delivered segment, for the per-segment table.
@@ -94,6 +98,8 @@ pub struct HlsStats {
     pub swarm: Option<String>,
     /// Shoal tags refused (bad syntax or an info hash that does not match).
     pub refused_tags: u64,
+    /// Peers of the channel no longer asked: one of them sent a piece that failed its hash.
+    pub banned_peers: u64,
 }
 
 impl HlsStats {
@@ -136,6 +142,24 @@ pub(crate) struct ChannelState {
     pub(crate) store: Option<crate::Store>,
     /// JS closures the loader class calls (dropped with the channel).
     pub(crate) keep_alive: Vec<Box<dyn std::any::Any>>,
+    /// How to reach peers ([`HlsChannel::use_peers`]); none: HTTP and the store only.
+    pub(crate) peer_setup: Option<PeerSetup>,
+    /// The channel's viewers as peers, once a playlist named the swarm and its trackers.
+    #[cfg(target_family = "wasm")]
+    pub(crate) swarm: Option<Rc<super::peers::HlsSwarm>>,
+    /// Media buffered ahead of the playhead (ms) and whether playback is under way.
+    pub(crate) buffer: Option<BufferProbe>,
+}
+
+/// Answers the media buffered ahead of the playhead in ms, and whether playback started.
+pub type BufferProbe = Rc<dyn Fn() -> (u64, bool)>;
+
+/// What joining a channel's swarm needs from the page's client.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+pub(crate) struct PeerSetup {
+    pub(crate) peer_id: [u8; 20],
+    pub(crate) ice_servers: Vec<crate::IceServer>,
 }
 
 /// Shared state of one HLS stream's loaders. Cheap to clone.
@@ -152,7 +176,52 @@ impl HlsChannel {
 
     /// The figures now.
     pub fn stats(&self) -> HlsStats {
-        self.state.borrow().stats.clone()
+        let st = self.state.borrow();
+        #[allow(unused_mut)]
+        let mut stats = st.stats.clone();
+        #[cfg(target_family = "wasm")]
+        if let Some(swarm) = &st.swarm {
+            stats.peers = swarm.open_peers();
+            stats.bytes_to_peers = swarm.uploaded();
+            stats.banned_peers = swarm.banned();
+        }
+        stats
+    }
+
+    /// Lets segments move between this page and other viewers of a channel whose playlist
+    /// publishes a swarm (`#EXT-X-SHOAL`): the channel's trackers are announced to with the
+    /// client's peer id, connections made through its ICE servers. Without this call every
+    /// segment comes from HTTP or the store.
+    pub fn use_peers(&self, client: &crate::Client) {
+        self.state.borrow_mut().peer_setup = Some(PeerSetup {
+            peer_id: client.peer_id(),
+            ice_servers: client.ice_servers(),
+        });
+    }
+
+    /// Tells the loader how much media is buffered ahead of the playhead (the time budget
+    /// for peers is taken from it; without a probe, the start-up allowance only).
+    pub fn set_buffer_probe(&self, probe: BufferProbe) {
+        self.state.borrow_mut().buffer = Some(probe);
+    }
+
+    /// Media buffered ahead (ms) and whether playback is under way.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn buffer(&self) -> (u64, bool) {
+        let probe = self.state.borrow().buffer.clone();
+        probe.map_or((0, false), |p| p())
+    }
+
+    /// The tag and URL of the listed segment with this info hash.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn segment_by_hash(&self, hash: metainfo::InfoHash) -> Option<(String, SegmentTag)> {
+        let st = self.state.borrow();
+        st.segments.iter().find_map(|(url, s)| {
+            s.tag
+                .as_ref()
+                .filter(|t| t.info_hash == hash)
+                .map(|t| (url.clone(), t.clone()))
+        })
     }
 
     /// Calls `sink` with every segment that verifies from now on.
@@ -201,6 +270,11 @@ impl HlsChannel {
             st.stats.swarm = Some(c.swarm.to_hex());
             st.channel = Some(c.clone());
         }
+        #[cfg(target_family = "wasm")]
+        let join = match (&st.swarm, &st.peer_setup, &p.channel) {
+            (None, Some(setup), Some(c)) => Some((setup.clone(), c.clone())),
+            _ => None,
+        };
         st.segments.retain(|_, s| s.playlist != url);
         for seg in p.segments {
             if st.segments.len() >= MAX_KNOWN {
@@ -224,6 +298,10 @@ impl HlsChannel {
                     playlist: url.to_owned(),
                 },
             );
+        }
+        #[cfg(target_family = "wasm")]
+        if let Some((setup, tag)) = join {
+            st.swarm = super::peers::HlsSwarm::join(&tag, &setup, Rc::downgrade(&self.state));
         }
     }
 

@@ -23,6 +23,7 @@ use web_sys::AbortController;
 use super::{
     channel::{ChannelState, Delivery, HlsChannel, SegmentRecord, VerifiedSegment},
     fetch::{stream, FetchError},
+    from_peers,
     stats::JsStats,
 };
 
@@ -314,10 +315,93 @@ async fn load_segment(
     let mut chunks = 0u32;
     let mut first = 0.0;
     let on_progress = callback(callbacks, "onProgress");
+    let progress = |body_len: u64, chunks: u32, c: &[u8]| {
+        stats.progress(body_len, total.max(body_len), chunks);
+        if let Some(f) = &on_progress {
+            if !over.get() {
+                let data: JsValue = Uint8Array::from(c).buffer().into();
+                let args = js_sys::Array::of4(&stats.js(), context, &data, &JsValue::NULL);
+                let _ = f.apply(&JsValue::NULL, &args);
+            }
+        }
+    };
+    // Other viewers first, when the channel has peers and the budget allows.
+    let mut peer_bytes = 0;
+    let swarm = tag
+        .as_ref()
+        .and_then(|t| from_peers::segment_swarm(&inner.channel, &url, t));
+    if let (Some(tag), Some(v), Some((swarm, seg))) = (&tag, verifier.as_mut(), &swarm) {
+        let mut len = 0u64;
+        peer_bytes = from_peers::from_peers(
+            &inner.channel,
+            swarm,
+            seg,
+            &url,
+            tag,
+            v,
+            &mut body,
+            over,
+            |c| {
+                if first == 0.0 {
+                    first = now_ms();
+                    stats.first_byte(first);
+                }
+                len += c.len() as u64;
+                chunks += 1;
+                progress(len, chunks, c);
+            },
+        )
+        .await;
+        if over.get() {
+            return;
+        }
+        if v.is_complete() {
+            over.set(true);
+            inner.run.borrow_mut().take();
+            let end = now_ms();
+            stats.end(end);
+            stats.progress(peer_bytes, peer_bytes, chunks);
+            let record = SegmentRecord {
+                sequence: known.as_ref().map(|k| k.sequence),
+                name: hls::segment_name(&url).to_owned(),
+                http_bytes: 0,
+                peer_bytes,
+                store_bytes: 0,
+                delivery: Delivery::Peers,
+                load_ms: (end - started).max(0.0) as u64,
+            };
+            if let Some(store) = inner.channel.store() {
+                let playlist = known.as_ref().map(|k| k.playlist.clone());
+                keep(store, tag, playlist, &url, body.clone());
+            }
+            deliver(
+                inner,
+                context,
+                callbacks,
+                &url,
+                record,
+                body,
+                Some(tag.clone()),
+            );
+            return;
+        }
+    }
+    // HTTP for the rest: from the first byte peers did not deliver.
+    let from = body.len() as u64;
+    let byte_range = if from > 0 {
+        Some(from..u64::MAX)
+    } else {
+        byte_range
+    };
+    let http_started = now_ms();
+    let mut http_first = 0.0;
     let result = stream(&url, byte_range, abort, |c| {
         if first == 0.0 {
             first = now_ms();
             stats.first_byte(first);
+        }
+        if http_first == 0.0 {
+            http_first = now_ms();
         }
         if let Some(v) = verifier.as_mut() {
             if v.push(&c).mismatch.is_some() {
@@ -327,14 +411,7 @@ async fn load_segment(
         }
         body.extend_from_slice(&c);
         chunks += 1;
-        stats.progress(body.len() as u64, total.max(body.len() as u64), chunks);
-        if let Some(f) = &on_progress {
-            if !over.get() {
-                let data: JsValue = Uint8Array::from(c.as_slice()).buffer().into();
-                let args = js_sys::Array::of4(&stats.js(), context, &data, &JsValue::NULL);
-                let _ = f.apply(&JsValue::NULL, &args);
-            }
-        }
+        progress(body.len() as u64, chunks, &c);
     })
     .await;
     if over.replace(true) {
@@ -350,14 +427,16 @@ async fn load_segment(
         fail(callbacks, context, stats, code, &text);
         return;
     }
+    let http_len = len - from;
     inner.channel.sample_http(
-        len,
-        (end - started).max(0.0) as u64,
-        (first - started).max(0.0) as u64,
+        http_len,
+        (end - http_started).max(0.0) as u64,
+        (http_first - http_started).max(0.0) as u64,
     );
     let complete = verifier.as_ref().is_some_and(SegmentVerifier::is_complete);
     let delivery = match (&tag, complete) {
         (None, _) => Delivery::HttpUntagged,
+        (Some(_), true) if peer_bytes > 0 => Delivery::PeersThenHttp,
         (Some(_), true) => Delivery::HttpVerified,
         (Some(_), false) => {
             mismatch = true;
@@ -367,8 +446,8 @@ async fn load_segment(
     let record = SegmentRecord {
         sequence: known.as_ref().map(|k| k.sequence),
         name: hls::segment_name(&url).to_owned(),
-        http_bytes: len,
-        peer_bytes: 0,
+        http_bytes: http_len,
+        peer_bytes,
         store_bytes: 0,
         delivery,
         load_ms: (end - started).max(0.0) as u64,
@@ -393,6 +472,9 @@ fn deliver(
     verified: Option<SegmentTag>,
 ) {
     let data: JsValue = Uint8Array::from(bytes.as_slice()).buffer().into();
+    if let Some(tag) = &verified {
+        from_peers::offer(&inner.channel, url, tag, &bytes);
+    }
     let verified = verified.map(|tag| VerifiedSegment {
         url: url.to_owned(),
         info_hash: tag.info_hash,

@@ -8,12 +8,17 @@ mod channel;
 #[cfg(target_family = "wasm")]
 mod fetch;
 #[cfg(target_family = "wasm")]
+mod from_peers;
+#[cfg(target_family = "wasm")]
 mod loader;
+#[cfg(target_family = "wasm")]
+mod peers;
 #[cfg(target_family = "wasm")]
 mod stats;
 
 pub use channel::{
-    Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink, RECENT_SEGMENTS,
+    BufferProbe, Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink,
+    RECENT_SEGMENTS,
 };
 #[cfg(target_family = "wasm")]
 pub use loader::ShoalSegmentLoader;

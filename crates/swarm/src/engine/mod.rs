@@ -235,6 +235,20 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.peers.len()
     }
 
+    /// What the connected peers have, as far as they said: `(offering, unheard)`, the peers
+    /// with a piece we lack, and the peers whose handshake, extension handshake or bitfield
+    /// has not arrived yet (they may still turn out to have something; a peer that has
+    /// nothing may stay silent after its handshakes, as BEP 3 allows).
+    pub fn peers_offering(&self) -> (usize, usize) {
+        self.peers.values().fold((0, 0), |(offering, unheard), p| {
+            let heard = p.remote_id.is_some() && (p.ext.is_some() || p.bitfield.is_some());
+            (
+                offering + usize::from(p.wanted > 0),
+                unheard + usize::from(!heard),
+            )
+        })
+    }
+
     pub(crate) fn decoder_config(&self) -> DecoderConfig {
         DecoderConfig {
             limits: self.limits(),

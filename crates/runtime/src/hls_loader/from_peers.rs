@@ -1,0 +1,157 @@
+//! A segment from other viewers, within the time budget: the segment's session reads it from
+//! the peers that have it (its engine verifies every piece against the tag; the loader checks
+//! each released piece once more with a [`SegmentVerifier`] before hls.js sees it), while
+//! [`SegmentBudget`] judges whether HTTP must take over the missing remainder.
+
+use std::{cell::Cell, rc::Rc};
+
+use gloo::timers::future::TimeoutFuture;
+use hls::{Conditions, Policy, SegmentBudget, SegmentTag, SegmentVerifier, Source};
+use session::Read;
+
+use super::{
+    channel::HlsChannel,
+    peers::{HlsSwarm, SegmentSwarm},
+};
+
+/// How often the loader looks at the segment's session and the budget, ms.
+const POLL_MS: u32 = 40;
+
+/// The budget's knobs for one segment. When no peer has the segment yet, viewers at the live
+/// edge would all wait for each other and then all fetch it over HTTP; a random wait before
+/// the peers are judged (0.3–1.2 s) lets one of them fetch it first and the others take it
+/// from that one.
+fn policy() -> Policy {
+    Policy {
+        peer_judge_after_ms: 300 + (js_sys::Math::random() * 900.0) as u64,
+        ..Policy::default()
+    }
+}
+
+/// The channel's swarm and the session of the segment at `url`, when peers are in use.
+pub(crate) fn segment_swarm(
+    channel: &HlsChannel,
+    url: &str,
+    tag: &SegmentTag,
+) -> Option<(Rc<HlsSwarm>, Rc<SegmentSwarm>)> {
+    let swarm = channel.state.borrow().swarm.clone()?;
+    let seg = swarm.segment(url, tag)?;
+    Some((swarm, seg))
+}
+
+/// Reads the segment from peers into `body` (verified bytes only, in order) until it is whole,
+/// the budget hands over to HTTP, no peer is left, or the request is over. `on_bytes` sees
+/// each verified run as it is added. Returns the bytes that came from peers; `verifier` then
+/// stands at the first missing byte (where an HTTP `Range` resumes).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn from_peers(
+    channel: &HlsChannel,
+    swarm: &HlsSwarm,
+    seg: &SegmentSwarm,
+    url: &str,
+    tag: &SegmentTag,
+    verifier: &mut SegmentVerifier,
+    body: &mut Vec<u8>,
+    over: &Rc<Cell<bool>>,
+    mut on_bytes: impl FnMut(&[u8]),
+) -> u64 {
+    let peers = swarm.ask(seg, tag);
+    let (buffer_ahead_ms, playing) = channel.buffer();
+    let conditions = Conditions {
+        buffer_ahead_ms,
+        playing,
+        length: tag.length,
+        peers_with_segment: peers,
+        http: channel.http_estimate(),
+    };
+    let now = crate::now();
+    let mut budget = SegmentBudget::start(policy(), now, &conditions);
+    let name = hls::segment_name(url);
+    if matches!(budget.source(), Source::Http { .. }) {
+        trace(name, "HTTP at once", &conditions, 0, 0);
+        return 0;
+    }
+    let Some(reader) = seg.cell.with(|s, p| s.open_reader(now, 0, tag.length, p)) else {
+        return 0;
+    };
+    let mut bans = {
+        let s = seg.cell.session().engine().stats();
+        (s.peers_banned, s.hash_failures)
+    };
+    let mut got = 0u64;
+    let mut why = "whole from peers";
+    'fetch: loop {
+        loop {
+            let read = seg.cell.with(|s, p| s.read(crate::now(), reader, p));
+            let Some(Read::Chunk(chunk)) = read else {
+                break;
+            };
+            let pushed = verifier.push(&chunk);
+            if let Some((_, bytes)) = pushed.released {
+                got += bytes.len() as u64;
+                on_bytes(&bytes);
+                body.extend_from_slice(&bytes);
+            }
+            if pushed.mismatch.is_some() {
+                // The engine checked these already; disagreeing means something is wrong
+                // here: take nothing more from peers for this segment.
+                why = "a piece disagreed with the tag";
+                break 'fetch;
+            }
+        }
+        if verifier.is_complete() || over.get() {
+            break;
+        }
+        swarm.ban_liars(seg, &mut bans);
+        let switch = budget.poll(
+            crate::now(),
+            verifier.verified(),
+            tag.length,
+            channel.http_estimate(),
+            seg.view(),
+        );
+        if switch.is_some() {
+            why = "the budget handed over to HTTP";
+            break;
+        }
+        if seg.linked() == 0 {
+            // Every peer asked closed the channel: none of them knows the segment yet (its
+            // playlist is behind ours), so this viewer fetches it first.
+            why = "no peer knows it";
+            break;
+        }
+        TimeoutFuture::new(POLL_MS).await;
+    }
+    swarm.ban_liars(seg, &mut bans);
+    seg.cell
+        .with(|s, p| s.close_reader(crate::now(), reader, p));
+    verifier.rewind_partial();
+    trace(name, why, &conditions, crate::now().since(now), got);
+    got
+}
+
+/// One line per segment at the console's debug level: where its bytes came from and why.
+fn trace(name: &str, why: &str, c: &Conditions, waited_ms: u64, got: u64) {
+    let line = format!(
+        "Shoal HLS {name}: {why} ({got} B from peers after {waited_ms} ms; {} peers asked, \
+         buffer {} ms, playing {})",
+        c.peers_with_segment, c.buffer_ahead_ms, c.playing
+    );
+    web_sys::console::debug_1(&line.into());
+}
+
+/// Offers a verified segment to the channel's viewers: its pieces go into the segment's
+/// session, which tells its peers (`have`) and serves them.
+pub(crate) fn offer(channel: &HlsChannel, url: &str, tag: &SegmentTag, bytes: &[u8]) {
+    let Some((_, seg)) = segment_swarm(channel, url, tag) else {
+        return;
+    };
+    if seg.complete() {
+        return;
+    }
+    let size = usize::try_from(tag.piece_length).unwrap_or(usize::MAX);
+    for (i, piece) in bytes.chunks(size).enumerate() {
+        let Ok(i) = u32::try_from(i) else { break };
+        seg.import(i, piece.to_vec());
+    }
+}

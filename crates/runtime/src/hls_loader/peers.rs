@@ -1,0 +1,362 @@
+//! The viewers of one live channel as peers of each other.
+//!
+//! Joining costs one [`Session`](session::Session) for the channel's `SWARM` id: it announces
+//! it on the playlist's trackers and keeps a handful of WebRTC connections (its engine has no
+//! metadata for `SWARM` and wants none: the connections are what it is for). Each segment with
+//! a checked tag is its own torrent with its own session (info dict rebuilt from the tag, no
+//! trackers, no offers, no webseeds): a segment moves over a new data channel opened in-band on
+//! a channel connection, labelled with the segment's info hash in hex, carrying standard
+//! BitTorrent wire for that torrent, and fed to the segment's session through
+//! [`Session::accept_peer`](session::Session::accept_peer). Who has what is that wire's own
+//! bitfield and `have` messages. A segment session's engine bans a peer at its first piece that
+//! fails the tag's hash; the loader then bans that peer from the whole channel.
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::{BTreeMap, BTreeSet, VecDeque},
+    rc::{Rc, Weak},
+};
+
+use hls::{ChannelTag, SegmentTag};
+use metainfo::{InfoHash, PeerId};
+use session::{Event, SessionConfig};
+use swarm::{Engine, MemoryStorage, PeerKey, Sha1Smol};
+use web_sys::{RtcDataChannel, RtcPeerConnection};
+
+use super::channel::{ChannelState, HlsChannel, PeerSetup};
+use crate::{
+    browser::{self, peer, BrowserPlatform, SharedNet},
+    cell::TorrentCell,
+    client::{crate_random, torrent_of_info},
+};
+
+/// Connections kept to other viewers of the channel ("a handful").
+const CHANNEL_PEERS: usize = 6;
+/// Segment sessions kept (the newest; older segments leave the live window anyway).
+const KEPT_SEGMENTS: usize = 30;
+/// Peers of one segment's session.
+const SEGMENT_PEERS: usize = 12;
+
+/// One channel's peers and the sessions of its segments.
+pub(crate) struct HlsSwarm {
+    channel: Rc<TorrentCell>,
+    net: SharedNet,
+    peer_id: [u8; 20],
+    ice_servers: Vec<crate::IceServer>,
+    segments: RefCell<BTreeMap<InfoHash, Rc<SegmentSwarm>>>,
+    order: RefCell<VecDeque<InfoHash>>,
+    /// Peer ids of channel peers that sent a bad piece: never asked or answered again.
+    banned: RefCell<BTreeSet<PeerId>>,
+    /// Bytes uploaded by segment sessions already dropped.
+    uploaded_before: Cell<u64>,
+    state: Weak<RefCell<ChannelState>>,
+}
+
+/// One segment's session and which channel connection each of its peers rides on.
+pub(crate) struct SegmentSwarm {
+    pub(crate) cell: Rc<TorrentCell>,
+    net: SharedNet,
+    /// Segment peer → channel peer.
+    links: RefCell<BTreeMap<PeerKey, PeerKey>>,
+}
+
+impl HlsSwarm {
+    /// Starts the channel's session: announces `SWARM` on the tag's WebSocket trackers.
+    /// `None` when the tag names no WebSocket tracker.
+    pub(crate) fn join(
+        tag: &ChannelTag,
+        setup: &PeerSetup,
+        state: Weak<RefCell<ChannelState>>,
+    ) -> Option<Rc<Self>> {
+        let trackers: Vec<String> = tag
+            .trackers
+            .iter()
+            .filter(|t| t.starts_with("ws://") || t.starts_with("wss://"))
+            .cloned()
+            .collect();
+        if trackers.is_empty() {
+            return None;
+        }
+        let engine_cfg = swarm::Config::new(PeerId::from(setup.peer_id), crate_random());
+        let engine = Engine::from_magnet(
+            engine_cfg,
+            tag.swarm,
+            Vec::new(),
+            MemoryStorage::new(1 << 20),
+            Sha1Smol,
+        );
+        let mut cfg = SessionConfig::new(setup.peer_id, crate_random());
+        cfg.trackers = trackers;
+        cfg.max_peers = CHANNEL_PEERS;
+        let ice = setup.ice_servers.clone();
+        let mut net = None;
+        let channel = TorrentCell::start(engine, cfg, metainfo::Magnet::new(tag.swarm), |sink| {
+            let p = BrowserPlatform::new(sink, ice, None);
+            net = Some(p.net());
+            Box::new(p)
+        });
+        let net = net?;
+        let swarm = Rc::new_cyclic(|weak: &Weak<Self>| {
+            let weak = weak.clone();
+            browser::on_extra_channel(
+                &net,
+                Rc::new(move |key, pc, dc| {
+                    if let Some(s) = weak.upgrade() {
+                        s.incoming(key, pc, dc);
+                    } else {
+                        dc.close();
+                    }
+                }),
+            );
+            Self {
+                channel,
+                net: Rc::clone(&net),
+                peer_id: setup.peer_id,
+                ice_servers: setup.ice_servers.clone(),
+                segments: RefCell::new(BTreeMap::new()),
+                order: RefCell::new(VecDeque::new()),
+                banned: RefCell::new(BTreeSet::new()),
+                uploaded_before: Cell::new(0),
+                state,
+            }
+        });
+        Some(swarm)
+    }
+
+    /// Open channel connections to peers not banned.
+    pub(crate) fn open_peers(&self) -> usize {
+        self.usable().len()
+    }
+
+    /// Channel peers that may be asked: open, and not banned.
+    fn usable(&self) -> Vec<(PeerKey, RtcPeerConnection)> {
+        let banned = self.banned.borrow();
+        let session = self.channel.session();
+        peer::open_connections(&self.net)
+            .into_iter()
+            .filter(|(k, _)| {
+                session
+                    .engine()
+                    .peer_id_of(*k)
+                    .is_some_and(|id| !banned.contains(&id))
+            })
+            .collect()
+    }
+
+    /// Segment bytes sent to peers.
+    pub(crate) fn uploaded(&self) -> u64 {
+        let live: u64 = self
+            .segments
+            .borrow()
+            .values()
+            .map(|s| s.cell.session().engine().stats().uploaded)
+            .sum();
+        self.uploaded_before.get() + live
+    }
+
+    /// Channel peers banned for a bad piece.
+    pub(crate) fn banned(&self) -> u64 {
+        self.banned.borrow().len() as u64
+    }
+
+    /// The session of the segment at `url` with `tag` (made when first needed).
+    pub(crate) fn segment(&self, url: &str, tag: &SegmentTag) -> Option<Rc<SegmentSwarm>> {
+        if let Some(s) = self.segments.borrow().get(&tag.info_hash) {
+            return Some(Rc::clone(s));
+        }
+        let info = tag.info_dict(hls::segment_name(url));
+        let meta = metainfo::Metainfo::from_bytes(&torrent_of_info(&info)).ok()?;
+        if meta.info_hash != tag.info_hash {
+            return None;
+        }
+        let mut engine_cfg = swarm::Config::new(PeerId::from(self.peer_id), crate_random());
+        // One piece that fails its hash is enough to tell a liar: the tag is the origin's.
+        engine_cfg.max_hash_fails = 1;
+        let storage = MemoryStorage::new(tag.length.max(1));
+        let engine = Engine::new(engine_cfg, &meta, storage, Sha1Smol);
+        let mut cfg = SessionConfig::new(self.peer_id, crate_random());
+        cfg.max_peers = SEGMENT_PEERS;
+        cfg.max_offers = 0;
+        let ice = self.ice_servers.clone();
+        let mut net = None;
+        let cell = TorrentCell::start(engine, cfg, metainfo::Magnet::new(tag.info_hash), |sink| {
+            let p = BrowserPlatform::new(sink, ice, None);
+            net = Some(p.net());
+            Box::new(p)
+        });
+        let seg = Rc::new(SegmentSwarm {
+            cell,
+            net: net?,
+            links: RefCell::new(BTreeMap::new()),
+        });
+        self.segments
+            .borrow_mut()
+            .insert(tag.info_hash, Rc::clone(&seg));
+        let mut order = self.order.borrow_mut();
+        order.push_back(tag.info_hash);
+        while order.len() > KEPT_SEGMENTS {
+            let Some(old) = order.pop_front() else { break };
+            if let Some(s) = self.segments.borrow_mut().remove(&old) {
+                let up = s.cell.session().engine().stats().uploaded;
+                self.uploaded_before.set(self.uploaded_before.get() + up);
+                s.cell.destroy();
+            }
+        }
+        Some(seg)
+    }
+
+    /// Asks every usable channel peer not yet linked to `seg` for it: one new data channel
+    /// each, on the open connection. Answers how many peers the segment now has.
+    pub(crate) fn ask(&self, seg: &SegmentSwarm, tag: &SegmentTag) -> usize {
+        seg.prune();
+        let label = tag.info_hash.to_hex();
+        for (ch_key, pc) in self.usable() {
+            if seg.links.borrow().values().any(|k| *k == ch_key) {
+                continue;
+            }
+            let Some(key) = seg.cell.with(|s, _| s.accept_peer()).flatten() else {
+                break;
+            };
+            let dc = pc.create_data_channel(&label);
+            seg.links.borrow_mut().insert(key, ch_key);
+            peer::adopt(&seg.net, key, pc, dc);
+        }
+        seg.linked()
+    }
+
+    /// A data channel another viewer opened on a channel connection: a segment it wants.
+    /// Answered when we know that segment's tag (we list it, or have it); closed otherwise.
+    fn incoming(&self, ch_key: PeerKey, pc: RtcPeerConnection, dc: RtcDataChannel) {
+        let remote = self.channel.session().engine().peer_id_of(ch_key);
+        let banned = remote.is_none_or(|id| self.banned.borrow().contains(&id));
+        let hash = InfoHash::from_text(&dc.label()).ok();
+        let known = hash.and_then(|h| {
+            let state = self.state.upgrade()?;
+            HlsChannel { state }.segment_by_hash(h)
+        });
+        let (false, Some((url, tag))) = (banned, known) else {
+            dc.close();
+            return;
+        };
+        let Some(seg) = self.segment(&url, &tag) else {
+            dc.close();
+            return;
+        };
+        // Both asked each other at once: the channel of the viewer with the lower peer id
+        // stays (each side decides alike, so exactly one survives; the engine would close a
+        // second connection to the same peer anyway).
+        let crossed = seg
+            .links
+            .borrow()
+            .iter()
+            .any(|(k, ch)| *ch == ch_key && peer::exists(&seg.net, *k));
+        if crossed && remote.is_some_and(|id| self.peer_id < *id.as_bytes()) {
+            dc.close();
+            return;
+        }
+        let Some(key) = seg.cell.with(|s, _| s.accept_peer()).flatten() else {
+            dc.close();
+            return;
+        };
+        seg.links.borrow_mut().insert(key, ch_key);
+        peer::adopt(&seg.net, key, pc, dc);
+    }
+
+    /// Bans from the channel the peers of `seg` whose engine banned them (a bad piece):
+    /// linked peers the segment's engine no longer has while it counts a new ban.
+    pub(crate) fn ban_liars(&self, seg: &SegmentSwarm, seen: &mut (u64, u64)) {
+        let stats = seg.cell.session().engine().stats();
+        let (bans, fails) = (stats.peers_banned, stats.hash_failures);
+        if bans <= seen.0 {
+            return;
+        }
+        let bad_piece = fails > seen.1;
+        *seen = (bans, fails);
+        if !bad_piece {
+            // Banned for breaking the protocol, not for a bad piece: this segment only.
+            web_sys::console::warn_1(
+                &"Shoal: a peer broke the BitTorrent protocol on a segment's channel".into(),
+            );
+            return;
+        }
+        let gone: Vec<PeerKey> = {
+            let session = seg.cell.session();
+            seg.links
+                .borrow()
+                .iter()
+                .filter(|(k, _)| session.engine().peer_id_of(**k).is_none())
+                .map(|(_, ch)| *ch)
+                .collect()
+        };
+        let channel = self.channel.session();
+        for ch in gone {
+            if let Some(id) = channel.engine().peer_id_of(ch) {
+                web_sys::console::warn_1(
+                    &format!(
+                        "Shoal: peer {} sent a piece that failed its hash: not asked again",
+                        id.to_hex()
+                    )
+                    .into(),
+                );
+                self.banned.borrow_mut().insert(id);
+            }
+        }
+    }
+}
+
+impl Drop for HlsSwarm {
+    /// Leaving the stream leaves the channel: trackers hear `stopped`, every data channel and
+    /// connection closes.
+    fn drop(&mut self) {
+        for seg in self.segments.borrow().values() {
+            seg.cell.destroy();
+        }
+        self.channel.destroy();
+    }
+}
+
+impl SegmentSwarm {
+    /// Forgets links whose data channel has closed.
+    fn prune(&self) {
+        self.links
+            .borrow_mut()
+            .retain(|k, _| peer::exists(&self.net, *k));
+    }
+
+    /// Peers linked and still known to the segment's engine or connecting.
+    pub(crate) fn linked(&self) -> usize {
+        let session = self.cell.session();
+        let open = session.open_peers();
+        let stats = session.stats(crate::now());
+        open + stats.connecting
+    }
+
+    /// Hands a verified piece to the segment's session: it is then offered to its peers
+    /// (`have`) and served. A piece the engine has, or holds partly, is left alone.
+    pub(crate) fn import(&self, piece: u32, data: Vec<u8>) {
+        let now = crate::now();
+        self.cell.with(|s, p| {
+            if s.engine_mut().import_piece(piece, data) {
+                // Drain what the import queued (haves to peers, readers).
+                s.handle(now, Event::Timer, p);
+            }
+        });
+    }
+
+    /// What the segment's peers said: those with pieces we lack, and those whose data
+    /// channel, handshake or bitfield is still on its way.
+    pub(crate) fn view(&self) -> hls::PeerView {
+        let session = self.cell.session();
+        let (offering, unheard) = session.engine().peers_offering();
+        let connecting = session.stats(crate::now()).connecting;
+        hls::PeerView {
+            offering,
+            unheard: unheard + connecting,
+        }
+    }
+
+    /// Whether the engine has every piece.
+    pub(crate) fn complete(&self) -> bool {
+        self.cell.session().engine().is_complete()
+    }
+}
