@@ -66,6 +66,11 @@ test('offline: an HLS stream watched before plays and seeks from the store', asy
   await withTimeout(page.waitForFunction(async () => Boolean(navigator.serviceWorker.controller) &&
     (await caches.keys()).some(k => k.startsWith('shoal-shell-')), null, { timeout: 0, polling: 250 }), 60_000, 'the shell cache')
 
+  // The browser's HTTP cache is no store (it evicts freely, and a restart may drop it): empty
+  // it, so what plays offline can only come from Shoal's store.
+  const cdp = await browser.context.newCDPSession(page)
+  await cdp.send('Network.clearBrowserCache')
+  await cdp.detach()
   // The network goes: the origin, the companion, and the browser's connection.
   await origin.stop()
   origin = null

@@ -17,9 +17,12 @@
 //!   the store but leaves writing it to the first.
 //! * [`Store::put_segment`] / [`Store::get_segment`]: HLS segments, one record each, keyed by
 //!   the segment torrent's info hash (the HLS loader's seam).
-//! * [`Store::keep_playlist`] / [`Store::playlist`]: the text of a VOD (or master) playlist,
-//!   so a stream watched before replays offline; deleted with its stream's item.
+//! * [`Store::keep_playlist`] / [`Store::playlist`] and [`Store::keep_torrent_file`] /
+//!   [`Store::torrent_file`]: the documents a source needs besides its bytes (a VOD or master
+//!   playlist's text, a .torrent file), by URL, so what was watched replays offline from the
+//!   address it was opened with; deleted with their item.
 
+mod documents;
 mod index;
 
 #[cfg(target_family = "wasm")]
@@ -52,14 +55,6 @@ pub const BATCH_BYTES: usize = 2 << 20;
 /// How long opening the store may take before the player goes on without it.
 #[cfg(target_family = "wasm")]
 const OPEN_TIMEOUT_MS: u32 = 10_000;
-
-/// Playlists share the info dicts' records (keyed by info hash, 40 hex digits), under this
-/// prefix and their URL.
-const PLAYLIST_PREFIX: &str = "playlist:";
-
-fn playlist_key(url: &str) -> String {
-    format!("{PLAYLIST_PREFIX}{url}")
-}
 
 /// How the store behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +109,8 @@ struct Inner {
     index: RefCell<Index>,
     /// Stored pieces per item.
     pieces: RefCell<BTreeMap<String, BTreeSet<u32>>>,
-    /// Info dicts of stored torrents, by item id; kept playlists' text, by [`playlist_key`].
+    /// Info dicts of stored torrents, by item id; kept documents (playlists, .torrent files)
+    /// by their key (`documents.rs`).
     infos: RefCell<BTreeMap<String, Vec<u8>>>,
     /// Items playing now (never evicted), with how many handles hold them.
     pinned: RefCell<BTreeMap<String, usize>>,
@@ -200,10 +196,7 @@ impl Store {
     /// playlist).
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
         let mut ids = self.inner.index.borrow().members(id);
-        let playlist = playlist_key(id);
-        if self.inner.infos.borrow().contains_key(&playlist) {
-            ids.push(playlist);
-        }
+        ids.extend(self.documents_of(id));
         self.delete_many(ids).await
     }
 
@@ -220,14 +213,7 @@ impl Store {
                 .cloned()
                 .collect()
         };
-        ids.extend(
-            self.inner
-                .infos
-                .borrow()
-                .keys()
-                .filter(|k| k.starts_with(PLAYLIST_PREFIX))
-                .cloned(),
-        );
+        ids.extend(self.all_documents());
         self.delete_many(ids).await
     }
 
@@ -300,35 +286,6 @@ impl Store {
             let _ = (info_hash, playlist, name, bytes);
             Err(StoreError::Unavailable("not in a browser".to_owned()))
         }
-    }
-
-    /// Keeps the text of the playlist at `url` (one record, replaced when it changes), so the
-    /// stream replays without the network. Only worth it for a playlist that will not change:
-    /// a VOD media playlist (`#EXT-X-ENDLIST`) or a master playlist.
-    pub fn keep_playlist(&self, url: &str, text: &str) {
-        let key = playlist_key(url);
-        if self.inner.infos.borrow().get(&key).map(Vec::as_slice) == Some(text.as_bytes()) {
-            return;
-        }
-        self.inner
-            .infos
-            .borrow_mut()
-            .insert(key.clone(), text.as_bytes().to_vec());
-        #[cfg(target_family = "wasm")]
-        {
-            let (store, text) = (self.clone(), text.as_bytes().to_vec());
-            wasm_bindgen_futures::spawn_local(async move {
-                // Without it the stream needs its origin to replay: nothing worse.
-                let _ = store.inner.db.put_info(&key, &text).await;
-            });
-        }
-    }
-
-    /// The stored text of the playlist at `url`, if one was kept.
-    pub fn playlist(&self, url: &str) -> Option<String> {
-        let infos = self.inner.infos.borrow();
-        let bytes = infos.get(&playlist_key(url))?;
-        String::from_utf8(bytes.clone()).ok()
     }
 
     /// A stored HLS segment of `length` bytes, or `None`. The bytes are as stored: check
