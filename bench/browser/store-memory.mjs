@@ -5,7 +5,8 @@
 // chunk once counted:
 //   - Shoal: `read_stored` of crates/runtime/examples/interop_harness.rs (built here with the
 //     app's `wasm-release` profile): the runtime's Client with the IndexedDB store open, the
-//     default 64 MiB memory window, a Reader over the file (the player's calls);
+//     default 32 MiB memory budget (24 MiB window, 8 MiB in flight), a Reader over the file
+//     (the player's calls);
 //   - WebTorrent 3.0.21 (npm browser bundle): `client.add`, then `for await` over its file
 //     (its default chunk store in Chromium: OPFS through fsa-chunk-store, 20 pieces cached).
 // Measured per run: the renderer's resident memory (VmRSS from /proc, with the pid Chromium
@@ -28,7 +29,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { root, shoalBin, spawnShoal } from '../../tests/support/shoal.mjs'
 import { startTracker } from '../../tests/support/tracker.mjs'
-import { launchChromium, machine, median, MiB, scratch, withTimeout } from './common.mjs'
+import { buildReleaseHarness, launchChromium, machine, median, MiB, scratch, withTimeout } from './common.mjs'
 
 const GiB = 1024 * MiB
 const WANTED = Number(process.env.SIZE_MIB ?? 4096) * MiB

@@ -1,14 +1,15 @@
 // Offline replay: a video watched once through `shoal serve`'s app is stored; then the companion
 // and the video's server stop and the browser goes offline. A reload still opens the app (the
 // Service Worker's shell), /downloads lists the video, and its Play link plays it from the store,
-// seeking included, with no byte from the network.
+// seeking included, with no byte from the network. The .torrent address it was first opened
+// with plays offline too (the store kept the .torrent file).
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { makeTorrent, makeVideo, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
 import { screenshot, startServe } from '../support/shoal.mjs'
 import { launchWebRtcBrowser } from '../support/tracker.mjs'
 
-let serve, fixtures, browser, video, torrent
+let serve, fixtures, browser, video, torrent, torrentUrl, offlinePage
 
 before(async () => {
   serve = await startServe()
@@ -38,7 +39,8 @@ test('offline: the app opens, Downloads lists the watched video, and it plays an
   await page.goto(serve.url)
   // Loopback only: no public trackers, no STUN.
   await page.evaluate(() => localStorage.setItem('shoal.settings', JSON.stringify({ trackers: [], ice_servers: [] })))
-  await page.goto(`${serve.url}play?src=${encodeURIComponent(`${fixtures.origin}/offline.mp4.torrent`)}`)
+  torrentUrl = `${fixtures.origin}/offline.mp4.torrent`
+  await page.goto(`${serve.url}play?src=${encodeURIComponent(torrentUrl)}`)
   await playsPast(page, 1, 'the first play')
   await withTimeout(page.waitForFunction(n => {
     const s = window.shoal?.stats?.()
@@ -73,6 +75,22 @@ test('offline: the app opens, Downloads lists the watched video, and it plays an
   await playsPast(page, duration * 0.7 + 1, 'playing offline after a seek to 70 %')
   const s = await stats(page)
   await screenshot(page, 'store-offline-play')
+  assert.equal(s.bytes_from_peers + s.bytes_from_http, 0, JSON.stringify(s))
+  assert.ok(s.bytes_from_cache > 0, JSON.stringify(s))
+  assert.deepEqual(errors, [])
+  offlinePage = page
+})
+
+test('offline: the .torrent address the video was opened with plays it from the store', async () => {
+  assert.ok(offlinePage, 'the first test ran')
+  const page = offlinePage
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  // Opened as a viewer would (a navigation the Service Worker answers from its shell).
+  await page.evaluate(src => { location.href = `/play?src=${encodeURIComponent(src)}` }, torrentUrl)
+  await page.waitForURL(/\/play\?src=http/)
+  await playsPast(page, 1, 'playing the .torrent link offline')
+  const s = await stats(page)
   assert.equal(s.bytes_from_peers + s.bytes_from_http, 0, JSON.stringify(s))
   assert.ok(s.bytes_from_cache > 0, JSON.stringify(s))
   assert.deepEqual(errors, [])

@@ -371,10 +371,13 @@ impl Client {
         AddError,
     > {
         let mut cfg = self.engine_config();
-        // With a store, memory holds a window and IndexedDB everything verified.
+        // With a store, memory holds a window and IndexedDB everything verified; pieces on
+        // their way in (downloading, hashing, waiting for their write) share the budget.
         cfg.external_store = stored;
         let memory = if stored {
-            self.inner.cfg.memory_window_bytes
+            let budget = self.inner.cfg.memory_window_bytes;
+            cfg.max_inflight_bytes = budget / 4;
+            budget - budget / 4
         } else {
             STORAGE_BYTES
         };

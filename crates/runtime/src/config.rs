@@ -13,8 +13,10 @@ pub struct ClientConfig {
     pub max_peers: usize,
     /// Our 20-byte peer id; `None` draws a random WebTorrent-style one (`-SH0001-…`).
     pub peer_id: Option<[u8; 20]>,
-    /// Verified pieces kept in memory per torrent when a [`Store`](crate::Store) keeps them
-    /// all (a window: older ones are read back from the store when needed).
+    /// A torrent's piece memory when a [`Store`](crate::Store) keeps every verified piece:
+    /// three quarters hold verified pieces (a window: older ones are read back from the store
+    /// when needed), one quarter the pieces being downloaded and the copies waiting for their
+    /// IndexedDB write (the player's next pieces may exceed it by the reader's 4 MiB).
     pub memory_window_bytes: u64,
 }
 

@@ -268,9 +268,23 @@ async fn start(
         }
         SourceArg::Url(url) => {
             phase.set(Phase::Busy("Downloading the .torrent file…".to_owned()));
-            let bytes = api::torrent::download(&url)
-                .await
-                .map_err(PlayError::Download)?;
+            // Kept in the store, so a torrent watched before opens from its link offline too.
+            tab.cache.settled().await;
+            let store = tab.cache.store();
+            let bytes = match api::torrent::download(&url).await {
+                Ok(bytes) => {
+                    if let Some(store) = store
+                        .as_ref()
+                        .filter(|_| metainfo::Metainfo::from_bytes(&bytes).is_ok())
+                    {
+                        store.keep_torrent_file(&url, &bytes);
+                    }
+                    bytes
+                }
+                Err(e) => store
+                    .and_then(|s| s.torrent_file(&url))
+                    .ok_or(PlayError::Download(e))?,
+            };
             runtime::Source::Torrent(bytes)
         }
     };

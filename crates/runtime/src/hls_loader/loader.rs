@@ -261,6 +261,7 @@ async fn load_playlist(
     stats.end(now_ms());
     let len = body.len() as u64;
     stats.progress(len, len, chunks);
+    let store = inner.channel.store();
     match result {
         Ok(final_url) => {
             let text = String::from_utf8_lossy(&body).into_owned();
@@ -269,15 +270,40 @@ async fn load_playlist(
             } else {
                 final_url
             };
+            if let Some(store) = &store {
+                if replayable(&text) {
+                    store.keep_playlist(&url, &text);
+                }
+            }
             inner.channel.learn_playlist(&url, &text, |u| {
                 web_sys::Url::new_with_base(u, &base).ok().map(|x| x.href())
             });
             succeed(callbacks, context, stats, &base, &text.into());
         }
         Err(e) => {
+            // Offline (or the origin gone): a playlist kept from an earlier play replays the
+            // stream from the store, its segments checked against their tags as always.
+            if let Some(text) = store.and_then(|s| s.playlist(&url)) {
+                inner.channel.learn_playlist(&url, &text, |u| {
+                    web_sys::Url::new_with_base(u, &url).ok().map(|x| x.href())
+                });
+                succeed(callbacks, context, stats, &url, &text.into());
+                return;
+            }
             let (code, text) = fetch_error_text(&e);
             fail(callbacks, context, stats, code, &text);
         }
+    }
+}
+
+/// Whether a playlist is worth keeping for an offline replay: a media playlist that has ended
+/// (VOD: it will not change) or a master playlist (it names the media playlists). A live
+/// playlist is stale at once.
+fn replayable(text: &str) -> bool {
+    match hls::MediaPlaylist::parse(text) {
+        Ok(p) => p.ended,
+        Err(hls::HlsError::Multivariant) => true,
+        Err(_) => false,
     }
 }
 

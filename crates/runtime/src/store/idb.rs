@@ -17,7 +17,8 @@ const DB_VERSION: u32 = 1;
 const PIECES: &str = "pieces";
 const ITEMS: &str = "items";
 /// Info dicts of stored torrents (key: info hash hex; value: the bencoded dict), so a magnet
-/// resumes without asking peers for the metadata — offline too.
+/// resumes without asking peers for the metadata — offline too; and the text of kept HLS
+/// playlists (key: `playlist:` and the URL; value: the UTF-8 text).
 const INFOS: &str = "infos";
 
 /// Why an IndexedDB call failed, as the store needs to tell it apart.

@@ -17,7 +17,12 @@
 //!   the store but leaves writing it to the first.
 //! * [`Store::put_segment`] / [`Store::get_segment`]: HLS segments, one record each, keyed by
 //!   the segment torrent's info hash (the HLS loader's seam).
+//! * [`Store::keep_playlist`] / [`Store::playlist`] and [`Store::keep_torrent_file`] /
+//!   [`Store::torrent_file`]: the documents a source needs besides its bytes (a VOD or master
+//!   playlist's text, a .torrent file), by URL, so what was watched replays offline from the
+//!   address it was opened with; deleted with their item.
 
+mod documents;
 mod index;
 
 #[cfg(target_family = "wasm")]
@@ -104,7 +109,8 @@ struct Inner {
     index: RefCell<Index>,
     /// Stored pieces per item.
     pieces: RefCell<BTreeMap<String, BTreeSet<u32>>>,
-    /// Info dicts of stored torrents, by item id.
+    /// Info dicts of stored torrents, by item id; kept documents (playlists, .torrent files)
+    /// by their key (`documents.rs`).
     infos: RefCell<BTreeMap<String, Vec<u8>>>,
     /// Items playing now (never evicted), with how many handles hold them.
     pinned: RefCell<BTreeMap<String, usize>>,
@@ -186,15 +192,17 @@ impl Store {
         self.inner.infos.borrow().get(id).cloned()
     }
 
-    /// Deletes one item with its bytes (an HLS stream's id: every segment of it).
+    /// Deletes one item with its bytes (an HLS stream's id: every segment of it, and its
+    /// playlist).
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
-        let ids = self.inner.index.borrow().members(id);
+        let mut ids = self.inner.index.borrow().members(id);
+        ids.extend(self.documents_of(id));
         self.delete_many(ids).await
     }
 
     /// Deletes every item that is not playing now.
     pub async fn clear(&self) -> Result<(), StoreError> {
-        let ids: Vec<String> = {
+        let mut ids: Vec<String> = {
             let pinned = self.inner.pinned.borrow();
             self.inner
                 .index
@@ -205,6 +213,7 @@ impl Store {
                 .cloned()
                 .collect()
         };
+        ids.extend(self.all_documents());
         self.delete_many(ids).await
     }
 

@@ -85,7 +85,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// the rarest new piece it has; in endgame, blocks others are already fetching.
     pub(crate) fn fill(&mut self, key: PeerKey) {
         let now = self.now;
-        let cap = self.cfg.max_inflight_bytes;
+        let cap = self.inflight_cap();
         let (max_pipe, reqq) = (self.cfg.max_pipeline, self.cfg.default_reqq);
         let Self {
             peers,

@@ -53,6 +53,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             return;
         }
         let picker = &t.picker;
+        let cap = self.inflight_cap();
         // (piece, whether it may be asked of a second webseed).
         let mut candidates: Vec<(u32, bool)> = Vec::new();
         // (a) A reader's critical piece that peers will not deliver in time.
@@ -84,7 +85,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 if !picker.have.get(piece)
                     && picker.availability.get(piece as usize) == Some(&0)
                     && !self.webseeds.piece_in_flight(piece)
-                    && picker.can_start(piece, self.cfg.max_inflight_bytes)
+                    && picker.can_start(piece, cap)
                 {
                     candidates.push((piece, false));
                     found += 1;

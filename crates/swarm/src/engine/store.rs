@@ -34,6 +34,10 @@ pub(crate) struct External {
     pub(crate) stored: BTreeSet<u32>,
     /// Writes asked for and not answered yet.
     pub(crate) writing: BTreeSet<u32>,
+    /// Bytes of the pieces in `writing`: copies held until the store answers, counted
+    /// against [`Config::max_inflight_bytes`](crate::Config::max_inflight_bytes) with the
+    /// partial pieces.
+    pub(crate) writing_bytes: u64,
     /// Loads asked for and not answered (or not judged) yet.
     pub(crate) loading: BTreeMap<u32, Load>,
     /// Peer requests waiting for a load, per piece.
@@ -91,11 +95,22 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// Hands a freshly verified piece to the store.
     pub(crate) fn write_out(&mut self, piece: u32, data: &[u8]) {
         self.store.from_store.remove(&piece);
-        self.store.writing.insert(piece);
+        if self.store.writing.insert(piece) {
+            self.store.writing_bytes += data.len() as u64;
+        }
         self.out.push_back(Output::StorePiece {
             piece,
             data: data.to_vec(),
         });
+    }
+
+    /// The in-flight cap left for new partial pieces: pieces still being written hold their
+    /// copies until the store answers, so they count against it (a slow store slows the
+    /// download instead of growing memory).
+    pub(crate) fn inflight_cap(&self) -> u64 {
+        self.cfg
+            .max_inflight_bytes
+            .saturating_sub(self.store.writing_bytes)
     }
 
     /// Whether a HAVE piece must be loaded before it can be read.
@@ -133,6 +148,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         if !self.store.writing.remove(&piece) {
             return;
         }
+        let size = self
+            .torrent
+            .as_ref()
+            .map_or(0, |t| t.picker.piece_size(piece));
+        self.store.writing_bytes = self.store.writing_bytes.saturating_sub(size);
         match result {
             Ok(()) => {
                 self.store.stored.insert(piece);

@@ -252,6 +252,73 @@ fn downloads_are_written_out_and_memory_keeps_only_the_window() {
     assert_eq!(s.reader_bytes_from_store, 0, "nothing came from the store");
 }
 
+/// A store that refuses every write (the browser's quota, nothing left to evict): the torrent
+/// plays from memory. While the window holds a piece whose write failed, the engine keeps it:
+/// every piece stays HAVE, and none is fetched twice.
+#[test]
+fn a_piece_whose_write_failed_stays_in_the_window() {
+    let len = 20 * PIECE;
+    let (meta, data) = torrent(len, PIECE);
+    for deferred in [false, true] {
+        let mut leecher = Engine::new(
+            store_config(2, deferred),
+            &meta,
+            MemoryStorage::new(32 * PIECE),
+            Sha1Smol,
+        );
+        read_everything(&mut leecher, len);
+        let faults = Faults {
+            quota: 100,
+            max_delay: 3,
+            ..Faults::default()
+        };
+        let mut w = World::new(vec![seeder(&meta, &data, 1), leecher], 1, faults, 7);
+        w.connect(0, 1);
+        let settled = w.run(20_000, |w| {
+            w.engines[1].is_complete() && w.pending.is_empty()
+        });
+        assert!(settled, "deferred={deferred}");
+        assert_eq!(w.read_bytes(1), data, "deferred={deferred}");
+        assert!(w.store.is_empty());
+        let s = w.engines[1].stats();
+        assert_eq!(s.store_write_failures, 20, "deferred={deferred}");
+        assert_eq!(
+            s.downloaded_from_peers, len,
+            "no piece fetched twice (deferred={deferred})"
+        );
+    }
+}
+
+/// A store slower than the download: the copies waiting for their write count against the
+/// in-flight cap with the partial pieces, so what the engine holds outside its window stays
+/// under the cap (the download waits for the store instead of piling up copies).
+#[test]
+fn pieces_waiting_for_a_slow_store_count_against_the_in_flight_cap() {
+    let len = 40 * PIECE;
+    let (meta, data) = torrent(len, PIECE);
+    let mut c = store_config(2, false);
+    c.max_inflight_bytes = 4 * PIECE;
+    let leecher = Engine::new(c, &meta, MemoryStorage::new(4 * PIECE), Sha1Smol);
+    let faults = Faults {
+        max_delay: 40,
+        ..Faults::default()
+    };
+    let mut w = World::new(vec![seeder(&meta, &data, 1), leecher], 1, faults, 3);
+    w.connect(0, 1);
+    let mut most = 0;
+    let done = w.run(40_000, |w| {
+        let e = &w.engines[1];
+        let partial = e.torrent.as_ref().map_or(0, |t| t.picker.inflight_bytes);
+        most = most.max(partial + e.store.writing_bytes);
+        e.is_complete() && w.pending.is_empty()
+    });
+    assert!(done);
+    assert_eq!(w.store.len(), 40, "every piece written");
+    assert!(most <= 4 * PIECE, "held outside the window: {most} bytes");
+    assert!(most >= 2 * PIECE, "the cap was reached: {most} bytes");
+    assert_eq!(w.engines[1].store.writing_bytes, 0);
+}
+
 #[test]
 fn a_resumed_engine_announces_reads_and_seeds_from_the_store() {
     let len = 30 * PIECE;
