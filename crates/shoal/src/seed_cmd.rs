@@ -40,7 +40,7 @@ pub struct SeedArgs {
 
 /// A native WebRTC stack behind `rtc::DataChannelHost`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum RtcStack {
+pub(crate) enum RtcStack {
     /// str0m (sans-IO, pure Rust SCTP): the default.
     Str0m,
     /// libdatachannel with usrsctp (only in builds with the `libdatachannel` feature).
