@@ -10,9 +10,10 @@
 //!   with [`RtcError::Full`]); a connection that does not open within
 //!   [`HostConfig::open_timeout`] or whose unsent bytes exceed [`HostConfig::max_queued_bytes`]
 //!   is closed and reported as [`RtcEvent::Closed`].
-//! * One implementation today, [`Str0mHost`] (str0m, sans-IO, one UDP socket for every
-//!   connection). The trait is the swap point for another stack (libdatachannel recovers from
-//!   packet loss much better; see `/docs/companion.md`).
+//! * Two implementations: [`Str0mHost`] (str0m, sans-IO, one UDP socket for every
+//!   connection; the default) and, with the `libdatachannel` feature, `LibDataChannelHost`
+//!   (libdatachannel and usrsctp, built from source with CMake; it recovers from packet loss
+//!   much better, see `/docs/companion.md`). The trait is the swap point between them.
 //!
 //! # Driving a host
 //!
@@ -25,10 +26,14 @@
 //! [`send`]: DataChannelHost::send
 //! [`close`]: DataChannelHost::close
 
+#[cfg(feature = "libdatachannel")]
+mod libdatachannel_host;
 mod str0m_host;
 
 use std::{future::Future, time::Duration};
 
+#[cfg(feature = "libdatachannel")]
+pub use libdatachannel_host::LibDataChannelHost;
 pub use str0m_host::Str0mHost;
 
 /// The host's handle for one peer connection.

@@ -1,6 +1,8 @@
 //! The host's happy path against a real browser: Chromium (headless, driven by
 //! `tests/support/rtc-peer.mjs` through Playwright) offers a data channel with no ICE servers,
-//! [`Str0mHost`] answers, the channel opens, and bytes cross it both ways and are checked.
+//! the host answers, the channel opens, and bytes cross it both ways and are checked. Run for
+//! [`Str0mHost`], and with the `libdatachannel` feature for `LibDataChannelHost` too (the same
+//! exchange: what a switch of the companion's stack needs first).
 //!
 //! Needs node, the repository's `node_modules` (playwright-core) and Debian's Chromium, which
 //! `scripts/setup.sh` installs; so it is ignored by a plain `cargo test` and run by
@@ -26,6 +28,24 @@ fn pattern(len: usize, k: usize) -> Vec<u8> {
 #[tokio::test]
 #[ignore = "needs node, node_modules and Chromium (scripts/setup.sh); scripts/test.sh runs it"]
 async fn chromium_and_the_host_carry_bytes_both_ways() {
+    let addr = "127.0.0.1:0".parse().expect("address");
+    exchange(
+        Str0mHost::bind(addr, HostConfig::default())
+            .await
+            .expect("bind"),
+    )
+    .await;
+}
+
+#[cfg(feature = "libdatachannel")]
+#[tokio::test]
+#[ignore = "needs node, node_modules and Chromium (scripts/setup.sh)"]
+async fn chromium_and_the_libdatachannel_host_carry_bytes_both_ways() {
+    let addr = "127.0.0.1:0".parse().expect("address");
+    exchange(shoal_rtc::LibDataChannelHost::bind(addr, HostConfig::default()).expect("bind")).await;
+}
+
+async fn exchange<H: DataChannelHost>(mut host: H) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/rtc-peer.mjs");
     let mut node = Command::new("node")
         .arg(&script)
@@ -55,10 +75,6 @@ async fn chromium_and_the_host_carry_bytes_both_ways() {
             "a data channel offer: {offer}"
         );
 
-        let addr = "127.0.0.1:0".parse().expect("address");
-        let mut host = Str0mHost::bind(addr, HostConfig::default())
-            .await
-            .expect("bind");
         let (conn, answer) = host
             .accept_offer(offer)
             .expect("the host accepts Chromium's offer");

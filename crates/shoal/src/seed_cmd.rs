@@ -33,6 +33,19 @@ pub struct SeedArgs {
     /// Where made torrents are cached (keyed by path, size and modification time).
     #[arg(long, env = "SHOAL_CACHE")]
     cache_dir: Option<PathBuf>,
+    /// The WebRTC stack the seeder answers with (the same seeder and wire either way).
+    #[arg(long, value_enum, default_value_t = RtcStack::Str0m)]
+    rtc: RtcStack,
+}
+
+/// A native WebRTC stack behind `rtc::DataChannelHost`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum RtcStack {
+    /// str0m (sans-IO, pure Rust SCTP): the default.
+    Str0m,
+    /// libdatachannel with usrsctp (only in builds with the `libdatachannel` feature).
+    #[cfg(feature = "libdatachannel")]
+    Libdatachannel,
 }
 
 /// Runs `shoal seed` until SIGINT or SIGTERM.
@@ -52,22 +65,25 @@ pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
     let seedable = prepare(&path, &opts, peer_id)?;
     process::runtime()?.block_on(async move {
         let shutdown = process::shutdown_signal()?;
-        let host = seeder::bind_host(args.webrtc_listen, args.max_peers).await?;
-        println!("{}", seedable.magnet(true));
         let cfg = SeederConfig {
             tracker_url: args.tracker.clone(),
             peer_id,
             max_peers_per_torrent: args.max_peers,
         };
-        seeder::run(
-            cfg,
-            host,
-            vec![seedable],
-            None,
-            Arc::new(SeederFigures::default()),
-            shutdown,
-        )
-        .await;
+        let figures = Arc::new(SeederFigures::default());
+        match args.rtc {
+            RtcStack::Str0m => {
+                let host = seeder::bind_host(args.webrtc_listen, args.max_peers).await?;
+                println!("{}", seedable.magnet(true));
+                seeder::run(cfg, host, vec![seedable], None, figures, shutdown).await;
+            }
+            #[cfg(feature = "libdatachannel")]
+            RtcStack::Libdatachannel => {
+                let host = seeder::bind_libdatachannel_host(args.webrtc_listen, args.max_peers)?;
+                println!("{}", seedable.magnet(true));
+                seeder::run(cfg, host, vec![seedable], None, figures, shutdown).await;
+            }
+        }
         Ok(())
     })
 }

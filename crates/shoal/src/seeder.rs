@@ -90,6 +90,21 @@ pub(crate) async fn bind_host(
     Ok(host)
 }
 
+/// Like [`bind_host`], on libdatachannel (`shoal seed --rtc libdatachannel`).
+#[cfg(feature = "libdatachannel")]
+pub(crate) fn bind_libdatachannel_host(
+    listen: std::net::SocketAddr,
+    max_peers: usize,
+) -> Result<rtc::LibDataChannelHost, BadInput> {
+    let host = rtc::LibDataChannelHost::bind(
+        listen,
+        HostConfig::default().with_max_connections(max_peers),
+    )
+    .map_err(|e| BadInput(format!("--webrtc-listen {listen}: {e}")))?;
+    tracing::info!(udp = %host.local_addr(), "WebRTC peer ready (libdatachannel)");
+    Ok(host)
+}
+
 /// Runs the seeder until `shutdown` resolves, then announces `stopped` and returns. `changes`
 /// adds and removes torrents while it runs.
 pub(crate) async fn run<H: DataChannelHost>(
