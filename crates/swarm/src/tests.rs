@@ -296,10 +296,12 @@ fn a_critical_piece_stuck_at_a_silent_webseed_is_asked_of_another() {
             }
         }
     }
-    cancelled.extend(std::iter::from_fn(|| e.poll_output()).filter_map(|o| match o {
-        Output::HttpCancel { id } => Some(id),
-        _ => None,
-    }));
+    cancelled.extend(
+        std::iter::from_fn(|| e.poll_output()).filter_map(|o| match o {
+            Output::HttpCancel { id } => Some(id),
+            _ => None,
+        }),
+    );
     assert!(e.is_complete(), "still incomplete after {now} ms");
     assert!(now < 60_000 / 2, "took {now} ms");
     assert!(!silent.is_empty(), "the silent webseed was asked first");

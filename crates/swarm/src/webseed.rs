@@ -60,7 +60,11 @@ impl Webseeds {
 
     /// Whether `piece` is asked of some webseed and every such request is older than `ms`.
     pub(crate) fn piece_unanswered_for(&self, piece: u32, now: Millis, ms: u64) -> bool {
-        let mut asked = self.inflight.values().filter(|r| r.piece == piece).peekable();
+        let mut asked = self
+            .inflight
+            .values()
+            .filter(|r| r.piece == piece)
+            .peekable();
         asked.peek().is_some() && asked.all(|r| now.since(r.sent_at) >= ms)
     }
 
