@@ -6,7 +6,7 @@
 // and this machine is noisy).
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { makeVideo, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
+import { makeVideo, openShoalPage, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
 import { screenshot, startServe } from '../support/shoal.mjs'
 import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
 
@@ -14,7 +14,6 @@ const SECONDS = 30
 const BITRATE = '1M'
 // 1 Mbit/s of video is 128 KiB/s: the peer sends 2.5 times that, so the buffer grows.
 const UPLOAD_BYTES_PER_SECOND = 320 * 1024
-const SETTINGS = JSON.stringify({ trackers: [], ice_servers: [] })
 
 let video, tracker, serve, fixtures, browser
 
@@ -48,15 +47,8 @@ test('the only peer leaves at 40 %: the web seed takes over and the video plays 
   }, { tracker: tracker.url, rate: UPLOAD_BYTES_PER_SECOND }), 60_000, 'seeding')
   const magnet = `${seeded}&ws=${encodeURIComponent(fixtures.origin + '/clip.mp4')}`
 
-  const page = await browser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
+  const { page, errors } = await openShoalPage(browser, serve.url, `/play?src=${encodeURIComponent(magnet)}`)
   try {
-    await page.goto(serve.url)
-    await page.evaluate(s => localStorage.setItem('shoal.settings', s), SETTINGS)
-    await page.waitForFunction(() => typeof window.shoal?.storeClear === 'function')
-    await page.evaluate(() => window.shoal.storeClear())
-    await page.goto(serve.url.replace(/\/$/, '') + `/play?src=${encodeURIComponent(magnet)}`)
     await playsPast(page, 1, 'playing from the peer')
 
     await withTimeout(page.waitForFunction(() => {

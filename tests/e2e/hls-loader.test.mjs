@@ -4,36 +4,23 @@
 // segment HTTP-only); verified segments go to the download store and a replay takes them from
 // there; a live playlist that ends says "the broadcast ended".
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { launchBrowser, root, screenshot } from '../support/shoal.mjs'
-import { startCompanion } from '../support/companion-serve.mjs'
-import { makeStream, serveDir, tagPlaylist } from '../support/hls-fixture.mjs'
-import { removeDir } from '../support/addon-fixture.mjs'
+import { launchBrowser, screenshot } from '../support/shoal.mjs'
+import { startHlsApp } from '../support/hls-fixture.mjs'
 
-let app, browser, stream, origin, hashes, scratch
+let world, app, browser, stream, origin, hashes
 
 before(async () => {
-  stream = makeStream(14)
-  hashes = tagPlaylist(stream, { corrupt: 'seg-000001.ts' })
-  origin = await serveDir(stream.dir)
-  scratch = mkdtempSync(path.join(tmpdir(), 'shoal-hls-app-'))
-  app = await startCompanion({
-    dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
-    library: mkdtempSync(path.join(scratch, 'library-')),
-    cache: mkdtempSync(path.join(scratch, 'cache-'))
-  })
+  world = await startHlsApp({ corrupt: 'seg-000001.ts' })
+  ;({ app, stream, origin, hashes } = world)
   browser = await launchBrowser()
 })
 
 after(async () => {
   await browser?.close()
-  await app?.stop()
-  await origin?.stop()
-  if (stream) removeDir(stream.dir)
-  if (scratch) removeDir(scratch)
+  await world?.stop()
 })
 
 /** A page that counts the RTCPeerConnections it makes and records uncaught errors. */

@@ -6,14 +6,11 @@
 // answers ranges the way HTTP servers do; bad links and lonely swarms get their messages.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { makeTorrent, makeVideo, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
+import { makeTorrent, makeVideo, openShoalPage, playsPast, startFixtureServer, withTimeout } from '../support/player-fixtures.mjs'
 import { screenshot, startServe } from '../support/shoal.mjs'
 import { launchWebRtcBrowser, startTracker } from '../support/tracker.mjs'
 
 let video, tracker, serve, fixtures, browser, webseedTorrent
-
-// Only loopback: no public trackers, no STUN.
-const SETTINGS = JSON.stringify({ trackers: [], ice_servers: [] })
 
 before(async () => {
   video = makeVideo(12)
@@ -35,20 +32,9 @@ after(async () => {
   video?.cleanup()
 })
 
-/** A Shoal page with loopback-only settings, recording uncaught errors. */
-async function openShoal (pathAndQuery) {
-  const page = await browser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
-  await page.goto(serve.url)
-  await page.evaluate(s => localStorage.setItem('shoal.settings', s), SETTINGS)
-  // Every test here plays from the network: start from an empty download store (these tests
-  // play the same video from different sources).
-  await page.waitForFunction(() => typeof window.shoal?.storeClear === 'function')
-  await page.evaluate(() => window.shoal.storeClear())
-  await page.goto(serve.url.replace(/\/$/, '') + pathAndQuery)
-  return { page, errors }
-}
+// Every test here plays from the network: each page starts from an empty download store (these
+// tests play the same video from different sources).
+const openShoal = pathAndQuery => openShoalPage(browser, serve.url, pathAndQuery)
 
 const stats = page => page.evaluate(() => window.shoal.stats())
 

@@ -4,29 +4,17 @@
 // same /watch page plays the stream again through Shoal's hls.js loader — the playlist and
 // every segment from the store — seeking included.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { removeDir } from '../support/addon-fixture.mjs'
-import { startCompanion } from '../support/companion-serve.mjs'
-import { makeStream, serveDir, tagPlaylist } from '../support/hls-fixture.mjs'
+import { startHlsApp } from '../support/hls-fixture.mjs'
 import { withTimeout } from '../support/player-fixtures.mjs'
-import { launchBrowser, root, screenshot } from '../support/shoal.mjs'
+import { launchBrowser, screenshot } from '../support/shoal.mjs'
 import { downloads } from '../support/store-world.mjs'
 
-let app, browser, stream, origin, scratch, watchPath
+let world, app, browser, stream, origin, watchPath
 
 before(async () => {
-  stream = makeStream(14)
-  tagPlaylist(stream)
-  origin = await serveDir(stream.dir)
-  scratch = mkdtempSync(path.join(tmpdir(), 'shoal-store-hls-offline-'))
-  app = await startCompanion({
-    dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
-    library: mkdtempSync(path.join(scratch, 'library-')),
-    cache: mkdtempSync(path.join(scratch, 'cache-'))
-  })
+  world = await startHlsApp()
+  ;({ app, stream, origin } = world)
   browser = await launchBrowser()
   watchPath = `/watch?hls=${encodeURIComponent(`${origin.base}/tagged.m3u8`)}`
 })
@@ -34,10 +22,7 @@ before(async () => {
 after(async () => {
   await browser?.context.setOffline(false)
   await browser?.close()
-  await app?.stop()
-  await origin?.stop()
-  if (stream) removeDir(stream.dir)
-  if (scratch) removeDir(scratch)
+  await world?.stop()
 })
 
 const video = '[data-testid=watch-video]'

@@ -4,39 +4,24 @@
 // the playlist, not one item per segment; deleting that item deletes every segment, so the
 // next play fetches them from the origin again.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { removeDir } from '../support/addon-fixture.mjs'
-import { startCompanion } from '../support/companion-serve.mjs'
-import { makeStream, serveDir, tagPlaylist } from '../support/hls-fixture.mjs'
+import { startHlsApp } from '../support/hls-fixture.mjs'
 import { withTimeout } from '../support/player-fixtures.mjs'
-import { launchBrowser, root, screenshot } from '../support/shoal.mjs'
+import { launchBrowser, screenshot } from '../support/shoal.mjs'
 import { downloads } from '../support/store-world.mjs'
 
-let app, browser, stream, origin, scratch, watchUrl
+let world, app, browser, origin, watchUrl
 
 before(async () => {
-  stream = makeStream(14)
-  tagPlaylist(stream)
-  origin = await serveDir(stream.dir)
-  scratch = mkdtempSync(path.join(tmpdir(), 'shoal-store-hls-'))
-  app = await startCompanion({
-    dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
-    library: mkdtempSync(path.join(scratch, 'library-')),
-    cache: mkdtempSync(path.join(scratch, 'cache-'))
-  })
+  world = await startHlsApp()
+  ;({ app, origin } = world)
   browser = await launchBrowser()
   watchUrl = new URL(`/watch?hls=${encodeURIComponent(`${origin.base}/tagged.m3u8`)}`, app.url).href
 })
 
 after(async () => {
   await browser?.close()
-  await app?.stop()
-  await origin?.stop()
-  if (stream) removeDir(stream.dir)
-  if (scratch) removeDir(scratch)
+  await world?.stop()
 })
 
 async function watch (seconds) {

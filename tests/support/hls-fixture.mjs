@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runTool } from './shoal.mjs'
+import { removeDir } from './addon-fixture.mjs'
+import { startCompanion } from './companion-serve.mjs'
+import { root, runTool } from './shoal.mjs'
 
 export const PIECE_LENGTH = 65536
 
@@ -128,4 +130,34 @@ export async function serveDir (dir) {
     cut,
     stop: () => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) })
   }
+}
+
+/**
+ * What the app's HLS tests start from: a 14 s stream with Shoal tags (`tagOptions` as for
+ * `tagPlaylist`) on its own origin, and a companion serving the app (SHOAL_DIST or dist/) with
+ * an empty library and cache. Returns {stream, hashes, origin, app, stop}; `stop()` ends both
+ * servers and removes the folders.
+ */
+export async function startHlsApp (tagOptions = {}) {
+  const stream = makeStream(14)
+  const scratch = mkdtempSync(path.join(tmpdir(), 'shoal-hls-app-'))
+  const world = { stream, hashes: tagPlaylist(stream, tagOptions) }
+  world.stop = async () => {
+    await world.app?.stop()
+    await world.origin?.stop()
+    removeDir(stream.dir)
+    removeDir(scratch)
+  }
+  try {
+    world.origin = await serveDir(stream.dir)
+    world.app = await startCompanion({
+      dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
+      library: mkdtempSync(path.join(scratch, 'library-')),
+      cache: mkdtempSync(path.join(scratch, 'cache-'))
+    })
+  } catch (e) {
+    await world.stop()
+    throw e
+  }
+  return world
 }

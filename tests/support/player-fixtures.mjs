@@ -105,3 +105,20 @@ export async function playsPast (page, seconds, what) {
     return v && v.currentTime > s && !v.paused
   }, seconds, { timeout: 0, polling: 200 }), 90_000, what)
 }
+
+/**
+ * Opens `pathAndQuery` of the app at `appUrl` in a new page of `browser`, with loopback-only
+ * settings (no public trackers, no STUN) and an empty download store, so what plays comes from
+ * the network the test set up. Returns {page, errors} (uncaught page errors).
+ */
+export async function openShoalPage (browser, appUrl, pathAndQuery) {
+  const page = await browser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.goto(appUrl)
+  await page.evaluate(s => localStorage.setItem('shoal.settings', s), JSON.stringify({ trackers: [], ice_servers: [] }))
+  await page.waitForFunction(() => typeof window.shoal?.storeClear === 'function')
+  await page.evaluate(() => window.shoal.storeClear())
+  await page.goto(appUrl.replace(/\/$/, '') + pathAndQuery)
+  return { page, errors }
+}
