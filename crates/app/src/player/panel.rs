@@ -35,21 +35,21 @@ pub(crate) struct Playing {
     pub(crate) longest_stall_ms: f64,
     /// When the stall going on began (page clock, ms).
     #[serde(skip)]
-    pub(crate) stall_began: Option<f64>,
+    pub(crate) stall_since: Option<f64>,
 }
 
 impl Playing {
     /// The video stopped to wait for data at `now` (not for a seek).
     pub(crate) fn stall_began(&mut self, now: f64) {
-        if self.time_to_first_frame_ms.is_some() && self.stall_began.is_none() {
-            self.stall_began = Some(now);
+        if self.time_to_first_frame_ms.is_some() && self.stall_since.is_none() {
+            self.stall_since = Some(now);
             self.stalls += 1;
         }
     }
 
     /// The video plays again (or was seeked, which ends the wait's meaning) at `now`.
     pub(crate) fn stall_ended(&mut self, now: f64) {
-        if let Some(began) = self.stall_began.take() {
+        if let Some(began) = self.stall_since.take() {
             let ms = (now - began).max(0.0);
             self.stalled_ms += ms;
             self.longest_stall_ms = self.longest_stall_ms.max(ms);
