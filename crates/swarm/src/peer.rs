@@ -154,6 +154,16 @@ impl Peer {
         u32::try_from(webtorrent.max(bdp).min(cap)).unwrap_or(1)
     }
 
+    /// Whether a pipeline of `target` requests should be topped up now that a block came in:
+    /// once a quarter of it is free (at once while it is shallow). Topping up after every
+    /// block sent one tiny request message per block, and the peer answered each with a
+    /// message of one block; in batches, one message of requests is answered by one burst
+    /// that the driver sends as a few large messages.
+    pub(crate) fn refill_due(&self, target: u32) -> bool {
+        let out = u32::try_from(self.outstanding.len()).unwrap_or(u32::MAX);
+        out.saturating_add((target / 4).max(1)) <= target
+    }
+
     /// Records a block's round trip.
     pub(crate) fn sample_rtt(&mut self, ms: u64) {
         self.srtt_ms = if self.srtt_ms == 0 {

@@ -16,6 +16,8 @@ use crate::{
 mod choking;
 mod endgame;
 mod offering;
+// The request pipeline while blocks stream in.
+mod pipeline;
 mod remote;
 // The persistent store seam: late, failing and lying stores.
 mod store;

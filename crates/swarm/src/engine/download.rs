@@ -197,7 +197,14 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         if !aligned || !self.accept_block(index, bi, block, Source::Peer(key)) {
             self.stats.wasted += len;
         }
-        self.fill(key);
+        let (max_pipe, reqq) = (self.cfg.max_pipeline, self.cfg.default_reqq);
+        if self
+            .peers
+            .get(&key)
+            .is_some_and(|p| p.refill_due(p.pipeline_target(max_pipe, reqq)))
+        {
+            self.fill(key);
+        }
     }
 
     /// Writes a received block into its partial piece; cancels duplicate requests for it;

@@ -65,6 +65,9 @@ pub struct Engine<S, H> {
     pub(crate) optimistic: Option<PeerKey>,
     pub(crate) next_choke: Millis,
     pub(crate) next_optimistic: Millis,
+    /// When the next [`Input::Tick`] is due: set by each tick, not moved by other inputs, so
+    /// a driver re-arming its timer after every input still ticks while data streams in.
+    pub(crate) next_tick: Millis,
     pub(crate) complete_sent: bool,
     /// The driver's persistent store, with [`Config::external_store`].
     pub(crate) store: store::External,
@@ -114,6 +117,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             optimistic: None,
             next_choke: Millis(0),
             next_optimistic: Millis(0),
+            next_tick: Millis(0),
             complete_sent: false,
             store: store::External::default(),
         }
@@ -176,10 +180,13 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.out.pop_front()
     }
 
-    /// When the engine wants an [`Input::Tick`] (a timer). Always set: a swarm keeps choking
-    /// rounds, keep-alives and timeouts going.
+    /// When the engine wants an [`Input::Tick`] (a timer): [`TICK_MS`] after the last tick,
+    /// whatever came in since (it may be in the past: tick at once). Always set: a swarm keeps
+    /// rates, choking rounds, keep-alives and timeouts going. Measured from the last tick, not
+    /// from the last input: a deadline that moved with every input never came while blocks
+    /// streamed in, which froze the download rate, and with it the request pipeline, at zero.
     pub fn poll_timeout(&self) -> Millis {
-        self.now.plus(TICK_MS)
+        self.next_tick
     }
 
     /// Counters for announces and the stats panel.
@@ -345,6 +352,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
 
     fn on_tick(&mut self) {
         let now = self.now;
+        self.next_tick = now.plus(TICK_MS);
         for p in self.peers.values_mut() {
             p.down.update(now);
             p.up.update(now);

@@ -56,6 +56,8 @@ struct Remote {
     inbox: Vec<Sent>,
     /// Whether the engine chokes this remote (from the Choke/Unchoke messages it got).
     choked: bool,
+    /// How many requests each `Send` with requests in it carried.
+    request_batches: Vec<usize>,
 }
 
 /// The engine under test and its remotes, keyed by `PeerKey`.
@@ -91,6 +93,7 @@ impl Bench {
                 decoder: FrameDecoder::new(DecoderConfig::default()),
                 inbox: Vec::new(),
                 choked: true,
+                request_batches: Vec::new(),
             },
         );
         let now = Millis(self.now);
@@ -129,6 +132,12 @@ impl Bench {
         }
     }
 
+    /// One tick at the current time.
+    pub(super) fn tick(&mut self) {
+        self.engine.handle_input(Millis(self.now), Input::Tick);
+        self.drain();
+    }
+
     fn drain(&mut self) {
         while let Some(out) = self.engine.poll_output() {
             match out {
@@ -138,16 +147,21 @@ impl Bench {
                         .decoder
                         .push(&bytes)
                         .expect("the engine's bytes decode");
+                    let mut asked = 0;
                     while let Some(frame) = remote.decoder.next_frame().expect("valid frames") {
                         if let Frame::Message(m) = frame {
                             let sent = Sent::from(&m);
                             match sent {
                                 Sent::Choke => remote.choked = true,
                                 Sent::Unchoke => remote.choked = false,
+                                Sent::Request(_) => asked += 1,
                                 _ => {}
                             }
                             remote.inbox.push(sent);
                         }
+                    }
+                    if asked > 0 {
+                        remote.request_batches.push(asked);
                     }
                 }
                 other => self.others.push(other),
@@ -160,6 +174,15 @@ impl Bench {
         self.remotes
             .get_mut(&key)
             .map(|r| std::mem::take(&mut r.inbox))
+            .unwrap_or_default()
+    }
+
+    /// How many requests each message to remote `key` with requests in it carried, since the
+    /// last call.
+    pub(super) fn take_request_batches(&mut self, key: u64) -> Vec<usize> {
+        self.remotes
+            .get_mut(&key)
+            .map(|r| std::mem::take(&mut r.request_batches))
             .unwrap_or_default()
     }
 

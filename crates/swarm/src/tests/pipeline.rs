@@ -1,0 +1,94 @@
+//! The request pipeline while a peer streams blocks, with the engine driven as a platform
+//! drives it: every block is an input of its own, and a tick comes only when
+//! `poll_timeout` is due (the platform re-arms its timer after every input).
+
+#[cfg(target_family = "wasm")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use wire::{BlockInfo, Message};
+
+use super::remote::{config, requests, Bench};
+use crate::{test_util::torrent, Engine, MemoryStorage, Sha1Smol};
+
+const PIECE: u64 = 256 * 1024;
+const LEN: u64 = 12 * 1024 * 1024;
+/// The remote answers a request this long after it was sent (much less than a tick).
+const RTT_MS: u64 = 5;
+
+/// What one download from a remote that answers every request after [`RTT_MS`] looked like.
+struct Run {
+    /// Most requests out at once.
+    deepest: usize,
+    /// Requests per message once the pipeline had been 64 deep.
+    batches_when_deep: Vec<usize>,
+    complete: bool,
+}
+
+fn stream() -> Run {
+    let (meta, data) = torrent(LEN, PIECE);
+    let engine = Engine::new(config(100), &meta, MemoryStorage::new(u64::MAX), Sha1Smol);
+    let mut bench = Bench::new(engine);
+    bench.connect(1);
+    bench.say(1, &[Message::HaveAll, Message::Unchoke]);
+    let mut asked: Vec<BlockInfo> = requests(&bench.take(1));
+    let mut run = Run {
+        deepest: asked.len(),
+        batches_when_deep: Vec::new(),
+        complete: false,
+    };
+    bench.take_request_batches(1);
+    while !bench.engine.is_complete() && bench.now < 20_000 {
+        bench.now += RTT_MS;
+        // Every request out is answered now, one block per message.
+        for b in std::mem::take(&mut asked) {
+            let start = (u64::from(b.index) * PIECE) as usize + b.begin as usize;
+            let block = &data[start..start + b.length as usize];
+            bench.say(
+                1,
+                &[Message::Piece {
+                    index: b.index,
+                    begin: b.begin,
+                    block,
+                }],
+            );
+            asked.extend(requests(&bench.take(1)));
+        }
+        if bench.now >= bench.engine.poll_timeout().0 {
+            bench.tick();
+            asked.extend(requests(&bench.take(1)));
+        }
+        let batches = bench.take_request_batches(1);
+        if run.deepest >= 64 {
+            run.batches_when_deep.extend(batches);
+        }
+        run.deepest = run.deepest.max(asked.len());
+    }
+    run.complete = bench.engine.is_complete();
+    run
+}
+
+#[test]
+fn ticks_come_while_blocks_stream_in_and_the_pipeline_deepens() {
+    let run = stream();
+    assert!(run.complete, "downloaded within 20 s of engine time");
+    // At 5 ms a round trip, 2 requests (the pipeline before any rate is known) move 6.4 MB/s,
+    // which asks for the pipeline's cap (128) once the rate is measured on a tick.
+    assert!(
+        run.deepest >= 64,
+        "the pipeline stayed at {} requests",
+        run.deepest
+    );
+}
+
+#[test]
+fn a_deep_pipeline_is_topped_up_in_batches_not_per_block() {
+    let run = stream();
+    let batches = &run.batches_when_deep;
+    assert!(!batches.is_empty(), "the pipeline never got deep");
+    let mean = batches.iter().sum::<usize>() as f64 / batches.len() as f64;
+    assert!(
+        mean >= 16.0,
+        "{} messages of {mean:.1} requests on average",
+        batches.len()
+    );
+}
