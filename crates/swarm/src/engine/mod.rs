@@ -71,6 +71,11 @@ pub struct Engine<S, H> {
     pub(crate) complete_sent: bool,
     /// The driver's persistent store, with [`Config::external_store`].
     pub(crate) store: store::External,
+    /// Pieces handed out for hashing ([`Config::deferred_hashing`]) whose digest has not come
+    /// back. A digest names only its piece, so at most one is out per piece: a second copy
+    /// to judge meanwhile (a download after a load of the piece failed, or the reverse) is
+    /// hashed inline, and the digest that comes back belongs to the one copy waiting for it.
+    pub(crate) hashes_out: BTreeSet<u32>,
 }
 
 impl<S: Storage, H: PieceHasher> Engine<S, H> {
@@ -120,6 +125,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             next_tick: Millis(0),
             complete_sent: false,
             store: store::External::default(),
+            hashes_out: BTreeSet::new(),
         }
     }
 

@@ -244,6 +244,15 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         if piece < bf.len() {
             bf.set(piece, false);
             self.set_bitfield(key, bf);
+            // Our have for it was left out while it had the piece.
+            let now = self.now;
+            let ours = self
+                .torrent
+                .as_ref()
+                .is_some_and(|t| t.picker.have.get(piece));
+            if let (true, Some(peer)) = (ours, self.peers.get_mut(&key)) {
+                send(peer, Message::Have(piece), now);
+            }
         }
     }
 

@@ -183,7 +183,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 return;
             }
         };
-        if self.cfg.deferred_hashing {
+        // Inline when a digest for another copy of this piece is still out (see `hashes_out`).
+        if self.cfg.deferred_hashing && self.hashes_out.insert(piece) {
             self.store
                 .loading
                 .insert(piece, Load::Hashing(bytes.to_vec()));

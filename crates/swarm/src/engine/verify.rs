@@ -21,12 +21,13 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         else {
             return;
         };
-        if self.cfg.deferred_hashing {
-            if !partial.hashing {
-                partial.hashing = true;
-                let data = partial.buf.clone();
-                self.out.push_back(Output::HashPiece { piece, data });
-            }
+        if partial.hashing {
+            return;
+        }
+        if self.cfg.deferred_hashing && self.hashes_out.insert(piece) {
+            partial.hashing = true;
+            let data = partial.buf.clone();
+            self.out.push_back(Output::HashPiece { piece, data });
             return;
         }
         let digest = self.hasher.sha1(&partial.buf);
@@ -36,6 +37,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// [`Input::PieceHashed`](crate::Input::PieceHashed): judges the piece if it was handed out
     /// for hashing; a stale or unasked digest is ignored.
     pub(crate) fn on_piece_hashed(&mut self, piece: u32, digest: [u8; 20]) {
+        if !self.hashes_out.remove(&piece) {
+            return;
+        }
         let waiting = self
             .torrent
             .as_ref()
@@ -126,7 +130,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.out.push_back(Output::PieceVerified { piece });
         let mut lost_interest = Vec::new();
         for (&k, peer) in &mut self.peers {
-            if peer.remote_id.is_some() {
+            // Not to a peer that has the piece (a seed above all): it has no use for it, and
+            // each have is a message of its own — a browser leecher's haves to its seed were
+            // most of its sends. A peer that drops the piece later is told again (`on_donthave`).
+            if peer.remote_id.is_some() && !peer.has(piece) {
                 send(peer, Message::Have(piece), now);
             }
             if peer.has(piece) {

@@ -1,13 +1,14 @@
 //! The request pipeline while a peer streams blocks, with the engine driven as a platform
 //! drives it: every block is an input of its own, and a tick comes only when
-//! `poll_timeout` is due (the platform re-arms its timer after every input).
+//! `poll_timeout` is due (the platform re-arms its timer after every input). And the other
+//! small messages a downloading peer sends per piece: haves.
 
 #[cfg(target_family = "wasm")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use wire::{BlockInfo, Message};
+use wire::{encode_donthave, BlockInfo, Extension, Message};
 
-use super::remote::{config, requests, Bench};
+use super::remote::{config, requests, Bench, Sent};
 use crate::{test_util::torrent, Engine, MemoryStorage, Sha1Smol};
 
 const PIECE: u64 = 256 * 1024;
@@ -91,4 +92,59 @@ fn a_deep_pipeline_is_topped_up_in_batches_not_per_block() {
         "{} messages of {mean:.1} requests on average",
         batches.len()
     );
+}
+
+#[test]
+fn haves_go_only_to_peers_without_the_piece_and_again_after_a_donthave() {
+    const SMALL: u64 = 32 * 1024;
+    let (meta, data) = torrent(3 * SMALL, SMALL);
+    let engine = Engine::new(config(100), &meta, MemoryStorage::new(u64::MAX), Sha1Smol);
+    let mut bench = Bench::new(engine);
+    // 1 has pieces 0 and 1 (nobody has piece 2), 2 has nothing.
+    bench.connect(1);
+    bench.say(1, &[Message::Bitfield(&[0b1100_0000]), Message::Unchoke]);
+    bench.connect(2);
+    bench.say(2, &[Message::HaveNone]);
+    let mut to_1 = Vec::new();
+    let mut asked = requests(&bench.take(1));
+    while let Some(b) = asked.pop() {
+        let start = (u64::from(b.index) * SMALL) as usize + b.begin as usize;
+        let block = &data[start..start + b.length as usize];
+        bench.say(
+            1,
+            &[Message::Piece {
+                index: b.index,
+                begin: b.begin,
+                block,
+            }],
+        );
+        let sent = bench.take(1);
+        asked.extend(requests(&sent));
+        to_1.extend(sent);
+    }
+    assert!(bench.engine.has_piece(0) && bench.engine.has_piece(1));
+    let haves = |sent: Vec<Sent>| -> Vec<u32> {
+        sent.into_iter()
+            .filter_map(|s| match s {
+                Sent::Have(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(haves(to_1), Vec::<u32>::new(), "1 has them");
+    let mut to_2 = haves(bench.take(2));
+    to_2.sort_unstable();
+    assert_eq!(to_2, vec![0, 1]);
+    // 1 drops piece 1 (lt_donthave): now it is told we have it.
+    let mut payload = Vec::new();
+    encode_donthave(1, &mut payload);
+    let id = Extension::LtDonthave.local_id();
+    bench.say(
+        1,
+        &[Message::Extended {
+            id,
+            payload: &payload,
+        }],
+    );
+    assert_eq!(haves(bench.take(1)), vec![1]);
 }
