@@ -109,11 +109,20 @@ impl Picker {
     }
 
     /// Bytes not yet verified.
+    /// Bytes of pieces not verified yet. Counted from the bitfield's bytes rather than piece
+    /// by piece: the session asks after every input.
     pub(crate) fn left(&self) -> u64 {
-        (0..self.piece_count())
-            .filter(|&p| !self.have.get(p))
-            .map(|p| self.piece_size(p))
-            .sum()
+        let Some(last) = self.piece_count().checked_sub(1) else {
+            return 0;
+        };
+        let have = u64::from(self.have.count_ones()) * self.piece_length;
+        // The last piece may be short.
+        let short = if self.have.get(last) {
+            self.piece_length - self.piece_size(last)
+        } else {
+            0
+        };
+        self.total_length.saturating_sub(have - short)
     }
 
     /// Whether a piece is MISSING (neither verified nor in progress).
@@ -267,5 +276,16 @@ mod tests {
         assert_eq!(picker.block_count(1), 1);
         assert_eq!(picker.block_len(1, 0), 40_000 - 32 * 1024);
         assert_eq!(picker.left(), 40_000);
+    }
+
+    #[test]
+    fn left_counts_the_short_last_piece() {
+        let mut picker = Picker::new(&info(40_000, 32 * 1024));
+        picker.have.set(1, true);
+        assert_eq!(picker.left(), 32 * 1024);
+        picker.have.set(0, true);
+        assert_eq!(picker.left(), 0);
+        picker.have.set(1, false);
+        assert_eq!(picker.left(), 40_000 - 32 * 1024);
     }
 }

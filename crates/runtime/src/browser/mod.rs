@@ -198,11 +198,17 @@ impl Platform for BrowserPlatform {
     }
 }
 
+thread_local! {
+    /// The global's `performance` (a page's or a worker's), looked up once: the clock is read
+    /// for every event, and the lookup cost more than the reading.
+    static PERFORMANCE: Option<web_sys::Performance> =
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .ok()
+            .and_then(|p| wasm_bindgen::JsCast::dyn_into::<web_sys::Performance>(p).ok());
+}
+
 /// Milliseconds since the page started (`performance.now()`).
 pub(crate) fn now() -> Millis {
-    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .and_then(|p| wasm_bindgen::JsCast::dyn_into::<web_sys::Performance>(p).ok());
-    let ms = perf.map_or_else(js_sys::Date::now, |p| p.now());
+    let ms = PERFORMANCE.with(|perf| perf.as_ref().map_or_else(js_sys::Date::now, |p| p.now()));
     Millis(ms.max(0.0) as u64)
 }
