@@ -18,7 +18,7 @@
 // leecher's main-thread busy time (CDP TaskDuration). Every download is checked (SHA-256).
 //
 //   node bench/browser/p2p-ceiling.mjs
-//   (env: SIZE_MIB=64, RUNS=3, CHUNK_KIB=64, KINDS=ceiling,shoal,webtorrent,native,native-wt, CARGO_TARGET_DIR, SHOAL_BIN)
+//   (env: COUNT=1 prints each side's data-channel sends and messages; SIZE_MIB=64, RUNS=3, CHUNK_KIB=64, KINDS=ceiling,shoal,webtorrent,native,native-wt, CARGO_TARGET_DIR, SHOAL_BIN)
 //
 // The Shoal pages are crates/runtime/examples/interop_harness.rs built with the app's
 // `wasm-release` profile. Prints each run as JSON and a Markdown section for docs/benchmarks.md.
@@ -95,7 +95,9 @@ async function startProfile (context, page) {
     const dt = profile.timeDeltas
     profile.samples.forEach((id, i) => {
       const f = byId.get(id).callFrame
-      const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}`
+      // Anonymous functions (wasm-bindgen's glue has many) are told apart by their line.
+      const where = f.functionName || f.lineNumber < 0 ? '' : `:${f.lineNumber + 1}`
+      const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}${where}`
       self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0))
     })
     const total = [...self.values()].reduce((a, b) => a + b, 0)
@@ -103,6 +105,36 @@ async function startProfile (context, page) {
       .map(([name, us]) => `  ${(us / 1000).toFixed(0).padStart(6)} ms ${(100 * us / total).toFixed(1).padStart(5)} %  ${name}`).join('\n')
   }
 }
+
+/** COUNT=1: counts a page's data-channel sends and received messages (and their bytes) from
+ * now on, by wrapping `RTCDataChannel.prototype.send` and the `onmessage` setter; read them
+ * with {@link readMessageCounts}. Only channels made or handed over after the call count. */
+function countMessages (page) {
+  return page.evaluate(() => {
+    const c = window.__dcCount = { sends: 0, sentBytes: 0, messages: 0, receivedBytes: 0 }
+    const proto = RTCDataChannel.prototype
+    const send = proto.send
+    proto.send = function (data) {
+      c.sends++
+      c.sentBytes += data.byteLength ?? data.length ?? 0
+      return send.call(this, data)
+    }
+    const onmessage = Object.getOwnPropertyDescriptor(proto, 'onmessage')
+    Object.defineProperty(proto, 'onmessage', {
+      configurable: true,
+      get () { return onmessage.get.call(this) },
+      set (f) {
+        onmessage.set.call(this, f && (e => {
+          c.messages++
+          c.receivedBytes += e.data.byteLength ?? e.data.length ?? 0
+          return f.call(this, e)
+        }))
+      }
+    })
+  })
+}
+
+const readMessageCounts = page => page.evaluate(() => window.__dcCount)
 
 async function mainThreadSeconds (cdp) {
   const { metrics } = await cdp.send('Performance.getMetrics')
@@ -210,6 +242,8 @@ async function torrentOnce (kind, pages, tracker, data) {
       opened = await webTorrentLeecherPage(leecher, pages.origin)
     }
     const { page, errors } = opened
+    const counting = process.env.COUNT && [page, seederPage].filter(Boolean)
+    if (counting) await Promise.all(counting.map(countMessages))
     const cdp = await leecher.context.newCDPSession(page)
     await cdp.send('Performance.enable')
     const s0 = await seeder.cpu()
@@ -231,6 +265,10 @@ async function torrentOnce (kind, pages, tracker, data) {
       for (const [side, stop] of [['leecher', profiling[0]], ['seeder', profiling[1]]]) {
         console.log(`${side} page, self time by function (top 25):\n${await stop()}`)
       }
+    }
+    if (counting) {
+      const [l, sd] = await Promise.all(counting.map(readMessageCounts))
+      console.log(JSON.stringify({ kind, messages: { leecher: l, seeder: sd ?? null } }))
     }
     const s1 = await seeder.cpu()
     const l1 = await leecher.cpu()
