@@ -35,11 +35,15 @@ use crate::config::IceServer;
 pub(crate) const HIGH_WATER: u32 = 1024 * 1024;
 /// `bufferedamountlow` fires at this mark: refilling starts with a quarter still queued.
 const LOW_WATER: u32 = 256 * 1024;
-/// Queued wire messages are joined into sends of at most this many bytes: the BitTorrent wire
-/// is a byte stream (WebTorrent reads a channel as one, and so does the session), so message
-/// boundaries mean nothing, and fewer sends cost less on both sides. 64 KiB is the largest
-/// message a peer must accept when its SDP has no `max-message-size` (RFC 8841 §6).
-const MAX_SEND: usize = 64 * 1024;
+/// Queued wire messages are joined into sends of at most [`max_send`] bytes: the BitTorrent
+/// wire is a byte stream (WebTorrent reads a channel as one, and so does the session), so
+/// message boundaries mean nothing, and fewer sends cost less on both sides (each send and
+/// each received message is a task and a hop between the page and the network thread). 64 KiB
+/// is the largest message a peer must accept when its SDP has no `max-message-size` (RFC 8841
+/// §6), and what we send until the connection says more.
+const DEFAULT_SEND: usize = 64 * 1024;
+/// The largest send when the connection allows more: Chromium's own `max-message-size`.
+const LARGEST_SEND: usize = 256 * 1024;
 /// Longest wait for ICE gathering before the SDP is sent with what it has (WebTorrent: 5 s).
 const GATHER_TIMEOUT_MS: u32 = 5_000;
 
@@ -49,6 +53,8 @@ pub(crate) struct Conn {
     dc: Option<RtcDataChannel>,
     /// Messages waiting for the channel's buffer to drain.
     queue: VecDeque<Vec<u8>>,
+    /// Largest send, once read from the connection's SCTP transport ([`max_send`]).
+    max_send: Option<usize>,
     /// JS callbacks; dropped (and detached) with the connection.
     callbacks: Vec<Closure<dyn FnMut(JsValue)>>,
     /// Whether this peer made `pc` (an adopted channel borrows another torrent's).
@@ -131,6 +137,7 @@ fn new_conn(net: &SharedNet, key: PeerKey) -> Option<RtcPeerConnection> {
         pc: pc.clone(),
         dc: None,
         queue: VecDeque::new(),
+        max_send: None,
         callbacks: vec![on_state, on_channel],
         owns_pc: true,
     };
@@ -197,9 +204,30 @@ pub(crate) fn send(net: &SharedNet, key: PeerKey, bytes: Vec<u8>) {
         let Some(c) = n.conns.get_mut(&key) else {
             return;
         };
-        enqueue(&mut c.queue, bytes);
+        let largest = match c.max_send {
+            Some(m) => m,
+            None => {
+                let m = max_send(&c.pc);
+                // Known once the transport is up (it is before the first send can happen).
+                c.max_send = m;
+                m.unwrap_or(DEFAULT_SEND)
+            }
+        };
+        enqueue(&mut c.queue, bytes, largest);
     }
     drain(net, key);
+}
+
+/// The largest send this connection allows, up to [`LARGEST_SEND`]: its SCTP transport's
+/// `maxMessageSize` (the smaller of both SDPs' `max-message-size`; `Infinity` where a side
+/// sets no bound), or `None` while the transport is not there yet.
+fn max_send(pc: &RtcPeerConnection) -> Option<usize> {
+    let sctp = js_sys::Reflect::get(pc, &"sctp".into()).ok()?;
+    let size = js_sys::Reflect::get(&sctp, &"maxMessageSize".into())
+        .ok()?
+        .as_f64()?;
+    // 0 would mean "no limit" in SDP terms but is not what browsers report; be safe.
+    (size >= 1.0).then(|| (size.min(LARGEST_SEND as f64) as usize).max(1))
 }
 
 /// Writes queued messages while the channel's buffer is below [`HIGH_WATER`].
@@ -231,24 +259,24 @@ fn drain(net: &SharedNet, key: PeerKey) {
     }
 }
 
-/// Queues `bytes` as sends of at most [`MAX_SEND`] bytes: topping up the last queued send
+/// Queues `bytes` as sends of at most `largest` bytes: topping up the last queued send
 /// first, then in whole sends. The engine hands over everything one input produced for a
 /// peer at once (a burst of requests answered is many blocks), and a send above the peer's
 /// `max-message-size` (Chromium: 256 KiB) fails and ends the connection.
-fn enqueue(queue: &mut VecDeque<Vec<u8>>, bytes: Vec<u8>) {
+fn enqueue(queue: &mut VecDeque<Vec<u8>>, bytes: Vec<u8>, largest: usize) {
     let mut rest = bytes.as_slice();
     if let Some(last) = queue.back_mut() {
-        let room = MAX_SEND.saturating_sub(last.len());
+        let room = largest.saturating_sub(last.len());
         let (now, later) = rest.split_at(room.min(rest.len()));
         last.extend_from_slice(now);
         rest = later;
     }
-    if rest.len() == bytes.len() && rest.len() <= MAX_SEND {
+    if rest.len() == bytes.len() && rest.len() <= largest {
         // Nothing joined and small enough: queued as it is, without a copy.
         queue.push_back(bytes);
         return;
     }
-    queue.extend(rest.chunks(MAX_SEND).map(<[u8]>::to_vec));
+    queue.extend(rest.chunks(largest.max(1)).map(<[u8]>::to_vec));
 }
 
 /// Closes a connection and detaches its callbacks.
@@ -279,6 +307,7 @@ pub(crate) fn adopt(net: &SharedNet, key: PeerKey, pc: RtcPeerConnection, dc: Rt
         pc,
         dc: None,
         queue: VecDeque::new(),
+        max_send: None,
         callbacks: Vec::new(),
         owns_pc: false,
     };
@@ -416,36 +445,40 @@ mod tests {
 
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use super::{enqueue, MAX_SEND};
+    use super::{enqueue, DEFAULT_SEND, LARGEST_SEND};
 
-    fn queued(messages: &[Vec<u8>]) -> VecDeque<Vec<u8>> {
+    fn queued(messages: &[Vec<u8>], largest: usize) -> VecDeque<Vec<u8>> {
         let mut q = VecDeque::new();
         for m in messages {
-            enqueue(&mut q, m.clone());
+            enqueue(&mut q, m.clone(), largest);
         }
         q
     }
 
     #[test]
     fn sends_are_joined_and_split_to_at_most_the_largest_send_in_order() {
-        // Three 16 KiB block messages fit one send; the fourth tops it up and goes on.
-        let block = |b: u8| vec![b; 16 * 1024 + 13];
-        let blocks: Vec<_> = (1..=4).map(block).collect();
-        let q = queued(&blocks);
-        assert!(q.iter().all(|s| s.len() <= MAX_SEND));
-        assert_eq!(
-            q.iter().map(Vec::len).collect::<Vec<_>>(),
-            [MAX_SEND, 4 * (16 * 1024 + 13) - MAX_SEND]
-        );
-        assert_eq!(q.into_iter().flatten().collect::<Vec<_>>(), blocks.concat());
-        // One input's burst of 40 blocks (640 KiB, above Chromium's 256 KiB message limit).
-        let burst: Vec<u8> = (0..40 * 16 * 1024).map(|i| (i % 251) as u8).collect();
-        let q = queued(&[vec![9; 5], burst.clone(), vec![8; 3]]);
-        assert!(q.iter().all(|s| s.len() <= MAX_SEND));
-        assert_eq!(q.len(), (5 + burst.len() + 3).div_ceil(MAX_SEND));
-        assert_eq!(
-            q.into_iter().flatten().collect::<Vec<_>>(),
-            [vec![9; 5], burst, vec![8; 3]].concat()
-        );
+        for largest in [DEFAULT_SEND, LARGEST_SEND] {
+            // 16 KiB block messages are joined up to the largest send; the last tops it up
+            // and goes on.
+            let block = |b: u8| vec![b; 16 * 1024 + 13];
+            let n = largest / (16 * 1024) + 1;
+            let blocks: Vec<_> = (1..=n as u8).map(block).collect();
+            let q = queued(&blocks, largest);
+            assert!(q.iter().all(|s| s.len() <= largest));
+            assert_eq!(
+                q.iter().map(Vec::len).collect::<Vec<_>>(),
+                [largest, n * (16 * 1024 + 13) - largest]
+            );
+            assert_eq!(q.into_iter().flatten().collect::<Vec<_>>(), blocks.concat());
+            // One input's burst of 40 blocks (640 KiB, above Chromium's 256 KiB message limit).
+            let burst: Vec<u8> = (0..40 * 16 * 1024).map(|i| (i % 251) as u8).collect();
+            let q = queued(&[vec![9; 5], burst.clone(), vec![8; 3]], largest);
+            assert!(q.iter().all(|s| s.len() <= largest));
+            assert_eq!(q.len(), (5 + burst.len() + 3).div_ceil(largest));
+            assert_eq!(
+                q.into_iter().flatten().collect::<Vec<_>>(),
+                [vec![9; 5], burst, vec![8; 3]].concat()
+            );
+        }
     }
 }
