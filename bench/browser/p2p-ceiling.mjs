@@ -6,6 +6,8 @@
 //              Shoal page downloads them the way the player does (Client → metadata → Reader);
 //   webtorrent a WebTorrent 3.0.21 page seeds, a second one downloads (client.add → its file
 //              iterator), the reference;
+//   shoal-wt   a Shoal page seeds, a WebTorrent page downloads (the Shoal seeder's wire and
+//              message sizes against WebTorrent, checked byte for byte);
 //   native     `shoal seed` (SHOAL_BIN, the companion's native WebRTC peer) seeds, a Shoal page
 //              downloads (item 3);
 //   native-wt  `shoal seed` seeds, a WebTorrent page downloads;
@@ -231,9 +233,9 @@ async function torrentOnce (kind, pages, tracker, data) {
     const { magnet, page: seederPage } = native
       ? { magnet: native.magnet, page: null }
       : kind.startsWith('shoal')
-        ? await shoalSeeder(seeder, pages.origin, tracker.url, `/${kind}`)
+        ? await shoalSeeder(seeder, pages.origin, tracker.url, kind === 'shoal-wt' ? '/shoal' : `/${kind}`)
         : await webTorrentSeeder(seeder, pages.origin, tracker.url, NAME)
-    const shoalLeecher = kind !== 'webtorrent' && kind !== 'native-wt'
+    const shoalLeecher = !['webtorrent', 'native-wt', 'shoal-wt'].includes(kind)
     let opened
     if (shoalLeecher) {
       opened = await leecher.open(pages.origin + (kind.startsWith('native') ? '/shoal' : `/${kind}`))
@@ -330,6 +332,7 @@ async function main () {
     shoal: 'Shoal → Shoal',
     'shoal-before': 'Shoal → Shoal, before',
     webtorrent: 'WebTorrent → WebTorrent',
+    'shoal-wt': 'Shoal → WebTorrent',
     native: '`shoal seed` → Shoal',
     'native-wt': '`shoal seed` → WebTorrent'
   }
