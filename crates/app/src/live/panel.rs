@@ -42,7 +42,8 @@ pub(crate) fn HlsPanel(figures: RwSignal<Option<HlsFigures>>) -> impl IntoView {
                 <div><dt>"Sent to peers"</dt><dd data-stat="to-peers">{field(|f| format::bytes(f.stats.bytes_to_peers))}</dd></div>
                 <div><dt>"Live edge"</dt><dd data-stat="live-distance">{field(live_text)}</dd></div>
                 <div><dt>"Stalls"</dt><dd data-stat="stalls">{field(|f| f.stalls.to_string())}</dd></div>
-                <div><dt>"Segments"</dt><dd data-stat="segments">{field(segments_text)}</dd></div>
+                <div><dt>"Segments"</dt><dd data-stat="segments">{field(|f| format!("{} ({} verifiable)", f.stats.segments, f.stats.tagged_segments))}</dd></div>
+                <div><dt>"Prefetched"</dt><dd data-stat="prefetched" title="Segments that came whole from peers before the player asked for them">{field(|f| f.stats.prefetched.to_string())}</dd></div>
             </dl>
             <table class="segments" data-testid="hls-segments">
                 <thead><tr><th>"Segment"</th><th>"From peers"</th><th>"From HTTP"</th><th>"Check"</th><th>"Time"</th></tr></thead>
@@ -63,17 +64,6 @@ fn peers_text(f: &HlsFigures) -> String {
     match f.stats.banned_peers {
         0 => f.stats.peers.to_string(),
         n => format!("{} ({n} banned: bad pieces)", f.stats.peers),
-    }
-}
-
-fn segments_text(f: &HlsFigures) -> String {
-    let s = &f.stats;
-    match s.prefetched {
-        0 => format!("{} ({} verifiable)", s.segments, s.tagged_segments),
-        n => format!(
-            "{} ({} verifiable, {n} prefetched from peers)",
-            s.segments, s.tagged_segments
-        ),
     }
 }
 
