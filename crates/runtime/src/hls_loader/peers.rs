@@ -36,9 +36,11 @@ const CHANNEL_PEERS: usize = 6;
 const KEPT_SEGMENTS: usize = 30;
 /// Peers of one segment's session.
 const SEGMENT_PEERS: usize = 12;
-/// After joining, how long peers the tracker counted but not yet connected are waited for
-/// (our offers reach them through the tracker, their answers come back the same way), ms.
-const JOIN_GRACE_MS: u64 = 4000;
+/// After joining, how long channel peers still on their way are waited for (our offers reach
+/// them through the tracker, their answers come back the same way, then the connection opens
+/// and handshakes), ms. Later a segment with no connected peer goes to HTTP at once, as
+/// before: waiting longer cost start-up time on a loaded machine (benchmarks.md).
+const JOIN_GRACE_MS: u64 = 2500;
 
 /// One channel's peers and the sessions of its segments.
 pub(crate) struct HlsSwarm {
@@ -154,29 +156,28 @@ impl HlsSwarm {
             .collect()
     }
 
-    /// Channel peers on their way, not yet usable: connections with a remote peer that are
-    /// not open yet, open ones whose handshake has not come, and, shortly after joining, the
+    /// Channel peers on their way, in the first [`JOIN_GRACE_MS`] after joining: connections
+    /// with a remote peer that are not open yet, open ones whose handshake has not come, the
     /// peers the tracker counted that are not connected (or the one announce not answered
     /// yet). A viewer that just joined gives them the chance it gives connected peers.
     pub(crate) fn coming(&self) -> usize {
-        let session = self.channel.session();
         let now = crate::now();
+        if now.since(self.joined) >= JOIN_GRACE_MS {
+            return 0;
+        }
+        let session = self.channel.session();
         let connecting = session.stats(now).connecting;
         let open = peer::open_connections(&self.net);
         let shaking = open
             .iter()
             .filter(|(k, _)| session.engine().peer_id_of(*k).is_none())
             .count();
-        let waiting = if now.since(self.joined) >= JOIN_GRACE_MS {
-            0
-        } else {
-            match session.others_announced() {
-                // The announce is on its way: whoever is there may answer our offers.
-                None => 1,
-                Some(others) => usize::try_from(others)
-                    .unwrap_or(usize::MAX)
-                    .saturating_sub(open.len() + connecting),
-            }
+        let waiting = match session.others_announced() {
+            // The announce is on its way: whoever is there may answer our offers.
+            None => 1,
+            Some(others) => usize::try_from(others)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(open.len() + connecting),
         };
         connecting + shaking + waiting.min(CHANNEL_PEERS)
     }
