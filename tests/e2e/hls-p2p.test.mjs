@@ -200,6 +200,12 @@ test('two viewers: both play past 10 s, the second gets segment bytes from the f
   const s2 = await until(second, s => s.bytesFromPeers > 0 && s.peers >= 1, 'bytes from the first viewer')
   const s1 = await stats(first)
   console.log(`second, per segment: ${s2.recent.map(r => `${r.sequence}:${r.delivery}`).join(' ')}`)
+  // A measurement, not an assertion (it depends on how fast the late joiner's first connection
+  // opens): how many of its first three segments came whole from peers, and how many segments
+  // were already held from peers (prefetched) when hls.js asked.
+  const firstThree = s2.recent.slice(0, 3)
+  console.log(`second, first three segments: ${firstThree.filter(r => r.delivery === 'peers').length} of ` +
+    `${firstThree.length} whole from peers (${firstThree.map(r => r.delivery).join(', ')}); prefetched ${s2.prefetched}`)
   console.log(`first: http ${s1.bytesFromHttp} B, peers ${s1.bytesFromPeers} B, sent ${s1.bytesToPeers} B, stalls ${s1.stalls}; ` +
     `second: http ${s2.bytesFromHttp} B, peers ${s2.bytesFromPeers} B, share ${s2.p2pShare.toFixed(2)}, stalls ${s2.stalls}`)
   assert.ok(s1.bytesFromHttp > 0, 'the first viewer has bytes from HTTP')

@@ -97,6 +97,10 @@ pub struct Conditions {
     pub length: u64,
     /// Connected peers that have the segment (0 for a segment without a Shoal tag).
     pub peers_with_segment: usize,
+    /// Peers of the stream whose connection is still on its way (a viewer that just joined:
+    /// its tracker announce or its first connections are not through yet). They may have the
+    /// segment, so they get the same chance as connected ones, within the same deadline.
+    pub peers_coming: usize,
     /// The HTTP estimate.
     pub http: RateEstimate,
 }
@@ -153,7 +157,7 @@ impl Policy {
 
     /// Where to get a segment asked for at `now`.
     pub fn choose(&self, now: Millis, c: &Conditions) -> Source {
-        if c.peers_with_segment == 0 {
+        if c.peers_with_segment == 0 && c.peers_coming == 0 {
             return Source::Http { from: 0 };
         }
         match self.http_deadline(self.stall_at(now, c), c.length, c.http) {
@@ -186,6 +190,10 @@ pub struct SegmentBudget {
     source: Source,
     /// When the verified length last grew, and to what.
     progress: (Millis, u64),
+    /// When the first verified bytes were seen, and how many: the peers' rate is measured
+    /// from there. The time before is the connection's and the request's (a viewer that just
+    /// joined waits for its first connection), not a measure of how fast the peers send.
+    first: Option<(Millis, u64)>,
 }
 
 impl SegmentBudget {
@@ -197,6 +205,7 @@ impl SegmentBudget {
             stall_at: policy.stall_at(now, c),
             source: policy.choose(now, c),
             progress: (now, 0),
+            first: None,
         }
     }
 
@@ -234,6 +243,9 @@ impl SegmentBudget {
         if verified > self.progress.1 {
             self.progress = (now, verified);
         }
+        if verified > 0 && self.first.is_none() {
+            self.first = Some((now, verified));
+        }
         // Peers that delivered and then went quiet (a peer gone silent mid-segment) are judged
         // on the quiet alone: the rate so far would keep promising what they no longer send.
         let quiet = verified > 0 && now.since(self.progress.0) >= self.policy.peer_judge_after_ms;
@@ -245,8 +257,10 @@ impl SegmentBudget {
             let heard = peers.unheard == 0 || elapsed >= self.policy.handshake_ms;
             judged && peers.offering == 0 && heard
         } else {
-            judged && {
-                let rate = verified as f64 * 1000.0 / elapsed.max(1) as f64;
+            let (t0, b0) = self.first.unwrap_or((self.started, 0));
+            let since = now.since(t0);
+            since >= self.policy.peer_judge_after_ms && {
+                let rate = verified.saturating_sub(b0) as f64 * 1000.0 / since.max(1) as f64;
                 let finish = now.0 as f64 + missing as f64 * 1000.0 / rate.max(1e-3);
                 deadline.is_none_or(|d| finish > d.0 as f64)
             }
@@ -291,6 +305,7 @@ mod tests {
             playing,
             length: 500_000,
             peers_with_segment: peers,
+            peers_coming: 0,
             http: RateEstimate {
                 bytes_per_sec: 1_000_000.0,
                 rtt_ms: 100,
@@ -373,6 +388,45 @@ mod tests {
     }
 
     #[test]
+    fn peers_still_connecting_get_the_same_chance() {
+        let p = Policy::default();
+        // A viewer that just joined: no connection is open yet, one is on its way. Before
+        // playback the start-up allowance is theirs; with nothing coming, HTTP at once.
+        let coming = Conditions {
+            peers_coming: 1,
+            ..cond(0, false, 0)
+        };
+        assert_eq!(
+            p.choose(Millis(0), &coming),
+            Source::Peers {
+                http_at: Millis(p.startup_ms)
+            }
+        );
+        assert_eq!(
+            p.choose(Millis(0), &cond(0, false, 0)),
+            Source::Http { from: 0 }
+        );
+        // Playing on a thin buffer, they get nothing HTTP would need.
+        let thin = Conditions {
+            peers_coming: 1,
+            ..cond(1_000, true, 0)
+        };
+        assert_eq!(p.choose(Millis(0), &thin), Source::Http { from: 0 });
+        // Still not heard from at the deadline: HTTP.
+        let mut b = SegmentBudget::start(p, Millis(0), &coming);
+        let unheard = PeerView {
+            offering: 0,
+            unheard: 1,
+        };
+        let http = coming.http;
+        assert_eq!(b.poll(Millis(1000), 0, 500_000, http, unheard), None);
+        assert_eq!(
+            b.poll(Millis(p.startup_ms), 0, 500_000, http, unheard),
+            Some(Source::Http { from: 0 })
+        );
+    }
+
+    #[test]
     fn nobody_has_it_goes_to_http_after_the_judge_wait() {
         let p = Policy::default();
         let http = cond(0, true, 0).http;
@@ -432,6 +486,28 @@ mod tests {
     }
 
     #[test]
+    fn the_wait_for_the_first_piece_is_not_the_peers_rate() {
+        // A viewer that just joined: its first connection took 650 ms, then pieces flow fast.
+        let p = Policy {
+            peer_judge_after_ms: 300,
+            ..Policy::default()
+        };
+        let c = Conditions {
+            peers_coming: 1,
+            length: 300_000,
+            ..cond(0, false, 0)
+        };
+        let http = c.http;
+        let mut b = SegmentBudget::start(p, Millis(0), &c);
+        assert_eq!(b.next_check(), Some(Millis(p.startup_ms)));
+        assert_eq!(b.poll(Millis(650), 65_536, 300_000, http, HAS), None);
+        assert_eq!(b.poll(Millis(800), 131_072, 300_000, http, HAS), None);
+        // 131 kB in the 300 ms since the first piece: the rest by ~1.2 s, before the deadline.
+        assert_eq!(b.poll(Millis(950), 196_608, 300_000, http, HAS), None);
+        assert!(matches!(b.source(), Source::Peers { .. }));
+    }
+
+    #[test]
     fn the_deadline_alone_switches() {
         let p = Policy::default();
         let http = cond(0, true, 0).http;
@@ -476,19 +552,23 @@ mod props {
             any::<bool>(),
             1u64..20_000_000,
             0usize..5,
+            0usize..3,
             1_000f64..50_000_000.0,
             0u64..3000,
         )
-            .prop_map(|(buffer, playing, length, peers, bps, rtt)| Conditions {
-                buffer_ahead_ms: buffer,
-                playing,
-                length,
-                peers_with_segment: peers,
-                http: RateEstimate {
-                    bytes_per_sec: bps,
-                    rtt_ms: rtt,
+            .prop_map(
+                |(buffer, playing, length, peers, coming, bps, rtt)| Conditions {
+                    buffer_ahead_ms: buffer,
+                    playing,
+                    length,
+                    peers_with_segment: peers,
+                    peers_coming: coming,
+                    http: RateEstimate {
+                        bytes_per_sec: bps,
+                        rtt_ms: rtt,
+                    },
                 },
-            })
+            )
     }
 
     proptest! {
@@ -499,7 +579,7 @@ mod props {
             let p = Policy::default();
             let now = Millis(now);
             if let Source::Peers { http_at } = p.choose(now, &c) {
-                prop_assert!(c.peers_with_segment > 0);
+                prop_assert!(c.peers_with_segment + c.peers_coming > 0);
                 prop_assert!(http_at > now);
                 let done = http_at.0 + c.http.time_ms(c.length) + p.safety_ms;
                 prop_assert!(done <= p.stall_at(now, &c).0);

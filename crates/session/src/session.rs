@@ -289,6 +289,27 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             .collect()
     }
 
+    /// Other peers of the swarm by the WebSocket trackers' last announce answers (the largest
+    /// count, less ourselves); `None` until a tracker answered with counts.
+    pub fn others_announced(&self) -> Option<u64> {
+        self.trackers
+            .iter()
+            .filter_map(|t| t.swarm_size)
+            .max()
+            .map(|n| n.saturating_sub(1))
+    }
+
+    /// Bans a peer id found lying elsewhere (on another torrent sharing its connection): its
+    /// connection closes now and it is never taken back (`swarm::Engine::ban_peer_id`).
+    pub fn ban_peer(&mut self, now: Millis, id: metainfo::PeerId, platform: &mut impl Platform) {
+        if self.stopped {
+            return;
+        }
+        self.advance(now);
+        self.engine.ban_peer_id(id);
+        self.settle(platform);
+    }
+
     /// Peer addresses known (from classic trackers and [`Event::PeerAddrs`]).
     pub fn known_addrs(&self) -> usize {
         self.peers.addrs.len()

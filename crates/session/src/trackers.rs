@@ -22,6 +22,9 @@ use crate::{
 pub(crate) struct Tracker {
     announcer: Announcer,
     pub(crate) status: TrackerStatus,
+    /// Peers of the swarm by the tracker's last announce answer (`complete + incomplete`,
+    /// ourselves included, as trackers count), if one came.
+    pub(crate) swarm_size: Option<u64>,
     /// The offers being made for the announce the announcer waits on.
     batch: Option<Batch>,
 }
@@ -62,6 +65,7 @@ impl Tracker {
                 error: None,
                 peers_seen: 0,
             },
+            swarm_size: None,
             batch: None,
         }
     }
@@ -229,11 +233,16 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 }
             }
             Output::Swarm {
-                complete: _,
-                incomplete: _,
+                complete,
+                incomplete,
             } => {
                 if let Some(t) = self.trackers.get_mut(i) {
                     t.status.state = "answered".to_owned();
+                    t.swarm_size = Some(
+                        complete
+                            .unwrap_or(0)
+                            .saturating_add(incomplete.unwrap_or(0)),
+                    );
                 }
             }
             Output::Warning(text) => {

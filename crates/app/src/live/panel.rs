@@ -43,6 +43,7 @@ pub(crate) fn HlsPanel(figures: RwSignal<Option<HlsFigures>>) -> impl IntoView {
                 <div><dt>"Live edge"</dt><dd data-stat="live-distance">{field(live_text)}</dd></div>
                 <div><dt>"Stalls"</dt><dd data-stat="stalls">{field(|f| f.stalls.to_string())}</dd></div>
                 <div><dt>"Segments"</dt><dd data-stat="segments">{field(|f| format!("{} ({} verifiable)", f.stats.segments, f.stats.tagged_segments))}</dd></div>
+                <div><dt>"Prefetched"</dt><dd data-stat="prefetched" title="Segments that came whole from peers before the player asked for them">{field(|f| f.stats.prefetched.to_string())}</dd></div>
             </dl>
             <table class="segments" data-testid="hls-segments">
                 <thead><tr><th>"Segment"</th><th>"From peers"</th><th>"From HTTP"</th><th>"Check"</th><th>"Time"</th></tr></thead>

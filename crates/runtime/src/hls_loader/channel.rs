@@ -100,6 +100,9 @@ pub struct HlsStats {
     pub refused_tags: u64,
     /// Peers of the channel no longer asked: one of them sent a piece that failed its hash.
     pub banned_peers: u64,
+    /// Segments whose every byte had come from peers before hls.js asked for them
+    /// (prefetched while the buffer was healthy), handed over at once.
+    pub prefetched: u64,
 }
 
 impl HlsStats {
@@ -124,6 +127,8 @@ impl HlsStats {
 #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
 pub(crate) struct KnownSegment {
     pub(crate) sequence: u64,
+    /// Its `#EXTINF` duration, ms.
+    pub(crate) duration_ms: u64,
     /// Its tag, only when [`SegmentTag::check`] passed.
     pub(crate) tag: Option<SegmentTag>,
     /// The playlist that listed it.
@@ -149,6 +154,8 @@ pub(crate) struct ChannelState {
     pub(crate) swarm: Option<Rc<super::peers::HlsSwarm>>,
     /// Media buffered ahead of the playhead (ms) and whether playback is under way.
     pub(crate) buffer: Option<BufferProbe>,
+    /// The segment hls.js asked for last: its playlist and sequence number.
+    pub(crate) asked: Option<(String, u64)>,
 }
 
 /// Answers the media buffered ahead of the playhead in ms, and whether playback started.
@@ -294,6 +301,7 @@ impl HlsChannel {
                 abs,
                 KnownSegment {
                     sequence: seg.sequence,
+                    duration_ms: seg.duration_ms,
                     tag,
                     playlist: url.to_owned(),
                 },
@@ -303,6 +311,41 @@ impl HlsChannel {
         if let Some((setup, tag)) = join {
             st.swarm = super::peers::HlsSwarm::join(&tag, &setup, Rc::downgrade(&self.state));
         }
+    }
+
+    /// Notes that hls.js asked for the segment at `url` (prefetching follows it).
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn note_asked(&self, url: &str) {
+        let mut st = self.state.borrow_mut();
+        st.asked = st
+            .segments
+            .get(url)
+            .map(|k| (k.playlist.clone(), k.sequence));
+    }
+
+    /// The segment hls.js asked for last: its playlist and sequence number.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn asked(&self) -> Option<(String, u64)> {
+        self.state.borrow().asked.clone()
+    }
+
+    /// The tagged segments listed after the one at `url` in its playlist, up to `n` of them
+    /// (by sequence number), with their URLs.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn tagged_after(&self, url: &str, n: u64) -> Vec<(String, u64, SegmentTag)> {
+        let st = self.state.borrow();
+        let Some(this) = st.segments.get(url) else {
+            return Vec::new();
+        };
+        let range = this.sequence + 1..=this.sequence.saturating_add(n);
+        let mut found: Vec<(String, u64, SegmentTag)> = st
+            .segments
+            .iter()
+            .filter(|(_, k)| k.playlist == this.playlist && range.contains(&k.sequence))
+            .filter_map(|(u, k)| k.tag.clone().map(|t| (u.clone(), k.sequence, t)))
+            .collect();
+        found.sort_by_key(|(_, seq, _)| *seq);
+        found
     }
 
     /// The segment at absolute `url`, when a playlist listed it.
@@ -318,6 +361,12 @@ impl HlsChannel {
         let mut est = st.http.unwrap_or(RateEstimate::HTTP_DEFAULT);
         est.sample(bytes, ms, ttfb_ms);
         st.http = Some(est);
+    }
+
+    /// Counts a segment that was whole from peers before hls.js asked for it.
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) fn count_prefetched(&self) {
+        self.state.borrow_mut().stats.prefetched += 1;
     }
 
     /// Records a delivered segment; hands a verified one to the sink.
@@ -374,9 +423,41 @@ mod tests {
         assert_eq!(a.tag, Some(good));
         assert_eq!(ch.segment("http://h/b.ts").and_then(|s| s.tag), None);
         assert_eq!(ch.segment("http://h/c.ts").map(|s| s.sequence), Some(9));
+        // After a.ts: b.ts has no valid tag, c.ts has none at all.
+        assert!(ch.tagged_after("http://h/a.ts", 2).is_empty());
         let s = ch.stats();
         assert!(s.ended);
         assert_eq!(s.refused_tags, 1);
+    }
+
+    #[test]
+    fn the_tagged_segments_after_one_are_found_in_order() {
+        let mut text = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:3\n".to_owned();
+        for n in ["s3.ts", "s4.ts", "s5.ts", "s6.ts"] {
+            let tag = SegmentTag::for_bytes(n, n.as_bytes(), 16384).expect("in bounds");
+            text += &format!("{}\n#EXTINF:2,\n{n}\n", tag.to_line());
+        }
+        let ch = HlsChannel::new();
+        ch.learn_playlist("http://h/p.m3u8", &text, resolve("http://h/"));
+        let next: Vec<(String, u64)> = ch
+            .tagged_after("http://h/s3.ts", 2)
+            .into_iter()
+            .map(|(u, seq, _)| (u, seq))
+            .collect();
+        assert_eq!(
+            next,
+            vec![
+                ("http://h/s4.ts".to_owned(), 4),
+                ("http://h/s5.ts".to_owned(), 5)
+            ]
+        );
+        assert!(ch.tagged_after("http://h/s6.ts", 2).is_empty());
+        assert_eq!(
+            ch.segment("http://h/s4.ts").map(|k| k.duration_ms),
+            Some(2000)
+        );
+        ch.note_asked("http://h/s5.ts");
+        assert_eq!(ch.asked(), Some(("http://h/p.m3u8".to_owned(), 5)));
     }
 
     #[test]

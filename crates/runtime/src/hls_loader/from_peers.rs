@@ -56,12 +56,16 @@ pub(crate) async fn from_peers(
     mut on_bytes: impl FnMut(&[u8]),
 ) -> u64 {
     let peers = swarm.ask(seg, tag);
+    // A viewer that just joined has no connection open yet: the ones on their way get the
+    // same chance within the same deadline (they are asked as they open).
+    let coming = if peers == 0 { swarm.coming() } else { 0 };
     let (buffer_ahead_ms, playing) = channel.buffer();
     let conditions = Conditions {
         buffer_ahead_ms,
         playing,
         length: tag.length,
         peers_with_segment: peers,
+        peers_coming: coming,
         http: channel.http_estimate(),
     };
     let now = crate::now();
@@ -74,12 +78,12 @@ pub(crate) async fn from_peers(
     let Some(reader) = seg.cell.with(|s, p| s.open_reader(now, 0, tag.length, p)) else {
         return 0;
     };
-    let mut bans = {
-        let s = seg.cell.session().engine().stats();
-        (s.peers_banned, s.hash_failures)
-    };
     let mut got = 0u64;
-    let mut why = "whole from peers";
+    let mut why = if seg.complete() {
+        "whole from peers, held before it was asked for (prefetched)"
+    } else {
+        "whole from peers"
+    };
     'fetch: loop {
         loop {
             let read = seg.cell.with(|s, p| s.read(crate::now(), reader, p));
@@ -102,19 +106,24 @@ pub(crate) async fn from_peers(
         if verifier.is_complete() || over.get() {
             break;
         }
-        swarm.ban_liars(seg, &mut bans);
+        swarm.ban_liars(seg);
+        // Channel peers that opened since: asked too.
+        let linked = swarm.ask(seg, tag);
+        let coming = if linked == 0 { swarm.coming() } else { 0 };
+        let mut view = seg.view();
+        view.unheard += coming;
         let switch = budget.poll(
             crate::now(),
             verifier.verified(),
             tag.length,
             channel.http_estimate(),
-            seg.view(),
+            view,
         );
         if switch.is_some() {
             why = "the budget handed over to HTTP";
             break;
         }
-        if seg.linked() == 0 {
+        if linked == 0 && coming == 0 {
             // Every peer asked closed the channel: none of them knows the segment yet (its
             // playlist is behind ours), so this viewer fetches it first.
             why = "no peer knows it";
@@ -122,7 +131,7 @@ pub(crate) async fn from_peers(
         }
         TimeoutFuture::new(POLL_MS).await;
     }
-    swarm.ban_liars(seg, &mut bans);
+    swarm.ban_liars(seg);
     seg.cell
         .with(|s, p| s.close_reader(crate::now(), reader, p));
     verifier.rewind_partial();
@@ -134,8 +143,8 @@ pub(crate) async fn from_peers(
 fn trace(name: &str, why: &str, c: &Conditions, waited_ms: u64, got: u64) {
     let line = format!(
         "Shoal HLS {name}: {why} ({got} B from peers after {waited_ms} ms; {} peers asked, \
-         buffer {} ms, playing {})",
-        c.peers_with_segment, c.buffer_ahead_ms, c.playing
+         {} coming, buffer {} ms, playing {})",
+        c.peers_with_segment, c.peers_coming, c.buffer_ahead_ms, c.playing
     );
     web_sys::console::debug_1(&line.into());
 }

@@ -23,7 +23,7 @@ use web_sys::AbortController;
 use super::{
     channel::{ChannelState, Delivery, HlsChannel, SegmentRecord, VerifiedSegment},
     fetch::{stream, FetchError},
-    from_peers,
+    from_peers, prefetch,
     stats::JsStats,
 };
 
@@ -326,6 +326,11 @@ async fn load_segment(
         .filter(|_| byte_range.is_none());
     let stats = &inner.stats;
     let started = now_ms();
+    inner.channel.note_asked(&url);
+    if tag.is_some() {
+        // While the buffer is healthy, the next segments start coming from peers now.
+        prefetch::ahead(&inner.channel, &url);
+    }
     if let Some(tag) = &tag {
         if from_store(inner, context, callbacks, over, &url, tag, started).await {
             return;
@@ -357,6 +362,7 @@ async fn load_segment(
         .as_ref()
         .and_then(|t| from_peers::segment_swarm(&inner.channel, &url, t));
     if let (Some(tag), Some(v), Some((swarm, seg))) = (&tag, verifier.as_mut(), &swarm) {
+        let held = seg.complete();
         let mut len = 0u64;
         peer_bytes = from_peers::from_peers(
             &inner.channel,
@@ -382,6 +388,9 @@ async fn load_segment(
             return;
         }
         if v.is_complete() {
+            if held {
+                inner.channel.count_prefetched();
+            }
             over.set(true);
             inner.run.borrow_mut().take();
             let end = now_ms();

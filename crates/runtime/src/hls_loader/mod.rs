@@ -14,6 +14,8 @@ mod loader;
 #[cfg(target_family = "wasm")]
 mod peers;
 #[cfg(target_family = "wasm")]
+mod prefetch;
+#[cfg(target_family = "wasm")]
 mod stats;
 
 pub use channel::{

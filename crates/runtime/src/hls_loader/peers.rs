@@ -36,6 +36,11 @@ const CHANNEL_PEERS: usize = 6;
 const KEPT_SEGMENTS: usize = 30;
 /// Peers of one segment's session.
 const SEGMENT_PEERS: usize = 12;
+/// After joining, how long channel peers still on their way are waited for (our offers reach
+/// them through the tracker, their answers come back the same way, then the connection opens
+/// and handshakes), ms. Later a segment with no connected peer goes to HTTP at once, as
+/// before: waiting longer cost start-up time on a loaded machine (benchmarks.md).
+const JOIN_GRACE_MS: u64 = 2500;
 
 /// One channel's peers and the sessions of its segments.
 pub(crate) struct HlsSwarm {
@@ -50,6 +55,8 @@ pub(crate) struct HlsSwarm {
     /// Bytes uploaded by segment sessions already dropped.
     uploaded_before: Cell<u64>,
     state: Weak<RefCell<ChannelState>>,
+    /// When the channel's session started.
+    joined: swarm::Millis,
 }
 
 /// One segment's session and which channel connection each of its peers rides on.
@@ -58,6 +65,11 @@ pub(crate) struct SegmentSwarm {
     net: SharedNet,
     /// Segment peer → channel peer.
     links: RefCell<BTreeMap<PeerKey, PeerKey>>,
+    /// The engine's ban and hash-failure counts [`HlsSwarm::ban_liars`] has acted on: kept
+    /// with the segment, so a ban during a prefetch is acted on by whoever looks next.
+    seen_bans: Cell<(u64, u64)>,
+    /// A prefetch is running for it (one at a time).
+    prefetching: Cell<bool>,
 }
 
 impl HlsSwarm {
@@ -118,6 +130,7 @@ impl HlsSwarm {
                 banned: RefCell::new(BTreeSet::new()),
                 uploaded_before: Cell::new(0),
                 state,
+                joined: crate::now(),
             }
         });
         Some(swarm)
@@ -141,6 +154,32 @@ impl HlsSwarm {
                     .is_some_and(|id| !banned.contains(&id))
             })
             .collect()
+    }
+
+    /// Channel peers on their way, in the first [`JOIN_GRACE_MS`] after joining: connections
+    /// with a remote peer that are not open yet, open ones whose handshake has not come, the
+    /// peers the tracker counted that are not connected (or the one announce not answered
+    /// yet). A viewer that just joined gives them the chance it gives connected peers.
+    pub(crate) fn coming(&self) -> usize {
+        let now = crate::now();
+        if now.since(self.joined) >= JOIN_GRACE_MS {
+            return 0;
+        }
+        let session = self.channel.session();
+        let connecting = session.stats(now).connecting;
+        let open = peer::open_connections(&self.net);
+        let shaking = open
+            .iter()
+            .filter(|(k, _)| session.engine().peer_id_of(*k).is_none())
+            .count();
+        let waiting = match session.others_announced() {
+            // The announce is on its way: whoever is there may answer our offers.
+            None => 1,
+            Some(others) => usize::try_from(others)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(open.len() + connecting),
+        };
+        connecting + shaking + waiting.min(CHANNEL_PEERS)
     }
 
     /// Segment bytes sent to peers.
@@ -188,6 +227,8 @@ impl HlsSwarm {
             cell,
             net: net?,
             links: RefCell::new(BTreeMap::new()),
+            seen_bans: Cell::new((0, 0)),
+            prefetching: Cell::new(false),
         });
         self.segments
             .borrow_mut()
@@ -264,14 +305,15 @@ impl HlsSwarm {
 
     /// Bans from the channel the peers of `seg` whose engine banned them (a bad piece):
     /// linked peers the segment's engine no longer has while it counts a new ban.
-    pub(crate) fn ban_liars(&self, seg: &SegmentSwarm, seen: &mut (u64, u64)) {
+    pub(crate) fn ban_liars(&self, seg: &SegmentSwarm) {
         let stats = seg.cell.session().engine().stats();
         let (bans, fails) = (stats.peers_banned, stats.hash_failures);
+        let seen = seg.seen_bans.get();
         if bans <= seen.0 {
             return;
         }
         let bad_piece = fails > seen.1;
-        *seen = (bans, fails);
+        seg.seen_bans.set((bans, fails));
         if !bad_piece {
             // Banned for breaking the protocol, not for a bad piece: this segment only.
             web_sys::console::warn_1(
@@ -288,19 +330,39 @@ impl HlsSwarm {
                 .map(|(_, ch)| *ch)
                 .collect()
         };
-        let channel = self.channel.session();
-        for ch in gone {
-            if let Some(id) = channel.engine().peer_id_of(ch) {
-                web_sys::console::warn_1(
-                    &format!(
-                        "Shoal: peer {} sent a piece that failed its hash: not asked again",
-                        id.to_hex()
-                    )
-                    .into(),
-                );
-                self.banned.borrow_mut().insert(id);
-            }
+        let liars: Vec<PeerId> = {
+            let channel = self.channel.session();
+            gone.iter()
+                .filter_map(|ch| channel.engine().peer_id_of(*ch))
+                .collect()
+        };
+        for id in liars {
+            web_sys::console::warn_1(
+                &format!(
+                    "Shoal: peer {} sent a piece that failed its hash: its connection is closed",
+                    id.to_hex()
+                )
+                .into(),
+            );
+            self.banned.borrow_mut().insert(id);
+            // The connection goes too (its segment channels with it), and the channel's
+            // engine refuses the peer if a later announce brings it back.
+            self.channel.with(|s, p| s.ban_peer(crate::now(), id, p));
         }
+    }
+}
+
+impl HlsSwarm {
+    /// Drops the session of segment `hash` (a prefetch abandoned): its data channels close,
+    /// so peers stop sending it. Asked for again later, it starts afresh.
+    pub(crate) fn forget(&self, hash: InfoHash) {
+        let Some(s) = self.segments.borrow_mut().remove(&hash) else {
+            return;
+        };
+        self.order.borrow_mut().retain(|h| *h != hash);
+        let up = s.cell.session().engine().stats().uploaded;
+        self.uploaded_before.set(self.uploaded_before.get() + up);
+        s.cell.destroy();
     }
 }
 
@@ -353,6 +415,16 @@ impl SegmentSwarm {
             offering,
             unheard: unheard + connecting,
         }
+    }
+
+    /// Marks a prefetch of this segment as running; `false` when one already is.
+    pub(crate) fn start_prefetch(&self) -> bool {
+        !self.prefetching.replace(true)
+    }
+
+    /// The prefetch of this segment ended.
+    pub(crate) fn end_prefetch(&self) {
+        self.prefetching.set(false);
     }
 
     /// Whether the engine has every piece.

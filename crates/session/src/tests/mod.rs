@@ -1,6 +1,7 @@
 //! The session against a fake platform ([`fake`]): sessions find each other through a relaying
 //! tracker, connect over fake links, fetch from a fake web server and hash through the fake.
 
+mod ban;
 mod fake;
 mod gateway;
 mod recovery;

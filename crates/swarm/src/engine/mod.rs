@@ -332,6 +332,22 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.close(key, CloseReason::Banned);
     }
 
+    /// Bans a peer id for a reason found outside this engine (another torrent it shares a
+    /// connection with caught it lying): its connection is closed now, and a connection that
+    /// handshakes with that id later is closed as [`CloseReason::Banned`].
+    pub fn ban_peer_id(&mut self, id: PeerId) {
+        self.banned.insert(id);
+        let keys: Vec<PeerKey> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| p.remote_id == Some(id))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            self.ban(key);
+        }
+    }
+
     /// Forgets a peer: its requests go back to the picker, its pieces leave the availability.
     pub(crate) fn drop_peer(&mut self, key: PeerKey) {
         let Some(peer) = self.peers.remove(&key) else {
