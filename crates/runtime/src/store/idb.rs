@@ -231,7 +231,9 @@ impl Db {
             .await?;
         Ok(value.and_then(|v| {
             if let Some(buf) = v.dyn_ref::<ArrayBuffer>() {
-                Some(Uint8Array::new(buf).to_vec())
+                let bytes = Uint8Array::new(buf).to_vec();
+                crate::browser::detach::release(buf);
+                Some(bytes)
             } else {
                 v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
             }
