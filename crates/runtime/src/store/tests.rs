@@ -33,7 +33,9 @@ async fn open(limit_bytes: u64, now_ms: f64) -> Store {
     .expect("the store opens")
 }
 
-/// Lets the documents' writes (spawned tasks) reach IndexedDB.
+/// Lets the documents' writes (spawned tasks) start: their transactions are then created, and
+/// IndexedDB runs transactions over the same object store in the order they were created, so
+/// every later read or delete sees them, however long they take.
 async fn settle() {
     gloo::timers::future::TimeoutFuture::new(100).await;
 }
