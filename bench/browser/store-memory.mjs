@@ -15,7 +15,10 @@
 // cross-origin isolated so it exists), the read time, and for Shoal its wasm memory size.
 //
 //   SHOAL_BIN=target/release/shoal node bench/browser/store-memory.mjs
-//   (env: SIZE_MIB=4096, RUNS=1, CARGO_TARGET_DIR)
+//   (env: SIZE_MIB=4096, RUNS=1, CARGO_TARGET_DIR; ONLY=shoal,webtorrent picks the readers;
+//   BEFORE=DIR adds a reader `before`: the harness already built in DIR by wasm-bindgen, e.g.
+//   from an older commit, read in the same run as this tree's so a change is measured against
+//   the same seeder, disk and load)
 //
 // The file is pseudo-random, written to /tmp and deleted at the end. It needs SIZE free for the
 // file plus SIZE for the copy the reader keeps (Shoal's IndexedDB or WebTorrent's OPFS, each
@@ -77,16 +80,19 @@ function writeRandomFile (file, size) {
 }
 
 
-const shoalPage = '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
-  '<script type="module">import init, { read_stored } from "/harness/interop_harness.js";' +
+const shoalPage = dir => '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
+  `<script type="module">import init, { read_stored } from "/${dir}/interop_harness.js";` +
   ' await init(); window.shoalReadStored = read_stored</script>'
 const wtPage = '<!doctype html><meta charset="utf-8"><title>WebTorrent 3</title>' +
   '<script type="module">import WebTorrent from "/webtorrent.min.js"; window.WebTorrent = WebTorrent</script>'
 
 /** The pages, cross-origin isolated (so `measureUserAgentSpecificMemory` exists). */
-async function startPages (harness) {
+async function startPages (harness, before) {
   const routes = {
-    '/shoal': ['text/html', () => shoalPage],
+    '/shoal': ['text/html', () => shoalPage('harness')],
+    '/before': ['text/html', () => shoalPage('before')],
+    '/before/interop_harness.js': ['text/javascript', () => readFileSync(path.join(before ?? harness, 'interop_harness.js'))],
+    '/before/interop_harness_bg.wasm': ['application/wasm', () => readFileSync(path.join(before ?? harness, 'interop_harness_bg.wasm'))],
     '/wt': ['text/html', () => wtPage],
     '/webtorrent.min.js': ['text/javascript', () => readFileSync(path.join(root, 'node_modules/webtorrent/dist/webtorrent.min.js'))],
     '/harness/interop_harness.js': ['text/javascript', () => readFileSync(path.join(harness, 'interop_harness.js'))],
@@ -188,7 +194,7 @@ async function once (kind, pages, tracker, magnet, size) {
   const chrome = await launchChromium()
   cleanups.push(() => chrome.close())
   try {
-    const { page, errors } = await chrome.open(`${pages.origin}/${kind === 'shoal' ? 'shoal' : 'wt'}`)
+    const { page, errors } = await chrome.open(`${pages.origin}/${kind === 'webtorrent' ? 'wt' : kind}`)
     page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') console.error(`${kind} page: ${m.text()}`) })
     await page.waitForFunction(() => typeof (window.shoalReadStored ?? window.WebTorrent) === 'function')
     const cdp = await chrome.browser.newBrowserCDPSession()
@@ -198,9 +204,15 @@ async function once (kind, pages, tracker, magnet, size) {
       const { metrics } = await pageCdp.send('Performance.getMetrics')
       return metrics.find(x => x.name === 'JSHeapTotalSize')?.value ?? 0
     }
+    // V8's own accounting: the JS heap in use and the bytes of ArrayBuffer backing stores
+    // alive (garbage not yet collected included), which the wasm memory is one of.
+    const v8Usage = async () => {
+      const u = await pageCdp.send('Runtime.getHeapUsage').catch(() => ({}))
+      return { used: u.usedSize ?? 0, buffers: u.backingStorageSize ?? null, embedder: u.embedderHeapUsedSize ?? null }
+    }
     const idle = (await rendererMemory(cdp)).rss
     const t0 = Date.now()
-    if (kind === 'shoal') await startShoal(page, magnet, tracker.url, size + 256 * MiB)
+    if (kind !== 'webtorrent') await startShoal(page, magnet, tracker.url, size + 256 * MiB)
     else await startWebTorrent(page, magnet, tracker.url)
     const samples = []
     let result = null
@@ -210,9 +222,11 @@ async function once (kind, pages, tracker, magnet, size) {
       const [progress, r, phase] = await page.evaluate(() => [window.__shoalProgress ?? window.__progress, window.__result, window.__shoalPhase])
       const m = await rendererMemory(cdp)
       const heap = await jsHeap()
-      samples.push({ t: Date.now() - t0, read: progress?.read ?? 0, rss: m.rss, heap, wasm: progress?.wasmBytes ?? null })
+      const v8 = await v8Usage()
+      samples.push({ t: Date.now() - t0, read: progress?.read ?? 0, rss: m.rss, heap, buffers: v8.buffers, embedder: v8.embedder, wasm: progress?.wasmBytes ?? null })
       if (samples.length % Number(process.env.LOG_EVERY ?? 15) === 0) {
         console.error(`${kind}${phase ? ` (${phase})` : ''}: ${((Date.now() - t0) / 1000).toFixed(0)} s, read ${(samples.at(-1).read / MiB).toFixed(0)} MiB, renderer RSS ${(m.rss / MiB).toFixed(0)} MiB, JS heap ${(heap / MiB).toFixed(0)} MiB` +
+          (v8.buffers !== null ? `, ArrayBuffers ${(v8.buffers / MiB).toFixed(0)} MiB` : '') +
           (progress?.fromPeers !== undefined ? `, from peers ${(progress.fromPeers / MiB).toFixed(0)} MiB` : '') +
           (progress?.wasmBytes ? `, wasm ${(progress.wasmBytes / MiB).toFixed(0)} MiB, store ${(progress.storeBytes / MiB).toFixed(0)} MiB` : ''))
       }
@@ -241,7 +255,11 @@ async function once (kind, pages, tracker, magnet, size) {
       mibps: result.error ? NaN : size / MiB / ((result.doneMs - result.metadataMs) / 1000),
       doneMs: result.doneMs,
       fromPeers: result.fromPeers,
-      samples: samples.length
+      samples: samples.length,
+      // Bytes of ArrayBuffers alive (V8's backing stores, the wasm memory included): median
+      // and peak over the samples; null when this Chromium does not report them.
+      medianBuffers: samples.every(s => s.buffers !== null) ? median(samples.map(s => s.buffers)) : null,
+      peakBuffers: samples.every(s => s.buffers !== null) ? Math.max(...samples.map(s => s.buffers)) : null
     }
     console.log(JSON.stringify(out))
     return out
@@ -255,6 +273,7 @@ async function main () {
   if (size < 256 * MiB) throw new Error(`only ${(free / GiB).toFixed(1)} GiB free: not enough for the benchmark`)
   console.error(`free disk ${(free / GiB).toFixed(1)} GiB; file ${(size / MiB)} MiB${lowered ? ` (lowered from ${WANTED / MiB} MiB to fit)` : ''}`)
   const harness = buildReleaseHarness(path.join(tmp.dir, 'harness'))
+  const beforeDir = process.env.BEFORE ?? null
   const file = path.join(tmp.dir, NAME)
   writeRandomFile(file, size)
   const tracker = await startTracker()
@@ -264,17 +283,29 @@ async function main () {
   })
   cleanups.push(() => seeder.stop())
   const magnet = seeder.found
-  const pages = await startPages(harness)
+  const pages = await startPages(harness, beforeDir)
   cleanups.push(() => pages.stop())
-  const before = machine()
-  const results = { shoal: [], webtorrent: [] }
+  const start = machine()
+  const results = { shoal: [], webtorrent: [], before: [] }
+  // ONLY=shoal or ONLY=webtorrent measures one side (for profiling; no ratio then); with
+  // BEFORE the older harness runs too, alternating with the others.
+  const kinds = (process.env.ONLY ? process.env.ONLY.split(',') : ['shoal', 'webtorrent'])
+    .concat(beforeDir && !(process.env.ONLY ?? '').includes('before') ? ['before'] : [])
   for (let i = 0; i < RUNS; i++) {
-    // ONLY=shoal or ONLY=webtorrent measures one side (for profiling; no ratio then).
-    const order = (i % 2 === 0 ? ['shoal', 'webtorrent'] : ['webtorrent', 'shoal']).filter(k => !process.env.ONLY || k === process.env.ONLY)
+    const order = i % 2 === 0 ? kinds : [...kinds].reverse()
     for (const kind of order) results[kind].push(await once(kind, pages, tracker, magnet, size))
   }
   const after = machine()
-  if (process.env.ONLY) return
+  const mibOf = v => v === null || v === undefined || Number.isNaN(v) ? '—' : (v / MiB).toFixed(0)
+  const col = (kind, key) => `${results[kind].map(r => mibOf(r[key])).join(' / ')} (median ${mibOf(median(results[kind].map(r => r[key])))})`
+  for (const kind of kinds) {
+    console.log(`${kind}: peak RSS ${col(kind, 'peakRss')}, median RSS ${col(kind, 'medianRss')}, ` +
+      `end RSS ${col(kind, 'endRss')}, wasm ${col(kind, 'wasmBytes')}, ArrayBuffers median ${col(kind, 'medianBuffers')}, peak ${col(kind, 'peakBuffers')}, ` +
+      `MiB/s ${results[kind].map(r => r.mibps.toFixed(1)).join(' / ')}`)
+  }
+  console.log(`${start.date} → ${after.date}; load ${start.load} before, ${after.load} after; ${start.nproc} × ${start.model}; ${start.chromium}`)
+  if (process.env.ONLY || !results.webtorrent.length || !results.shoal.length) return
+  const before = start
   const m = (kind, key) => median(results[kind].map(r => r[key]))
   const mib = v => v === null || Number.isNaN(v) ? '—' : (v / MiB).toFixed(0)
   const row = (label, key) => `| ${label} | ${mib(m('shoal', key))} | ${mib(m('webtorrent', key))} | ${(m('shoal', key) / m('webtorrent', key)).toFixed(2)}× |`

@@ -4,6 +4,7 @@
 //! from inside a platform call. Callbacks hold the platform's state weakly, so a destroyed
 //! torrent's leftovers do nothing.
 
+pub(crate) mod detach;
 mod hashing;
 pub(crate) mod peer;
 mod tracker;

@@ -170,6 +170,7 @@ fn attach_channel(net: &SharedNet, key: PeerKey, dc: RtcDataChannel) {
             return;
         };
         let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+        super::detach::release(&buf);
         report(&net, Event::PeerData { peer: key, bytes });
     });
     dc.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

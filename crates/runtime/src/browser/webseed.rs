@@ -67,7 +67,12 @@ async fn fetch_range(
     if u64::from(bytes.length()) != range.end - range.start {
         return Err(HttpError::Network);
     }
-    body.extend_from_slice(&bytes.to_vec());
+    let at = body.len();
+    body.resize(at + bytes.length() as usize, 0);
+    bytes.copy_to(&mut body[at..]);
+    if let Ok(buf) = buf.dyn_into::<js_sys::ArrayBuffer>() {
+        super::detach::release(&buf);
+    }
     Ok(())
 }
 

@@ -105,6 +105,8 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
             .cloned(),
     );
     if !gone.is_empty() {
+        let documents = super::documents::going_with(&infos, &index, &gone);
+        gone.extend(documents);
         db.delete(&gone).await.map_err(db_error)?;
         for id in &gone {
             index.items.remove(id);
@@ -385,7 +387,7 @@ impl Store {
         // What plays now and what this batch writes are never evicted.
         let mut keep: BTreeSet<String> = self.inner.pinned.borrow().keys().cloned().collect();
         keep.extend(items.keys().cloned());
-        let evict = {
+        let mut evict: Vec<String> = {
             let index = self.inner.index.borrow();
             if evict_all {
                 // The browser's quota ran out below our limit: everything else goes.
@@ -401,6 +403,11 @@ impl Store {
                     .ok_or(DbError::OverLimit)?
             }
         };
+        // Their kept documents (playlist, .torrent file) go in the same transaction.
+        if !evict.is_empty() {
+            let documents = self.documents_going_with(&evict);
+            evict.extend(documents);
+        }
         let writes: Vec<PieceWrite<'_>> = batch
             .iter()
             .map(|q| PieceWrite {

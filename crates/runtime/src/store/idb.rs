@@ -7,7 +7,9 @@ use idb::{
     DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode,
     TransactionResult,
 };
-use js_sys::{Array, Uint8Array};
+use std::cell::RefCell;
+
+use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::index::Item;
@@ -53,6 +55,11 @@ pub(crate) struct PieceWrite<'a> {
 /// The open database.
 pub(crate) struct Db {
     db: idb::Database,
+    /// The JS buffer each piece is copied into on its way to `put`, reused: `put` clones its
+    /// value when called, so one buffer serves every write of the same length, where a fresh
+    /// `ArrayBuffer` per piece left a piece's worth of garbage for the collector each time
+    /// (the page's memory swung by tens of MiB between collections).
+    scratch: RefCell<Option<Uint8Array>>,
 }
 
 fn piece_key(id: &str, piece: u32) -> JsValue {
@@ -106,7 +113,10 @@ impl Db {
             }
         });
         let db = request.await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            scratch: RefCell::new(None),
+        })
     }
 
     /// Every item record (ones that do not parse are skipped: a newer schema's).
@@ -129,7 +139,7 @@ impl Db {
             .into_iter()
             .zip(values)
             .filter_map(|(k, v)| {
-                let buf = v.dyn_into::<js_sys::ArrayBuffer>().ok()?;
+                let buf = v.dyn_into::<ArrayBuffer>().ok()?;
                 Some((k.as_string()?, Uint8Array::new(&buf).to_vec()))
             })
             .collect())
@@ -178,14 +188,28 @@ impl Db {
             infos.delete(Query::Key(JsValue::from_str(id)))?;
         }
         for w in pieces {
-            // The structured clone copies the bytes out of wasm memory here, in the call.
-            let value = Uint8Array::from(w.data).buffer();
+            let value = self.staged(w.data);
             store.put(&value, Some(&piece_key(w.id, w.piece)))?;
         }
         for item in items {
             index.put(&to_js(item)?, None)?;
         }
         done(tx, store.transaction()).await
+    }
+
+    /// `data` in the reused JS buffer, for a `put` made before anything else writes to it.
+    /// (A view on the wasm memory cannot be handed over: its clone would be the whole memory.)
+    fn staged(&self, data: &[u8]) -> ArrayBuffer {
+        let mut scratch = self.scratch.borrow_mut();
+        let len = data.len() as u32;
+        let view = match scratch.take() {
+            Some(v) if v.length() == len => v,
+            _ => Uint8Array::new_with_length(len),
+        };
+        view.copy_from(data);
+        let buf = view.buffer();
+        *scratch = Some(view);
+        buf
     }
 
     /// Item records only (last used, seeded bytes).
@@ -206,8 +230,10 @@ impl Db {
             .get(Query::Key(piece_key(id, piece)))?
             .await?;
         Ok(value.and_then(|v| {
-            if let Some(buf) = v.dyn_ref::<js_sys::ArrayBuffer>() {
-                Some(Uint8Array::new(buf).to_vec())
+            if let Some(buf) = v.dyn_ref::<ArrayBuffer>() {
+                let bytes = Uint8Array::new(buf).to_vec();
+                crate::browser::detach::release(buf);
+                Some(bytes)
             } else {
                 v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
             }

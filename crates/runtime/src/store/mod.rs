@@ -20,7 +20,7 @@
 //! * [`Store::keep_playlist`] / [`Store::playlist`] and [`Store::keep_torrent_file`] /
 //!   [`Store::torrent_file`]: the documents a source needs besides its bytes (a VOD or master
 //!   playlist's text, a .torrent file), by URL, so what was watched replays offline from the
-//!   address it was opened with; deleted with their item.
+//!   address it was opened with; deleted, evicted and expired with their item.
 
 mod documents;
 mod index;
@@ -31,6 +31,8 @@ mod browser;
 mod idb;
 #[cfg(target_family = "wasm")]
 mod locks;
+#[cfg(all(test, target_family = "wasm"))]
+mod tests;
 
 pub use index::{Item, ItemKind};
 
@@ -196,7 +198,9 @@ impl Store {
     /// playlist).
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
         let mut ids = self.inner.index.borrow().members(id);
-        ids.extend(self.documents_of(id));
+        let mut named = ids.clone();
+        named.push(id.to_owned());
+        ids.extend(self.documents_going_with(&named));
         self.delete_many(ids).await
     }
 
