@@ -2,7 +2,7 @@
 // bittorrent-tracker (HTTP and UDP) in this process, and Debian's transmission-daemon with its
 // own config dir (no DHT, LPD, PEX, uTP or port mapping; peer and RPC ports on 127.0.0.1).
 import { spawn } from 'node:child_process'
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { Server } from 'bittorrent-tracker'
@@ -102,9 +102,16 @@ export async function startTransmission (dir, downloads) {
     'ratio-limit-enabled': false,
     'speed-limit-up-enabled': false,
     'speed-limit-down-enabled': false,
-    'message-level': 1
+    // SHOAL_TR_LOG=FILE keeps Transmission's debug log there, with its per-peer ("deep")
+    // messages, which 3.00 writes to the descriptor named by TR_DEBUG_FD (for diagnosing).
+    'message-level': process.env.SHOAL_TR_LOG ? 3 : 1
   }))
-  const child = spawn('transmission-daemon', ['-f', '-g', dir], { stdio: 'ignore' })
+  const logFile = process.env.SHOAL_TR_LOG ? openSync(process.env.SHOAL_TR_LOG, 'a') : 'ignore'
+  const child = spawn('transmission-daemon', ['-f', '-g', dir], {
+    stdio: ['ignore', logFile, logFile],
+    env: process.env.SHOAL_TR_LOG ? { ...process.env, TR_DEBUG_FD: '2' } : process.env
+  })
+  if (typeof logFile === 'number') closeSync(logFile)
   const remote = (...args) => {
     const r = runTool('transmission-remote', [`127.0.0.1:${rpc}`, ...args], { timeoutMs: 30_000 })
     if (r.status !== 0) throw new Error(`transmission-remote ${args.join(' ')}: ${r.stdout}${r.stderr}`)
