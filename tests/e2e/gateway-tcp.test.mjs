@@ -58,7 +58,7 @@ describe('gateway to TCP swarms', () => {
     const proc = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(dir, 'dist'),
       '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
       '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway'),
-      '--gateway-wait-secs', '20'], {
+      '--gateway-wait-secs', '20', '--gateway-no-peer-secs', '2'], {
       ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000, log: 'info'
     })
     shoal = proc
@@ -191,12 +191,25 @@ describe('gateway to TCP swarms', () => {
     const range = await api('GET', `/stream/${f.infoHash}/7`)
     assert.equal(range.status, 404)
     assert.match(range.json.error, /file index 7 is out of range: the torrent has 1 file/)
-    // A swarm nobody seeds: the stream answers 504 after the configured wait.
+    // A swarm nobody seeds: the stream and the web seed route answer 503 with Retry-After once
+    // the torrent has had no peer for the grace (2 s here), not after the whole wait (20 s).
     const lonely = randomBytes(20).toString('hex')
     assert.equal((await api('POST', '/api/torrents', lonely)).status, 201)
-    const none = await api('GET', `/stream/${lonely}/0`)
-    assert.equal(none.status, 504)
-    assert.match(none.json.error, /no peer sent the metadata within 20 s/)
+    for (const url of [`/stream/${lonely}/0`, `/gateway/webseed/${lonely}`]) {
+      const none = await api('GET', url)
+      assert.equal(none.status, 503, `${url}: ${none.text}`)
+      assert.equal(none.headers.get('retry-after'), '10')
+      assert.equal(none.json.retryAfter, 10)
+      assert.match(none.json.error, /no peer to get the metadata from: none connected and none sent anything for 2 s/)
+    }
+    // The same with the metadata known (a .torrent) and no piece: the bytes are asked for.
+    const unseeded = makeTorrent('unseeded.mp4', 300 * 1024, httpAnnounce)
+    assert.equal((await api('POST', '/api/torrents', readFileSync(unseeded.torrent))).status, 201)
+    const cold = await api('GET', `/gateway/webseed/${unseeded.infoHash}/unseeded.mp4`)
+    assert.equal(cold.status, 503, cold.text)
+    assert.equal(cold.headers.get('retry-after'), '10')
+    assert.match(cold.json.error, /no peer to get the first bytes from/)
+    assert.equal((await api('DELETE', `/api/torrents/${unseeded.infoHash}`)).status, 204)
     assert.equal((await api('DELETE', `/api/torrents/${lonely}`)).status, 204)
     assert.equal((await api('GET', `/api/torrents/${lonely}`)).status, 404)
   })

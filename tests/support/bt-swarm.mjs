@@ -2,7 +2,7 @@
 // bittorrent-tracker (HTTP and UDP) in this process, and Debian's transmission-daemon with its
 // own config dir (no DHT, LPD, PEX, uTP or port mapping; peer and RPC ports on 127.0.0.1).
 import { spawn } from 'node:child_process'
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { Server } from 'bittorrent-tracker'
@@ -75,9 +75,12 @@ export function makeTorrent (file, announce, out, pieceKiB = 32) {
 
 /**
  * transmission-daemon in `dir` (its config folder), downloading to and seeding from
- * `downloads`; resolves with {remote(...args), peerPort, kill()}.
+ * `downloads`, its peer and tracker traffic from `bind` (another 127.x.y.z keeps it apart from
+ * other clients on this machine: Transmission keys the peers it knows by IP address);
+ * `settings` are merged into its settings.json. Resolves with
+ * {remote(...args), seeding(infoHash), peerPort, pid, kill()}.
  */
-export async function startTransmission (dir, downloads) {
+export async function startTransmission (dir, downloads, { bind = '127.0.0.1', settings = {} } = {}) {
   mkdirSync(dir, { recursive: true })
   const rpc = await freePort()
   const peerPort = await freePort()
@@ -89,7 +92,7 @@ export async function startTransmission (dir, downloads) {
     'port-forwarding-enabled': false,
     'peer-port': peerPort,
     'peer-port-random-on-start': false,
-    'bind-address-ipv4': '127.0.0.1',
+    'bind-address-ipv4': bind,
     'rpc-port': rpc,
     'rpc-bind-address': '127.0.0.1',
     'rpc-authentication-required': false,
@@ -102,9 +105,17 @@ export async function startTransmission (dir, downloads) {
     'ratio-limit-enabled': false,
     'speed-limit-up-enabled': false,
     'speed-limit-down-enabled': false,
-    'message-level': 1
+    // SHOAL_TR_LOG=FILE keeps Transmission's debug log there, with its per-peer ("deep")
+    // messages, which 3.00 writes to the descriptor named by TR_DEBUG_FD (for diagnosing).
+    'message-level': process.env.SHOAL_TR_LOG ? 3 : 1,
+    ...settings
   }))
-  const child = spawn('transmission-daemon', ['-f', '-g', dir], { stdio: 'ignore' })
+  const logFile = process.env.SHOAL_TR_LOG ? openSync(process.env.SHOAL_TR_LOG, 'a') : 'ignore'
+  const child = spawn('transmission-daemon', ['-f', '-g', dir], {
+    stdio: ['ignore', logFile, logFile],
+    env: process.env.SHOAL_TR_LOG ? { ...process.env, TR_DEBUG_FD: '2' } : process.env
+  })
+  if (typeof logFile === 'number') closeSync(logFile)
   const remote = (...args) => {
     const r = runTool('transmission-remote', [`127.0.0.1:${rpc}`, ...args], { timeoutMs: 30_000 })
     if (r.status !== 0) throw new Error(`transmission-remote ${args.join(' ')}: ${r.stdout}${r.stderr}`)
@@ -116,5 +127,5 @@ export async function startTransmission (dir, downloads) {
     const info = runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-t', infoHash, '-i']).stdout
     return /Percent Done: 100%/.test(info) && /State: (Seeding|Idle)/.test(info)
   }, ms)
-  return { remote, seeding, peerPort, kill: () => child.kill('SIGKILL') }
+  return { remote, seeding, peerPort, pid: child.pid, kill: () => child.kill('SIGKILL') }
 }

@@ -102,6 +102,10 @@ pub struct ServeArgs {
     /// Seconds a stream waits for the metadata or its first bytes before answering 504.
     #[arg(long, default_value_t = 60)]
     pub(crate) gateway_wait_secs: u64,
+    /// Seconds a stream or web seed request waits when its torrent has no open peer and none
+    /// sent anything; then it answers 503 with Retry-After (the torrent keeps looking).
+    #[arg(long, default_value_t = 10.0)]
+    pub(crate) gateway_no_peer_secs: f64,
     /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
     #[arg(long = "gateway-tracker")]
     pub(crate) gateway_trackers: Vec<String>,
@@ -368,6 +372,8 @@ async fn start_gateway(
         max_peers_per_torrent: args.gateway_max_peers,
         per_ip_streams: args.gateway_streams_per_ip,
         wait_for_peers: Duration::from_secs(args.gateway_wait_secs),
+        no_peer_grace: Duration::try_from_secs_f64(args.gateway_no_peer_secs)
+            .map_err(|e| BadInput(format!("--gateway-no-peer-secs: {e}")))?,
         extra_trackers: args.gateway_trackers.clone(),
         dht: (!args.no_dht).then(|| crate::gateway::DhtConfig {
             listen: args

@@ -8,7 +8,9 @@
 //! Bounds: at most `max_torrents` torrents and `max_peers_per_torrent` connections each;
 //! `per_ip_streams` concurrent streams per client address; an incoming connection that does
 //! not send its handshake within [`HANDSHAKE_TIMEOUT`] is dropped, and at most
-//! [`MAX_PENDING_HANDSHAKES`] wait for theirs at once.
+//! [`MAX_PENDING_HANDSHAKES`] wait for theirs at once. A request for bytes or metadata waits
+//! while peers are connected (at most `wait_for_peers`) and gives up after `no_peer_grace`
+//! without an open peer or a useful byte (`wait.rs`).
 
 mod dht;
 mod net;
@@ -16,6 +18,7 @@ mod piece_store;
 mod platform;
 pub(crate) mod routes;
 mod torrent;
+mod wait;
 mod webseed_routes;
 
 use std::{
@@ -66,6 +69,9 @@ pub(crate) struct GatewayConfig {
     pub(crate) per_ip_streams: usize,
     /// How long a stream waits for the metadata or its first bytes before it answers 504.
     pub(crate) wait_for_peers: Duration,
+    /// How long a request waits when the torrent has no open peer and no peer sent it a
+    /// useful byte: then it answers 503 with `Retry-After` (the torrent keeps looking).
+    pub(crate) no_peer_grace: Duration,
     /// HTTP/UDP trackers added to every torrent.
     pub(crate) extra_trackers: Vec<String>,
     /// The mainline DHT node's settings; `None` runs without the DHT.
@@ -88,6 +94,8 @@ pub(crate) struct GatewayFigures {
 #[derive(Clone)]
 pub(crate) struct Handle {
     pub(crate) cmds: mpsc::UnboundedSender<Cmd>,
+    /// Its peers and when one last sent something useful, for the waits (`wait.rs`).
+    pub(crate) health: tokio::sync::watch::Receiver<wait::Health>,
 }
 
 /// The gateway, shared by the HTTP handlers and the listener.
@@ -233,12 +241,15 @@ impl Gateway {
             tokio::spawn(dht.clone().serve_torrent(hash, self.own, events_tx.clone()));
         }
         let dir = self.torrent_dir(&hash);
+        let (health_tx, health) =
+            tokio::sync::watch::channel(wait::Health::new(tokio::time::Instant::now()));
         let torrent = Torrent::new(
             session,
             platform,
             self.start,
             Arc::clone(&self.figures),
             dir,
+            health_tx,
         );
         let task = tokio::spawn(torrent.run(events_rx, cmds_rx));
         let mut tasks = self
@@ -247,7 +258,13 @@ impl Gateway {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         tasks.retain(|t| !t.is_finished());
         tasks.push(task);
-        torrents.insert(hash, Handle { cmds: cmds_tx });
+        torrents.insert(
+            hash,
+            Handle {
+                cmds: cmds_tx,
+                health,
+            },
+        );
         tracing::info!(info_hash = %hash.to_hex(), "gateway torrent added");
         Ok((hash, true))
     }

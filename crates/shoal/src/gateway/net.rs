@@ -57,29 +57,34 @@ pub(super) async fn run_peer(
     let (mut r, mut w) = stream.into_split();
     let write = async {
         while let Some(bytes) = outbox.recv().await {
-            if w.write_all(&bytes).await.is_err() {
-                break;
+            if let Err(error) = w.write_all(&bytes).await {
+                return format!("writing: {error}");
             }
         }
+        "the torrent let go of it".to_owned()
     };
     let read = async {
         let mut buf = vec![0u8; READ_CHUNK];
+        let mut total = 0u64;
         loop {
             match r.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
+                Ok(0) => return format!("the peer closed it after {total} bytes"),
+                Err(error) => return format!("reading after {total} bytes: {error}"),
                 Ok(n) => {
+                    total += n as u64;
                     let bytes = buf[..n].to_vec();
                     if events.send(Event::PeerData { peer, bytes }).is_err() {
-                        break;
+                        return "the torrent stopped".to_owned();
                     }
                 }
             }
         }
     };
-    tokio::select! {
-        () = write => {}
-        () = read => {}
-    }
+    let why = tokio::select! {
+        why = write => why,
+        why = read => why,
+    };
+    tracing::debug!(?peer, why, "peer connection ended");
     let _ = events.send(Event::PeerClosed { peer });
 }
 

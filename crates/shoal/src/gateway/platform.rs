@@ -155,6 +155,7 @@ impl Platform for TcpPlatform {
 
     fn close_peer(&mut self, peer: PeerKey) {
         if let Some(conn) = self.conns.remove(&peer) {
+            tracing::debug!(torrent = %self.name, ?peer, "closing a peer connection");
             conn.task.abort();
         }
     }

@@ -12,7 +12,11 @@
 //!
 //! Errors are JSON `{"error": "…"}` with a status: 400 malformed magnet or torrent, 404 unknown
 //! info hash or file index out of range, 429 too many streams from one address, 503 the gateway
-//! is full, 504 no peer sent the metadata or the first bytes in time.
+//! is full, 503 with `Retry-After` (and `retryAfter` in the JSON) when the torrent has no open
+//! peer and none sent anything for the gateway's grace (a few seconds: the torrent keeps
+//! looking for peers meanwhile), 504 peers are there but the metadata or the first bytes did
+//! not come within the whole wait. A body whose next bytes stop coming the same way ends
+//! early (the client sees a cut response and may retry with a `Range`).
 //!
 //! `/stream/HASH/N` shares its shape with the add-on's `/stream/TYPE/ID.json`, so it is taken
 //! by [`intercept_streams`], a layer in front of the router, when the first segment is an info
@@ -36,23 +40,43 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     torrent::{Cmd, FileSpan, TorrentStatus},
-    Gateway, Source, StreamSlot,
+    wait::{wait_for, GaveUp},
+    Gateway, Handle, Source, StreamSlot,
 };
 
 /// How long a torrent's task gets to answer a status request.
 const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
+/// What a 503 for a torrent without peers tells the client to wait before asking again (the
+/// session redials known addresses every 5 s while a reader waits; trackers and the DHT are
+/// asked again meanwhile).
+const RETRY_AFTER_SECS: u64 = 10;
 
-/// A JSON error with its status.
-pub(crate) struct ApiError(pub(super) StatusCode, pub(super) String);
+/// A JSON error with its status, and the seconds after which to try again (`Retry-After`).
+pub(crate) struct ApiError(
+    pub(super) StatusCode,
+    pub(super) String,
+    pub(super) Option<u64>,
+);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
+        match self.2 {
+            Some(secs) => (
+                self.0,
+                [
+                    (header::RETRY_AFTER, secs.to_string()),
+                    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned()),
+                ],
+                Json(json!({ "error": self.1, "retryAfter": secs })),
+            )
+                .into_response(),
+            None => (self.0, Json(json!({ "error": self.1 }))).into_response(),
+        }
     }
 }
 
 pub(super) fn err(status: StatusCode, text: impl Into<String>) -> ApiError {
-    ApiError(status, text.into())
+    ApiError(status, text.into(), None)
 }
 
 /// The `/api/torrents` routes.
@@ -76,11 +100,8 @@ pub(super) fn parse_hash(text: &str) -> Result<InfoHash, ApiError> {
     })
 }
 
-pub(super) fn running(
-    g: &Gateway,
-    hash: &InfoHash,
-) -> Result<mpsc::UnboundedSender<Cmd>, ApiError> {
-    g.get(hash).map(|h| h.cmds).ok_or_else(|| {
+pub(super) fn running(g: &Gateway, hash: &InfoHash) -> Result<Handle, ApiError> {
+    g.get(hash).ok_or_else(|| {
         err(
             StatusCode::NOT_FOUND,
             format!(
@@ -98,6 +119,11 @@ pub(super) async fn ask<T>(
     let (tx, rx) = oneshot::channel();
     cmds.send(make(tx)).ok()?;
     rx.await.ok()
+}
+
+/// A round trip to the torrent's task (whatever was asked before it has been acted on).
+async fn ping(cmds: &mpsc::UnboundedSender<Cmd>) {
+    let _ = ask(cmds, Cmd::Ping).await;
 }
 
 pub(super) async fn status_of(
@@ -193,8 +219,8 @@ async fn status(
     Path(hash): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = parse_hash(&hash)?;
-    let cmds = running(&g, &hash)?;
-    Ok(Json(status_of(&cmds).await?).into_response())
+    let handle = running(&g, &hash)?;
+    Ok(Json(status_of(&handle.cmds).await?).into_response())
 }
 
 async fn remove(
@@ -250,8 +276,8 @@ async fn stream(
     req: Request,
 ) -> Result<Response, ApiError> {
     let hash = parse_hash(hash)?;
-    let cmds = running(g, &hash)?;
-    let files = files_of(g, &cmds).await?;
+    let handle = running(g, &hash)?;
+    let files = files_of(g, &handle).await?;
     let file = index
         .parse::<usize>()
         .ok()
@@ -266,29 +292,66 @@ async fn stream(
             )
         })?
         .clone();
-    serve_file(g, &cmds, &file, req).await
+    serve_file(g, &handle, &file, req).await
 }
 
-/// The torrent's files, once its metadata is known (504 when no peer sent it in time).
-pub(super) async fn files_of(
+/// The torrent's files, once its metadata is known (503 or 504 when no peer sent it, see
+/// [`waited`]).
+pub(super) async fn files_of(g: &Gateway, handle: &Handle) -> Result<Vec<FileSpan>, ApiError> {
+    waited(g, handle, "the metadata", ask(&handle.cmds, Cmd::Files)).await
+}
+
+/// Waits for `answer` as `wait.rs` decides; a wait that gives up becomes the JSON error that
+/// says why: 503 + `Retry-After` (no open peer, nothing useful for the grace), 504 (peers, but
+/// nothing in the whole wait) or 404 (removed meanwhile).
+pub(super) async fn waited<T>(
     g: &Gateway,
-    cmds: &mpsc::UnboundedSender<Cmd>,
-) -> Result<Vec<FileSpan>, ApiError> {
-    let wait = g.config().wait_for_peers;
-    match tokio::time::timeout(wait, ask(cmds, Cmd::Files)).await {
-        Ok(Some(files)) => Ok(files),
-        Ok(None) => Err(err(StatusCode::NOT_FOUND, "the torrent was removed")),
-        Err(_) => {
-            let s = status_of(cmds).await.ok();
-            Err(no_peers(wait, "the metadata", s.as_ref()))
+    handle: &Handle,
+    what: &str,
+    answer: impl std::future::Future<Output = Option<T>>,
+) -> Result<T, ApiError> {
+    let cfg = g.config();
+    let why = match wait_for(
+        answer,
+        handle.health.clone(),
+        (cfg.wait_for_peers, cfg.no_peer_grace),
+        || ping(&handle.cmds),
+    )
+    .await
+    {
+        Ok(v) => return Ok(v),
+        Err(why) => why,
+    };
+    let s = status_of(&handle.cmds).await.ok();
+    Err(match why {
+        GaveUp::Removed => err(StatusCode::NOT_FOUND, "the torrent was removed"),
+        GaveUp::Timeout => no_peers(cfg.wait_for_peers, what, s.as_ref()),
+        GaveUp::NoPeers { .. } => {
+            let known = s.as_ref().map_or(0, |s| s.known_addresses);
+            let why = s
+                .as_ref()
+                .and_then(|s| s.last_peer_close.clone())
+                .map_or(String::new(), |c| {
+                    format!("; the last connection ended: {c}")
+                });
+            ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "no peer to get {what} from: none connected and none sent anything for {} s \
+                     ({known} addresses known{why}); the gateway keeps looking, \
+                     retry in {RETRY_AFTER_SECS} s",
+                    cfg.no_peer_grace.as_secs_f32()
+                ),
+                Some(RETRY_AFTER_SECS),
+            )
         }
-    }
+    })
 }
 
 /// `file`'s bytes as `req` asks for them (its `Range`), within the client's stream slots.
 pub(super) async fn serve_file(
     g: &Arc<Gateway>,
-    cmds: &mpsc::UnboundedSender<Cmd>,
+    handle: &Handle,
     file: &FileSpan,
     req: Request,
 ) -> Result<Response, ApiError> {
@@ -311,7 +374,7 @@ pub(super) async fn serve_file(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     drop(req);
-    respond(g, cmds, file, range.as_deref(), slot).await
+    respond(g, handle, file, range.as_deref(), slot).await
 }
 
 pub(super) fn no_peers(wait: Duration, what: &str, s: Option<&TorrentStatus>) -> ApiError {
@@ -327,7 +390,7 @@ pub(super) fn no_peers(wait: Duration, what: &str, s: Option<&TorrentStatus>) ->
 
 async fn respond(
     g: &Arc<Gateway>,
-    cmds: &mpsc::UnboundedSender<Cmd>,
+    handle: &Handle,
     file: &FileSpan,
     range: Option<&str>,
     slot: StreamSlot,
@@ -367,6 +430,7 @@ async fn respond(
         return Ok((code, headers).into_response());
     }
     let (from, to) = (file.offset + start, file.offset + end);
+    let cmds = &handle.cmds;
     let reader = ask(cmds, |reply| Cmd::OpenReader {
         start: from,
         end: to,
@@ -380,28 +444,40 @@ async fn respond(
         _slot: slot,
         figures: Arc::clone(&g.figures),
     };
-    // The status line waits for the first bytes, so a swarm with no peers is a clear 504
-    // rather than a response that never starts.
-    let wait = g.config().wait_for_peers;
-    let first = match tokio::time::timeout(wait, reading.next()).await {
-        Ok(Some(first)) => first,
-        Ok(None) => return Err(err(StatusCode::NOT_FOUND, "the torrent was removed")),
-        Err(_) => {
-            let s = status_of(cmds).await.ok();
-            return Err(no_peers(wait, "the first bytes", s.as_ref()));
-        }
-    };
-    let chunks =
-        futures_util::stream::unfold((reading, Some(first)), |(reading, first)| async move {
-            let chunk = match first {
-                Some(c) => c,
-                None => reading.next().await?,
-            };
-            Some((
-                Ok::<_, std::convert::Infallible>(Bytes::from(chunk)),
-                (reading, None),
-            ))
-        });
+    // The status line waits for the first bytes, so a swarm with no peers is a clear 503 or
+    // 504 rather than a response that never starts.
+    let first = waited(g, handle, "the first bytes", reading.next()).await?;
+    let health = handle.health.clone();
+    let (wait, grace) = (g.config().wait_for_peers, g.config().no_peer_grace);
+    let chunks = futures_util::stream::unfold(
+        (reading, Some(first), health, false),
+        move |(reading, first, health, cut)| {
+            async move {
+                if cut {
+                    return None;
+                }
+                let chunk = match first {
+                    Some(c) => c,
+                    // Later bytes wait the same way; a wait that gives up ends the body with
+                    // an error (the connection is cut) instead of holding the client.
+                    None => match wait_for(reading.next(), health.clone(), (wait, grace), || {
+                        ping(&reading.cmds)
+                    })
+                    .await
+                    {
+                        Ok(c) => c,
+                        Err(GaveUp::Removed) => return None,
+                        Err(why) => {
+                            tracing::info!(?why, "a gateway stream's next bytes stopped coming");
+                            let e = std::io::Error::other("the torrent's peers are gone");
+                            return Some((Err(e), (reading, None, health, true)));
+                        }
+                    },
+                };
+                Some((Ok(Bytes::from(chunk)), (reading, None, health, false)))
+            }
+        },
+    );
     // Fused: the body may be polled once more after its end.
     let chunks = futures_util::StreamExt::fuse(chunks);
     Ok((code, headers, Body::from_stream(chunks)).into_response())

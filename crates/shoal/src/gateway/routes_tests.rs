@@ -7,13 +7,19 @@ use super::*;
 use crate::gateway::GatewayConfig;
 
 async fn gateway(dir: &std::path::Path, max_torrents: usize) -> Arc<Gateway> {
+    gateway_with(dir, max_torrents, Duration::from_millis(300)).await
+}
+
+/// A gateway whose requests wait `wait` when peers are there, 300 ms when none is.
+async fn gateway_with(dir: &std::path::Path, max_torrents: usize, wait: Duration) -> Arc<Gateway> {
     let cfg = GatewayConfig {
         peer_listen: "127.0.0.1:0".parse().expect("addr"),
         dir: dir.to_path_buf(),
         max_torrents,
         max_peers_per_torrent: 5,
         per_ip_streams: 2,
-        wait_for_peers: Duration::from_millis(300),
+        wait_for_peers: wait,
+        no_peer_grace: Duration::from_millis(300),
         extra_trackers: Vec::new(),
         dht: None,
         peer_id: *b"-SH0001-testtesttest",
@@ -31,6 +37,16 @@ fn app(g: &Arc<Gateway>) -> Router {
 }
 
 async fn call(app: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, String) {
+    let (status, _, body) = call_with_headers(app, method, uri, body).await;
+    (status, body)
+}
+
+async fn call_with_headers(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: &str,
+) -> (StatusCode, HeaderMap, String) {
     let req = HttpRequest::builder()
         .method(method)
         .uri(uri)
@@ -38,8 +54,13 @@ async fn call(app: &Router, method: &str, uri: &str, body: &str) -> (StatusCode,
         .expect("request");
     let res = app.clone().oneshot(req).await.expect("response");
     let status = res.status();
+    let headers = res.headers().clone();
     let bytes = to_bytes(res.into_body(), 1 << 20).await.expect("body");
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 #[test]
@@ -79,10 +100,10 @@ async fn the_api_adds_shows_removes_and_answers_errors_in_json() {
     assert_eq!(status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(v["metadataReady"], false);
-    // No peer anywhere: the wait ends in a 504 naming what was missing.
+    // No peer anywhere: the wait ends in a 503 naming what was missing.
     let (status, body) = call(&app, "GET", &format!("/stream/{hash}/0"), "").await;
-    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
-    assert!(body.contains("no peer sent the metadata"), "{body}");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("no peer to get the metadata from"), "{body}");
     let (status, body) = call(&app, "GET", &format!("/stream/{}/0", "ab".repeat(20)), "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("unknown info hash"), "{body}");
@@ -108,4 +129,77 @@ async fn the_api_adds_shows_removes_and_answers_errors_in_json() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = call(&app, "GET", "/api/torrents/nothex", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+/// A torrent's metadata, as a .torrent body (one 40 KiB file of 16 KiB pieces nobody seeds).
+fn lonely_torrent() -> Vec<u8> {
+    let length = 40 * 1024;
+    let pieces = vec![7u8; 20 * 3];
+    let mut info = b"d6:lengthi".to_vec();
+    info.extend_from_slice(
+        format!("{length}e4:name8:film.mp412:piece lengthi16384e6:pieces60:").as_bytes(),
+    );
+    info.extend_from_slice(&pieces);
+    info.push(b'e');
+    let mut t = b"d4:info".to_vec();
+    t.extend_from_slice(&info);
+    t.push(b'e');
+    t
+}
+
+// On tokio's paused clock (it jumps to the next timer whenever every task waits): the answer
+// comes at the grace, where before the grace existed it was a 504 at the end of the wait.
+#[tokio::test(start_paused = true)]
+async fn without_peers_the_byte_routes_answer_503_with_retry_after_well_before_the_wait() {
+    // Peers would get 10 minutes; a torrent nobody seeds gets the 300 ms grace.
+    let start = tokio::time::Instant::now();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let g = gateway_with(dir.path(), 4, Duration::from_secs(600)).await;
+    let app = app(&g);
+    let (status, body) = call(&app, "POST", "/api/torrents", &"cd".repeat(20)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let hash = "cd".repeat(20);
+    for uri in [
+        format!("/gateway/webseed/{hash}"),
+        format!("/stream/{hash}/0"),
+    ] {
+        let (status, headers, body) = call_with_headers(&app, "GET", &uri, "").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}: {body}");
+        assert_eq!(
+            headers.get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"10"[..])
+        );
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(v["retryAfter"], 10);
+        let text = v["error"].as_str().expect("error text");
+        assert!(text.contains("no peer to get the metadata from"), "{text}");
+    }
+    // With the metadata known (a .torrent) but no piece and no peer: the same for the bytes.
+    let req = HttpRequest::builder()
+        .method("POST")
+        .uri("/api/torrents")
+        .body(Body::from(lonely_torrent()))
+        .expect("request");
+    let res = app.clone().oneshot(req).await.expect("response");
+    let body = to_bytes(res.into_body(), 1 << 20).await.expect("body");
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    let hash = v["infoHash"].as_str().expect("info hash").to_owned();
+    let (status, headers, body) = call_with_headers(
+        &app,
+        "GET",
+        &format!("/gateway/webseed/{hash}/film.mp4"),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert!(
+        body.contains("no peer to get the first bytes from"),
+        "{body}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(600),
+        "answered within the grace, not the wait (clock time: {:?})",
+        start.elapsed()
+    );
 }

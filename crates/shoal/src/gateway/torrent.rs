@@ -16,7 +16,10 @@ use tokio::{
     sync::{mpsc, oneshot},
 };
 
-use super::{piece_store::PieceStore, platform::TcpPlatform, GatewayFigures};
+use super::{piece_store::PieceStore, platform::TcpPlatform, wait::Health, GatewayFigures};
+
+/// How finely the time of the last useful byte is published (see `wait.rs`).
+const USEFUL_RESOLUTION: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A file of the torrent, as the HTTP side needs it.
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +53,8 @@ pub(crate) struct TorrentStatus {
     pub(crate) uploaded: u64,
     pub(crate) bytes_on_disk: u64,
     pub(crate) waiting_for_peers_ms: Option<u64>,
+    /// Why the last open peer connection ended.
+    pub(crate) last_peer_close: Option<String>,
     pub(crate) trackers: Vec<session::TrackerStatus>,
 }
 
@@ -62,6 +67,8 @@ pub(crate) enum Cmd {
     },
     /// Its figures.
     Status(oneshot::Sender<TorrentStatus>),
+    /// Answered at once: every command sent before it has been acted on (see `wait.rs`).
+    Ping(oneshot::Sender<()>),
     /// Its files, answered once the metadata is known.
     Files(oneshot::Sender<Vec<FileSpan>>),
     /// The bencoded info dict, answered once the metadata is known.
@@ -91,8 +98,12 @@ pub(crate) struct Torrent {
     figures: Arc<GatewayFigures>,
     /// What was last added to the gateway's counters.
     counted: (u64, u64),
+    /// Whether the metadata was there at the last settle (its arrival counts as useful).
+    had_metadata: bool,
     /// The torrent's piece folder, deleted when the torrent ends.
     dir: std::path::PathBuf,
+    /// Where the HTTP side's waits watch its peers.
+    health: tokio::sync::watch::Sender<Health>,
 }
 
 impl Torrent {
@@ -102,6 +113,7 @@ impl Torrent {
         start: Instant,
         figures: Arc<GatewayFigures>,
         dir: std::path::PathBuf,
+        health: tokio::sync::watch::Sender<Health>,
     ) -> Self {
         Self {
             session,
@@ -112,7 +124,9 @@ impl Torrent {
             waiting_info: Vec::new(),
             figures,
             counted: (0, 0),
+            had_metadata: false,
             dir,
+            health,
         }
     }
 
@@ -201,6 +215,19 @@ impl Torrent {
         }
         let s = self.session.engine().stats();
         let (down, up) = (s.downloaded_from_peers, s.uploaded);
+        // Piece bytes, or the metadata (sent over ut_metadata, not counted as piece bytes).
+        let useful = down > self.counted.0 || (self.platform.metadata_ready && !self.had_metadata);
+        self.had_metadata = self.platform.metadata_ready;
+        let now = tokio::time::Instant::now();
+        self.health.send_if_modified(|h| {
+            let before = *h;
+            h.open_peers = open;
+            // Waiters need it to the grace (seconds), not to every settle.
+            if useful && now.duration_since(h.last_useful) >= USEFUL_RESOLUTION {
+                h.last_useful = now;
+            }
+            *h != before
+        });
         f.downloaded
             .fetch_add(down.saturating_sub(self.counted.0), Ordering::Relaxed);
         f.uploaded
@@ -217,6 +244,9 @@ impl Torrent {
             },
             Cmd::Status(reply) => {
                 let _ = reply.send(self.status());
+            }
+            Cmd::Ping(reply) => {
+                let _ = reply.send(());
             }
             Cmd::Files(reply) => {
                 if self.session.info().is_some() {
@@ -299,6 +329,7 @@ impl Torrent {
             uploaded: s.uploaded,
             bytes_on_disk: self.session.engine_mut().storage_mut().bytes(),
             waiting_for_peers_ms: s.waiting_for_peers_ms,
+            last_peer_close: s.last_peer_close,
             trackers: s.trackers,
         }
     }

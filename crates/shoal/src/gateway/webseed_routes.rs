@@ -33,8 +33,8 @@ pub(super) async fn webseed(
     req: Request,
 ) -> Result<Response, ApiError> {
     let hash = parse_hash(hash)?;
-    let cmds = running(g, &hash)?;
-    let files = files_of(g, &cmds).await?;
+    let handle = running(g, &hash)?;
+    let files = files_of(g, &handle).await?;
     let file = match path.filter(|p| !p.is_empty()) {
         None => match files.as_slice() {
             [file] => file,
@@ -52,7 +52,7 @@ pub(super) async fn webseed(
             let path = percent_encoding::percent_decode_str(path)
                 .decode_utf8()
                 .map_err(|_| err(StatusCode::BAD_REQUEST, "the path is not UTF-8"))?;
-            let name = torrent_name(&cmds).await;
+            let name = torrent_name(&handle.cmds).await;
             find(&files, name.as_deref(), &path).ok_or_else(|| {
                 err(
                     StatusCode::NOT_FOUND,
@@ -61,7 +61,7 @@ pub(super) async fn webseed(
             })?
         }
     };
-    serve_file(g, &cmds, file, req).await
+    serve_file(g, &handle, file, req).await
 }
 
 /// `GET /api/torrents/HASH/metadata`: the info dict, once known.
@@ -70,7 +70,9 @@ pub(super) async fn metadata(
     Path(hash): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = parse_hash(&hash)?;
-    let cmds = running(&g, &hash)?;
+    let cmds = running(&g, &hash)?.cmds;
+    // The app asks for the metadata once and waits for it (it has no other source then), so
+    // this waits the whole `wait_for_peers`, not the no-peer grace of the byte routes.
     let wait = g.config().wait_for_peers;
     match tokio::time::timeout(wait, ask(&cmds, Cmd::InfoDict)).await {
         Ok(Some(info)) => Ok((
