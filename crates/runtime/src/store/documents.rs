@@ -112,15 +112,16 @@ pub(super) fn going_with(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     #[cfg(target_family = "wasm")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
     use crate::store::{Item, ItemKind};
 
-    /// A .torrent file of `data` and its info hash (hex).
-    fn torrent_file(data: &[u8]) -> (Vec<u8>, String) {
+    /// A .torrent file of `data` and its info hash (hex). The IndexedDB tests
+    /// (`store/tests.rs`) use it too.
+    pub(in crate::store) fn torrent_file(data: &[u8]) -> (Vec<u8>, String) {
         let files = vec![(vec!["s.ts".to_owned()], data.len() as u64)];
         let mut b = metainfo::TorrentBuilder::new("s.ts", files, 16384);
         b.update(data);

@@ -3,23 +3,12 @@
 
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+// A segment's per-segment torrent: its item id is the torrent's info hash, so the file
+// belongs to the segment's item.
+use super::documents::tests::torrent_file;
 use super::{Store, StoreSettings};
 
 const DAY_MS: f64 = 86_400_000.0;
-
-/// A .torrent file of `data` and its info hash (hex): the per-segment torrent of a segment
-/// whose item id is that hash, so the file belongs to the segment's item.
-fn torrent_file(data: &[u8]) -> (Vec<u8>, String) {
-    let files = vec![(vec!["s.ts".to_owned()], data.len() as u64)];
-    let mut b = metainfo::TorrentBuilder::new("s.ts", files, 16384);
-    b.update(data);
-    let bytes = b.finish().expect("built");
-    let hash = metainfo::Metainfo::from_bytes(&bytes)
-        .expect("parses")
-        .info_hash
-        .to_hex();
-    (bytes, hash)
-}
 
 async fn open(limit_bytes: u64, now_ms: f64) -> Store {
     Store::open(
