@@ -4,7 +4,8 @@
 //   reads   {"answer": SDP}           the native host's answer
 //   then, once the channel is open, the page sends OWN_BYTES of pattern k=5 (in 16 KiB messages)
 //   and echoes every byte it receives; when it has received EXPECT bytes (argv[2]) it prints
-//           {"received": N}           and closes the browser.
+//           {"received": N}           then waits for the host's {"done": true} (every echoed byte
+//                                     arrived; at most 10 s) and closes the browser.
 // Exits non-zero with a message on any failure, and after 60 s whatever happens.
 import http from 'node:http'
 import readline from 'node:readline'
@@ -39,8 +40,8 @@ try {
     return pc.localDescription.sdp
   })
   say({ offer })
-  const lines = readline.createInterface({ input: process.stdin })
-  const { answer } = JSON.parse((await lines[Symbol.asyncIterator]().next()).value)
+  const input = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+  const { answer } = JSON.parse((await input.next()).value)
   const received = await page.evaluate(async ({ answer, expect, own }) => {
     const { pc, dc } = window
     const done = new Promise((resolve, reject) => {
@@ -61,8 +62,12 @@ try {
     return done
   }, { answer, expect, own: OWN_BYTES })
   say({ received })
-  // Let the echoed tail drain before the browser goes.
+  // Let the echoed tail drain and arrive before the browser goes: an empty send buffer is not
+  // enough (the last bytes may still be in SCTP's flight), so wait for the host's word.
   await page.waitForFunction(() => window.dc.bufferedAmount === 0, null, { timeout: 10_000 })
+  let timer
+  await Promise.race([input.next(), new Promise(resolve => { timer = setTimeout(resolve, 10_000) })])
+  clearTimeout(timer)
 } catch (err) {
   console.error('rtc-peer:', err)
   code = 1

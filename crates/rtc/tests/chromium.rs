@@ -112,6 +112,12 @@ async fn exchange<H: DataChannelHost>(mut host: H) {
         assert!(got[PAGE_BYTES..] == sent[..], "our bytes, echoed");
         let done = next_json().await;
         assert_eq!(done["received"].as_u64(), Some(HOST_BYTES as u64));
+        // Only now may the page close: its last echoed bytes were in SCTP's flight until they
+        // arrived here (a page that closed once its send buffer was empty cut them off once).
+        stdin
+            .write_all(b"{\"done\":true}\n")
+            .await
+            .expect("tell the page it may close");
         // Keep the host running while the page finishes and closes.
         let status = tokio::select! {
             status = node.wait() => status.expect("wait"),
