@@ -107,15 +107,25 @@ function tamperSegments () {
 }
 
 // A viewer that can go silent mid-segment: once `window.__cutAfter` is a number, that many more
-// piece blocks go out on segment data channels (label = an info hash in hex) and then nothing
-// at all (the connection stays open; the peer just stops answering).
+// bytes go out on segment data channels (label = an info hash in hex) and then nothing at all
+// (the connection stays open; the peer just stops answering). Counted in bytes, not sends: one
+// send may carry many blocks (the runtime fills the channel's maxMessageSize), and the wire is a
+// byte stream, so a prefix of a message is what a peer that stalls mid-send leaves behind.
 function silenceable () {
   window.__cutAfter = null
   const send = RTCDataChannel.prototype.send
   RTCDataChannel.prototype.send = function (data) {
     if (window.__cutAfter !== null && /^[0-9a-f]{40}$/.test(this.label)) {
       if (window.__cutAfter <= 0) return
-      if (data.byteLength > 1000) window.__cutAfter--
+      const bytes = ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : new Uint8Array(data)
+      if (bytes.byteLength > window.__cutAfter) {
+        const prefix = bytes.slice(0, window.__cutAfter)
+        window.__cutAfter = 0
+        return send.call(this, prefix)
+      }
+      window.__cutAfter -= bytes.byteLength
     }
     return send.call(this, data)
   }
@@ -253,8 +263,8 @@ test('the only peer stops answering mid-segment: HTTP takes over the rest, no st
   await playedPast(peer, 4)
   const victim = await viewer('victim', null, BEHIND)
   const before = await until(victim, s => s.bytesFromPeers > 0, 'bytes from the peer')
-  // Six more blocks (a piece and a half), then silence.
-  await peer.page.evaluate(() => { window.__cutAfter = 6 })
+  // A piece and a half more (96 KiB), then silence.
+  await peer.page.evaluate(() => { window.__cutAfter = 96 * 1024 })
   const cut = await until(victim, s => s.recent.some(r => r.delivery === 'peersThenHttp'),
     'a segment begun from the peer and finished over HTTP', 60_000)
   await playedPast(victim, cut.currentTime + 10)
