@@ -134,6 +134,11 @@ impl AddrBook {
             .min()
     }
 
+    /// The address connection `peer` was dialled to.
+    pub(crate) fn dialled_addr(&self, peer: PeerKey) -> Option<SocketAddr> {
+        self.dialled.get(&peer).copied()
+    }
+
     /// Addresses remembered.
     pub(crate) fn len(&self) -> usize {
         self.known.len()

@@ -2,7 +2,7 @@
 //! offers waiting for their SDP or their answer, answers being made, the connect and
 //! first-byte deadlines, and telling the engine about connections that open and end.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, net::SocketAddr};
 
 use swarm::{Input, Millis, PeerKey, PieceHasher};
 use tracker_proto::OfferId;
@@ -39,6 +39,8 @@ struct Peer {
     stage: Stage,
     /// When it is closed unless it moved on (open, or got its first byte).
     deadline: Option<Millis>,
+    /// The remote end of a connection the platform accepted (TCP), if it said.
+    accepted_from: Option<SocketAddr>,
 }
 
 /// Every connection of the session, open or not.
@@ -64,6 +66,7 @@ impl Peers {
         let peer = Peer {
             stage,
             deadline: Some(now.plus(CONNECT_TIMEOUT_MS)),
+            accepted_from: None,
         };
         self.map.insert(key, peer);
         key
@@ -169,6 +172,17 @@ impl<S: swarm::Storage, H: PieceHasher> Session<S, H> {
         Some(self.peers.add(Stage::Connecting, self.now))
     }
 
+    /// [`Session::accept_peer`] for a connection from `remote` (a TCP listener knows it): the
+    /// engine passes the peer's address on to others (BEP 11) once its handshake names the
+    /// port it listens on.
+    pub fn accept_peer_from(&mut self, remote: SocketAddr) -> Option<PeerKey> {
+        let key = self.accept_peer()?;
+        if let Some(p) = self.peers.map.get_mut(&key) {
+            p.accepted_from = Some(remote);
+        }
+        Some(key)
+    }
+
     pub(crate) fn stopped_or_full(&self) -> bool {
         self.is_stopped() || self.peers.free(self.cfg.max_peers, 1) == 0
     }
@@ -189,6 +203,23 @@ impl<S: swarm::Storage, H: PieceHasher> Session<S, H> {
         }
         self.engine
             .handle_input(self.now, Input::PeerConnected { peer });
+        let address = match self.peers.addrs.dialled_addr(peer) {
+            Some(addr) => Some((addr, true)),
+            None => self
+                .peers
+                .map
+                .get(&peer)
+                .and_then(|p| p.accepted_from)
+                .map(|addr| (addr, false)),
+        };
+        if let Some((addr, dialled)) = address {
+            let input = Input::PeerAddress {
+                peer,
+                addr,
+                dialled,
+            };
+            self.engine.handle_input(self.now, input);
+        }
         platform.notice(Notice::PeerOpened(peer));
     }
 

@@ -46,6 +46,10 @@ pub struct Config {
     /// [`Output::PeerAddrs`](crate::Output::PeerAddrs). Off by default: over WebRTC a peer's
     /// address cannot be dialled; a TCP driver turns it on.
     pub pex: bool,
+    /// The port TCP peers can dial us on, sent as `p` in our extended handshake (BEP 10) so a
+    /// peer that only saw our outgoing connection's port can still pass our address on (BEP
+    /// 11). `None` over WebRTC, where no one dials.
+    pub listen_port: Option<u16>,
     /// Webseed (BEP 19) scheduling.
     pub webseed: WebseedConfig,
     /// Wire decoder limits (the piece count limit is lowered to the torrent's own).
@@ -121,6 +125,7 @@ impl Config {
             max_metadata_size: wire::MAX_METADATA_SIZE,
             max_peers: 55,
             pex: false,
+            listen_port: None,
             webseed: WebseedConfig::default(),
             limits: wire::Limits::default(),
             check_invariants: false,

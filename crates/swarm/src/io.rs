@@ -13,6 +13,19 @@ pub enum Input<'a> {
         /// The driver's handle for the connection.
         peer: PeerKey,
     },
+    /// Where an open connection goes (a TCP driver knows; over WebRTC there is nothing to
+    /// tell). With [`Config::pex`](crate::Config::pex) the engine passes dialable addresses on
+    /// to its other peers in `ut_pex` messages.
+    PeerAddress {
+        /// The connection.
+        peer: PeerKey,
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// `true`: we dialled `addr`, so others can dial it too. `false`: the remote end of a
+        /// connection we accepted, whose port is the peer's outgoing one; its listen port comes
+        /// from its extended handshake's `p` (without one it is not passed on).
+        dialled: bool,
+    },
     /// Bytes arrived from a peer, in any chunking.
     PeerData {
         /// The connection.

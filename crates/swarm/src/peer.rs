@@ -85,6 +85,10 @@ pub(crate) struct Peer {
     /// Outstanding ut_metadata requests.
     pub(crate) meta_pending: u32,
     pub(crate) meta_refused: bool,
+    /// Where the connection goes, if the driver said ([`crate::Input::PeerAddress`]).
+    pub(crate) addr: Option<(std::net::SocketAddr, bool)>,
+    /// What we told it in `ut_pex` messages.
+    pub(crate) pex: crate::engine::PexSent,
 }
 
 impl Peer {
@@ -121,6 +125,8 @@ impl Peer {
             hash_fails: 0,
             meta_pending: 0,
             meta_refused: false,
+            addr: None,
+            pex: crate::engine::PexSent::default(),
         }
     }
 

@@ -16,6 +16,7 @@ use crate::{
 mod choking;
 mod endgame;
 mod offering;
+mod pex;
 // The request pipeline while blocks stream in.
 mod pipeline;
 mod remote;

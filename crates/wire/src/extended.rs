@@ -86,8 +86,8 @@ pub struct ExtendedHandshake {
 
 impl ExtendedHandshake {
     /// Our handshake: `m = {ut_metadata: 1, lt_donthave: 2}` (and `ut_pex: 3` with `pex`) and
-    /// `metadata_size` once we have the metadata. Like WebTorrent we send no `v`, `reqq`, `p`
-    /// or `yourip`.
+    /// `metadata_size` once we have the metadata. Like WebTorrent's, no `v`, `reqq`, `p`
+    /// or `yourip` (the engine adds `reqq`, and `p` when TCP peers can dial it).
     pub fn ours(metadata_size: Option<u64>, pex: bool) -> Self {
         Self {
             m: Extension::ALL

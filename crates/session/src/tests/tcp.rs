@@ -189,3 +189,50 @@ fn peers_named_over_pex_are_dialled_only_when_pex_is_on() {
     assert_eq!(dialled.len(), 2, "{dialled:?}");
     assert!(dials_after_pex(false).is_empty());
 }
+
+/// A leecher's engine with peer exchange on, listening on 6881.
+fn pex_engine(
+    meta: &metainfo::Metainfo,
+    id: u8,
+) -> swarm::Engine<swarm::MemoryStorage, swarm::Sha1Smol> {
+    let mut ecfg = swarm::Config::new(metainfo::PeerId::from([id; 20]), u64::from(id));
+    ecfg.pex = true;
+    ecfg.listen_port = Some(6881);
+    swarm::Engine::new(
+        ecfg,
+        meta,
+        swarm::MemoryStorage::new(64 << 20),
+        swarm::Sha1Smol,
+    )
+}
+
+#[test]
+fn a_peer_we_dialled_is_passed_on_to_the_others_we_dialled() {
+    let bytes = data(4 * 64 * 1024);
+    let meta = torrent(&[("a.bin", &bytes)]);
+    let mut w = World::new();
+    let mut quiet = tcp_config(1, 10);
+    quiet.classic_trackers.clear();
+    let b_addr: SocketAddr = "10.0.0.2:6881".parse().expect("addr");
+    let c_addr: SocketAddr = "10.0.0.3:6881".parse().expect("addr");
+    // Nobody has a piece yet: the connections stay up (two seeds would hang up at once).
+    let b = w.add(pex_engine(&meta, 2), quiet.clone());
+    let c = w.add(pex_engine(&meta, 3), quiet.clone());
+    w.listening.insert(b_addr, b);
+    w.listening.insert(c_addr, c);
+    // A knows B and C (a tracker told it); B and C know nobody.
+    let a = w.add(pex_engine(&meta, 1), quiet);
+    w.feed(
+        a,
+        Event::PeerAddrs {
+            addrs: vec![b_addr, c_addr],
+        },
+    );
+    let dialled = |w: &World, n: usize, to: SocketAddr| {
+        count(w, n, |call| matches!(call, Call::Dial(_, x) if *x == to))
+    };
+    // A's first exchange goes out on the tick after the handshakes: B hears of C, C of B.
+    assert!(w.run(Millis(5_000), |w| dialled(w, b, c_addr) > 0
+        && dialled(w, c, b_addr) > 0));
+    assert_eq!(dialled(&w, b, b_addr), 0, "never told its own address");
+}

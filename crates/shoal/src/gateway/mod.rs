@@ -210,6 +210,7 @@ impl Gateway {
         let mut engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
         // TCP peers have addresses worth passing on (BEP 11).
         engine_cfg.pex = true;
+        engine_cfg.listen_port = Some(self.port);
         // No web seeds: the gateway is the HTTP source for others, and reads from peers only.
         let engine = match source {
             Source::Magnet(_) => Engine::from_magnet(engine_cfg, hash, Vec::new(), store, Sha1Smol),

@@ -238,7 +238,11 @@ impl Torrent {
     fn command(&mut self, cmd: Cmd) {
         let now = self.now();
         match cmd {
-            Cmd::Incoming { stream, read } => match self.session.accept_peer() {
+            Cmd::Incoming { stream, read } => match stream
+                .peer_addr()
+                .ok()
+                .and_then(|remote| self.session.accept_peer_from(remote))
+            {
                 Some(peer) => self.platform.adopt(peer, stream, read),
                 None => drop(stream),
             },

@@ -6,11 +6,13 @@ mod download;
 mod http;
 mod invariants;
 mod meta;
+mod pex;
 mod session;
 mod store;
 mod verify;
 
 pub use meta::MetadataError;
+pub(crate) use pex::PexSent;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -156,6 +158,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.started.get_or_insert(self.now);
         match input {
             Input::PeerConnected { peer } => self.on_connected(peer),
+            Input::PeerAddress {
+                peer,
+                addr,
+                dialled,
+            } => self.on_peer_address(peer, addr, dialled),
             Input::PeerData { peer, bytes } => self.on_data(peer, bytes),
             Input::PeerGone { peer } => self.drop_peer(peer),
             Input::HttpResponse { id, result } => self.on_http_response(id, result),
@@ -388,6 +395,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         }
         self.refresh_deadline();
         self.schedule_http();
+        if self.cfg.pex {
+            self.exchange_peers();
+        }
         let keys: Vec<PeerKey> = self.peers.keys().copied().collect();
         for k in keys {
             self.fill(k);

@@ -87,6 +87,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         let metadata_size = self.torrent.as_ref().map(|t| t.info_bytes.len() as u64);
         let now = self.now;
         let our_reqq = self.cfg.our_reqq;
+        let listen_port = self.cfg.listen_port;
         let Some(peer) = self.peers.get_mut(&key) else {
             return;
         };
@@ -95,6 +96,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         if negotiated.extension_protocol() {
             let mut ours = ExtendedHandshake::ours(metadata_size, self.cfg.pex);
             ours.reqq = Some(our_reqq);
+            ours.p = listen_port;
             let payload = ours.to_vec();
             send(
                 peer,

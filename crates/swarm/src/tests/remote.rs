@@ -60,6 +60,8 @@ struct Remote {
     choked: bool,
     /// How many requests each `Send` with requests in it carried.
     request_batches: Vec<usize>,
+    /// Extended messages, the extended handshake (id 0) included: (id, payload).
+    extended: Vec<(u8, Vec<u8>)>,
 }
 
 /// The engine under test and its remotes, keyed by `PeerKey`.
@@ -96,6 +98,7 @@ impl Bench {
                 inbox: Vec::new(),
                 choked: true,
                 request_batches: Vec::new(),
+                extended: Vec::new(),
             },
         );
         let now = Millis(self.now);
@@ -152,6 +155,9 @@ impl Bench {
                     let mut asked = 0;
                     while let Some(frame) = remote.decoder.next_frame().expect("valid frames") {
                         if let Frame::Message(m) = frame {
+                            if let Message::Extended { id, payload } = m {
+                                remote.extended.push((id, payload.to_vec()));
+                            }
                             let sent = Sent::from(&m);
                             match sent {
                                 Sent::Choke => remote.choked = true,
@@ -176,6 +182,14 @@ impl Bench {
         self.remotes
             .get_mut(&key)
             .map(|r| std::mem::take(&mut r.inbox))
+            .unwrap_or_default()
+    }
+
+    /// Extended messages the engine sent remote `key` since the last call.
+    pub(super) fn take_extended(&mut self, key: u64) -> Vec<(u8, Vec<u8>)> {
+        self.remotes
+            .get_mut(&key)
+            .map(|r| std::mem::take(&mut r.extended))
             .unwrap_or_default()
     }
 
