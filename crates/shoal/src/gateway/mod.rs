@@ -112,6 +112,8 @@ pub(crate) struct Gateway {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
     pub(crate) figures: Arc<GatewayFigures>,
+    /// HTTP(S) tracker announces.
+    http: reqwest::Client,
 }
 
 /// Why a torrent could not be added.
@@ -130,6 +132,7 @@ impl Gateway {
         let own = listener.local_addr()?;
         let port = own.port();
         tracing::info!(port, "gateway accepting BitTorrent peers over TCP");
+        let http = net::tracker_client().map_err(std::io::Error::other)?;
         let dht = cfg.dht.clone().map(DhtNode::start);
         let gateway = Arc::new(Self {
             cfg,
@@ -141,6 +144,7 @@ impl Gateway {
             tasks: Mutex::new(Vec::new()),
             streams_per_ip: Mutex::new(HashMap::new()),
             figures: Arc::new(GatewayFigures::default()),
+            http,
         });
         tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
         Ok(gateway)
@@ -231,7 +235,7 @@ impl Gateway {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (cmds_tx, cmds_rx) = mpsc::unbounded_channel();
         let label = name.unwrap_or_else(|| hash.to_hex());
-        let mut platform = TcpPlatform::new(events_tx.clone(), label);
+        let mut platform = TcpPlatform::new(events_tx.clone(), label, self.http.clone());
         let now = swarm::Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(0));
         let session = Session::start(engine, cfg, now, &mut platform);
         let addrs: Vec<SocketAddr> = peers.iter().filter_map(|p| p.parse().ok()).collect();

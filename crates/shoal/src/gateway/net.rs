@@ -1,6 +1,6 @@
 //! The gateway's sockets, each in its own task that reports to its torrent as
-//! [`session::Event`]s: a TCP peer connection (dialled or accepted), an HTTP tracker GET and a
-//! UDP tracker socket. Nothing here knows BitTorrent: the session and the engine do.
+//! [`session::Event`]s: a TCP peer connection (dialled or accepted), an HTTP(S) tracker GET and
+//! a UDP tracker socket. Nothing here knows BitTorrent: the session and the engine do.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -14,9 +14,9 @@ use tokio::{
 
 /// A dial that has not connected this long fails (the session's own deadline is longer).
 const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
-/// An HTTP tracker gets this long for the whole GET.
+/// An HTTP(S) tracker gets this long for the whole GET.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
-/// Largest HTTP response read (headers and body).
+/// Largest tracker response body read.
 const MAX_HTTP_RESPONSE: usize = tracker_classic::MAX_HTTP_BODY + 16 * 1024;
 /// Bytes read from a peer at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -88,12 +88,27 @@ pub(super) async fn run_peer(
     let _ = events.send(Event::PeerClosed { peer });
 }
 
-/// GETs an HTTP tracker's announce URL and reports the body (or why there is none).
-pub(super) async fn tracker_get(tracker: ClassicTrackerIdx, url: String, events: Events) {
-    let reply = match tokio::time::timeout(HTTP_TIMEOUT, http_get(&url)).await {
-        Ok(result) => result,
-        Err(_) => Err(format!("{} did not answer in time", host_of(&url))),
-    };
+/// The client HTTP and HTTPS tracker announces go through: rustls, with the system's roots
+/// (`SSL_CERT_FILE` / `SSL_CERT_DIR` point it elsewhere, e.g. at a private tracker's CA).
+pub(super) fn tracker_client() -> Result<reqwest::Client, reqwest::Error> {
+    client_builder().build()
+}
+
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(HTTP_TIMEOUT)
+        .user_agent(concat!("shoal/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::limited(3))
+}
+
+/// GETs an HTTP(S) tracker's announce URL and reports the body (or why there is none).
+pub(super) async fn tracker_get(
+    client: reqwest::Client,
+    tracker: ClassicTrackerIdx,
+    url: String,
+    events: Events,
+) {
+    let reply = http_get(&client, &url).await;
     let _ = events.send(Event::ClassicTrackerReply { tracker, reply });
 }
 
@@ -101,100 +116,44 @@ fn host_of(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }
 
-/// A plain HTTP/1.1 GET (`Connection: close`), for tracker announces: status 200 required,
-/// body by `Content-Length`, chunked, or to the end; at most [`MAX_HTTP_RESPONSE`] bytes.
-async fn http_get(url: &str) -> Result<Vec<u8>, String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        format!(
-            "{}: only http:// trackers are reachable (no TLS client here)",
-            host_of(url)
-        )
-    })?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let target = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    let mut stream = TcpStream::connect(&target)
-        .await
-        .map_err(|e| format!("connecting to {authority}: {e}"))?;
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: shoal\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| format!("sending to {authority}: {e}"))?;
-    let mut response = Vec::new();
-    let mut limited = (&mut stream).take(MAX_HTTP_RESPONSE as u64 + 1);
-    limited
-        .read_to_end(&mut response)
-        .await
-        .map_err(|e| format!("reading from {authority}: {e}"))?;
-    if response.len() > MAX_HTTP_RESPONSE {
-        return Err(format!("{authority} sent more than we accept"));
+/// A GET whose status must be 200 and whose body is at most [`MAX_HTTP_RESPONSE`] bytes.
+async fn http_get(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
+    let host = host_of(url);
+    let fail = |e: reqwest::Error| format!("{host}: {}", chain(&e));
+    let mut response = client.get(url).send().await.map_err(fail)?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(format!(
+            "{host}: HTTP status {}",
+            response.status().as_u16()
+        ));
     }
-    parse_http_response(&response).map_err(|why| format!("{authority}: {why}"))
-}
-
-/// Splits a whole HTTP/1.1 response into status and body.
-fn parse_http_response(response: &[u8]) -> Result<Vec<u8>, String> {
-    let end = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("no complete HTTP header")?;
-    let head = String::from_utf8_lossy(&response[..end]);
-    let body = &response[end + 4..];
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or("no HTTP status")?;
-    if status != 200 {
-        return Err(format!("HTTP status {status}"));
+    let too_big = || format!("{host} sent more than we accept");
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_HTTP_RESPONSE as u64)
+    {
+        return Err(too_big());
     }
-    let header = |name: &str| {
-        head.split("\r\n").skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
-    };
-    if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-        return dechunk(body);
-    }
-    match header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        Some(n) if n <= body.len() => Ok(body[..n].to_vec()),
-        Some(_) => Err("the body is shorter than its Content-Length".to_owned()),
-        None => Ok(body.to_vec()),
-    }
-}
-
-/// Decodes a chunked body (bounded by the response it comes from).
-fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = body
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or("a chunk size line is cut off")?;
-        let size_text = String::from_utf8_lossy(&body[..line_end]);
-        let size_text = size_text.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| "a bad chunk size")?;
-        body = &body[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(fail)? {
+        if body.len() + chunk.len() > MAX_HTTP_RESPONSE {
+            return Err(too_big());
         }
-        let chunk = body.get(..size).ok_or("a chunk is cut off")?;
-        out.extend_from_slice(chunk);
-        body = body.get(size + 2..).ok_or("a chunk is cut off")?;
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+/// An error with its causes: reqwest's own message ("error sending request") names none.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// One UDP tracker's socket: sends the datagrams it is handed, reports every datagram it
@@ -246,19 +205,5 @@ pub(super) async fn udp_tracker(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn http_responses_by_length_chunked_and_status() {
-        let r = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef";
-        assert_eq!(parse_http_response(r), Ok(b"abc".to_vec()));
-        let r = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-        assert_eq!(parse_http_response(r), Ok(b"abcde".to_vec()));
-        let r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nff\r\nabc";
-        assert!(parse_http_response(r).is_err());
-        let r = b"HTTP/1.1 404 Not Found\r\n\r\n";
-        assert_eq!(parse_http_response(r), Err("HTTP status 404".to_owned()));
-        assert!(parse_http_response(b"HTTP/1.1 200").is_err());
-    }
-}
+#[path = "net_tests.rs"]
+mod tests;

@@ -42,10 +42,12 @@ pub(super) struct TcpPlatform {
     pub(super) open: u64,
     pub(super) metadata_ready: bool,
     name: String,
+    /// For HTTP(S) tracker announces (shared by every torrent).
+    http: reqwest::Client,
 }
 
 impl TcpPlatform {
-    pub(super) fn new(events: Events, name: String) -> Self {
+    pub(super) fn new(events: Events, name: String, http: reqwest::Client) -> Self {
         Self {
             events,
             queue: VecDeque::new(),
@@ -56,6 +58,7 @@ impl TcpPlatform {
             open: 0,
             metadata_ready: false,
             name,
+            http,
         }
     }
 
@@ -126,7 +129,8 @@ impl Platform for TcpPlatform {
     fn classic_tracker_request(&mut self, tracker: ClassicTrackerIdx, request: ClassicRequest) {
         match request {
             ClassicRequest::HttpGet { url } => {
-                tokio::spawn(net::tracker_get(tracker, url, self.events.clone()));
+                let (http, events) = (self.http.clone(), self.events.clone());
+                tokio::spawn(net::tracker_get(http, tracker, url, events));
             }
             ClassicRequest::Udp {
                 host_port,
