@@ -4,7 +4,10 @@
 use metainfo::Info;
 use wire::{Bitfield, Extension, Message, MetadataMessage};
 
-use super::{session::send, Engine, Torrent};
+use super::{
+    session::{send, send_extended},
+    Engine, Torrent,
+};
 use crate::{
     hasher::PieceHasher,
     io::Output,
@@ -113,22 +116,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             let Some(p) = self.peers.get_mut(&k) else {
                 return;
             };
-            let Some(id) = p
-                .ext
-                .as_ref()
-                .and_then(|e| e.remote_id(Extension::UtMetadata))
-            else {
-                return;
-            };
             let payload = MetadataMessage::Request { piece }.to_vec();
-            send(
-                p,
-                Message::Extended {
-                    id,
-                    payload: &payload,
-                },
-                now,
-            );
+            if !send_extended(p, Extension::UtMetadata, &payload, now) {
+                return;
+            }
             p.meta_pending += 1;
             if let Some(a) = self.meta.asked.get_mut(piece as usize) {
                 *a = Some((k, now));

@@ -9,9 +9,9 @@
 
 use std::{collections::BTreeSet, net::SocketAddr};
 
-use wire::{Extension, Message, PexMessage};
+use wire::{Extension, PexMessage};
 
-use super::{session::send, Engine};
+use super::{session::send_extended, Engine};
 use crate::{
     hasher::PieceHasher,
     storage::Storage,
@@ -65,14 +65,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             let Some(peer) = self.peers.get_mut(&key) else {
                 continue;
             };
-            let Some(id) = peer
+            let takes_pex = peer
                 .ext
                 .as_ref()
-                .and_then(|e| e.remote_id(Extension::UtPex))
-            else {
-                continue;
-            };
-            if peer.pex.next_at.is_some_and(|t| now < t) {
+                .is_some_and(|e| e.remote_id(Extension::UtPex).is_some());
+            if !takes_pex || peer.pex.next_at.is_some_and(|t| now < t) {
                 continue;
             }
             let own = current.iter().find(|(k, _)| *k == key).map(|(_, a)| *a);
@@ -105,15 +102,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 peer.pex.told.remove(gone);
             }
             peer.pex.next_at = Some(now.plus(PEX_INTERVAL_MS));
-            let payload = msg.to_vec();
-            send(
-                peer,
-                Message::Extended {
-                    id,
-                    payload: &payload,
-                },
-                now,
-            );
+            send_extended(peer, Extension::UtPex, &msg.to_vec(), now);
         }
     }
 }

@@ -22,6 +22,21 @@ pub(crate) fn send(peer: &mut Peer, msg: Message<'_>, now: crate::types::Millis)
     peer.last_send = now;
 }
 
+/// Queues an extension message on the id the peer named for `ext` in its extended handshake;
+/// `false`, and nothing sent, when it did not take that extension.
+pub(crate) fn send_extended(
+    peer: &mut Peer,
+    ext: Extension,
+    payload: &[u8],
+    now: crate::types::Millis,
+) -> bool {
+    let Some(id) = peer.ext.as_ref().and_then(|e| e.remote_id(ext)) else {
+        return false;
+    };
+    send(peer, Message::Extended { id, payload }, now);
+    true
+}
+
 impl<S: Storage, H: PieceHasher> Engine<S, H> {
     pub(super) fn on_data(&mut self, key: PeerKey, bytes: &[u8]) {
         let limits = self.limits();

@@ -3,7 +3,10 @@
 
 use wire::Message;
 
-use super::{session::send, Engine};
+use super::{
+    session::{send, send_extended},
+    Engine,
+};
 use crate::{
     hasher::PieceHasher,
     io::Output,
@@ -182,22 +185,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.complete_sent = false;
         let mut gained = Vec::new();
         for (&k, peer) in &mut self.peers {
-            if let Some(id) = peer
-                .ext
-                .as_ref()
-                .and_then(|e| e.remote_id(wire::Extension::LtDonthave))
-            {
-                let mut payload = Vec::with_capacity(4);
-                wire::encode_donthave(piece, &mut payload);
-                send(
-                    peer,
-                    Message::Extended {
-                        id,
-                        payload: &payload,
-                    },
-                    now,
-                );
-            }
+            let mut payload = Vec::with_capacity(4);
+            wire::encode_donthave(piece, &mut payload);
+            send_extended(peer, wire::Extension::LtDonthave, &payload, now);
             if peer.has(piece) {
                 peer.wanted += 1;
                 gained.push(k);
