@@ -106,6 +106,12 @@ pub struct ServeArgs {
     /// sent anything; then it answers 503 with Retry-After (the torrent keeps looking).
     #[arg(long, default_value_t = 10.0)]
     pub(crate) gateway_no_peer_secs: f64,
+    /// Cap on what the gateway's TCP peers download in all, KiB/s (default: none).
+    #[arg(long, value_name = "KIB_PER_SEC")]
+    pub(crate) gateway_max_download_kib: Option<u64>,
+    /// Cap on what the gateway's TCP peers upload in all, KiB/s (default: none).
+    #[arg(long, value_name = "KIB_PER_SEC")]
+    pub(crate) gateway_max_upload_kib: Option<u64>,
     /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
     #[arg(long = "gateway-tracker")]
     pub(crate) gateway_trackers: Vec<String>,
@@ -375,6 +381,8 @@ async fn start_gateway(
         no_peer_grace: Duration::try_from_secs_f64(args.gateway_no_peer_secs)
             .map_err(|e| BadInput(format!("--gateway-no-peer-secs: {e}")))?,
         extra_trackers: args.gateway_trackers.clone(),
+        max_download_kib: args.gateway_max_download_kib,
+        max_upload_kib: args.gateway_max_upload_kib,
         dht: (!args.no_dht).then(|| crate::gateway::DhtConfig {
             listen: args
                 .dht_listen

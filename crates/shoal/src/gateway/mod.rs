@@ -16,6 +16,7 @@ mod dht;
 mod net;
 mod piece_store;
 mod platform;
+mod rate_cap;
 pub(crate) mod routes;
 mod torrent;
 mod wait;
@@ -46,6 +47,7 @@ use self::{
     dht::DhtNode,
     piece_store::PieceStore,
     platform::TcpPlatform,
+    rate_cap::PeerCaps,
     torrent::{Cmd, Torrent},
 };
 
@@ -76,6 +78,9 @@ pub(crate) struct GatewayConfig {
     pub(crate) extra_trackers: Vec<String>,
     /// The mainline DHT node's settings; `None` runs without the DHT.
     pub(crate) dht: Option<DhtConfig>,
+    /// Caps on what all TCP peers together download and upload, KiB/s (`None`: no cap).
+    pub(crate) max_download_kib: Option<u64>,
+    pub(crate) max_upload_kib: Option<u64>,
     pub(crate) peer_id: [u8; 20],
 }
 
@@ -112,8 +117,8 @@ pub(crate) struct Gateway {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
     pub(crate) figures: Arc<GatewayFigures>,
-    /// HTTP(S) tracker announces.
-    http: reqwest::Client,
+    /// HTTP(S) tracker announces and the rate caps, shared by every torrent's sockets.
+    net: net::Shared,
 }
 
 /// Why a torrent could not be added.
@@ -132,7 +137,10 @@ impl Gateway {
         let own = listener.local_addr()?;
         let port = own.port();
         tracing::info!(port, "gateway accepting BitTorrent peers over TCP");
-        let http = net::tracker_client().map_err(std::io::Error::other)?;
+        let net = net::Shared {
+            http: net::tracker_client().map_err(std::io::Error::other)?,
+            caps: PeerCaps::from_kib(cfg.max_download_kib, cfg.max_upload_kib),
+        };
         let dht = cfg.dht.clone().map(DhtNode::start);
         let gateway = Arc::new(Self {
             cfg,
@@ -144,7 +152,7 @@ impl Gateway {
             tasks: Mutex::new(Vec::new()),
             streams_per_ip: Mutex::new(HashMap::new()),
             figures: Arc::new(GatewayFigures::default()),
-            http,
+            net,
         });
         tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
         Ok(gateway)
@@ -235,7 +243,7 @@ impl Gateway {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (cmds_tx, cmds_rx) = mpsc::unbounded_channel();
         let label = name.unwrap_or_else(|| hash.to_hex());
-        let mut platform = TcpPlatform::new(events_tx.clone(), label, self.http.clone());
+        let mut platform = TcpPlatform::new(events_tx.clone(), label, self.net.clone());
         let now = swarm::Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(0));
         let session = Session::start(engine, cfg, now, &mut platform);
         let addrs: Vec<SocketAddr> = peers.iter().filter_map(|p| p.parse().ok()).collect();

@@ -5,6 +5,8 @@
 use std::{net::SocketAddr, time::Duration};
 
 use session::{ClassicTrackerIdx, Event};
+
+use super::rate_cap::{self, PeerCaps};
 use swarm::PeerKey;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -23,18 +25,29 @@ const READ_CHUNK: usize = 64 * 1024;
 
 pub(super) type Events = UnboundedSender<Event>;
 
+/// What every torrent's sockets share: the tracker HTTP client and the rate caps.
+#[derive(Debug, Clone)]
+pub(super) struct Shared {
+    pub(super) http: reqwest::Client,
+    pub(super) caps: PeerCaps,
+}
+
+/// Largest write between two waits on the upload cap.
+const CAPPED_WRITE: usize = 64 * 1024;
+
 /// Dials `addr`, then runs the connection (see [`run_peer`]).
 pub(super) async fn dial_peer(
     peer: PeerKey,
     addr: SocketAddr,
     outbox: UnboundedReceiver<Vec<u8>>,
     events: Events,
+    caps: PeerCaps,
 ) {
     match tokio::time::timeout(DIAL_TIMEOUT, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => {
             let _ = stream.set_nodelay(true);
             if events.send(Event::PeerOpen { peer }).is_ok() {
-                run_peer(peer, stream, outbox, events).await;
+                run_peer(peer, stream, outbox, events, caps).await;
             }
         }
         Ok(Err(error)) => {
@@ -47,18 +60,29 @@ pub(super) async fn dial_peer(
     }
 }
 
-/// Moves bytes both ways until either side ends, then reports the close.
+/// Moves bytes both ways until either side ends, then reports the close. With caps, each
+/// write waits for the upload cap (in pieces of [`CAPPED_WRITE`]) and each read for the
+/// download cap before the next read.
 pub(super) async fn run_peer(
     peer: PeerKey,
     stream: TcpStream,
     mut outbox: UnboundedReceiver<Vec<u8>>,
     events: Events,
+    caps: PeerCaps,
 ) {
     let (mut r, mut w) = stream.into_split();
     let write = async {
         while let Some(bytes) = outbox.recv().await {
-            if let Err(error) = w.write_all(&bytes).await {
-                return format!("writing: {error}");
+            let step = if caps.upload.is_some() {
+                CAPPED_WRITE
+            } else {
+                bytes.len().max(1)
+            };
+            for part in bytes.chunks(step) {
+                rate_cap::spend(caps.upload.as_ref(), part.len()).await;
+                if let Err(error) = w.write_all(part).await {
+                    return format!("writing: {error}");
+                }
             }
         }
         "the torrent let go of it".to_owned()
@@ -76,6 +100,7 @@ pub(super) async fn run_peer(
                     if events.send(Event::PeerData { peer, bytes }).is_err() {
                         return "the torrent stopped".to_owned();
                     }
+                    rate_cap::spend(caps.download.as_ref(), n).await;
                 }
             }
         }

@@ -42,12 +42,12 @@ pub(super) struct TcpPlatform {
     pub(super) open: u64,
     pub(super) metadata_ready: bool,
     name: String,
-    /// For HTTP(S) tracker announces (shared by every torrent).
-    http: reqwest::Client,
+    /// The tracker client and rate caps every torrent shares.
+    shared: net::Shared,
 }
 
 impl TcpPlatform {
-    pub(super) fn new(events: Events, name: String, http: reqwest::Client) -> Self {
+    pub(super) fn new(events: Events, name: String, shared: net::Shared) -> Self {
         Self {
             events,
             queue: VecDeque::new(),
@@ -58,7 +58,7 @@ impl TcpPlatform {
             open: 0,
             metadata_ready: false,
             name,
-            http,
+            shared,
         }
     }
 
@@ -67,7 +67,8 @@ impl TcpPlatform {
     pub(super) fn adopt(&mut self, peer: PeerKey, stream: TcpStream, read: Vec<u8>) {
         let (outbox, rx) = unbounded_channel();
         let events = self.events.clone();
-        let task = tokio::spawn(net::run_peer(peer, stream, rx, events)).abort_handle();
+        let caps = self.shared.caps.clone();
+        let task = tokio::spawn(net::run_peer(peer, stream, rx, events, caps)).abort_handle();
         self.conns.insert(peer, Conn { outbox, task });
         self.queue.push_back(Event::PeerOpen { peer });
         self.queue.push_back(Event::PeerData { peer, bytes: read });
@@ -109,7 +110,8 @@ impl Platform for TcpPlatform {
         tracing::debug!(torrent = %self.name, %addr, ?peer, "dialling");
         let (outbox, rx) = unbounded_channel();
         let events = self.events.clone();
-        let task = tokio::spawn(net::dial_peer(peer, addr, rx, events)).abort_handle();
+        let caps = self.shared.caps.clone();
+        let task = tokio::spawn(net::dial_peer(peer, addr, rx, events, caps)).abort_handle();
         self.conns.insert(peer, Conn { outbox, task });
     }
 
@@ -129,7 +131,7 @@ impl Platform for TcpPlatform {
     fn classic_tracker_request(&mut self, tracker: ClassicTrackerIdx, request: ClassicRequest) {
         match request {
             ClassicRequest::HttpGet { url } => {
-                let (http, events) = (self.http.clone(), self.events.clone());
+                let (http, events) = (self.shared.http.clone(), self.events.clone());
                 tokio::spawn(net::tracker_get(http, tracker, url, events));
             }
             ClassicRequest::Udp {

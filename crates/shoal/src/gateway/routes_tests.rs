@@ -22,6 +22,8 @@ async fn gateway_with(dir: &std::path::Path, max_torrents: usize, wait: Duration
         no_peer_grace: Duration::from_millis(300),
         extra_trackers: Vec::new(),
         dht: None,
+        max_download_kib: None,
+        max_upload_kib: None,
         peer_id: *b"-SH0001-testtesttest",
     };
     Gateway::start(cfg).await.expect("gateway")
