@@ -111,6 +111,8 @@ pub(crate) struct Gateway {
     /// Every torrent task started, to wait for at shutdown.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// Torrents added so far, to name each add's piece folder (see [`Gateway::torrent_dir`]).
+    adds: AtomicU64,
     pub(crate) figures: Arc<GatewayFigures>,
 }
 
@@ -140,6 +142,7 @@ impl Gateway {
             torrents: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(Vec::new()),
             streams_per_ip: Mutex::new(HashMap::new()),
+            adds: AtomicU64::new(0),
             figures: Arc::new(GatewayFigures::default()),
         });
         tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
@@ -177,8 +180,13 @@ impl Gateway {
         self.lock().remove(hash).is_some()
     }
 
+    /// A new piece folder for `hash`, `HASH.N`: each add has its own. A removed torrent's task
+    /// deletes its folder when it has left the swarm, which can be after the same torrent was
+    /// added again; with one folder per info hash it deleted the new torrent's, every piece the
+    /// new one downloaded then failed to store, and its stream waited out the whole wait.
     fn torrent_dir(&self, hash: &InfoHash) -> PathBuf {
-        self.cfg.dir.join(hash.to_hex())
+        let n = self.adds.fetch_add(1, Ordering::Relaxed);
+        self.cfg.dir.join(format!("{}.{n}", hash.to_hex()))
     }
 
     /// Adds a torrent by magnet (the metadata comes from peers, BEP 9) or by its metainfo;
@@ -205,7 +213,8 @@ impl Gateway {
         if torrents.len() >= self.cfg.max_torrents {
             return Err(AddError::Full(self.cfg.max_torrents));
         }
-        let store = PieceStore::create(self.torrent_dir(&hash)).map_err(AddError::Disk)?;
+        let dir = self.torrent_dir(&hash);
+        let store = PieceStore::create(dir.clone()).map_err(AddError::Disk)?;
         let seed = seed_of(&hash);
         let mut engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
         // TCP peers have addresses worth passing on (BEP 11).
@@ -240,7 +249,6 @@ impl Gateway {
         if let Some(dht) = &self.dht {
             tokio::spawn(dht.clone().serve_torrent(hash, self.own, events_tx.clone()));
         }
-        let dir = self.torrent_dir(&hash);
         let (health_tx, health) =
             tokio::sync::watch::channel(wait::Health::new(tokio::time::Instant::now()));
         let torrent = Torrent::new(
