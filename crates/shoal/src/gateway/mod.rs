@@ -55,6 +55,12 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_PENDING_HANDSHAKES: usize = 256;
 /// The handshake up to and including the info hash: length byte, protocol, reserved, hash.
 const HANDSHAKE_PREFIX: usize = 1 + 19 + 8 + 20;
+/// Most requests kept out at one TCP peer (the engine's default, 128, is WebTorrent's). A
+/// Transmission seeder answers requests in bursts, once per bandwidth pulse (500 ms), so one
+/// peer's rate is at most the requests out per pulse: 128 × 16 KiB every 500 ms is 4 MiB/s,
+/// where the gateway stalled (docs/benchmarks.md). 500 is libtorrent's default request
+/// queue; a peer's own `reqq` still caps it, and the rate rule (1 s of data) still decides.
+const TCP_MAX_PIPELINE: u32 = 500;
 
 /// Settings of the gateway.
 #[derive(Debug, Clone)]
@@ -219,6 +225,7 @@ impl Gateway {
         let mut engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
         // TCP peers have addresses worth passing on (BEP 11).
         engine_cfg.pex = true;
+        engine_cfg.max_pipeline = TCP_MAX_PIPELINE;
         // No web seeds: the gateway is the HTTP source for others, and reads from peers only.
         let engine = match source {
             Source::Magnet(_) => Engine::from_magnet(engine_cfg, hash, Vec::new(), store, Sha1Smol),
