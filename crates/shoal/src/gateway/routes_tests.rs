@@ -203,7 +203,7 @@ async fn without_peers_the_byte_routes_answer_503_with_retry_after_well_before_t
     );
 }
 
-/// DELETE and POST the same torrent at once, as a client that restarts a stream does. The
+/// Remove and add the same torrent at once (`DELETE`, `POST`), as a client restarting a stream. The
 /// removed torrent's task deletes its piece folder when it ends, after the new torrent has
 /// made its own: the two must not be one folder. (They were: the new torrent's every piece
 /// then failed to store, "No such file or directory", so it downloaded the first pieces over
@@ -212,20 +212,21 @@ async fn without_peers_the_byte_routes_answer_503_with_retry_after_well_before_t
 async fn a_torrent_added_again_keeps_its_folder_when_the_removed_one_cleans_up() {
     let dir = tempfile::tempdir().expect("tempdir");
     let g = gateway(dir.path(), 1).await;
-    let app = app(&g);
     let hash = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
-    let (status, body) = call(&app, "POST", "/api/torrents", hash).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let source = || source_of(hash.as_bytes()).ok().expect("a hash");
+    let (info_hash, new) = g.add(source()).expect("added");
+    assert!(new);
     let first = g
         .tasks
         .lock()
         .expect("tasks")
         .pop()
         .expect("the first torrent's task");
-    let (status, _) = call(&app, "DELETE", &format!("/api/torrents/{hash}"), "").await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = call(&app, "POST", "/api/torrents", hash).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Removed and added again with no await between, so the removed torrent's task cannot
+    // end before the new torrent has made its folder (the order that lost the pieces).
+    assert!(g.remove(&info_hash));
+    let (_, new) = g.add(source()).expect("added again");
+    assert!(new, "a new torrent");
     // The removed torrent's task ends (and cleans up) only now.
     first.await.expect("the first torrent's task ended");
     let folders: Vec<_> = std::fs::read_dir(dir.path())
