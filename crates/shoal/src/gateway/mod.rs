@@ -57,6 +57,12 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_PENDING_HANDSHAKES: usize = 256;
 /// The handshake up to and including the info hash: length byte, protocol, reserved, hash.
 const HANDSHAKE_PREFIX: usize = 1 + 19 + 8 + 20;
+/// Most requests kept out at one TCP peer (the engine's default, 128, is WebTorrent's). A
+/// Transmission seeder answers requests in bursts, once per bandwidth pulse (500 ms), so one
+/// peer's rate is at most the requests out per pulse: 128 × 16 KiB every 500 ms is 4 MiB/s,
+/// where the gateway stalled (docs/benchmarks.md). 500 is libtorrent's default request
+/// queue; a peer's own `reqq` still caps it, and the rate rule (1 s of data) still decides.
+const TCP_MAX_PIPELINE: u32 = 500;
 
 /// Settings of the gateway.
 #[derive(Debug, Clone)]
@@ -116,6 +122,8 @@ pub(crate) struct Gateway {
     /// Every torrent task started, to wait for at shutdown.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// Torrents added so far, to name each add's piece folder (see [`Gateway::torrent_dir`]).
+    adds: AtomicU64,
     pub(crate) figures: Arc<GatewayFigures>,
     /// HTTP(S) tracker announces and the rate caps, shared by every torrent's sockets.
     net: net::Shared,
@@ -151,6 +159,7 @@ impl Gateway {
             torrents: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(Vec::new()),
             streams_per_ip: Mutex::new(HashMap::new()),
+            adds: AtomicU64::new(0),
             figures: Arc::new(GatewayFigures::default()),
             net,
         });
@@ -189,8 +198,13 @@ impl Gateway {
         self.lock().remove(hash).is_some()
     }
 
+    /// A new piece folder for `hash`, `HASH.N`: each add has its own. A removed torrent's task
+    /// deletes its folder when it has left the swarm, which can be after the same torrent was
+    /// added again; with one folder per info hash it deleted the new torrent's, every piece the
+    /// new one downloaded then failed to store, and its stream waited out the whole wait.
     fn torrent_dir(&self, hash: &InfoHash) -> PathBuf {
-        self.cfg.dir.join(hash.to_hex())
+        let n = self.adds.fetch_add(1, Ordering::Relaxed);
+        self.cfg.dir.join(format!("{}.{n}", hash.to_hex()))
     }
 
     /// Adds a torrent by magnet (the metadata comes from peers, BEP 9) or by its metainfo;
@@ -217,12 +231,14 @@ impl Gateway {
         if torrents.len() >= self.cfg.max_torrents {
             return Err(AddError::Full(self.cfg.max_torrents));
         }
-        let store = PieceStore::create(self.torrent_dir(&hash)).map_err(AddError::Disk)?;
+        let dir = self.torrent_dir(&hash);
+        let store = PieceStore::create(dir.clone()).map_err(AddError::Disk)?;
         let seed = seed_of(&hash);
         let mut engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
         // TCP peers have addresses worth passing on (BEP 11).
         engine_cfg.pex = true;
         engine_cfg.listen_port = Some(self.port);
+        engine_cfg.max_pipeline = TCP_MAX_PIPELINE;
         // No web seeds: the gateway is the HTTP source for others, and reads from peers only.
         let engine = match source {
             Source::Magnet(_) => Engine::from_magnet(engine_cfg, hash, Vec::new(), store, Sha1Smol),
@@ -253,7 +269,6 @@ impl Gateway {
         if let Some(dht) = &self.dht {
             tokio::spawn(dht.clone().serve_torrent(hash, self.own, events_tx.clone()));
         }
-        let dir = self.torrent_dir(&hash);
         let (health_tx, health) =
             tokio::sync::watch::channel(wait::Health::new(tokio::time::Instant::now()));
         let torrent = Torrent::new(

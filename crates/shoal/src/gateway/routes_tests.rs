@@ -115,8 +115,7 @@ async fn the_api_adds_shows_removes_and_answers_errors_in_json() {
         (status, body.as_str()),
         (StatusCode::OK, "the add-on's route")
     );
-    let folder = dir.path().join(hash);
-    assert!(folder.is_dir(), "the torrent's piece folder");
+    let folder = torrent_folder(dir.path(), hash).expect("the torrent's piece folder");
     let (status, _) = call(&app, "DELETE", &format!("/api/torrents/{hash}"), "").await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     // The torrent's task deletes its folder once it has left the swarm.
@@ -204,4 +203,59 @@ async fn without_peers_the_byte_routes_answer_503_with_retry_after_well_before_t
         "answered within the grace, not the wait (clock time: {:?})",
         start.elapsed()
     );
+}
+
+/// Remove and add the same torrent at once (`DELETE`, `POST`), as a client restarting a stream. The
+/// removed torrent's task deletes its piece folder when it ends, after the new torrent has
+/// made its own: the two must not be one folder. (They were: the new torrent's every piece
+/// then failed to store, "No such file or directory", so it downloaded the first pieces over
+/// and over and its stream answered 504 — the e2e gateway-readd test's third add.)
+#[tokio::test]
+async fn a_torrent_added_again_keeps_its_folder_when_the_removed_one_cleans_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let g = gateway(dir.path(), 1).await;
+    let hash = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
+    let source = || source_of(hash.as_bytes()).ok().expect("a hash");
+    let (info_hash, new) = g.add(source()).expect("added");
+    assert!(new);
+    let first = g
+        .tasks
+        .lock()
+        .expect("tasks")
+        .pop()
+        .expect("the first torrent's task");
+    // Removed and added again with no await between, so the removed torrent's task cannot
+    // end before the new torrent has made its folder (the order that lost the pieces).
+    assert!(g.remove(&info_hash));
+    let (_, new) = g.add(source()).expect("added again");
+    assert!(new, "a new torrent");
+    // The removed torrent's task ends (and cleans up) only now.
+    first.await.expect("the first torrent's task ended");
+    let folders: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("the gateway's folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(
+        folders.len(),
+        1,
+        "the running torrent's folder: {folders:?}"
+    );
+    assert!(
+        torrent_folder(dir.path(), hash).is_some_and(|f| f == folders[0]),
+        "{folders:?}"
+    );
+}
+
+/// The piece folder of a running torrent `hash` under the gateway's folder, if there is one.
+fn torrent_folder(dir: &std::path::Path, hash: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(hash))
+        })
 }
