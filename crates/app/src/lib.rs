@@ -21,45 +21,47 @@ mod format;
 mod live;
 mod pages;
 mod player;
+mod route;
 mod shell;
 mod tab;
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::{Route, Router, Routes},
-    path,
-};
 
-/// The whole app: one route per page. `shoal serve` answers every unknown path with
-/// `index.html`, so these routes also work when opened directly or reloaded. What the pages
-/// share (the tab's runtime client, the shared file, the installed add-ons) is given to them
-/// through context from here.
+use route::Page;
+
+/// The whole app: one page per route ([`route::Page`]). `shoal serve` answers every unknown
+/// path with `index.html`, so these routes also work when opened directly or reloaded. What
+/// the pages share (the tab's runtime client, the shared file, the installed add-ons) is given
+/// to them through context from here.
 #[component]
 pub fn App() -> impl IntoView {
+    let location = route::provide();
     tab::provide();
     components::share_form::provide_sharing();
     addons::start();
     shell::start();
+    // A new page is built only when the route or its path parameters change; a page whose
+    // query changes (/play, /search) follows its query itself.
+    let page = Memo::new(move |_| location.pathname.with(|path| Page::of(path)));
     view! {
-        <Router>
-          <shell::Shell>
-            <Routes fallback=pages::not_found::NotFound>
-                <Route path=path!("/") view=pages::home::Home/>
-                <Route path=path!("/play") view=pages::play::Play/>
-                <Route path=path!("/addons") view=pages::addons::Addons/>
-                <Route path=path!("/discover") view=pages::discover::Discover/>
-                <Route path=path!("/search") view=pages::search::Search/>
-                <Route path=path!("/detail/:type/:id") view=pages::detail::Detail/>
-                <Route path=path!("/streams/:type/:id") view=pages::detail::Streams/>
-                <Route path=path!("/watch") view=pages::watch::Watch/>
-                <Route path=path!("/settings") view=pages::settings::Settings/>
-                <Route path=path!("/embed") view=pages::embed::Embed/>
-                <Route path=path!("/live") view=pages::live::LiveList/>
-                <Route path=path!("/live/:name") view=pages::live::LiveChannel/>
-                <Route path=path!("/downloads") view=pages::downloads::Downloads/>
-            </Routes>
-          </shell::Shell>
-        </Router>
+        <shell::Shell>
+            {move || match page.get() {
+                Page::Home => view! { <pages::home::Home/> }.into_any(),
+                Page::Play => view! { <pages::play::Play/> }.into_any(),
+                Page::Addons => view! { <pages::addons::Addons/> }.into_any(),
+                Page::Discover => view! { <pages::discover::Discover/> }.into_any(),
+                Page::Search => view! { <pages::search::Search/> }.into_any(),
+                Page::Detail { kind, id } => view! { <pages::detail::Detail kind=kind id=id/> }.into_any(),
+                Page::Streams { kind, id } => view! { <pages::detail::Streams kind=kind id=id/> }.into_any(),
+                Page::Watch => view! { <pages::watch::Watch/> }.into_any(),
+                Page::Settings => view! { <pages::settings::Settings/> }.into_any(),
+                Page::Embed => view! { <pages::embed::Embed/> }.into_any(),
+                Page::LiveList => view! { <pages::live::LiveList/> }.into_any(),
+                Page::LiveChannel { name } => view! { <pages::live::LiveChannel name=name/> }.into_any(),
+                Page::Downloads => view! { <pages::downloads::Downloads/> }.into_any(),
+                Page::NotFound => view! { <pages::not_found::NotFound/> }.into_any(),
+            }}
+        </shell::Shell>
     }
 }
 

@@ -1,8 +1,8 @@
 //! The source box: paste a magnet link, an info hash or a .torrent address, see what it says,
 //! and play it; or pick a .torrent file from this device.
 
+use crate::route::use_location;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::{error_notice::ErrorNotice, magnet_details::MagnetDetails};
 use crate::format::sentence;
@@ -40,13 +40,12 @@ pub(crate) fn SourceForm() -> impl IntoView {
         let t = text.get();
         is_torrent_url(&t) || (!t.trim().is_empty() && metainfo::parse_source(&t).is_ok())
     };
-    let navigate = use_navigate();
-    let go = navigate.clone();
+    let location = use_location();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = text.get_untracked();
         if is_torrent_url(&t) || metainfo::parse_source(&t).is_ok() {
-            go(&play_href(&t), Default::default());
+            location.navigate(&play_href(&t));
         }
     };
     let on_pick = move |ev: leptos::ev::Event| {
@@ -54,7 +53,7 @@ pub(crate) fn SourceForm() -> impl IntoView {
             return;
         };
         if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
-            navigate(&play_href(&url), Default::default());
+            location.navigate(&play_href(&url));
         }
     };
 

@@ -1,9 +1,9 @@
 //! `/addons`: install an add-on by its manifest URL (preview, then confirm), reorder, remove.
 //! `/addons?install=<manifest URL>` opens the preview directly.
 
+use crate::route::use_query_map;
 use addon::{Manifest, TransportUrl};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::addons::store::{self, use_addons, InstalledAddon};
 use crate::api::{self, ApiError};

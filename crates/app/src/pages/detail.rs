@@ -4,17 +4,12 @@
 
 use addon::{parse_meta, Meta, ResourceRequest};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::addons::decode_param;
 use crate::addons::store::use_addons;
 use crate::addons::streams::StreamList;
 use crate::api::{self, ApiError};
 use crate::components::error_notice::ErrorNotice;
-
-fn route_param(name: &str) -> String {
-    use_params_map().with_untracked(|p| decode_param(&p.get(name).unwrap_or_default()))
-}
 
 /// What the meta add-ons said: the meta, or why each add-on that was asked failed.
 #[derive(Clone)]
@@ -34,8 +29,13 @@ struct AddonFailure {
 
 /// The detail page.
 #[component]
-pub(crate) fn Detail() -> impl IntoView {
-    let (kind, id) = (route_param("type"), route_param("id"));
+pub(crate) fn Detail(
+    /// The path's `<type>`, still percent-encoded.
+    kind: String,
+    /// The path's `<id>`, still percent-encoded.
+    id: String,
+) -> impl IntoView {
+    let (kind, id) = (decode_param(&kind), decode_param(&id));
     let list = use_addons();
     let request = ResourceRequest::new("meta", &kind, &id);
     let (meta_kind, meta_id) = (kind.clone(), id.clone());
@@ -184,8 +184,13 @@ fn MetaView(meta: Meta) -> impl IntoView {
 
 /// `/streams/<type>/<id>`: the streams of one video.
 #[component]
-pub(crate) fn Streams() -> impl IntoView {
-    let (kind, id) = (route_param("type"), route_param("id"));
+pub(crate) fn Streams(
+    /// The path's `<type>`, still percent-encoded.
+    kind: String,
+    /// The path's `<id>`, still percent-encoded.
+    id: String,
+) -> impl IntoView {
+    let (kind, id) = (decode_param(&kind), decode_param(&id));
     view! {
         <main class="addon-page wide">
             <h1>"Streams"</h1>

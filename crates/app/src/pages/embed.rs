@@ -4,8 +4,8 @@
 //! http(s) video (an add-on's HTTP stream). With `host=` (written by `/embed.js`) the page
 //! reports to and obeys the host page, see [`crate::embed`].
 
+use crate::route::use_query_map;
 use leptos::{html::Video, prelude::*};
-use leptos_router::hooks::use_query_map;
 use serde::Serialize;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 

@@ -3,7 +3,6 @@
 
 use companion_api::ChannelState;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::components::error_notice::ErrorNotice;
 use crate::live::{
@@ -36,8 +35,10 @@ pub(crate) fn LiveList() -> impl IntoView {
 
 /// One channel's viewer page.
 #[component]
-pub(crate) fn LiveChannel() -> impl IntoView {
-    let name = use_params_map().with_untracked(|p| p.get("name").unwrap_or_default());
+pub(crate) fn LiveChannel(
+    /// The path's `<name>`, as the browser spells it.
+    name: String,
+) -> impl IntoView {
     let valid = !name.is_empty() && !name.contains('/') && name.len() <= 64;
     let playlist = format!(
         "/channels/{}/index.m3u8",

@@ -1,7 +1,7 @@
 //! The page for a path the app does not know.
 
+use crate::route::use_location;
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 /// Says which address was not found and offers the way home.
 #[component]

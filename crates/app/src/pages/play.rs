@@ -1,8 +1,8 @@
 //! `/play?src=<magnet, info hash or .torrent URL>[&file=N]`: plays a torrent's video in a
 //! `<video>` fed by the Service Worker bridge, with live stats and plain-language messages.
 
+use crate::route::use_query_map;
 use leptos::{html, prelude::*, task::spawn_local, task::spawn_local_scoped_with_cancellation};
-use leptos_router::hooks::use_query_map;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api;

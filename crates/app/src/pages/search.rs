@@ -1,7 +1,7 @@
 //! `/search?q=`: every catalog that takes a `search` extra, across the installed add-ons.
 
+use crate::route::use_query_map;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use super::discover::CatalogRow;
 use crate::addons::store::use_addons;

@@ -2,9 +2,9 @@
 //! through hls.js with Shoal's loader (peers for segments with published hashes, HTTP for the
 //! rest).
 
+use crate::route::use_query_map;
 use leptos::html::Video;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::error_notice::ErrorNotice;
 use crate::live::player::HlsPlayer;

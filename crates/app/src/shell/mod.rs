@@ -12,8 +12,8 @@ pub(crate) mod remote;
 pub(crate) mod spatial;
 pub(crate) mod tizen;
 
+use crate::route::use_location;
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 use nav::AppNav;
 use pwa::Pwa;

@@ -2,8 +2,8 @@
 //! a search box. Plain links and a form, so touch, mouse, Tab and the TV remote (see
 //! [`super::remote`]) all reach them; the current page is marked with `aria-current`.
 
+use crate::route::use_location;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
 
 use super::pwa::Pwa;
 use crate::addons::encode;
@@ -40,15 +40,11 @@ pub(crate) fn AppNav() -> impl IntoView {
             text.set(q);
         }
     });
-    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let q = text.get_untracked();
         if !q.trim().is_empty() {
-            navigate(
-                &format!("/search?q={}", encode(q.trim())),
-                Default::default(),
-            );
+            location.navigate(&format!("/search?q={}", encode(q.trim())));
         }
     };
     view! {
