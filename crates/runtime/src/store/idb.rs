@@ -1,7 +1,9 @@
 //! The IndexedDB layer, through the `idb` crate: one database `shoal-store` with two object
-//! stores — `pieces` (key `[info hash hex, piece index]`, value the piece's bytes as an
-//! `ArrayBuffer`) and `items` (key path `id`, value an [`Item`]). Every call is one
-//! transaction; a batch of writes is one transaction, so a batch lands whole or not at all.
+//! stores — `pieces` (key `[info hash hex, piece index, chunk index]`, value [`CHUNK_BYTES`]
+//! of the piece's bytes as an `ArrayBuffer`; records of an older version are one
+//! `[info hash hex, piece index]` record a piece, still read) and `items` (key path `id`, value
+//! an [`Item`]). Every call is one transaction; a batch of writes is one transaction, so a
+//! batch lands whole or not at all.
 
 use idb::{
     DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode,
@@ -22,6 +24,14 @@ const ITEMS: &str = "items";
 /// resumes without asking peers for the metadata — offline too; and the text of kept HLS
 /// playlists (key: `playlist:` and the URL; value: the UTF-8 text).
 const INFOS: &str = "infos";
+
+/// The bytes of one record of `pieces`: a piece is stored as records of this size (the last
+/// one shorter). Why not one record a piece: Chromium keeps values over 64 KiB in a blob
+/// beside the database, and reading such a value back leaves the page's memory far higher
+/// (reading 300 MiB of 1 MiB records raised the renderer by ≈ 180 MiB, of 32 KiB records by
+/// ≈ 60–80 MiB, in `bench/browser/store-memory.mjs`'s Chromium; docs/benchmarks.md). Smaller
+/// records cost write speed (≈ 60 MiB/s against ≈ 135 at 1 MiB, still far above a download).
+pub(crate) const CHUNK_BYTES: usize = 32 << 10;
 
 /// Why an IndexedDB call failed, as the store needs to tell it apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +72,30 @@ pub(crate) struct Db {
     scratch: RefCell<Option<Uint8Array>>,
 }
 
+/// The key of a record of the older layout (a whole piece in one record).
 fn piece_key(id: &str, piece: u32) -> JsValue {
     Array::of2(&JsValue::from_str(id), &JsValue::from(piece)).into()
+}
+
+/// The key of chunk `chunk` of a piece.
+fn chunk_key(id: &str, piece: u32, chunk: usize) -> JsValue {
+    Array::of3(
+        &JsValue::from_str(id),
+        &JsValue::from(piece),
+        &JsValue::from(chunk as u32),
+    )
+    .into()
+}
+
+/// Every record of one piece, in either layout: `[id, piece]` up to `[id, piece, +∞]`.
+fn piece_range(id: &str, piece: u32) -> Result<KeyRange, DbError> {
+    let upper: JsValue = Array::of3(
+        &JsValue::from_str(id),
+        &JsValue::from(piece),
+        &JsValue::from(f64::INFINITY),
+    )
+    .into();
+    Ok(KeyRange::bound(&piece_key(id, piece), &upper, None, None)?)
 }
 
 /// Every key of item `id`: `[id, 0]` up to `[id, +∞]`.
@@ -154,7 +186,8 @@ impl Db {
         done(tx, store.transaction()).await
     }
 
-    /// Every stored piece, as `(item id, piece)`.
+    /// Every stored piece, as `(item id, piece)` (once per record: a piece in several chunks
+    /// comes several times).
     pub(crate) async fn piece_keys(&self) -> Result<Vec<(String, u32)>, DbError> {
         let tx = self.db.transaction(&[PIECES], TransactionMode::ReadOnly)?;
         let keys = tx.object_store(PIECES)?.get_all_keys(None, None)?.await?;
@@ -188,13 +221,30 @@ impl Db {
             infos.delete(Query::Key(JsValue::from_str(id)))?;
         }
         for w in pieces {
-            let value = self.staged(w.data);
-            store.put(&value, Some(&piece_key(w.id, w.piece)))?;
+            self.put_piece(&store, w.id, w.piece, w.data)?;
         }
         for item in items {
             index.put(&to_js(item)?, None)?;
         }
         done(tx, store.transaction()).await
+    }
+
+    /// Puts a piece as its chunks. A record of the older layout for the same piece is deleted
+    /// first (it would be read back with the chunks); the chunks of an earlier write of the
+    /// piece have the same keys and are overwritten.
+    fn put_piece(
+        &self,
+        store: &idb::ObjectStore,
+        id: &str,
+        piece: u32,
+        data: &[u8],
+    ) -> Result<(), DbError> {
+        store.delete(Query::Key(piece_key(id, piece)))?;
+        for (i, chunk) in data.chunks(CHUNK_BYTES).enumerate() {
+            let value = self.staged(chunk);
+            store.put(&value, Some(&chunk_key(id, piece, i)))?;
+        }
+        Ok(())
     }
 
     /// `data` in the reused JS buffer, for a `put` made before anything else writes to it.
@@ -222,31 +272,65 @@ impl Db {
         self.write(ids, &[], &[]).await
     }
 
-    /// One piece's bytes, or `None` when it is not stored.
+    /// One piece's bytes (its records one after the other, in key order), or `None` when no
+    /// record of it is stored. A chunk missing or of another type gives bytes of the wrong
+    /// length or content, which the engine's check drops.
     pub(crate) async fn read(&self, id: &str, piece: u32) -> Result<Option<Vec<u8>>, DbError> {
         let tx = self.db.transaction(&[PIECES], TransactionMode::ReadOnly)?;
-        let value = tx
+        let values = tx
             .object_store(PIECES)?
-            .get(Query::Key(piece_key(id, piece)))?
+            .get_all(Some(Query::KeyRange(piece_range(id, piece)?)), None)?
             .await?;
-        Ok(value.and_then(|v| {
+        if values.is_empty() {
+            return Ok(None);
+        }
+        let len = values
+            .iter()
+            .filter_map(|v| v.dyn_ref::<ArrayBuffer>())
+            .map(|b| b.byte_length() as usize)
+            .sum();
+        let mut bytes = Vec::with_capacity(len);
+        for v in &values {
             if let Some(buf) = v.dyn_ref::<ArrayBuffer>() {
-                let bytes = Uint8Array::new(buf).to_vec();
+                let view = Uint8Array::new(buf);
+                let at = bytes.len();
+                bytes.resize(at + view.length() as usize, 0);
+                view.copy_to(&mut bytes[at..]);
                 crate::browser::detach::release(buf);
-                Some(bytes)
-            } else {
-                v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+            } else if let Some(view) = v.dyn_ref::<Uint8Array>() {
+                bytes.extend_from_slice(&view.to_vec());
             }
-        }))
+        }
+        Ok(Some(bytes))
     }
 
     /// Overwrites a stored piece's bytes as they are, without touching the index: the test
     /// hook that damages an entry on purpose (`window.shoal.storeCorrupt`).
     pub(crate) async fn overwrite(&self, id: &str, piece: u32, data: &[u8]) -> Result<(), DbError> {
         let tx = self.db.transaction(&[PIECES], TransactionMode::ReadWrite)?;
-        let value = Uint8Array::from(data).buffer();
         let store = tx.object_store(PIECES)?;
-        store.put(&value, Some(&piece_key(id, piece)))?;
+        store.delete(Query::KeyRange(piece_range(id, piece)?))?;
+        for (i, chunk) in data.chunks(CHUNK_BYTES).enumerate() {
+            let value = Uint8Array::from(chunk).buffer();
+            store.put(&value, Some(&chunk_key(id, piece, i)))?;
+        }
+        done(tx, store.transaction()).await
+    }
+
+    /// Puts a piece as one record, the older layout (for the tests of reading it).
+    #[cfg(test)]
+    pub(crate) async fn put_older_layout(
+        &self,
+        id: &str,
+        piece: u32,
+        data: &[u8],
+    ) -> Result<(), DbError> {
+        let tx = self.db.transaction(&[PIECES], TransactionMode::ReadWrite)?;
+        let store = tx.object_store(PIECES)?;
+        store.put(
+            &Uint8Array::from(data).buffer(),
+            Some(&piece_key(id, piece)),
+        )?;
         done(tx, store.transaction()).await
     }
 }

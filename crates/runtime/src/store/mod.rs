@@ -15,8 +15,8 @@
 //!   in memory only and [`Store::notice`] says so.
 //! * One writer per item across tabs (Web Locks): a second tab playing the same torrent reads
 //!   the store but leaves writing it to the first.
-//! * [`Store::put_segment`] / [`Store::get_segment`]: HLS segments, one record each, keyed by
-//!   the segment torrent's info hash (the HLS loader's seam).
+//! * [`Store::put_segment`] / [`Store::get_segment`]: HLS segments, each stored as piece 0 of
+//!   an item keyed by the segment torrent's info hash (the HLS loader's seam).
 //! * [`Store::keep_playlist`] / [`Store::playlist`] and [`Store::keep_torrent_file`] /
 //!   [`Store::torrent_file`]: the documents a source needs besides its bytes (a VOD or master
 //!   playlist's text, a .torrent file), by URL, so what was watched replays offline from the

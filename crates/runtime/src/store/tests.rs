@@ -1,11 +1,12 @@
 //! The store on the browser's real IndexedDB (headless Chromium): what eviction and expiry
-//! remove besides an item's bytes.
+//! remove besides an item's bytes; pieces stored in chunks.
 
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 // A segment's per-segment torrent: its item id is the torrent's info hash, so the file
 // belongs to the segment's item.
 use super::documents::tests::torrent_file;
+use super::idb::{Db, PieceWrite, CHUNK_BYTES};
 use super::{Store, StoreSettings};
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -78,4 +79,69 @@ async fn kept_documents_go_when_their_item_is_evicted_or_expires() {
     );
     assert_eq!(after.torrent_file("http://o.test/b.torrent"), None);
     after.clear().await.expect("cleared");
+}
+
+/// Bytes that differ from chunk to chunk (a chunk out of order would be seen).
+fn numbered(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i / 7) as u8 ^ seed).collect()
+}
+
+#[test]
+async fn a_piece_comes_back_whole_from_its_chunks_and_from_the_older_layout() {
+    let db = Db::open().await.expect("the database opens");
+    let id = "chunk-test-item";
+    db.delete(&[id.to_owned()]).await.expect("a clean start");
+    // Three whole chunks and a short last one; a piece of exactly one chunk; a short piece.
+    let pieces = [
+        (0, numbered(3 * CHUNK_BYTES + 1_696, 1)),
+        (1, numbered(CHUNK_BYTES, 2)),
+        (2, numbered(100, 3)),
+    ];
+    let writes: Vec<PieceWrite<'_>> = pieces
+        .iter()
+        .map(|(piece, data)| PieceWrite {
+            id,
+            piece: *piece,
+            data,
+        })
+        .collect();
+    db.write(&[], &writes, &[]).await.expect("written");
+    for (piece, data) in &pieces {
+        let back = db.read(id, *piece).await.expect("read").expect("stored");
+        assert_eq!(&back, data, "piece {piece}");
+    }
+    assert_eq!(db.read(id, 3).await.expect("read"), None, "never written");
+    let keys = db.piece_keys().await.expect("keys");
+    let mut mine: Vec<u32> = keys
+        .iter()
+        .filter(|(i, _)| i == id)
+        .map(|(_, p)| *p)
+        .collect();
+    mine.dedup();
+    assert_eq!(mine, vec![0, 1, 2]);
+
+    // A piece stored by an older version, one record: read as it is, and replaced whole by a
+    // new write of the piece (not read back with the new chunks after it).
+    let old = numbered(2 * CHUNK_BYTES + 5, 4);
+    db.put_older_layout(id, 5, &old).await.expect("put");
+    assert_eq!(db.read(id, 5).await.expect("read"), Some(old));
+    let new = numbered(2 * CHUNK_BYTES + 5, 5);
+    let write = PieceWrite {
+        id,
+        piece: 5,
+        data: &new,
+    };
+    db.write(&[], &[write], &[]).await.expect("rewritten");
+    assert_eq!(db.read(id, 5).await.expect("read"), Some(new));
+
+    // The test hook's damage lands as chunks too, in place of the piece's records.
+    db.overwrite(id, 0, &[9; 10]).await.expect("overwritten");
+    assert_eq!(db.read(id, 0).await.expect("read"), Some(vec![9; 10]));
+
+    db.delete(&[id.to_owned()]).await.expect("deleted");
+    assert_eq!(
+        db.read(id, 1).await.expect("read"),
+        None,
+        "its chunks went with it"
+    );
 }
