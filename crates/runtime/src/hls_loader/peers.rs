@@ -185,6 +185,18 @@ impl HlsSwarm {
         connecting + shaking + waiting.min(CHANNEL_PEERS)
     }
 
+    /// Peers that sent pieces of `seg` (a prefetch that completed) are waited on again if
+    /// a strike had benched them.
+    pub(crate) fn credit_senders(&self, seg: &SegmentSwarm) {
+        let now = crate::now();
+        let mut watch = hls::PeerWatch::new();
+        watch.observe(now, seg.peer_states(self), &self.strikes.borrow());
+        let mut strikes = self.strikes.borrow_mut();
+        for (id, turn) in watch.turns(now, hls::Outcome::Complete, 0) {
+            strikes.record(now, id, turn);
+        }
+    }
+
     /// Segment bytes sent to peers.
     pub(crate) fn uploaded(&self) -> u64 {
         let live: u64 = self
