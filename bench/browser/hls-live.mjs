@@ -187,17 +187,20 @@ function markdown ({ machine: m, n, seconds, rows }) {
     const http = r.reduce((a, x) => a + (x.http ?? 0), 0)
     const p2p = r.reduce((a, x) => a + (x.p2p ?? 0), 0)
     const stalls = r.reduce((a, x) => a + (x.stalls ?? 0), 0)
+    // Their total time, from the pages' own `waiting` → `playing` log (a stall still open
+    // when read counts up to its start only).
+    const stallS = r.reduce((a, x) => a + (x.stallLog?.stalls ?? []).reduce((b, st) => b + ((st.end ?? st.at) - st.at), 0), 0)
     const startup = median(r.map(x => x.startupMs ?? NaN).filter(Number.isFinite))
     const latency = median(r.map(x => x.latency ?? NaN).filter(Number.isFinite))
     const cpu = median(r.map(x => x.cpuRenderer))
     const share = http + p2p ? (100 * p2p / (http + p2p)).toFixed(0) : '—'
     const name = { shoal: 'Shoal', pml: 'p2p-media-loader 2.3.1', hlsjs: 'plain hls.js' }[kind]
-    return `| ${name} | ${r.length} | ${kb(http)} | ${kb(p2p)} | ${share} % | ${stalls} | ${(startup / 1000).toFixed(1)} s | ${latency?.toFixed?.(1) ?? '—'} s | ${cpu.toFixed(1)} s |`
+    return `| ${name} | ${r.length} | ${kb(http)} | ${kb(p2p)} | ${share} % | ${stalls} (${stallS.toFixed(1)} s) | ${(startup / 1000).toFixed(1)} s | ${latency?.toFixed?.(1) ?? '—'} s | ${cpu.toFixed(1)} s |`
   }
   return [
     `Run ${m.date}, ${seconds} s, N = ${n} per loader; ${m.nproc} cores (${m.model}), load ${m.load}; ${m.chromium}.`,
     '',
-    '| loader | viewers | from HTTP (KiB) | from peers (KiB) | P2P share | stalls | startup (median) | live distance (median) | renderer CPU (median) |',
+    '| loader | viewers | from HTTP (KiB) | from peers (KiB) | P2P share | stalls (total time) | startup (median) | live distance (median) | renderer CPU (median) |',
     '|---|---|---|---|---|---|---|---|---|',
     line('shoal'), line('pml'), line('hlsjs')
   ].join('\n')

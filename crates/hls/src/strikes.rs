@@ -66,12 +66,15 @@ struct Watched {
 #[derive(Debug, Clone)]
 pub struct PeerWatch<K> {
     peers: BTreeMap<K, Watched>,
+    /// The segment's verified bytes as last seen, and when they last grew.
+    verified: (u64, Option<Millis>),
 }
 
 impl<K> Default for PeerWatch<K> {
     fn default() -> Self {
         Self {
             peers: BTreeMap::new(),
+            verified: (0, None),
         }
     }
 }
@@ -82,15 +85,20 @@ impl<K: Ord + Clone> PeerWatch<K> {
         Self::default()
     }
 
-    /// Looks at every peer of the segment at `now` and answers what the budget should hear
-    /// of them: peers benched by `strikes` are left out (the budget does not wait on them),
-    /// so with only benched peers the segment goes to HTTP at once.
+    /// Looks at every peer of the segment at `now`, with `verified` bytes of the segment in
+    /// hand, and answers what the budget should hear of them: peers benched by `strikes` are
+    /// left out (the budget does not wait on them), so with only benched peers the segment
+    /// goes to HTTP at once.
     pub fn observe(
         &mut self,
         now: Millis,
+        verified: u64,
         peers: impl IntoIterator<Item = (K, PeerState)>,
         strikes: &Strikes<K>,
     ) -> PeerView {
+        if verified > self.verified.0 {
+            self.verified = (verified, Some(now));
+        }
         let mut view = PeerView::default();
         for (key, state) in peers {
             let waited = strikes.waits_on(now, &key);
@@ -116,14 +124,18 @@ impl<K: Ord + Clone> PeerWatch<K> {
         self.peers.values().filter(|w| w.waited).count()
     }
 
-    /// Judges every peer seen as the segment's peer phase ends at `now` with `outcome`; a
-    /// peer handed over must have sent within the last `window_ms` to count as delivering.
+    /// Judges every peer seen as the segment's peer phase ends at `now` with `outcome`. A
+    /// segment handed over counts a peer as delivering only when it sent within the last
+    /// `window_ms` and the segment's verified bytes grew in that window too: blocks that
+    /// complete no piece (a peer that stalls mid-piece) are no delivery.
     pub fn turns(&self, now: Millis, outcome: Outcome, window_ms: u64) -> Vec<(K, Turn)> {
+        let within = |t: Option<Millis>| t.is_some_and(|t| now.since(t) < window_ms);
+        let moving = within(self.verified.1);
         self.peers
             .iter()
             .map(|(k, w)| {
                 let sent = w.state.received > 0;
-                let lately = w.grew.is_some_and(|t| now.since(t) < window_ms);
+                let lately = moving && within(w.grew);
                 let turn = match outcome {
                     Outcome::Complete | Outcome::Abandoned if sent => Turn::Delivered,
                     Outcome::Complete | Outcome::Abandoned => Turn::Idle,
@@ -264,7 +276,7 @@ mod tests {
         let p = Policy::default();
         let mut watch = PeerWatch::new();
         let now = Millis(start);
-        watch.observe(now, peers.iter().copied(), strikes);
+        watch.observe(now, 0, peers.iter().copied(), strikes);
         let mut budget = SegmentBudget::start(p, now, &cond(watch.waited_on()));
         let first = budget.source();
         let mut t = start;
@@ -272,7 +284,7 @@ mod tests {
         if matches!(first, Source::Peers { .. }) {
             while t < until {
                 t += 40;
-                let view = watch.observe(Millis(t), peers.iter().copied(), strikes);
+                let view = watch.observe(Millis(t), 0, peers.iter().copied(), strikes);
                 let http = cond(0).http;
                 if budget.poll(Millis(t), 0, 500_000, http, view).is_some() {
                     outcome = Outcome::HandedOver;
@@ -344,7 +356,7 @@ mod tests {
             received: 0,
         };
         let mut watch = PeerWatch::new();
-        let view = watch.observe(Millis(10), [(7u8, has), (8u8, has)], &strikes);
+        let view = watch.observe(Millis(10), 0, [(7u8, has), (8u8, has)], &strikes);
         assert_eq!(view.offering, 1);
         assert_eq!(watch.waited_on(), 1);
     }
@@ -375,9 +387,9 @@ mod tests {
                 (5u8, sending(0)),
             ]
         };
-        watch.observe(Millis(0), at(0, 0), &strikes);
-        watch.observe(Millis(100), at(65_536, 16_384), &strikes);
-        watch.observe(Millis(2_000), at(65_536, 65_536), &strikes);
+        watch.observe(Millis(0), 0, at(0, 0), &strikes);
+        watch.observe(Millis(100), 65_536, at(65_536, 16_384), &strikes);
+        watch.observe(Millis(2_000), 131_072, at(65_536, 65_536), &strikes);
         let turns = watch.turns(Millis(2_100), Outcome::HandedOver, w);
         assert_eq!(
             turns,
@@ -394,6 +406,38 @@ mod tests {
         assert!(turns.iter().all(|(_, t)| *t != Turn::Missed));
         assert_eq!(turns[0], (1, Turn::Delivered));
         assert_eq!(turns[3], (4, Turn::Idle));
+    }
+
+    #[test]
+    fn blocks_that_complete_no_piece_are_no_delivery() {
+        // The e2e test's silent peer: one piece, then half of the next, then nothing. The
+        // budget hands over when no piece was verified for its window; the last blocks came
+        // later than the last piece, within that window, and must not count.
+        let strikes = Strikes::new();
+        let mut watch = PeerWatch::new();
+        let sent = |received| {
+            [(
+                1u8,
+                PeerState {
+                    heard: true,
+                    offering: true,
+                    received,
+                },
+            )]
+        };
+        watch.observe(Millis(0), 0, sent(0), &strikes);
+        watch.observe(Millis(100), 65_536, sent(65_536), &strikes);
+        watch.observe(Millis(400), 65_536, sent(98_304), &strikes);
+        assert_eq!(
+            watch.turns(Millis(800), Outcome::HandedOver, 700),
+            vec![(1, Turn::Missed)]
+        );
+        // While pieces still complete, the same peer is delivering.
+        watch.observe(Millis(900), 131_072, sent(131_072), &strikes);
+        assert_eq!(
+            watch.turns(Millis(1_000), Outcome::HandedOver, 700),
+            vec![(1, Turn::Delivered)]
+        );
     }
 
     #[test]

@@ -12,6 +12,13 @@ function load_hls() {
   if (!loading) {
     loading = new Promise((resolve, reject) => {
       if (window.Hls) { resolve(); return }
+      // index.html starts it early on live pages: wait for that one unless it failed.
+      const early = document.querySelector('script[data-shoal-hls=""]');
+      if (early) {
+        early.addEventListener('load', () => window.Hls ? resolve() : reject());
+        early.addEventListener('error', () => { loading = null; reject() });
+        return;
+      }
       const script = document.createElement('script');
       script.src = '/hls.min.js';
       script.onload = resolve;

@@ -61,7 +61,7 @@ pub(crate) async fn from_peers(
     // Peers that let an earlier segment down are asked too, but not waited on.
     let mut watch = PeerWatch::new();
     let now = crate::now();
-    watch.observe(now, seg.peer_states(swarm), &swarm.strikes.borrow());
+    watch.observe(now, 0, seg.peer_states(swarm), &swarm.strikes.borrow());
     let peers = watch.waited_on();
     let benched = swarm.strikes.borrow().benched(now);
     // A viewer that just joined has no connection open yet: the ones on their way get the
@@ -121,6 +121,7 @@ pub(crate) async fn from_peers(
         let coming = if linked == 0 { swarm.coming() } else { 0 };
         let mut view = watch.observe(
             crate::now(),
+            verifier.verified(),
             seg.peer_states(swarm),
             &swarm.strikes.borrow(),
         );
@@ -151,7 +152,12 @@ pub(crate) async fn from_peers(
         outcome = Outcome::Complete;
     }
     // Who let this segment down is not waited on for the next ones; who sent is again.
-    watch.observe(end, seg.peer_states(swarm), &swarm.strikes.borrow());
+    watch.observe(
+        end,
+        verifier.verified(),
+        seg.peer_states(swarm),
+        &swarm.strikes.borrow(),
+    );
     {
         let mut strikes = swarm.strikes.borrow_mut();
         for (id, turn) in watch.turns(end, outcome, policy.peer_judge_after_ms) {

@@ -190,7 +190,7 @@ impl HlsSwarm {
     pub(crate) fn credit_senders(&self, seg: &SegmentSwarm) {
         let now = crate::now();
         let mut watch = hls::PeerWatch::new();
-        watch.observe(now, seg.peer_states(self), &self.strikes.borrow());
+        watch.observe(now, 0, seg.peer_states(self), &self.strikes.borrow());
         let mut strikes = self.strikes.borrow_mut();
         for (id, turn) in watch.turns(now, hls::Outcome::Complete, 0) {
             strikes.record(now, id, turn);
