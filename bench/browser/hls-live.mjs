@@ -101,13 +101,40 @@ async function main () {
       const chrome = await launchChromium()
       cleanups.push(() => chrome.close())
       const opened = Date.now()
+      // When each stall began and ended (s since the page opened), for every loader alike:
+      // media events do not bubble, a capturing listener on the document sees them.
+      await chrome.context.addInitScript(() => {
+        const t0 = performance.now()
+        const at = () => +((performance.now() - t0) / 1000).toFixed(1)
+        const w = window.stallLog = { playing: null, stalls: [] }
+        document.addEventListener('playing', () => {
+          if (w.playing === null) w.playing = at()
+          const last = w.stalls[w.stalls.length - 1]
+          if (last && last.end === null) last.end = at()
+        }, true)
+        document.addEventListener('waiting', () => {
+          const last = w.stalls[w.stalls.length - 1]
+          if (w.playing !== null && !(last && last.end === null)) w.stalls.push({ at: at(), end: null })
+        }, true)
+      })
       let v
       if (kind === 'shoal') {
         await chrome.context.addInitScript(s => localStorage.setItem('shoal.settings', s), settings)
         const trace = []
-        chrome.context.on('console', m => { if (m.text().startsWith('Shoal HLS') && trace.length < 4) trace.push(m.text()) })
+        // Every per-segment line (where its bytes came from and why), stamped with the seconds
+        // since this page opened: the stalls are read against them.
+        chrome.context.on('console', m => { if (m.text().startsWith('Shoal HLS') && trace.length < 400) trace.push(`${((Date.now() - opened) / 1000).toFixed(1)} s ${m.text()}`) })
+        // Where the start-up goes: when the page first asked for the app's wasm, hls.js, the
+        // playlist and a segment (s since it opened).
+        const milestones = {}
+        chrome.context.on('request', r => {
+          const u = r.url()
+          const name = u.endsWith('.wasm') ? 'wasm' : u.endsWith('/hls.min.js') ? 'hls.js' : u.endsWith('.m3u8') ? 'playlist' : u.endsWith('.ts') ? 'segment' : null
+          if (name && !(name in milestones)) milestones[name] = +((Date.now() - opened) / 1000).toFixed(1)
+        })
         v = await chrome.open(`${app.url}/live/demo`)
         v.trace = trace
+        v.milestones = milestones
       } else {
         const p2p = kind === 'pml' ? 1 : 0
         v = await chrome.open(`${pages.origin}/pml?src=${encodeURIComponent(playlist)}&tracker=${encodeURIComponent(tracker)}&p2p=${p2p}`)
@@ -141,7 +168,8 @@ async function main () {
       } else {
         f = await v.page.evaluate(() => ({ ...window.figures, latency: window.currentLatency() }))
       }
-      rows.push({ kind: v.kind, i: v.i, startupMs: v.startupMs, cpuRenderer: cpu.renderer - c0.renderer, errors: v.errors.length, ...f, trace: v.trace })
+      const stallLog = await v.page.evaluate(() => window.stallLog ?? null).catch(() => null)
+      rows.push({ kind: v.kind, i: v.i, startupMs: v.startupMs, cpuRenderer: cpu.renderer - c0.renderer, errors: v.errors.length, ...f, stallLog, milestones: v.milestones, trace: v.trace })
     }
     const metrics = await fetch(`${app.url}/metrics`).then(r => r.text()).catch(() => '')
     const report = { machine: machine(), n: N, seconds: SECONDS, staggerMs: STAGGER_MS, rows, metrics: metrics.split('\n').filter(l => /channel|origin|segment|p2p/i.test(l) && !l.startsWith('#')) }
@@ -159,17 +187,20 @@ function markdown ({ machine: m, n, seconds, rows }) {
     const http = r.reduce((a, x) => a + (x.http ?? 0), 0)
     const p2p = r.reduce((a, x) => a + (x.p2p ?? 0), 0)
     const stalls = r.reduce((a, x) => a + (x.stalls ?? 0), 0)
+    // Their total time, from the pages' own `waiting` → `playing` log (a stall still open
+    // when read counts up to its start only).
+    const stallS = r.reduce((a, x) => a + (x.stallLog?.stalls ?? []).reduce((b, st) => b + ((st.end ?? st.at) - st.at), 0), 0)
     const startup = median(r.map(x => x.startupMs ?? NaN).filter(Number.isFinite))
     const latency = median(r.map(x => x.latency ?? NaN).filter(Number.isFinite))
     const cpu = median(r.map(x => x.cpuRenderer))
     const share = http + p2p ? (100 * p2p / (http + p2p)).toFixed(0) : '—'
     const name = { shoal: 'Shoal', pml: 'p2p-media-loader 2.3.1', hlsjs: 'plain hls.js' }[kind]
-    return `| ${name} | ${r.length} | ${kb(http)} | ${kb(p2p)} | ${share} % | ${stalls} | ${(startup / 1000).toFixed(1)} s | ${latency?.toFixed?.(1) ?? '—'} s | ${cpu.toFixed(1)} s |`
+    return `| ${name} | ${r.length} | ${kb(http)} | ${kb(p2p)} | ${share} % | ${stalls} (${stallS.toFixed(1)} s) | ${(startup / 1000).toFixed(1)} s | ${latency?.toFixed?.(1) ?? '—'} s | ${cpu.toFixed(1)} s |`
   }
   return [
     `Run ${m.date}, ${seconds} s, N = ${n} per loader; ${m.nproc} cores (${m.model}), load ${m.load}; ${m.chromium}.`,
     '',
-    '| loader | viewers | from HTTP (KiB) | from peers (KiB) | P2P share | stalls | startup (median) | live distance (median) | renderer CPU (median) |',
+    '| loader | viewers | from HTTP (KiB) | from peers (KiB) | P2P share | stalls (total time) | startup (median) | live distance (median) | renderer CPU (median) |',
     '|---|---|---|---|---|---|---|---|---|',
     line('shoal'), line('pml'), line('hlsjs')
   ].join('\n')

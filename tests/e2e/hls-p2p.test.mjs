@@ -271,6 +271,10 @@ test('the only peer stops answering mid-segment: HTTP takes over the rest, no st
   const s = await stats(victim)
   console.log(`victim: peers ${s.bytesFromPeers} B, http ${s.bytesFromHttp} B, stalls ${before.stalls} → ${s.stalls}; ` +
     `taken over: ${JSON.stringify(cut.recent.filter(r => r.delivery === 'peersThenHttp'))}`)
+  // The segments after it (for the report; the silent peer is benched, not waited on: no
+  // time is asserted).
+  const taken = Math.max(...cut.recent.filter(r => r.delivery === 'peersThenHttp').map(r => r.sequence ?? -1))
+  console.log(`victim after the take-over: ${JSON.stringify(s.recent.filter(r => (r.sequence ?? -1) > taken).map(r => [r.sequence, r.delivery, r.peerBytes, r.loadMs]))}`)
   assert.equal(s.stalls, before.stalls, 'no stall after the peer went silent')
   assert.ok(s.segments >= cut.segments + 3, 'segments kept coming')
   await assertPayloadsMatchOrigin(victim)

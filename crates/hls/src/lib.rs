@@ -16,6 +16,9 @@
 //! * [`Policy`] and [`SegmentBudget`] never give peers time that HTTP would need to deliver
 //!   before the buffer runs out (under the current HTTP estimate, with a margin), and hand the
 //!   remainder to HTTP from the first unverified byte.
+//! * [`Strikes`] and [`PeerWatch`] stop a peer that let a segment down (open but silent, or
+//!   offering and not sending) from costing the next segments a wait: it is not waited on
+//!   until it delivers again or its bench time (doubling per miss, at most a minute) ends.
 //! * No I/O, clock or randomness: time is an argument. Builds for `wasm32-unknown-unknown`.
 //!
 //! # Driving it
@@ -26,7 +29,10 @@
 //!    the playhead and the peers that have it; fetch from [`SegmentBudget::source`].
 //! 3. Feed bytes in order to a [`SegmentVerifier`] and hand the player what it releases;
 //!    call [`SegmentBudget::poll`] as bytes come and at [`SegmentBudget::next_check`]; on
-//!    [`Source::Http`] fetch the remainder with a `Range` from its `from`.
+//!    [`Source::Http`] fetch the remainder with a `Range` from its `from`. Count and describe
+//!    the segment's peers through a [`PeerWatch`] (it leaves out those [`Strikes`] benched),
+//!    and when the peer phase ends record its [`PeerWatch::turns`] in the channel's
+//!    [`Strikes`].
 //! 4. Fold each HTTP transfer into the [`RateEstimate`] ([`RateEstimate::sample`]).
 
 #![warn(missing_docs)]
@@ -35,12 +41,14 @@ mod attrs;
 mod budget;
 mod error;
 mod playlist;
+mod strikes;
 mod tags;
 mod verify;
 
 pub use budget::{Conditions, PeerView, Policy, RateEstimate, SegmentBudget, Source};
 pub use error::HlsError;
 pub use playlist::{MediaPlaylist, Segment, MAX_LINE, MAX_PLAYLIST_BYTES, MAX_SEGMENTS};
+pub use strikes::{Outcome, PeerState, PeerWatch, Strikes, Turn};
 pub use tags::{
     segment_name, ChannelTag, SegmentTag, CHANNEL_TAG, MAX_SEGMENT_LENGTH, MAX_TRACKERS,
     PIECE_LENGTH_RANGE, SEGMENT_TAG, VERSION,

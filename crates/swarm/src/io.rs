@@ -244,6 +244,17 @@ impl core::fmt::Display for CloseReason {
     }
 }
 
+/// One connected peer as [`Engine::peer_summary`](crate::Engine::peer_summary) reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeerSummary {
+    /// Its handshake arrived, and its extension handshake or bitfield (it said what it has).
+    pub heard: bool,
+    /// It has a piece we lack.
+    pub offering: bool,
+    /// Block bytes it sent us, in all.
+    pub received: u64,
+}
+
 /// Figures for announces and the stats panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

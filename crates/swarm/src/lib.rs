@@ -96,7 +96,7 @@ mod tests;
 pub use config::{Config, WebseedConfig};
 pub use engine::{Engine, MetadataError, TICK_MS};
 pub use hasher::{PieceHasher, Sha1Smol};
-pub use io::{CloseReason, HttpError, Input, Output, Stats, StoreError};
+pub use io::{CloseReason, HttpError, Input, Output, PeerSummary, Stats, StoreError};
 pub use storage::{MemoryStorage, Storage, StorageError};
 pub use types::{HttpRequestId, Millis, PeerKey, ReaderId, BLOCK_LEN};
 pub use webseed::{webseed_gets, HttpGet};

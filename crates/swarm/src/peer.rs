@@ -76,6 +76,8 @@ pub(crate) struct Peer {
     pub(crate) up: RateMeter,
     /// Smoothed shortest request→block time, ms (0 = unknown).
     pub(crate) srtt_ms: u64,
+    /// Block bytes it sent us, in all.
+    pub(crate) received: u64,
     pub(crate) last_recv: Millis,
     pub(crate) last_send: Millis,
     /// Last block received, or when it unchoked us / we first asked (stall detection).
@@ -119,6 +121,7 @@ impl Peer {
                 ..RateMeter::default()
             },
             srtt_ms: 0,
+            received: 0,
             last_recv: now,
             last_send: now,
             last_block: now,

@@ -5,6 +5,30 @@
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
+let loading = null;
+// hls.js's script, fetched once: the live page starts it while the download store opens, so
+// neither waits for the other.
+function load_hls() {
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      if (window.Hls) { resolve(); return }
+      // index.html starts it early on live pages: wait for that one unless it failed.
+      const early = document.querySelector('script[data-shoal-hls=""]');
+      if (early) {
+        early.addEventListener('load', () => window.Hls ? resolve() : reject());
+        early.addEventListener('error', () => { loading = null; reject() });
+        return;
+      }
+      const script = document.createElement('script');
+      script.src = '/hls.min.js';
+      script.onload = resolve;
+      script.onerror = () => { loading = null; reject() };
+      document.head.appendChild(script);
+    });
+  }
+  return loading;
+}
+export function preload_hls() { load_hls().catch(() => {}); }
 export function attach_hls(video, url, loader, onError, onReady) {
   const start = () => {
     if (!window.Hls.isSupported()) {
@@ -12,7 +36,11 @@ export function attach_hls(video, url, loader, onError, onReady) {
       if (video.canPlayType('application/vnd.apple.mpegurl')) { video.src = url; return }
       onError('This browser cannot play HLS streams.'); return
     }
-    const hls = new window.Hls({ fLoader: loader, pLoader: loader });
+    // Three target durations behind the live edge (hls.js's default) leaves a P2P loader a
+    // buffer of ~4 s on 2 s segments: one slow HTTP fetch on a busy machine and playback
+    // stalls. Five keep ~8 s buffered, still nearer the edge than p2p-media-loader's viewers
+    // played in the benchmark (docs/benchmarks.md).
+    const hls = new window.Hls({ fLoader: loader, pLoader: loader, liveSyncDurationCount: 5 });
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
       if (data.fatal) onError('The HLS stream failed: ' + data.details + '.');
     });
@@ -25,12 +53,7 @@ export function attach_hls(video, url, loader, onError, onReady) {
     hls.attachMedia(video);
     onReady(hls);
   };
-  if (window.Hls) { start(); return }
-  const script = document.createElement('script');
-  script.src = '/hls.min.js';
-  script.onload = start;
-  script.onerror = () => onError('Shoal could not load its HLS player.');
-  document.head.appendChild(script);
+  load_hls().then(start, () => onError('Shoal could not load its HLS player.'));
 }
 export function hls_latency(hls) {
   const l = hls && hls.latency;
@@ -49,6 +72,8 @@ extern "C" {
         on_error: &js_sys::Function,
         on_ready: &js_sys::Function,
     );
+    /// Starts fetching hls.js (once per page) without playing anything yet.
+    pub(crate) fn preload_hls();
     /// Seconds behind the live edge (hls.js's `latency`), or -1 when unknown or not live.
     pub(crate) fn hls_latency(hls: &JsValue) -> f64;
     /// Stops hls.js and its loaders.

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::panel::HlsPanel;
 #[cfg(target_family = "wasm")]
-use crate::addons::hls::attach_hls;
+use crate::addons::hls::{attach_hls, preload_hls};
 use crate::addons::hls::{hls_destroy, hls_latency};
 use crate::components::error_notice::ErrorNotice;
 
@@ -80,6 +80,7 @@ pub(crate) fn HlsPlayer(
         let tab = crate::tab::use_tab().get_value();
         Effect::new(move |_| {
             let Some(video) = video_ref.get() else { return };
+            preload_hls();
             let channel = playback.borrow().channel.clone();
             let pb = Rc::downgrade(&playback);
             let (tab, url) = (tab.clone(), url.clone());
@@ -180,7 +181,10 @@ fn buffer_ahead(video: &web_sys::HtmlVideoElement) -> (u64, bool) {
         .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
         .find(|(start, end)| *start <= now + 0.1 && now < *end)
         .map_or(0.0, |(_, end)| end - now);
-    let playing = !video.paused() && video.ready_state() >= 3;
+    // Under way once it played at all: a stall (ready state below 3) is not a new start, and
+    // must not give peers the start-up allowance while the viewer waits.
+    let played = video.played().length() > 0;
+    let playing = !video.paused() && (video.ready_state() >= 3 || played);
     ((ahead * 1000.0).max(0.0) as u64, playing)
 }
 

@@ -6,7 +6,9 @@
 use std::{cell::Cell, rc::Rc};
 
 use gloo::timers::future::TimeoutFuture;
-use hls::{Conditions, Policy, SegmentBudget, SegmentTag, SegmentVerifier, Source};
+use hls::{
+    Conditions, Outcome, PeerWatch, Policy, SegmentBudget, SegmentTag, SegmentVerifier, Source,
+};
 use session::Read;
 
 use super::{
@@ -55,10 +57,16 @@ pub(crate) async fn from_peers(
     over: &Rc<Cell<bool>>,
     mut on_bytes: impl FnMut(&[u8]),
 ) -> u64 {
-    let peers = swarm.ask(seg, tag);
+    let linked = swarm.ask(seg, tag);
+    // Peers that let an earlier segment down are asked too, but not waited on.
+    let mut watch = PeerWatch::new();
+    let now = crate::now();
+    watch.observe(now, 0, seg.peer_states(swarm), &swarm.strikes.borrow());
+    let peers = watch.waited_on();
+    let benched = swarm.strikes.borrow().benched(now);
     // A viewer that just joined has no connection open yet: the ones on their way get the
     // same chance within the same deadline (they are asked as they open).
-    let coming = if peers == 0 { swarm.coming() } else { 0 };
+    let coming = if linked == 0 { swarm.coming() } else { 0 };
     let (buffer_ahead_ms, playing) = channel.buffer();
     let conditions = Conditions {
         buffer_ahead_ms,
@@ -68,17 +76,18 @@ pub(crate) async fn from_peers(
         peers_coming: coming,
         http: channel.http_estimate(),
     };
-    let now = crate::now();
-    let mut budget = SegmentBudget::start(policy(), now, &conditions);
+    let policy = policy();
+    let mut budget = SegmentBudget::start(policy, now, &conditions);
     let name = hls::segment_name(url);
     if matches!(budget.source(), Source::Http { .. }) {
-        trace(name, "HTTP at once", &conditions, 0, 0);
+        trace(name, "HTTP at once", &conditions, benched, 0, 0);
         return 0;
     }
     let Some(reader) = seg.cell.with(|s, p| s.open_reader(now, 0, tag.length, p)) else {
         return 0;
     };
     let mut got = 0u64;
+    let mut outcome = Outcome::Abandoned;
     let mut why = if seg.complete() {
         "whole from peers, held before it was asked for (prefetched)"
     } else {
@@ -110,7 +119,12 @@ pub(crate) async fn from_peers(
         // Channel peers that opened since: asked too.
         let linked = swarm.ask(seg, tag);
         let coming = if linked == 0 { swarm.coming() } else { 0 };
-        let mut view = seg.view();
+        let mut view = watch.observe(
+            crate::now(),
+            verifier.verified(),
+            seg.peer_states(swarm),
+            &swarm.strikes.borrow(),
+        );
         view.unheard += coming;
         let switch = budget.poll(
             crate::now(),
@@ -121,6 +135,7 @@ pub(crate) async fn from_peers(
         );
         if switch.is_some() {
             why = "the budget handed over to HTTP";
+            outcome = Outcome::HandedOver;
             break;
         }
         if linked == 0 && coming == 0 {
@@ -132,18 +147,34 @@ pub(crate) async fn from_peers(
         TimeoutFuture::new(POLL_MS).await;
     }
     swarm.ban_liars(seg);
-    seg.cell
-        .with(|s, p| s.close_reader(crate::now(), reader, p));
+    let end = crate::now();
+    if verifier.is_complete() {
+        outcome = Outcome::Complete;
+    }
+    // Who let this segment down is not waited on for the next ones; who sent is again.
+    watch.observe(
+        end,
+        verifier.verified(),
+        seg.peer_states(swarm),
+        &swarm.strikes.borrow(),
+    );
+    {
+        let mut strikes = swarm.strikes.borrow_mut();
+        for (id, turn) in watch.turns(end, outcome, policy.peer_judge_after_ms) {
+            strikes.record(end, id, turn);
+        }
+    }
+    seg.cell.with(|s, p| s.close_reader(end, reader, p));
     verifier.rewind_partial();
-    trace(name, why, &conditions, crate::now().since(now), got);
+    trace(name, why, &conditions, benched, end.since(now), got);
     got
 }
 
 /// One line per segment at the console's debug level: where its bytes came from and why.
-fn trace(name: &str, why: &str, c: &Conditions, waited_ms: u64, got: u64) {
+fn trace(name: &str, why: &str, c: &Conditions, benched: usize, waited_ms: u64, got: u64) {
     let line = format!(
         "Shoal HLS {name}: {why} ({got} B from peers after {waited_ms} ms; {} peers asked, \
-         {} coming, buffer {} ms, playing {})",
+         {} coming, {benched} benched, buffer {} ms, playing {})",
         c.peers_with_segment, c.peers_coming, c.buffer_ahead_ms, c.playing
     );
     web_sys::console::debug_1(&line.into());

@@ -52,6 +52,8 @@ pub(crate) struct HlsSwarm {
     order: RefCell<VecDeque<InfoHash>>,
     /// Peer ids of channel peers that sent a bad piece: never asked or answered again.
     banned: RefCell<BTreeSet<PeerId>>,
+    /// Channel peers that let a segment down: not waited on for a while (see `hls::Strikes`).
+    pub(crate) strikes: RefCell<hls::Strikes<PeerId>>,
     /// Bytes uploaded by segment sessions already dropped.
     uploaded_before: Cell<u64>,
     state: Weak<RefCell<ChannelState>>,
@@ -128,6 +130,7 @@ impl HlsSwarm {
                 segments: RefCell::new(BTreeMap::new()),
                 order: RefCell::new(VecDeque::new()),
                 banned: RefCell::new(BTreeSet::new()),
+                strikes: RefCell::new(hls::Strikes::new()),
                 uploaded_before: Cell::new(0),
                 state,
                 joined: crate::now(),
@@ -180,6 +183,18 @@ impl HlsSwarm {
                 .saturating_sub(open.len() + connecting),
         };
         connecting + shaking + waiting.min(CHANNEL_PEERS)
+    }
+
+    /// Peers that sent pieces of `seg` (a prefetch that completed) are waited on again if
+    /// a strike had benched them.
+    pub(crate) fn credit_senders(&self, seg: &SegmentSwarm) {
+        let now = crate::now();
+        let mut watch = hls::PeerWatch::new();
+        watch.observe(now, 0, seg.peer_states(self), &self.strikes.borrow());
+        let mut strikes = self.strikes.borrow_mut();
+        for (id, turn) in watch.turns(now, hls::Outcome::Complete, 0) {
+            strikes.record(now, id, turn);
+        }
     }
 
     /// Segment bytes sent to peers.
@@ -393,6 +408,32 @@ impl SegmentSwarm {
         open + stats.connecting
     }
 
+    /// Each channel peer linked to this segment with what it said and sent on the segment's
+    /// channel (a link still opening counts as not heard from), keyed by its peer id on the
+    /// channel: the loader's `hls::PeerWatch` judges them.
+    pub(crate) fn peer_states(&self, channel: &HlsSwarm) -> Vec<(PeerId, hls::PeerState)> {
+        let session = self.cell.session();
+        let channel = channel.channel.session();
+        self.links
+            .borrow()
+            .iter()
+            .filter(|(k, _)| peer::exists(&self.net, **k))
+            .filter_map(|(k, ch)| {
+                let id = channel.engine().peer_id_of(*ch)?;
+                let state =
+                    session
+                        .engine()
+                        .peer_summary(*k)
+                        .map_or_else(hls::PeerState::default, |p| hls::PeerState {
+                            heard: p.heard,
+                            offering: p.offering,
+                            received: p.received,
+                        });
+                Some((id, state))
+            })
+            .collect()
+    }
+
     /// Hands a verified piece to the segment's session: it is then offered to its peers
     /// (`have`) and served. A piece the engine has, or holds partly, is left alone.
     pub(crate) fn import(&self, piece: u32, data: Vec<u8>) {
@@ -403,18 +444,6 @@ impl SegmentSwarm {
                 s.handle(now, Event::Timer, p);
             }
         });
-    }
-
-    /// What the segment's peers said: those with pieces we lack, and those whose data
-    /// channel, handshake or bitfield is still on its way.
-    pub(crate) fn view(&self) -> hls::PeerView {
-        let session = self.cell.session();
-        let (offering, unheard) = session.engine().peers_offering();
-        let connecting = session.stats(crate::now()).connecting;
-        hls::PeerView {
-            offering,
-            unheard: unheard + connecting,
-        }
     }
 
     /// Marks a prefetch of this segment as running; `false` when one already is.

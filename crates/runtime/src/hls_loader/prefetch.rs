@@ -81,6 +81,7 @@ async fn run(
     loop {
         swarm.ban_liars(seg);
         if seg.complete() {
+            swarm.credit_senders(seg);
             return "whole from peers";
         }
         let asked = channel.asked();

@@ -181,6 +181,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             return;
         };
         peer.down.add(len);
+        peer.received += len;
         peer.last_block = now;
         peer.snubbed = false;
         let bi = begin / BLOCK_LEN;

@@ -22,7 +22,7 @@ use wire::{DecoderConfig, FrameDecoder, Handshake, Limits, Reserved};
 use crate::{
     config::Config,
     hasher::PieceHasher,
-    io::{CloseReason, Input, Output, Stats},
+    io::{CloseReason, Input, Output, PeerSummary, Stats},
     metadata::MetadataFetch,
     peer::Peer,
     picker::Picker,
@@ -266,6 +266,17 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 offering + usize::from(p.wanted > 0),
                 unheard + usize::from(!heard),
             )
+        })
+    }
+
+    /// What one connected peer said and sent so far (`None` for a key the engine does not
+    /// know): for a caller that judges peers one by one, such as an HLS loader that stops
+    /// waiting on a peer that let a segment down.
+    pub fn peer_summary(&self, peer: PeerKey) -> Option<PeerSummary> {
+        self.peers.get(&peer).map(|p| PeerSummary {
+            heard: p.remote_id.is_some() && (p.ext.is_some() || p.bitfield.is_some()),
+            offering: p.wanted > 0,
+            received: p.received,
         })
     }
 
