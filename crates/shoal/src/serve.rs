@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// Cap on what the gateway's TCP peers upload in all, KiB/s (default: none).
     #[arg(long, value_name = "KIB_PER_SEC")]
     pub(crate) gateway_max_upload_kib: Option<u64>,
+    /// Cap on the disk the gateway's pieces take in all, MiB (default: none). Over it, the
+    /// least recently streamed torrents that nobody is streaming are removed.
+    #[arg(long, value_name = "MIB")]
+    pub(crate) gateway_max_disk_mib: Option<u64>,
     /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
     #[arg(long = "gateway-tracker")]
     pub(crate) gateway_trackers: Vec<String>,
@@ -383,6 +387,7 @@ async fn start_gateway(
         extra_trackers: args.gateway_trackers.clone(),
         max_download_kib: args.gateway_max_download_kib,
         max_upload_kib: args.gateway_max_upload_kib,
+        max_disk_bytes: args.gateway_max_disk_mib.map(|m| m.saturating_mul(1 << 20)),
         dht: (!args.no_dht).then(|| crate::gateway::DhtConfig {
             listen: args
                 .dht_listen

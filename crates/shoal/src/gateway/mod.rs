@@ -13,6 +13,7 @@
 //! without an open peer or a useful byte (`wait.rs`).
 
 mod dht;
+mod disk_cap;
 mod net;
 mod piece_store;
 mod platform;
@@ -87,6 +88,8 @@ pub(crate) struct GatewayConfig {
     /// Caps on what all TCP peers together download and upload, KiB/s (`None`: no cap).
     pub(crate) max_download_kib: Option<u64>,
     pub(crate) max_upload_kib: Option<u64>,
+    /// Cap on the pieces of all torrents together, bytes (`None`: no cap; see `disk_cap.rs`).
+    pub(crate) max_disk_bytes: Option<u64>,
     pub(crate) peer_id: [u8; 20],
 }
 
@@ -99,6 +102,8 @@ pub(crate) struct GatewayFigures {
     pub(crate) streams: AtomicU64,
     pub(crate) streamed: AtomicU64,
     pub(crate) incoming_refused: AtomicU64,
+    /// Torrents removed to keep within the disk cap.
+    pub(crate) evicted: AtomicU64,
 }
 
 /// A running torrent, as the HTTP side holds it.
@@ -107,6 +112,8 @@ pub(crate) struct Handle {
     pub(crate) cmds: mpsc::UnboundedSender<Cmd>,
     /// Its peers and when one last sent something useful, for the waits (`wait.rs`).
     pub(crate) health: tokio::sync::watch::Receiver<wait::Health>,
+    /// Its open responses and last use, for the disk cap (`disk_cap.rs`).
+    pub(crate) usage: Arc<disk_cap::Usage>,
 }
 
 /// The gateway, shared by the HTTP handlers and the listener.
@@ -164,7 +171,15 @@ impl Gateway {
             net,
         });
         tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
+        if let Some(cap) = gateway.cfg.max_disk_bytes {
+            tokio::spawn(disk_cap::watch(Arc::downgrade(&gateway), cap));
+        }
         Ok(gateway)
+    }
+
+    /// Milliseconds since the gateway started.
+    pub(crate) fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     pub(crate) fn config(&self) -> &GatewayConfig {
@@ -260,7 +275,7 @@ impl Gateway {
         let (cmds_tx, cmds_rx) = mpsc::unbounded_channel();
         let label = name.unwrap_or_else(|| hash.to_hex());
         let mut platform = TcpPlatform::new(events_tx.clone(), label, self.net.clone());
-        let now = swarm::Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(0));
+        let now = swarm::Millis(self.now_ms());
         let session = Session::start(engine, cfg, now, &mut platform);
         let addrs: Vec<SocketAddr> = peers.iter().filter_map(|p| p.parse().ok()).collect();
         if !addrs.is_empty() {
@@ -291,6 +306,7 @@ impl Gateway {
             Handle {
                 cmds: cmds_tx,
                 health,
+                usage: disk_cap::Usage::new(self.now_ms()),
             },
         );
         tracing::info!(info_hash = %hash.to_hex(), "gateway torrent added");
@@ -317,8 +333,13 @@ impl Gateway {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
-    /// Takes a stream slot for `ip`; `None` at the per-address limit.
-    pub(crate) fn stream_slot(self: &Arc<Self>, ip: IpAddr) -> Option<StreamSlot> {
+    /// Takes a stream slot for `ip` reading the torrent of `usage`; `None` at the per-address
+    /// limit.
+    pub(crate) fn stream_slot(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        usage: &Arc<disk_cap::Usage>,
+    ) -> Option<StreamSlot> {
         let mut map = self
             .streams_per_ip
             .lock()
@@ -329,9 +350,11 @@ impl Gateway {
         }
         *n += 1;
         self.figures.streams.fetch_add(1, Ordering::Relaxed);
+        usage.opened(self.now_ms());
         Some(StreamSlot {
             gateway: Arc::clone(self),
             ip,
+            usage: Arc::clone(usage),
         })
     }
 }
@@ -340,6 +363,7 @@ impl Gateway {
 pub(crate) struct StreamSlot {
     gateway: Arc<Gateway>,
     ip: IpAddr,
+    usage: Arc<disk_cap::Usage>,
 }
 
 impl Drop for StreamSlot {
@@ -356,6 +380,7 @@ impl Drop for StreamSlot {
             }
         }
         self.gateway.figures.streams.fetch_sub(1, Ordering::Relaxed);
+        self.usage.closed(self.gateway.now_ms());
     }
 }
 

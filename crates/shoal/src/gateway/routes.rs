@@ -359,7 +359,7 @@ pub(super) async fn serve_file(
         .extensions()
         .get::<ConnectInfo<crate::one_port::PeerAddr>>()
         .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0 .0.ip());
-    let slot = g.stream_slot(ip).ok_or_else(|| {
+    let slot = g.stream_slot(ip, &handle.usage).ok_or_else(|| {
         err(
             StatusCode::TOO_MANY_REQUESTS,
             format!(

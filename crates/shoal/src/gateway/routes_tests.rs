@@ -24,6 +24,7 @@ async fn gateway_with(dir: &std::path::Path, max_torrents: usize, wait: Duration
         dht: None,
         max_download_kib: None,
         max_upload_kib: None,
+        max_disk_bytes: None,
         peer_id: *b"-SH0001-testtesttest",
     };
     Gateway::start(cfg).await.expect("gateway")

@@ -94,6 +94,12 @@ pub(super) async fn metrics(State(c): State<Companion>) -> Response {
             "Incoming TCP peers dropped before their handshake named a torrent we run.",
             &[("", f.incoming_refused.load(Relaxed))],
         );
+        metric(
+            "shoal_gateway_evicted_total",
+            "counter",
+            "Torrents removed to keep the gateway's pieces within --gateway-max-disk-mib.",
+            &[("", f.evicted.load(Relaxed))],
+        );
     }
     text.push_str(&channels);
     text.push_str(&c.tracker.snapshot().to_prometheus());
