@@ -6,26 +6,25 @@
 // metadata and the bytes through it, plays the video, and the stats show bytes via the companion.
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import sdk from 'stremio-addon-sdk'
-import { launchBrowser, root, runTool, screenshot, spawnShoal } from '../support/shoal.mjs'
-import { makeTorrent, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
+import { launchBrowser, root, screenshot, spawnShoal } from '../support/shoal.mjs'
+import { makeTorrent, makeVideo, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
+import { launchWebRtcBrowser } from '../support/tracker.mjs'
+
+// Loopback only: no public trackers, no STUN.
+const LOOPBACK_ONLY = JSON.stringify({ trackers: [], ice_servers: [] })
 
 let dir, tracker, transmission, addon, shoal, browser, video
+// The second test's: a WebRTC seeder (`shoal seed`), its add-on and a WebRTC-capable browser.
+let seeder, rtcAddon, rtcBrowser
 let shoalLog = ''
 
-/** A 20-second 640x360 H.264 MP4 (about 1.5 MB): long enough that its bytes take a while. */
-function makeVideo (file) {
-  const r = runTool('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=20:size=640x360:rate=25',
-    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-b:v', '600k', '-movflags', '+faststart', '-y', file], { what: 'ffmpeg' })
-  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
-}
-
-/** A stream add-on: one movie whose stream is the torrent, by infoHash + fileIdx. */
-async function startAddon (infoHash, announce) {
+/** A stream add-on: one movie whose stream is the torrent, by infoHash + fileIdx, with `sources`. */
+async function startAddon (infoHash, sources) {
   const manifest = {
     id: 'org.shoal.test.tcp', version: '1.0.0', name: 'TCP Swarm Add-on',
     description: 'One movie that only a TCP swarm seeds.',
@@ -38,7 +37,7 @@ async function startAddon (infoHash, announce) {
   builder.defineMetaHandler(async ({ id }) => ({ meta: id === meta.id ? meta : null }))
   builder.defineStreamHandler(async ({ id }) => ({
     streams: id === meta.id
-      ? [{ infoHash, fileIdx: 0, name: 'TCP\n360p', title: 'pattern.mp4', sources: [`tracker:${announce}`, `dht:${infoHash}`] }]
+      ? [{ infoHash, fileIdx: 0, name: 'TCP\n360p', title: 'pattern.mp4', sources }]
       : []
   }))
   const router = sdk.getRouter(builder.getInterface())
@@ -62,7 +61,7 @@ before(async () => {
   transmission.remote('-a', video.torrent, '-w', path.join(dir, 'seed'))
   await transmission.seeding(video.infoHash)
   await waitFor('the tracker listing Transmission', () => tracker.seeders(video.infoHash) >= 1)
-  addon = await startAddon(video.infoHash, tracker.http)
+  addon = await startAddon(video.infoHash, [`tracker:${tracker.http}`, `dht:${video.infoHash}`])
   const dist = process.env.SHOAL_DIST ?? path.join(root, 'dist')
   shoal = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', dist, '--library', path.join(dir, 'library'),
     '--cache-dir', path.join(dir, 'cache'), '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway'),
@@ -75,6 +74,9 @@ before(async () => {
 
 after(async () => {
   await browser?.close()
+  await rtcBrowser?.close()
+  if (seeder) await seeder.stop()
+  await rtcAddon?.stop()
   if (shoal) await shoal.stop()
   if (shoal && process.env.SHOAL_TEST_LOG) writeFileSync(process.env.SHOAL_TEST_LOG, shoalLog + shoal.stderr())
   await addon?.stop()
@@ -83,21 +85,10 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-test('an add-on stream seeded only over TCP plays through the companion gateway', async () => {
-  const base = shoal.found
-  const page = await browser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
-
-  // The settings offer the companion that served the app as the streaming server.
-  await page.goto(`${base}/settings`)
-  await page.getByText('Connection settings').click()
-  assert.equal(await page.getByTestId('streaming-servers').inputValue(), base)
-  assert.equal(await page.getByTestId('gateway-min-peers').inputValue(), '5')
-  await screenshot(page, 'gateway-settings')
-
+/** Installs the add-on at `addonUrl`, opens its movie, plays its torrent stream past 1 s; the stats then. */
+async function installAndPlay (page, base, addonUrl) {
   await page.goto(`${base}/addons`)
-  await page.getByLabel('Manifest URL').fill(addon.url)
+  await page.getByLabel('Manifest URL').fill(addonUrl)
   await page.getByRole('button', { name: 'Preview' }).click()
   await page.getByTestId('addon-preview').getByRole('button', { name: 'Install' }).click()
   await page.getByTestId('installed-addon').first().waitFor()
@@ -107,15 +98,31 @@ test('an add-on stream seeded only over TCP plays through the companion gateway'
   await stream.waitFor()
   await stream.getByRole('link', { name: 'Play' }).click()
   await page.waitForURL(/\/play\?src=magnet/)
-
-  // No WebRTC peer exists: after the wait the gateway joins the TCP swarm for the player.
   await page.waitForFunction(() => {
     const v = document.querySelector('[data-testid=video]')
     return v && v.readyState >= 2 && v.videoWidth === 640
   }, null, { timeout: 120_000 })
   await page.evaluate(() => document.querySelector('[data-testid=video]').play().catch(() => {}))
   await page.waitForFunction(() => document.querySelector('[data-testid=video]').currentTime > 1, null, { timeout: 60_000 })
-  const stats = await page.evaluate(() => window.shoal.stats())
+  return page.evaluate(() => window.shoal.stats())
+}
+
+test('an add-on stream seeded only over TCP plays through the companion gateway', async () => {
+  const base = shoal.found
+  const page = await browser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), LOOPBACK_ONLY)
+
+  // The settings offer the companion that served the app as the streaming server.
+  await page.goto(`${base}/settings`)
+  await page.getByText('Connection settings').click()
+  assert.equal(await page.getByTestId('streaming-servers').inputValue(), base)
+  assert.equal(await page.getByTestId('gateway-min-peers').inputValue(), '5')
+  await screenshot(page, 'gateway-settings')
+
+  // No WebRTC peer exists: after the wait the gateway joins the TCP swarm for the player.
+  const stats = await installAndPlay(page, base, addon.url)
   assert.ok(stats.bytes_via_gateway > 0, JSON.stringify({ ...stats, have: undefined }))
   assert.equal(stats.bytes_from_peers, 0, 'no WebRTC peer had it')
   assert.match(stats.gateway, /^via http:\/\/127\.0\.0\.1:\d+$/)
@@ -126,5 +133,37 @@ test('an add-on stream seeded only over TCP plays through the companion gateway'
   const status = await (await fetch(`${base}/api/torrents/${video.infoHash}`)).json()
   assert.ok(status.downloaded > 0, JSON.stringify(status))
   assert.equal(status.trackers[0].state, 'answered')
+  assert.deepEqual(errors, [])
+})
+
+test('with a WebRTC seeder of the same torrent, the player takes bytes from it', async () => {
+  const base = shoal.found
+  const wsTracker = `${base.replace('http', 'ws')}/announce`
+  // `shoal seed` makes its own torrent of the same file and seeds it over WebRTC, announced to
+  // the companion's tracker; Transmission seeds that torrent too, over TCP (its HTTP tracker
+  // added), so the gateway can reach it as well.
+  const seedCache = path.join(dir, 'seed-cache')
+  seeder = await spawnShoal(['seed', '--tracker', wsTracker, '--cache-dir', seedCache, path.join(dir, 'seed', 'pattern.mp4')], {
+    ready: /magnet:\?xt=urn:btih:([0-9a-f]{40})/, what: 'shoal seed', timeoutMs: 60_000
+  })
+  const hash = seeder.found
+  const made = readdirSync(seedCache).filter(n => n.endsWith('.torrent'))
+  assert.equal(made.length, 1, `one torrent made by shoal seed: ${made}`)
+  transmission.remote('-a', path.join(seedCache, made[0]), '-w', path.join(dir, 'seed'))
+  transmission.remote('-t', hash, '--tracker-add', tracker.http)
+  await transmission.seeding(hash)
+  await waitFor('the tracker listing Transmission', () => tracker.seeders(hash) >= 1)
+  rtcAddon = await startAddon(hash, [`tracker:${tracker.http}`, `tracker:${wsTracker}`])
+
+  rtcBrowser = await launchWebRtcBrowser()
+  await rtcBrowser.grant(base)
+  const page = await rtcBrowser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), LOOPBACK_ONLY)
+  const stats = await installAndPlay(page, base, rtcAddon.url)
+  console.log(`with a WebRTC seeder: ${JSON.stringify({ peers: stats.bytes_from_peers, gateway: stats.bytes_via_gateway, webseed: stats.bytes_from_webseed })}`)
+  assert.ok(stats.bytes_from_peers > 0, `bytes from the WebRTC seeder: ${JSON.stringify({ ...stats, have: undefined })}`)
+  await screenshot(page, 'gateway-play-with-peer')
   assert.deepEqual(errors, [])
 })

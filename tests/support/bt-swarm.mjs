@@ -61,6 +61,13 @@ export async function startTracker ({ interval = 30_000 } = {}) {
   }
 }
 
+/** A 20-second 640x360 H.264 MP4 (about 1.5 MB): long enough that its bytes take a while. */
+export function makeVideo (file) {
+  const r = runTool('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=20:size=640x360:rate=25',
+    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-b:v', '600k', '-movflags', '+faststart', '-y', file], { what: 'ffmpeg' })
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
+}
+
 /**
  * `transmission-create` with one tracker (none when `announce` is null: a DHT-only torrent),
  * then `shoal info`: {torrent, infoHash, pieces}.
