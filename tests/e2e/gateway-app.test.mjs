@@ -19,8 +19,9 @@ import { launchWebRtcBrowser } from '../support/tracker.mjs'
 const LOOPBACK_ONLY = JSON.stringify({ trackers: [], ice_servers: [] })
 
 let dir, tracker, transmission, addon, shoal, browser, video
-// The second test's: a WebRTC seeder (`shoal seed`), its add-on and a WebRTC-capable browser.
-let seeder, rtcAddon, rtcBrowser
+// The second test's: a WebRTC seeder (`shoal seed`), its add-on and a WebRTC-capable browser;
+// the third's browser.
+let seeder, rtcAddon, rtcBrowser, rankBrowser
 let shoalLog = ''
 
 /** A stream add-on: one movie whose stream is the torrent, by infoHash + fileIdx, with `sources`. */
@@ -75,6 +76,7 @@ before(async () => {
 after(async () => {
   await browser?.close()
   await rtcBrowser?.close()
+  await rankBrowser?.close()
   if (seeder) await seeder.stop()
   await rtcAddon?.stop()
   if (shoal) await shoal.stop()
@@ -165,5 +167,23 @@ test('with a WebRTC seeder of the same torrent, the player takes bytes from it',
   console.log(`with a WebRTC seeder: ${JSON.stringify({ peers: stats.bytes_from_peers, gateway: stats.bytes_via_gateway, webseed: stats.bytes_from_webseed })}`)
   assert.ok(stats.bytes_from_peers > 0, `bytes from the WebRTC seeder: ${JSON.stringify({ ...stats, have: undefined })}`)
   await screenshot(page, 'gateway-play-with-peer')
+  assert.deepEqual(errors, [])
+})
+
+test('with several streaming servers the app asks each for its health and uses the best', async () => {
+  const base = shoal.found
+  // Listed first: nothing listens there. The app ranks the servers by their /health answers
+  // and round trips, so the companion is asked first and says how it was picked.
+  const dead = 'http://127.0.0.1:9'
+  rankBrowser = await launchBrowser()
+  const page = await rankBrowser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  const settings = JSON.stringify({ trackers: [], ice_servers: [], streaming_servers: [dead, base] })
+  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), settings)
+  const stats = await installAndPlay(page, base, addon.url)
+  assert.ok(stats.bytes_via_gateway > 0, JSON.stringify({ ...stats, have: undefined }))
+  const picked = new RegExp(`^via ${base.replace(/[.:/]/g, '\\$&')} \\(best of 2: \\d+ ms round trip, cost \\d+\\)$`)
+  assert.match(stats.gateway, picked)
   assert.deepEqual(errors, [])
 })

@@ -2,7 +2,8 @@
 //! both ends: the companion serializes these types and the browser app deserializes them.
 //!
 //! What it promises: [`CompanionInfo`] is the body of [`COMPANION_PATH`], [`Library`] the body
-//! of [`LIBRARY_PATH`], a JSON array of [`ChannelEntry`] the body of [`CHANNELS_PATH`], with
+//! of [`LIBRARY_PATH`], a JSON array of [`ChannelEntry`] the body of [`CHANNELS_PATH`],
+//! [`Health`] the JSON body of [`HEALTH_PATH`], with
 //! camelCase field names. Reading is lenient where an older or newer
 //! companion may differ (optional fields default), so the app keeps working across versions.
 //! Plain serde data, no I/O: it builds natively and for `wasm32-unknown-unknown`.
@@ -16,6 +17,32 @@ use serde::{Deserialize, Serialize};
 pub const COMPANION_PATH: &str = "/api/companion";
 /// Where the companion lists the files it seeds.
 pub const LIBRARY_PATH: &str = "/api/library";
+
+/// Where the companion answers `ok`, or [`Health`] as JSON to `Accept: application/json`.
+pub const HEALTH_PATH: &str = "/health";
+
+/// The JSON body of [`HEALTH_PATH`]: what an app weighs to pick one of several streaming
+/// servers (it adds the round trip it measures).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub ok: bool,
+    /// The host's one-minute load average divided by its cores, when known.
+    #[serde(default)]
+    pub load_per_core: Option<f64>,
+    /// Memory available to new work, bytes, when known.
+    #[serde(default)]
+    pub free_memory_bytes: Option<u64>,
+    /// Whether the companion runs a gateway to TCP swarms.
+    #[serde(default)]
+    pub gateway: bool,
+    /// The gateway's open stream and web-seed responses.
+    #[serde(default)]
+    pub active_streams: u64,
+    /// The torrents the gateway runs.
+    #[serde(default)]
+    pub torrents: u64,
+}
 
 /// The body of [`COMPANION_PATH`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@
 //! split of the port between the tracker and the HTTP app in `one_port.rs`.
 
 mod app_files;
+mod health;
 mod metrics;
 mod routes;
 

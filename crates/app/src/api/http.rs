@@ -33,12 +33,41 @@ pub(crate) async fn request(
     seconds: u32,
     limit: usize,
 ) -> Result<Vec<u8>, ApiError> {
+    fetch(method, url, body, None, seconds, limit).await
+}
+
+/// A GET that asks for `accept` (a CORS-safelisted header: no preflight), with its own time
+/// limit.
+pub(crate) async fn get_accepting(
+    url: &str,
+    accept: &str,
+    seconds: u32,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
+    fetch("GET", url, None, Some(accept), seconds, limit).await
+}
+
+async fn fetch(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    accept: Option<&str>,
+    seconds: u32,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let window = web_sys::window().ok_or(ApiError::NoWindow)?;
     let abort = Abort::new(&window, seconds)?;
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
         init.set_body(&body.into());
+    }
+    if let Some(accept) = accept {
+        let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
+        headers
+            .set("Accept", accept)
+            .map_err(|_| ApiError::Network)?;
+        init.set_headers(&headers);
     }
     init.set_signal(Some(&abort.controller.signal()));
     let answer = JsFuture::from(window.fetch_with_str_and_init(url, &init))

@@ -4,7 +4,8 @@
 //! gateway as an HTTP source. Peers stay first; the engine asks the gateway for what they do not
 //! bring in time (the web seed policy), and the stats count its bytes as "via companion".
 //!
-//! For each streaming server in the settings, in order, until one works:
+//! With several streaming servers, they are ranked by their health and round trip first
+//! (`servers.rs`). For each, best first, until one works:
 //! 1. `POST {server}/api/torrents` with the torrent's magnet link (its trackers included);
 //! 2. for a magnet whose metadata no peer has sent, `GET {server}/api/torrents/HASH/metadata`
 //!    (the engine installs it only if its SHA-1 is the info hash);
@@ -66,13 +67,22 @@ pub(crate) async fn fall_back(torrent: runtime::Torrent, policy: Policy, report:
     }
     let hash = torrent.info_hash();
     let magnet = torrent.magnet().to_uri();
+    let (servers, why) = super::servers::ranked(&policy.servers).await;
     let mut failures = Vec::new();
-    for server in &policy.servers {
+    for server in &servers {
         let server = server.trim_end_matches('/');
-        report(format!("asking {server}"));
+        if why.is_empty() {
+            report(format!("asking {server}"));
+        } else {
+            report(format!("asking {server} ({why})"));
+        }
         match join(&torrent, server, &hash, &magnet).await {
             Ok(()) => {
-                report(format!("via {server}"));
+                if why.is_empty() {
+                    report(format!("via {server}"));
+                } else {
+                    report(format!("via {server} ({why})"));
+                }
                 return;
             }
             Err(ApiError::Aborted) => return,

@@ -6,5 +6,6 @@ pub(crate) mod failure;
 pub(crate) mod gateway;
 pub(crate) mod media;
 pub(crate) mod panel;
+pub(crate) mod servers;
 pub(crate) mod settings;
 pub(crate) mod views;

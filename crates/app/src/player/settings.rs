@@ -26,8 +26,9 @@ pub(crate) struct Settings {
     /// the store). Not on the settings form: tests lower it.
     #[serde(default = "default_memory_window_mib")]
     pub(crate) memory_window_mib: u64,
-    /// Companions (`http(s)://host:port`) whose gateway a torrent stream may fall back to,
-    /// best first. Default: the origin that served the app (a `shoal serve`, if it is one).
+    /// Companions (`http(s)://host:port`) whose gateway a torrent stream may fall back to;
+    /// several are ranked by their health and round trip (`servers.rs`). Default: the origin
+    /// that served the app (a `shoal serve`, if it is one).
     #[serde(default = "default_streaming_servers")]
     pub(crate) streaming_servers: Vec<String>,
     /// Seconds a torrent stream waits for WebRTC peers before it falls back.

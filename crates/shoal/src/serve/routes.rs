@@ -82,7 +82,7 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
         .layer(crate::cors::open());
     let gateway = companion.gateway.clone();
     let mut app = Router::new()
-        .route("/health", get(|| async { "ok\n" }))
+        .route(companion_api::HEALTH_PATH, get(super::health::health))
         .route("/metrics", get(super::metrics::metrics))
         .with_state(companion)
         .merge(shared)

@@ -94,6 +94,25 @@ async fn serves_app_files_routes_and_404s() {
     let (status, _, body) = fx.get("/health").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, b"ok\n");
+    // Asked for JSON: the figures an app weighs to pick a streaming server.
+    let request = Request::get("/health")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, body) = fx.ask(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text(&headers, &header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some("*")
+    );
+    let health: companion_api::Health = serde_json::from_slice(&body).expect("health JSON");
+    assert!(health.ok);
+    assert_eq!((health.gateway, health.active_streams), (false, 0));
+    assert!(
+        health.load_per_core.is_some_and(|l| l >= 0.0),
+        "Linux has a load average"
+    );
+    assert!(health.free_memory_bytes.is_some_and(|m| m > 0));
 
     let (status, _, _) = fx.get("/torrents/0000.torrent").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
