@@ -9,8 +9,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { spawnShoal } from '../support/shoal.mjs'
-import { makeTorrent, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
+import { makeTorrent, startTracker, startTransmission, waitFor, startGatewayServe } from '../support/bt-swarm.mjs'
 
 const sha1 = b => createHash('sha1').update(b).digest('hex')
 
@@ -20,8 +19,7 @@ describe('gateway: disk cap', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'shoal-gateway-disk-'))
-    for (const d of ['seed', 'tr', 'dist', 'library', 'gateway', 'cache']) mkdirSync(path.join(dir, d))
-    writeFileSync(path.join(dir, 'dist', 'index.html'), '<p>app</p>')
+    for (const d of ['seed', 'tr']) mkdirSync(path.join(dir, d))
     tracker = await startTracker()
     transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
     for (const name of ['first', 'second']) {
@@ -35,12 +33,7 @@ describe('gateway: disk cap', () => {
       await transmission.seeding(f.infoHash)
       await waitFor('the tracker listing Transmission', () => tracker.seeders(f.infoHash) >= 1)
     }
-    shoal = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(dir, 'dist'),
-      '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
-      '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway'),
-      '--gateway-max-disk-mib', '4'], {
-      ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000
-    })
+    shoal = await startGatewayServe(dir, ['--gateway-max-disk-mib', '4'])
     base = shoal.found
   })
 

@@ -13,8 +13,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { spawnShoal } from '../support/shoal.mjs'
-import { freePort, makeTorrent, runAsync, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
+import { freePort, makeTorrent, runAsync, startTracker, startTransmission, waitFor, startGatewayServe } from '../support/bt-swarm.mjs'
 
 const sha1 = b => createHash('sha1').update(b).digest('hex')
 
@@ -23,8 +22,7 @@ describe('gateway: peer exchange', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'shoal-gateway-pex-'))
-    for (const d of ['seed', 'tr', 'dist', 'library', 'gateway', 'cache', 'aria2']) mkdirSync(path.join(dir, d))
-    writeFileSync(path.join(dir, 'dist', 'index.html'), '<p>app</p>')
+    for (const d of ['seed', 'tr', 'aria2']) mkdirSync(path.join(dir, d))
     tracker = await startTracker()
     transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
     const file = path.join(dir, 'seed', 'film.mkv')
@@ -36,11 +34,7 @@ describe('gateway: peer exchange', () => {
     assert.equal(hidden.infoHash, listed.infoHash)
     transmission.remote('-a', hidden.torrent, '-w', path.join(dir, 'seed'))
     await transmission.seeding(hidden.infoHash)
-    shoal = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(dir, 'dist'),
-      '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
-      '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway')], {
-      ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000
-    })
+    shoal = await startGatewayServe(dir)
     base = shoal.found
   })
 

@@ -16,8 +16,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { spawnShoal } from '../support/shoal.mjs'
-import { freePort, makeTorrent, runAsync, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
+import { freePort, makeTorrent, runAsync, startTracker, startTransmission, waitFor, startGatewayServe } from '../support/bt-swarm.mjs'
 
 const sha1 = b => createHash('sha1').update(b).digest('hex')
 
@@ -27,8 +26,7 @@ describe('gateway: delete and add again', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'shoal-gateway-readd-'))
-    for (const d of ['seed', 'tr', 'dist', 'library', 'gateway', 'cache', 'aria2']) mkdirSync(path.join(dir, d))
-    writeFileSync(path.join(dir, 'dist', 'index.html'), '<p>app</p>')
+    for (const d of ['seed', 'tr', 'aria2']) mkdirSync(path.join(dir, d))
     tracker = await startTracker()
     transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
     const file = path.join(dir, 'seed', 'film.mkv')
@@ -38,11 +36,7 @@ describe('gateway: delete and add again', () => {
     transmission.remote('-a', f.torrent, '-w', path.join(dir, 'seed'))
     await transmission.seeding(f.infoHash)
     await waitFor('the tracker listing Transmission', () => tracker.seeders(f.infoHash) >= 1)
-    shoal = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(dir, 'dist'),
-      '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
-      '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway')], {
-      ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000, log: process.env.SHOAL_TEST_LOG_LEVEL ?? 'info'
-    })
+    shoal = await startGatewayServe(dir, [], { log: process.env.SHOAL_TEST_LOG_LEVEL ?? 'info' })
     base = shoal.found
     shoal.child.stdout.on('data', d => { shoalLog += d })
   })

@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { Server } from 'bittorrent-tracker'
-import { runShoal, runTool } from './shoal.mjs'
+import { runShoal, runTool, spawnShoal } from './shoal.mjs'
 
 export const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
@@ -135,4 +135,19 @@ export async function startTransmission (dir, downloads, { bind = '127.0.0.1', s
     return /Percent Done: 100%/.test(info) && /State: (Seeding|Idle)/.test(info)
   }, ms)
   return { remote, seeding, peerPort, pid: child.pid, kill: () => child.kill('SIGKILL') }
+}
+
+/**
+ * `shoal serve` as a gateway only (no WebRTC seeder, a one-line app) on loopback, its folders
+ * made under `dir` (`dist`, `library`, `cache`, `gateway`), with `extra` arguments; `opts` go to
+ * spawnShoal. Resolves with spawnShoal's handle (`found` is the base URL).
+ */
+export async function startGatewayServe (dir, extra = [], opts = {}) {
+  for (const d of ['dist', 'library', 'cache', 'gateway']) mkdirSync(path.join(dir, d), { recursive: true })
+  writeFileSync(path.join(dir, 'dist', 'index.html'), '<p>app</p>')
+  return spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', path.join(dir, 'dist'),
+    '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
+    '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway'), ...extra], {
+    ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000, ...opts
+  })
 }
