@@ -1,16 +1,18 @@
 //! The gateway: the companion as a peer of ordinary TCP BitTorrent swarms, streaming what it
 //! downloads over HTTP. Each torrent is one [`session::Session`] (the engine the browser runs)
 //! on the TCP platform (`platform.rs`), in a task of its own (`torrent.rs`); pieces go to disk
-//! (`piece_store.rs`); peers come from the torrent's HTTP and UDP trackers, the mainline DHT
-//! (`dht.rs`, one node for every torrent) and a TCP listener shared by every torrent, which reads the start of each handshake to route the
-//! connection by info hash. The HTTP side (`routes.rs`) adds, shows, streams and removes.
+//! (`piece_store.rs`); peers come from the torrent's HTTP(S) and UDP trackers, PEX, the mainline
+//! DHT (`dht.rs`, one node for every torrent) and a TCP listener shared by every torrent, which
+//! reads the start of each handshake to route the connection by info hash. The HTTP side
+//! (`routes.rs`) adds, shows, streams and removes.
 //!
 //! Bounds: at most `max_torrents` torrents and `max_peers_per_torrent` connections each;
 //! `per_ip_streams` concurrent streams per client address; an incoming connection that does
 //! not send its handshake within [`HANDSHAKE_TIMEOUT`] is dropped, and at most
 //! [`MAX_PENDING_HANDSHAKES`] wait for theirs at once. A request for bytes or metadata waits
 //! while peers are connected (at most `wait_for_peers`) and gives up after `no_peer_grace`
-//! without an open peer or a useful byte (`wait.rs`).
+//! without an open peer or a useful byte (`wait.rs`). Optional caps: the bytes all TCP peers
+//! move per second (`rate_cap.rs`) and the disk all torrents' pieces take (`disk_cap.rs`).
 
 mod dht;
 mod disk_cap;
