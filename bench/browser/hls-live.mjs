@@ -112,9 +112,16 @@ async function main () {
           const last = w.stalls[w.stalls.length - 1]
           if (last && last.end === null) last.end = at()
         }, true)
-        document.addEventListener('waiting', () => {
+        document.addEventListener('waiting', e => {
           const last = w.stalls[w.stalls.length - 1]
-          if (w.playing !== null && !(last && last.end === null)) w.stalls.push({ at: at(), end: null })
+          // With what the element said then: a seek (hls.js's live sync, a nudge over a gap)
+          // also fires `waiting`, with `seeking` true.
+          const m = e.target
+          let ahead = null
+          for (let i = 0; i < (m.buffered?.length ?? 0); i++) {
+            if (m.buffered.start(i) <= m.currentTime && m.currentTime <= m.buffered.end(i)) ahead = +(m.buffered.end(i) - m.currentTime).toFixed(2)
+          }
+          if (w.playing !== null && !(last && last.end === null)) w.stalls.push({ at: at(), end: null, seeking: m.seeking, readyState: m.readyState, ahead, t: +m.currentTime.toFixed(2) })
         }, true)
       })
       let v
