@@ -68,21 +68,19 @@ pub(crate) async fn fall_back(torrent: runtime::Torrent, policy: Policy, report:
     let hash = torrent.info_hash();
     let magnet = torrent.magnet().to_uri();
     let (servers, why) = super::servers::ranked(&policy.servers).await;
+    // How the order was made, said with each server (nothing with one server).
+    let how = if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({why})")
+    };
     let mut failures = Vec::new();
     for server in &servers {
         let server = server.trim_end_matches('/');
-        if why.is_empty() {
-            report(format!("asking {server}"));
-        } else {
-            report(format!("asking {server} ({why})"));
-        }
+        report(format!("asking {server}{how}"));
         match join(&torrent, server, &hash, &magnet).await {
             Ok(()) => {
-                if why.is_empty() {
-                    report(format!("via {server}"));
-                } else {
-                    report(format!("via {server} ({why})"));
-                }
+                report(format!("via {server}{how}"));
                 return;
             }
             Err(ApiError::Aborted) => return,
