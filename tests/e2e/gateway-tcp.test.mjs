@@ -59,7 +59,8 @@ describe('gateway to TCP swarms', () => {
       '--library', path.join(dir, 'library'), '--cache-dir', path.join(dir, 'cache'), '--no-webrtc',
       '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gateway'),
       '--gateway-wait-secs', '20', '--gateway-no-peer-secs', '2'], {
-      ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000, log: 'info'
+      // The gateway's debug lines (dials, closes and why) explain a failed wait below.
+      ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve', timeoutMs: 60_000, log: 'info,shoal::gateway=debug'
     })
     shoal = proc
     base = proc.found
@@ -159,11 +160,21 @@ describe('gateway to TCP swarms', () => {
         const res = await fetch(`${httpAnnounce}?${q}`)
         assert.equal(res.status, 200)
       }
+      const logFrom = shoalLog.length
       const added = await api('POST', '/api/torrents', readFileSync(f.torrent))
       assert.equal(added.status, 201, added.text)
-      await waitFor('the gateway to drop both hostile peers', () =>
-        wrong.seen.wrongPieces >= 1 && wrong.seen.closedByRemote >= 1 &&
-        oversized.seen.oversized >= 1 && oversized.seen.closedByRemote >= 1, 60_000)
+      try {
+        await waitFor('the gateway to drop both hostile peers', () =>
+          wrong.seen.wrongPieces >= 1 && wrong.seen.closedByRemote >= 1 &&
+          oversized.seen.oversized >= 1 && oversized.seen.closedByRemote >= 1, 60_000)
+      } catch (e) {
+        // This wait has timed out rarely in full-suite runs and never alone: say what each
+        // peer saw and what the gateway did, so the next failure explains itself.
+        const status = await api('GET', `/api/torrents/${f.infoHash}`)
+        const log = shoalLog.slice(logFrom).split('\n').slice(0, 80)
+        throw new Error(`${e.message}; wrong peer saw ${JSON.stringify(wrong.seen)}, ` +
+          `oversized peer saw ${JSON.stringify(oversized.seen)}; the gateway: ${status.text}\n${log.join('\n')}`)
+      }
       const status = await api('GET', `/api/torrents/${f.infoHash}`)
       assert.equal(status.json.piecesVerified, 0, 'no wrong byte was kept')
       // Now a real seeder joins; the gateway's next announce (the tracker's 30 s interval)

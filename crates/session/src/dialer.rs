@@ -4,7 +4,10 @@
 //! stream must not wait out a retry timer meant for idle torrents (a seeder that closed our
 //! first connection is otherwise tried again only after [`REDIAL_AFTER_OPEN_MS`]).
 
-use std::{collections::BTreeMap, net::SocketAddr};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    net::SocketAddr,
+};
 
 use swarm::{Millis, PeerKey, PieceHasher, Storage};
 
@@ -12,6 +15,9 @@ use crate::{peers::Stage, platform::Platform, Session};
 
 /// Most addresses remembered per torrent; more are ignored until some are dropped.
 pub(crate) const MAX_KNOWN_ADDRS: usize = 2000;
+/// Most addresses remembered as our own (our listen port can be listed under loopback, LAN and
+/// public addresses); more are simply forgotten like any address.
+const MAX_OWN_ADDRS: usize = 16;
 /// An address that failed this many times in a row is forgotten.
 const MAX_FAILS: u32 = 6;
 /// First wait before an address that failed is dialled again (doubled per failure: 5 s to
@@ -37,6 +43,8 @@ pub(crate) struct AddrBook {
     dialled: BTreeMap<PeerKey, SocketAddr>,
     /// When [`AddrBook::hurry`] last made every address due.
     hurried_at: Option<Millis>,
+    /// Addresses that turned out to be ourselves: trackers and PEX list them again and again.
+    own: BTreeSet<SocketAddr>,
 }
 
 impl AddrBook {
@@ -50,6 +58,9 @@ impl AddrBook {
         for addr in addrs {
             if self.known.len() >= MAX_KNOWN_ADDRS {
                 break;
+            }
+            if self.own.contains(&addr) {
+                continue;
             }
             self.known.entry(addr).or_insert_with(|| {
                 added += 1;
@@ -103,6 +114,17 @@ impl AddrBook {
             return;
         }
         k.retry_at = now.plus(RETRY_BASE_MS << (k.fails - 1));
+    }
+
+    /// Connection `peer` reached ourselves: its address is forgotten and never taken in again.
+    pub(crate) fn ourselves(&mut self, peer: PeerKey) {
+        let Some(addr) = self.dialled.get(&peer).copied() else {
+            return;
+        };
+        self.known.remove(&addr);
+        if self.own.len() < MAX_OWN_ADDRS {
+            self.own.insert(addr);
+        }
     }
 
     /// Makes every address not being dialled due at `now` (a reader starves), unless that was

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use metainfo::InfoHash;
-use swarm::{Engine, Input, Millis, Output, PieceHasher, ReaderId, Storage};
+use swarm::{CloseReason, Engine, Input, Millis, Output, PieceHasher, ReaderId, Storage};
 use tracker_proto::SplitMix64;
 
 use crate::{
@@ -415,6 +415,9 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                     self.peers.addrs.add(addrs, self.now);
                 }
                 Output::Close { peer, reason } => {
+                    if reason == CloseReason::Ourselves {
+                        self.peers.addrs.ourselves(peer);
+                    }
                     // The engine already forgot the peer: no `PeerGone` for it.
                     if self.peers.remove(peer, self.now).is_some() {
                         self.last_peer_close = Some(format!("closed by us: {reason}"));

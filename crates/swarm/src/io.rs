@@ -225,8 +225,11 @@ pub enum CloseReason {
     Idle,
     /// Both sides have everything: nothing to exchange.
     BothSeeding,
-    /// A connection to ourselves, or a second connection from the same peer id.
+    /// A second connection from the same peer id.
     Duplicate,
+    /// A connection to ourselves (the handshake carried our own peer id): a tracker or PEX
+    /// listed our own address. Its address is not worth dialling again.
+    Ourselves,
     /// Above the peer cap.
     TooManyPeers,
 }
@@ -239,6 +242,7 @@ impl core::fmt::Display for CloseReason {
             Self::Idle => f.write_str("it sent nothing for too long"),
             Self::BothSeeding => f.write_str("both sides have everything"),
             Self::Duplicate => f.write_str("it was a second connection to the same peer"),
+            Self::Ourselves => f.write_str("it was a connection to ourselves"),
             Self::TooManyPeers => f.write_str("there were too many peers"),
         }
     }

@@ -137,6 +137,12 @@ impl Peer {
         self.bitfield.as_ref().is_some_and(|b| b.get(piece))
     }
 
+    /// Its handshake arrived, and its extension handshake or bitfield: it has said what it
+    /// has (a peer with nothing may stay silent after its handshakes, as BEP 3 allows).
+    pub(crate) fn heard(&self) -> bool {
+        self.remote_id.is_some() && (self.ext.is_some() || self.bitfield.is_some())
+    }
+
     pub(crate) fn is_seed(&self) -> bool {
         self.bitfield.as_ref().is_some_and(Bitfield::is_full)
     }

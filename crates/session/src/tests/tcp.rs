@@ -236,3 +236,25 @@ fn a_peer_we_dialled_is_passed_on_to_the_others_we_dialled() {
         && dialled(w, c, b_addr) > 0));
     assert_eq!(dialled(&w, b, b_addr), 0, "never told its own address");
 }
+
+#[test]
+fn our_own_address_is_dialled_once_and_never_again() {
+    let bytes = data(4 * 64 * 1024);
+    let meta = torrent(&[("a.bin", &bytes)]);
+    let mut w = World::new();
+    let own: SocketAddr = "10.0.0.2:6881".parse().expect("addr");
+    let mut cfg = tcp_config(2, 10);
+    cfg.classic_trackers.clear();
+    let n = w.add(engine(&meta, 2, false), cfg);
+    w.listening.insert(own, n);
+    // A reader waits with no peer, so every known address is made due again every few seconds.
+    let _reader = open_reader(&mut w, n, 0, bytes.len() as u64);
+    w.feed(n, Event::PeerAddrs { addrs: vec![own] });
+    w.run(Millis(30_000), |_| false);
+    // A tracker lists it again.
+    w.feed(n, Event::PeerAddrs { addrs: vec![own] });
+    w.run(Millis(30_000), |_| false);
+    let dials = count(&w, n, |c| matches!(c, Call::Dial(_, a) if *a == own));
+    assert_eq!(dials, 1, "our own address was dialled {dials} times");
+    assert_eq!(w.nodes[n].session.open_peers(), 0);
+}

@@ -261,10 +261,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// nothing may stay silent after its handshakes, as BEP 3 allows).
     pub fn peers_offering(&self) -> (usize, usize) {
         self.peers.values().fold((0, 0), |(offering, unheard), p| {
-            let heard = p.remote_id.is_some() && (p.ext.is_some() || p.bitfield.is_some());
             (
                 offering + usize::from(p.wanted > 0),
-                unheard + usize::from(!heard),
+                unheard + usize::from(!p.heard()),
             )
         })
     }
@@ -274,7 +273,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// waiting on a peer that let a segment down.
     pub fn peer_summary(&self, peer: PeerKey) -> Option<PeerSummary> {
         self.peers.get(&peer).map(|p| PeerSummary {
-            heard: p.remote_id.is_some() && (p.ext.is_some() || p.bitfield.is_some()),
+            heard: p.heard(),
             offering: p.wanted > 0,
             received: p.received,
         })

@@ -88,9 +88,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     }
 
     fn on_handshake(&mut self, key: PeerKey, hs: Handshake) {
-        if hs.peer_id == self.cfg.peer_id
-            || self.peers.values().any(|p| p.remote_id == Some(hs.peer_id))
-        {
+        if hs.peer_id == self.cfg.peer_id {
+            self.close(key, CloseReason::Ourselves);
+            return;
+        }
+        if self.peers.values().any(|p| p.remote_id == Some(hs.peer_id)) {
             self.close(key, CloseReason::Duplicate);
             return;
         }
