@@ -4,6 +4,7 @@
 // infoHash + fileIdx and that tracker as a source; the app, served by `shoal serve`, finds no
 // WebRTC peer, falls back to the companion's gateway (its default streaming server), gets the
 // metadata and the bytes through it, plays the video, and the stats show bytes via the companion.
+// Once the gateway has the whole torrent, the companion seeds it over WebRTC too (a hybrid peer).
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,8 +21,8 @@ const LOOPBACK_ONLY = JSON.stringify({ trackers: [], ice_servers: [] })
 
 let dir, tracker, transmission, addon, shoal, browser, video
 // The second test's: a WebRTC seeder (`shoal seed`), its add-on and a WebRTC-capable browser;
-// the third's browser.
-let seeder, rtcAddon, rtcBrowser, rankBrowser
+// the third's browser; the fourth's add-on and browser.
+let seeder, rtcAddon, rtcBrowser, rankBrowser, hybridAddon, hybridBrowser
 let shoalLog = ''
 
 /** A stream add-on: one movie whose stream is the torrent, by infoHash + fileIdx, with `sources`. */
@@ -77,6 +78,8 @@ after(async () => {
   await browser?.close()
   await rtcBrowser?.close()
   await rankBrowser?.close()
+  await hybridBrowser?.close()
+  await hybridAddon?.stop()
   if (seeder) await seeder.stop()
   await rtcAddon?.stop()
   if (shoal) await shoal.stop()
@@ -186,5 +189,30 @@ test('with several streaming servers the app asks each for its health and uses t
   const picked = new RegExp(`^via ${base.replace(/[.:/]/g, '\\$&')} \\(best of 2: \\d+ ms round trip, cost \\d+\\)$`)
   console.log(`several servers: ${stats.gateway}`)
   assert.match(stats.gateway, picked)
+  assert.deepEqual(errors, [])
+})
+
+test('a torrent the gateway completed from TCP peers is seeded to browsers over WebRTC', async () => {
+  const base = shoal.found
+  const wsTracker = `${base.replace('http', 'ws')}/announce`
+  // The first test left the gateway with part of the video: reading it all completes it.
+  const whole = await fetch(`${base}/stream/${video.infoHash}/0`)
+  assert.equal(whole.status, 200)
+  await whole.arrayBuffer()
+  await waitFor('the companion seeding the gateway torrent over WebRTC', () =>
+    /seeding a gateway torrent to browsers over WebRTC/.test(shoalLog), 60_000)
+  // The add-on names the companion's WebSocket tracker: the only WebRTC peer of this info
+  // hash is the companion's seeder (the second test's seeder has a torrent of its own).
+  hybridAddon = await startAddon(video.infoHash, [`tracker:${tracker.http}`, `tracker:${wsTracker}`])
+  hybridBrowser = await launchWebRtcBrowser()
+  await hybridBrowser.grant(base)
+  const page = await hybridBrowser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), LOOPBACK_ONLY)
+  const stats = await installAndPlay(page, base, hybridAddon.url)
+  console.log(`hybrid: ${JSON.stringify({ peers: stats.bytes_from_peers, gateway: stats.bytes_via_gateway, webseed: stats.bytes_from_webseed })}`)
+  assert.ok(stats.bytes_from_peers > 0, `bytes from the companion's WebRTC peer: ${JSON.stringify({ ...stats, have: undefined })}`)
+  await screenshot(page, 'gateway-hybrid-play')
   assert.deepEqual(errors, [])
 })

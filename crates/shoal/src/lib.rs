@@ -37,6 +37,7 @@ mod media_duration;
 mod one_port;
 pub mod process;
 mod seed_cmd;
+mod seed_storage;
 mod seedable;
 mod seeder;
 mod serve;

@@ -11,7 +11,11 @@ use anyhow::Context;
 use metainfo::{Magnet, Metainfo, TorrentBuilder};
 use swarm::{Config, Engine, Sha1Smol};
 
-use crate::file_storage::{FileStamp, FileStorage};
+use crate::{
+    file_storage::{FileStamp, FileStorage},
+    gateway::PieceStore,
+    seed_storage::SeedStorage,
+};
 
 /// How torrents are made.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +33,7 @@ pub(crate) struct Seedable {
     pub(crate) meta: Metainfo,
     /// The .torrent file as made (served at `/torrents/HASH.torrent`).
     pub(crate) torrent: Vec<u8>,
-    pub(crate) engine: Engine<FileStorage, Sha1Smol>,
+    pub(crate) engine: Engine<SeedStorage, Sha1Smol>,
 }
 
 impl Seedable {
@@ -145,6 +149,40 @@ pub(crate) fn from_memory(
     })
 }
 
+/// A torrent the gateway downloaded into `dir` (its info dict `info`): every piece is read
+/// back and checked against its hash into an engine over that folder. Refused when a piece is
+/// missing or does not match (the folder was removed or damaged meanwhile).
+pub(crate) fn from_gateway(
+    info: &[u8],
+    dir: PathBuf,
+    peer_id: [u8; 20],
+) -> anyhow::Result<Seedable> {
+    let mut torrent = b"d4:info".to_vec();
+    torrent.extend_from_slice(info);
+    torrent.push(b'e');
+    let meta = Metainfo::from_bytes(&torrent).context("reading the torrent's info dict")?;
+    let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
+    let reader = PieceStore::adopt(dir.clone());
+    let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
+    let storage = SeedStorage::Gateway(PieceStore::adopt(dir));
+    let mut engine = Engine::new(cfg, &meta, storage, Sha1Smol);
+    for piece in 0..pieces {
+        let data = reader
+            .read_whole(piece)
+            .with_context(|| format!("reading piece {piece} of {}", meta.info.name))?;
+        anyhow::ensure!(
+            engine.import_piece(piece, data),
+            "piece {piece} of {} does not match its hash",
+            meta.info.name
+        );
+    }
+    Ok(Seedable {
+        meta,
+        torrent,
+        engine,
+    })
+}
+
 /// An engine for `meta` over the file at `path`, with no piece yet (the caller imports them
 /// after checking), and the piece count.
 fn seeding_engine(
@@ -152,9 +190,14 @@ fn seeding_engine(
     stamp: FileStamp,
     meta: &Metainfo,
     peer_id: [u8; 20],
-) -> anyhow::Result<(Engine<FileStorage, Sha1Smol>, u32)> {
+) -> anyhow::Result<(Engine<SeedStorage, Sha1Smol>, u32)> {
     let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
-    let storage = FileStorage::new(path.to_path_buf(), stamp, meta.info.piece_length, pieces);
+    let storage = SeedStorage::File(FileStorage::new(
+        path.to_path_buf(),
+        stamp,
+        meta.info.piece_length,
+        pieces,
+    ));
     // The engine must never fetch from our own webseed: it starts with every piece anyway.
     let mut engine_meta = meta.clone();
     engine_meta.url_list.clear();
@@ -278,5 +321,43 @@ mod tests {
         let changed = prepare(&path, &opts, [1; 20]).expect("prepare changed");
         assert_ne!(changed.meta.info_hash, first.meta.info_hash);
         assert!(changed.engine.is_complete());
+    }
+
+    #[test]
+    fn a_complete_gateway_folder_is_rechecked_into_a_seeding_engine() {
+        use swarm::Storage;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("film.mkv");
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).expect("write");
+        let made = prepare(&path, &MakeOptions::default(), [1; 20]).expect("prepare");
+        let info = made.engine.info_bytes().expect("info").to_vec();
+        let piece_length = usize::try_from(made.meta.info.piece_length).expect("length");
+        // The folder as the gateway leaves it: one file per verified piece.
+        let folder = dir.path().join("gateway").join("HASH.1");
+        let mut store = PieceStore::create(folder.clone()).expect("store");
+        for (piece, chunk) in (0u32..).zip(bytes.chunks(piece_length)) {
+            assert!(store.put(piece, chunk.to_vec()).is_empty());
+        }
+        let first = folder.join("00000000.piece");
+        let written = std::fs::metadata(&first).and_then(|m| m.modified()).expect("mtime");
+
+        let mut seeding = from_gateway(&info, folder.clone(), [2; 20]).expect("adopted");
+        assert_eq!(seeding.meta.info_hash, made.meta.info_hash);
+        assert!(seeding.engine.is_complete());
+        let again = std::fs::metadata(&first).and_then(|m| m.modified()).expect("mtime");
+        assert_eq!(written, again, "the pieces are not written a second time");
+        let mut out = Vec::new();
+        let storage = seeding.engine.storage_mut();
+        storage.read(1, 100, 1000, &mut out).expect("read");
+        assert_eq!(out, bytes[piece_length + 100..piece_length + 1100]);
+        assert!(!storage.is_stale());
+
+        // A damaged piece is refused; a folder the gateway deleted is stale.
+        std::fs::write(folder.join("00000001.piece"), vec![0; piece_length]).expect("damage");
+        let err = from_gateway(&info, folder.clone(), [2; 20]).err().expect("refused");
+        assert!(format!("{err:#}").contains("piece 1"), "{err:#}");
+        std::fs::remove_dir_all(&folder).expect("remove");
+        assert!(seeding.engine.storage_mut().is_stale());
     }
 }

@@ -32,7 +32,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracker_proto::OutMessage;
 
 use self::platform::{HostPlatform, SharedTracker, TorrentIo};
-use crate::{file_storage::FileStorage, process::BadInput, seedable::Seedable};
+use crate::{process::BadInput, seed_storage::SeedStorage, seedable::Seedable};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -61,6 +61,8 @@ pub(crate) struct SeederConfig {
 pub(crate) enum SeederChange {
     /// Seed a live channel's newly published segment.
     AddChannelSegment(Box<Seedable>),
+    /// Seed a torrent the gateway completed from TCP peers (see `gateway/hybrid.rs`).
+    AddGatewayTorrent(Box<Seedable>),
     /// Stop seeding (a segment that left its channel's DVR window).
     Remove(InfoHash),
 }
@@ -70,7 +72,7 @@ struct Seeded {
     name: String,
     /// A live channel's segment (its bytes count as channel origin bytes).
     channel: bool,
-    session: Session<FileStorage, Sha1Smol>,
+    session: Session<SeedStorage, Sha1Smol>,
     io: TorrentIo,
 }
 
@@ -163,6 +165,7 @@ pub(crate) async fn run<H: DataChannelHost>(
             frame = frame => s.frame(&mut host, frame),
             change = change => match change {
                 Some(SeederChange::AddChannelSegment(seedable)) => s.add(&mut host, *seedable, true),
+                Some(SeederChange::AddGatewayTorrent(seedable)) => s.add(&mut host, *seedable, false),
                 Some(SeederChange::Remove(hash)) => s.remove(&mut host, hash),
                 // Every sender is gone: nothing more will change.
                 None => changes = None,
@@ -220,6 +223,12 @@ impl Seeder {
 
     fn add<H: DataChannelHost>(&mut self, host: &mut H, seedable: Seedable, channel: bool) {
         let Seedable { meta, engine, .. } = seedable;
+        let seeding =
+            |s: &Seeded| !s.session.is_stopped() && s.session.info_hash() == meta.info_hash;
+        if self.torrents.iter().flatten().any(seeding) {
+            // A library file and a gateway torrent can be the same torrent: one session each.
+            return;
+        }
         let mut cfg = SessionConfig::new(self.cfg.peer_id, seed_of(&meta.info_hash));
         cfg.trackers = vec![self.cfg.tracker_url.clone()];
         cfg.max_peers = self.cfg.max_peers_per_torrent;
@@ -290,7 +299,7 @@ impl Seeder {
         &mut self,
         host: &mut H,
         t: usize,
-        f: impl FnOnce(&mut Session<FileStorage, Sha1Smol>, &mut HostPlatform<'_, H>),
+        f: impl FnOnce(&mut Session<SeedStorage, Sha1Smol>, &mut HostPlatform<'_, H>),
     ) {
         let Some(Seeded {
             name, session, io, ..

@@ -159,9 +159,12 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let figures = Arc::new(SeederFigures::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     // Channel segments go to the seeder as they are published (none without WebRTC).
+    // Complete gateway torrents go to it too (the companion as a hybrid peer).
     let (seeds_tx, seeds_rx) = tokio::sync::mpsc::unbounded_channel();
+    let handoff = (!args.no_webrtc && !args.no_gateway)
+        .then(|| crate::gateway::SeedHandoff::new(seeds_tx.clone(), peer_id));
     let live = start_channels(&args, &bound, peer_id, seeds_tx, &stop_rx);
-    let seed_changes = (!args.channels.is_empty()).then_some(seeds_rx);
+    let seed_changes = (!args.channels.is_empty() || handoff.is_some()).then_some(seeds_rx);
     let seeder = start_seeder(
         &args,
         &bound,
@@ -171,7 +174,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
         stop_rx.clone(),
     )
     .await?;
-    let gateway = start_gateway(&args, peer_id).await?;
+    let gateway = start_gateway(&args, peer_id, handoff).await?;
     let gateway_for_stop = gateway.clone();
     // Step 5.
     let app = routes::router(
@@ -324,8 +327,8 @@ fn start_tracker() -> anyhow::Result<Arc<tracker::Embedded>> {
 }
 
 /// Step 4: the WebRTC host and the seeder task, announcing every file (and every channel
-/// segment, as `changes` brings them) to our own tracker; `None` with `--no-webrtc`, or with
-/// an empty library and no channel. The task stops when `stop` turns true.
+/// segment and complete gateway torrent, as `changes` brings them) to our own tracker; `None`
+/// with `--no-webrtc`, or with an empty library, no channel and no gateway. The task stops when `stop` turns true.
 async fn start_seeder(
     args: &ServeArgs,
     bound: &Bound,
@@ -361,6 +364,7 @@ async fn start_seeder(
 async fn start_gateway(
     args: &ServeArgs,
     peer_id: [u8; 20],
+    seed_handoff: Option<crate::gateway::SeedHandoff>,
 ) -> anyhow::Result<Option<Arc<crate::gateway::Gateway>>> {
     if args.no_gateway {
         return Ok(None);
@@ -396,6 +400,7 @@ async fn start_gateway(
             bootstrap: args.dht_bootstrap.clone(),
         }),
         peer_id,
+        seed_handoff,
     };
     let gateway = match (
         crate::gateway::Gateway::start(cfg.clone()).await,

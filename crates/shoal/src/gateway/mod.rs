@@ -16,6 +16,7 @@
 
 mod dht;
 mod disk_cap;
+mod hybrid;
 mod net;
 mod piece_store;
 mod platform;
@@ -48,11 +49,11 @@ use tokio::{
 pub(crate) use self::dht::{run_nodes as run_dht_nodes, DhtConfig};
 use self::{
     dht::DhtNode,
-    piece_store::PieceStore,
     platform::TcpPlatform,
     rate_cap::PeerCaps,
     torrent::{Cmd, Torrent},
 };
+pub(crate) use self::{hybrid::SeedHandoff, piece_store::PieceStore};
 
 /// An incoming peer must send the first 48 bytes of its handshake within this long.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -93,6 +94,8 @@ pub(crate) struct GatewayConfig {
     /// Cap on the pieces of all torrents together, bytes (`None`: no cap; see `disk_cap.rs`).
     pub(crate) max_disk_bytes: Option<u64>,
     pub(crate) peer_id: [u8; 20],
+    /// Where complete torrents go to be seeded over WebRTC too (`None`: no WebRTC seeder).
+    pub(crate) seed_handoff: Option<SeedHandoff>,
 }
 
 /// The gateway's figures for `/metrics`.
@@ -295,6 +298,7 @@ impl Gateway {
             Arc::clone(&self.figures),
             dir,
             health_tx,
+            self.cfg.seed_handoff.clone(),
         );
         let task = tokio::spawn(torrent.run(events_rx, cmds_rx));
         let mut tasks = self

@@ -26,6 +26,7 @@ async fn gateway_with(dir: &std::path::Path, max_torrents: usize, wait: Duration
         max_upload_kib: None,
         max_disk_bytes: None,
         peer_id: *b"-SH0001-testtesttest",
+        seed_handoff: None,
     };
     Gateway::start(cfg).await.expect("gateway")
 }

@@ -16,7 +16,10 @@ use tokio::{
     sync::{mpsc, oneshot},
 };
 
-use super::{piece_store::PieceStore, platform::TcpPlatform, wait::Health, GatewayFigures};
+use super::{
+    hybrid::SeedHandoff, piece_store::PieceStore, platform::TcpPlatform, wait::Health,
+    GatewayFigures,
+};
 
 /// How finely the time of the last useful byte is published (see `wait.rs`).
 const USEFUL_RESOLUTION: std::time::Duration = std::time::Duration::from_millis(250);
@@ -104,6 +107,10 @@ pub(crate) struct Torrent {
     dir: std::path::PathBuf,
     /// Where the HTTP side's waits watch its peers.
     health: tokio::sync::watch::Sender<Health>,
+    /// Where it goes to be seeded over WebRTC once complete (`None`: no WebRTC seeder).
+    handoff: Option<SeedHandoff>,
+    /// Whether it was handed over (the seeder is then told when it is removed).
+    handed: bool,
 }
 
 impl Torrent {
@@ -114,6 +121,7 @@ impl Torrent {
         figures: Arc<GatewayFigures>,
         dir: std::path::PathBuf,
         health: tokio::sync::watch::Sender<Health>,
+        handoff: Option<SeedHandoff>,
     ) -> Self {
         Self {
             session,
@@ -127,6 +135,8 @@ impl Torrent {
             had_metadata: false,
             dir,
             health,
+            handoff,
+            handed: false,
         }
     }
 
@@ -171,6 +181,9 @@ impl Torrent {
         }
         self.session.stop(&mut self.platform);
         self.platform.shut();
+        if let (true, Some(handoff)) = (self.handed, &self.handoff) {
+            handoff.removed(self.session.info_hash());
+        }
         self.figures.peers.fetch_sub(
             self.platform
                 .open
@@ -228,6 +241,13 @@ impl Torrent {
             }
             *h != before
         });
+        if !self.handed && self.session.engine().is_complete() {
+            if let (Some(handoff), Some(info)) = (&self.handoff, self.session.engine().info_bytes())
+            {
+                self.handed = true;
+                handoff.complete(info.to_vec(), self.dir.clone());
+            }
+        }
         f.downloaded
             .fetch_add(down.saturating_sub(self.counted.0), Ordering::Relaxed);
         f.uploaded
