@@ -214,5 +214,9 @@ test('a torrent the gateway completed from TCP peers is seeded to browsers over 
   console.log(`hybrid: ${JSON.stringify({ peers: stats.bytes_from_peers, gateway: stats.bytes_via_gateway, webseed: stats.bytes_from_webseed })}`)
   assert.ok(stats.bytes_from_peers > 0, `bytes from the companion's WebRTC peer: ${JSON.stringify({ ...stats, have: undefined })}`)
   await screenshot(page, 'gateway-hybrid-play')
+  // Removed from the gateway (its piece folder goes): the seeder leaves that swarm too.
+  assert.equal((await fetch(`${base}/api/torrents/${video.infoHash}`, { method: 'DELETE' })).status, 204)
+  await waitFor('the seeder leaving the removed torrent\'s swarm', () =>
+    /no longer seeding over WebRTC: removed.*pattern\.mp4|pattern\.mp4.*no longer seeding over WebRTC: removed/.test(shoalLog.replace(/\x1b\[[0-9;]*m/g, '')), 30_000)
   assert.deepEqual(errors, [])
 })

@@ -340,12 +340,16 @@ mod tests {
             assert!(store.put(piece, chunk.to_vec()).is_empty());
         }
         let first = folder.join("00000000.piece");
-        let written = std::fs::metadata(&first).and_then(|m| m.modified()).expect("mtime");
+        let written = std::fs::metadata(&first)
+            .and_then(|m| m.modified())
+            .expect("mtime");
 
         let mut seeding = from_gateway(&info, folder.clone(), [2; 20]).expect("adopted");
         assert_eq!(seeding.meta.info_hash, made.meta.info_hash);
         assert!(seeding.engine.is_complete());
-        let again = std::fs::metadata(&first).and_then(|m| m.modified()).expect("mtime");
+        let again = std::fs::metadata(&first)
+            .and_then(|m| m.modified())
+            .expect("mtime");
         assert_eq!(written, again, "the pieces are not written a second time");
         let mut out = Vec::new();
         let storage = seeding.engine.storage_mut();
@@ -355,7 +359,9 @@ mod tests {
 
         // A damaged piece is refused; a folder the gateway deleted is stale.
         std::fs::write(folder.join("00000001.piece"), vec![0; piece_length]).expect("damage");
-        let err = from_gateway(&info, folder.clone(), [2; 20]).err().expect("refused");
+        let err = from_gateway(&info, folder.clone(), [2; 20])
+            .err()
+            .expect("refused");
         assert!(format!("{err:#}").contains("piece 1"), "{err:#}");
         std::fs::remove_dir_all(&folder).expect("remove");
         assert!(seeding.engine.storage_mut().is_stale());

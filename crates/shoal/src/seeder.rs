@@ -289,6 +289,10 @@ impl Seeder {
             host.close(conn);
         }
         if let Some(gone) = self.torrents.get_mut(t).and_then(Option::take) {
+            if !gone.channel {
+                // Segments come and go every few seconds; other torrents are worth a line.
+                tracing::info!(torrent = %gone.name, "no longer seeding over WebRTC: removed");
+            }
             self.retired
                 .add(gone.channel, gone.session.engine().stats().uploaded);
         }
