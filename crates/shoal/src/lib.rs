@@ -34,6 +34,7 @@ mod gateway;
 mod info;
 mod library;
 mod media_duration;
+pub mod native_sha1;
 mod one_port;
 pub mod process;
 mod seed_cmd;

@@ -9,11 +9,12 @@ use std::{
 
 use anyhow::Context;
 use metainfo::{Magnet, Metainfo, TorrentBuilder};
-use swarm::{Config, Engine, Sha1Smol};
+use swarm::{Config, Engine};
 
 use crate::{
     file_storage::{FileStamp, FileStorage},
     gateway::PieceStore,
+    native_sha1::NativeSha1,
     seed_storage::SeedStorage,
 };
 
@@ -33,7 +34,7 @@ pub(crate) struct Seedable {
     pub(crate) meta: Metainfo,
     /// The .torrent file as made (served at `/torrents/HASH.torrent`).
     pub(crate) torrent: Vec<u8>,
-    pub(crate) engine: Engine<SeedStorage, Sha1Smol>,
+    pub(crate) engine: Engine<SeedStorage, NativeSha1>,
 }
 
 impl Seedable {
@@ -165,7 +166,7 @@ pub(crate) fn from_gateway(
     let reader = PieceStore::adopt(dir.clone());
     let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
     let storage = SeedStorage::Gateway(PieceStore::adopt(dir));
-    let mut engine = Engine::new(cfg, &meta, storage, Sha1Smol);
+    let mut engine = Engine::new(cfg, &meta, storage, NativeSha1);
     for piece in 0..pieces {
         let data = reader
             .read_whole(piece)
@@ -190,7 +191,7 @@ fn seeding_engine(
     stamp: FileStamp,
     meta: &Metainfo,
     peer_id: [u8; 20],
-) -> anyhow::Result<(Engine<SeedStorage, Sha1Smol>, u32)> {
+) -> anyhow::Result<(Engine<SeedStorage, NativeSha1>, u32)> {
     let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
     let storage = SeedStorage::File(FileStorage::new(
         path.to_path_buf(),
@@ -202,7 +203,7 @@ fn seeding_engine(
     let mut engine_meta = meta.clone();
     engine_meta.url_list.clear();
     let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
-    Ok((Engine::new(cfg, &engine_meta, storage, Sha1Smol), pieces))
+    Ok((Engine::new(cfg, &engine_meta, storage, NativeSha1), pieces))
 }
 
 fn make_torrent(path: &Path, stamp: FileStamp, opts: &MakeOptions) -> anyhow::Result<Vec<u8>> {

@@ -26,13 +26,15 @@ use futures_util::{SinkExt, StreamExt};
 use metainfo::InfoHash;
 use rtc::{ConnId, DataChannelHost, HostConfig, RtcEvent, Str0mHost};
 use session::{Event, Session, SessionConfig, TrackerIdx};
-use swarm::{Millis, PeerKey, Sha1Smol};
+use swarm::{Millis, PeerKey};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tracker_proto::OutMessage;
 
 use self::platform::{HostPlatform, SharedTracker, TorrentIo};
-use crate::{process::BadInput, seed_storage::SeedStorage, seedable::Seedable};
+use crate::{
+    native_sha1::NativeSha1, process::BadInput, seed_storage::SeedStorage, seedable::Seedable,
+};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -72,7 +74,7 @@ struct Seeded {
     name: String,
     /// A live channel's segment (its bytes count as channel origin bytes).
     channel: bool,
-    session: Session<SeedStorage, Sha1Smol>,
+    session: Session<SeedStorage, NativeSha1>,
     io: TorrentIo,
 }
 
@@ -303,7 +305,7 @@ impl Seeder {
         &mut self,
         host: &mut H,
         t: usize,
-        f: impl FnOnce(&mut Session<SeedStorage, Sha1Smol>, &mut HostPlatform<'_, H>),
+        f: impl FnOnce(&mut Session<SeedStorage, NativeSha1>, &mut HostPlatform<'_, H>),
     ) {
         let Some(Seeded {
             name, session, io, ..

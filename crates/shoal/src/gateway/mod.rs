@@ -39,7 +39,7 @@ use std::{
 
 use metainfo::{InfoHash, Magnet, Metainfo};
 use session::{Session, SessionConfig};
-use swarm::{Engine, Sha1Smol};
+use swarm::Engine;
 use tokio::{
     io::AsyncReadExt,
     net::{TcpListener, TcpStream},
@@ -47,6 +47,8 @@ use tokio::{
 };
 
 pub(crate) use self::dht::{run_nodes as run_dht_nodes, DhtConfig};
+use crate::native_sha1::NativeSha1;
+
 use self::{
     dht::DhtNode,
     platform::TcpPlatform,
@@ -261,10 +263,12 @@ impl Gateway {
         engine_cfg.max_pipeline = TCP_MAX_PIPELINE;
         // No web seeds: the gateway is the HTTP source for others, and reads from peers only.
         let engine = match source {
-            Source::Magnet(_) => Engine::from_magnet(engine_cfg, hash, Vec::new(), store, Sha1Smol),
+            Source::Magnet(_) => {
+                Engine::from_magnet(engine_cfg, hash, Vec::new(), store, NativeSha1)
+            }
             Source::Torrent(mut meta) => {
                 meta.url_list.clear();
-                Engine::new(engine_cfg, &meta, store, Sha1Smol)
+                Engine::new(engine_cfg, &meta, store, NativeSha1)
             }
         };
         let mut cfg = SessionConfig::new(self.cfg.peer_id, seed);

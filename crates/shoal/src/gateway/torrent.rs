@@ -10,11 +10,13 @@ use std::{
 
 use serde::Serialize;
 use session::{Event, Read, Session};
-use swarm::{Millis, ReaderId, Sha1Smol};
+use swarm::{Millis, ReaderId};
 use tokio::{
     net::TcpStream,
     sync::{mpsc, oneshot},
 };
+
+use crate::native_sha1::NativeSha1;
 
 use super::{
     hybrid::SeedHandoff, piece_store::PieceStore, platform::TcpPlatform, wait::Health,
@@ -92,7 +94,7 @@ pub(crate) enum Cmd {
 
 /// The running torrent.
 pub(crate) struct Torrent {
-    session: Session<PieceStore, Sha1Smol>,
+    session: Session<PieceStore, NativeSha1>,
     platform: TcpPlatform,
     start: Instant,
     waiting_reads: BTreeMap<ReaderId, oneshot::Sender<Read>>,
@@ -115,7 +117,7 @@ pub(crate) struct Torrent {
 
 impl Torrent {
     pub(crate) fn new(
-        session: Session<PieceStore, Sha1Smol>,
+        session: Session<PieceStore, NativeSha1>,
         platform: TcpPlatform,
         start: Instant,
         figures: Arc<GatewayFigures>,

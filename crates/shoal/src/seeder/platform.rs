@@ -132,7 +132,7 @@ impl<H: DataChannelHost> Platform for HostPlatform<'_, H> {
     fn http_cancel(&mut self, _get: GetId) {}
 
     fn hash_piece(&mut self, piece: u32, data: Vec<u8>) {
-        let digest = swarm::Sha1Smol.sha1(&data);
+        let digest = crate::native_sha1::NativeSha1.sha1(&data);
         self.io
             .queue
             .push_back(Event::PieceHashed { piece, digest });
