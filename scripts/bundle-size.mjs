@@ -20,7 +20,8 @@ const walk = folder => readdirSync(folder).flatMap(n => {
   return statSync(f).isDirectory() ? walk(f) : [f]
 })
 const kb = n => (n / 1024).toFixed(1)
-const files = walk(dist)
+// Without the `.br`/`.gz` copies scripts/precompress.mjs writes (the same files, compressed).
+const files = walk(dist).filter(f => !/\.(br|gz)$/.test(f))
 const pick = re => files.filter(f => re.test(path.relative(dist, f)))
 // Every page of the single-page app loads the same shell: the HTML, the wasm, its JS glue and
 // snippets, and the stylesheet. Only HLS playback adds hls.js (loaded on demand).

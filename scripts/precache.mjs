@@ -29,7 +29,8 @@ function walk (folder) {
 }
 
 const worker = path.join(dir, 'sw.js')
-const files = walk(dir).filter(f => f !== worker)
+// The `.br`/`.gz` copies (scripts/precompress.mjs) are the same files in another encoding.
+const files = walk(dir).filter(f => f !== worker && !/\.(br|gz)$/.test(f))
 const hash = createHash('sha256')
 const urls = []
 for (const file of files) {

@@ -226,6 +226,11 @@ impl HlsSwarm {
         let mut engine_cfg = swarm::Config::new(PeerId::from(self.peer_id), crate_random());
         // One piece that fails its hash is enough to tell a liar: the tag is the origin's.
         engine_cfg.max_hash_fails = 1;
+        // Pieces from peers are hashed with SubtleCrypto, off the page's thread, like a
+        // torrent's (browser/hashing.rs): SHA-1 in wasm was the largest single cost of the
+        // page's own code in steady live play (docs/benchmarks.md). Still every piece, checked
+        // against the tag's hash before the loader hands a byte to hls.js.
+        engine_cfg.deferred_hashing = browser::subtle_sha1_available();
         let storage = MemoryStorage::new(tag.length.max(1));
         let engine = Engine::new(engine_cfg, &meta, storage, Sha1Smol);
         let mut cfg = SessionConfig::new(self.peer_id, crate_random());
