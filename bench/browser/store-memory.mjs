@@ -113,14 +113,18 @@ async function startPages (harness, before) {
   }
 }
 
-/** VmRSS and VmHWM (bytes) of process `pid`; zeros once it is gone. */
+/**
+ * VmRSS and VmHWM (bytes) of process `pid`, and the resident set split as the kernel counts
+ * it: anonymous (malloc, PartitionAlloc, V8 and wasm heaps), file-backed, shared memory (the
+ * buffers Chromium's IPC hands between processes); zeros once it is gone.
+ */
 function rss (pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const kib = key => Number((status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm')) ?? [])[1] ?? 0) * 1024
-    return { rss: kib('VmRSS'), hwm: kib('VmHWM') }
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM'), anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') }
   } catch {
-    return { rss: 0, hwm: 0 }
+    return { rss: 0, hwm: 0, anon: 0, file: 0, shmem: 0 }
   }
 }
 
@@ -143,7 +147,8 @@ async function rendererMemory (cdp) {
   const { processInfo } = await cdp.send('SystemInfo.getProcessInfo')
   const pids = processInfo.filter(p => p.type === 'renderer' && !browserUi(p.id)).map(p => p.id)
   const m = pids.map(rss)
-  return { rss: Math.max(0, ...m.map(x => x.rss)), hwm: Math.max(0, ...m.map(x => x.hwm)), pids }
+  const page = m.reduce((a, b) => (b.rss > a.rss ? b : a), rss(-1))
+  return { rss: page.rss, hwm: Math.max(0, ...m.map(x => x.hwm)), anon: page.anon, file: page.file, shmem: page.shmem, pids }
 }
 
 // Starts the read in the page; progress goes to window.__progress = {read, ...}.
@@ -223,9 +228,9 @@ async function once (kind, pages, tracker, magnet, size) {
       const m = await rendererMemory(cdp)
       const heap = await jsHeap()
       const v8 = await v8Usage()
-      samples.push({ t: Date.now() - t0, read: progress?.read ?? 0, rss: m.rss, heap, buffers: v8.buffers, embedder: v8.embedder, wasm: progress?.wasmBytes ?? null })
+      samples.push({ t: Date.now() - t0, read: progress?.read ?? 0, rss: m.rss, anon: m.anon, file: m.file, shmem: m.shmem, heap, buffers: v8.buffers, embedder: v8.embedder, wasm: progress?.wasmBytes ?? null })
       if (samples.length % Number(process.env.LOG_EVERY ?? 15) === 0) {
-        console.error(`${kind}${phase ? ` (${phase})` : ''}: ${((Date.now() - t0) / 1000).toFixed(0)} s, read ${(samples.at(-1).read / MiB).toFixed(0)} MiB, renderer RSS ${(m.rss / MiB).toFixed(0)} MiB, JS heap ${(heap / MiB).toFixed(0)} MiB` +
+        console.error(`${kind}${phase ? ` (${phase})` : ''}: ${((Date.now() - t0) / 1000).toFixed(0)} s, read ${(samples.at(-1).read / MiB).toFixed(0)} MiB, renderer RSS ${(m.rss / MiB).toFixed(0)} MiB (anon ${(m.anon / MiB).toFixed(0)}, file ${(m.file / MiB).toFixed(0)}, shmem ${(m.shmem / MiB).toFixed(0)}), JS heap ${(heap / MiB).toFixed(0)} MiB` +
           (v8.buffers !== null ? `, ArrayBuffers ${(v8.buffers / MiB).toFixed(0)} MiB` : '') +
           (progress?.fromPeers !== undefined ? `, from peers ${(progress.fromPeers / MiB).toFixed(0)} MiB` : '') +
           (progress?.wasmBytes ? `, wasm ${(progress.wasmBytes / MiB).toFixed(0)} MiB, store ${(progress.storeBytes / MiB).toFixed(0)} MiB` : ''))
@@ -239,8 +244,14 @@ async function once (kind, pages, tracker, magnet, size) {
     if (errors.length) throw new Error(`${kind}: page errors: ${errors.join('; ')}`)
     const end = await rendererMemory(cdp)
     const uasm = result.error ? null : await pageMemory(page)
+    // The sample with the highest RSS, as the kernel splits it (where a swing lives).
+    const top = samples.reduce((a, b) => (b.rss > a.rss ? b : a), samples[0])
     const out = {
       kind,
+      atPeak: { t: top.t, read: top.read, rss: top.rss, anon: top.anon, file: top.file, shmem: top.shmem, buffers: top.buffers, wasm: top.wasm },
+      anonMedian: median(samples.map(s => s.anon)),
+      shmemMedian: median(samples.map(s => s.shmem)),
+      shmemPeak: Math.max(...samples.map(s => s.shmem)),
       size,
       idleRss: idle,
       peakRss: Math.max(end.hwm, ...samples.map(s => s.rss)),
