@@ -113,14 +113,18 @@ async function startPages (harness, before) {
   }
 }
 
-/** VmRSS and VmHWM (bytes) of process `pid`; zeros once it is gone. */
+/**
+ * VmRSS and VmHWM (bytes) of process `pid`, and the resident set split as the kernel counts
+ * it: anonymous (malloc, PartitionAlloc, V8 and wasm heaps), file-backed, shared memory (the
+ * buffers Chromium's IPC hands between processes); zeros once it is gone.
+ */
 function rss (pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const kib = key => Number((status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm')) ?? [])[1] ?? 0) * 1024
-    return { rss: kib('VmRSS'), hwm: kib('VmHWM') }
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM'), anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') }
   } catch {
-    return { rss: 0, hwm: 0 }
+    return { rss: 0, hwm: 0, anon: 0, file: 0, shmem: 0 }
   }
 }
 
@@ -143,7 +147,61 @@ async function rendererMemory (cdp) {
   const { processInfo } = await cdp.send('SystemInfo.getProcessInfo')
   const pids = processInfo.filter(p => p.type === 'renderer' && !browserUi(p.id)).map(p => p.id)
   const m = pids.map(rss)
-  return { rss: Math.max(0, ...m.map(x => x.rss)), hwm: Math.max(0, ...m.map(x => x.hwm)), pids }
+  const page = m.reduce((a, b) => (b.rss > a.rss ? b : a), rss(-1))
+  const pid = pids[m.indexOf(page)] ?? null
+  return { rss: page.rss, hwm: Math.max(0, ...m.map(x => x.hwm)), anon: page.anon, file: page.file, shmem: page.shmem, pids, pid }
+}
+
+/**
+ * DUMPS=1: Chromium's own memory accounting per allocator (the `memory-infra` trace: malloc,
+ * PartitionAlloc's partitions, V8, Oilpan, shared memory…), one dump per sample, read when the
+ * run ends: where the renderer's memory outside the JS heap and the wasm memory sits.
+ */
+async function startDumps (cdp) {
+  await cdp.send('Tracing.start', {
+    traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], memoryDumpConfig: { triggers: [] } },
+    transferMode: 'ReturnAsStream'
+  })
+  const times = []
+  return {
+    async request (t) {
+      // A dump can hang for good (seen on this loaded machine): then no more dumps this run.
+      if (this.stuck) return
+      const r = await withTimeout(cdp.send('Tracing.requestMemoryDump', { deterministic: false, levelOfDetail: 'light' }), 20_000, 'a memory dump')
+        .catch(e => { this.stuck = String(e); return null })
+      if (r?.success) times.push({ guid: r.dumpGuid, t })
+    },
+    /** MiB per allocator of process `pid`, per dump: [{t, sizes: {name: MiB}}]. */
+    async finish (pid) {
+      const complete = new Promise(resolve => cdp.once('Tracing.tracingComplete', resolve))
+      await withTimeout(cdp.send('Tracing.end'), 60_000, 'ending the memory trace')
+      const { stream } = await withTimeout(complete, 120_000, 'the memory trace')
+      let text = ''
+      for (;;) {
+        const chunk = await cdp.send('IO.read', { handle: stream, size: 1 << 20 })
+        text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data
+        if (chunk.eof) break
+      }
+      await cdp.send('IO.close', { handle: stream })
+      const events = JSON.parse(text).traceEvents ?? []
+      const at = new Map(times.map(x => [x.guid, x.t]))
+      const out = []
+      for (const e of events) {
+        const allocators = e.ph === 'v' && e.pid === pid ? e.args?.dumps?.allocators : null
+        if (!allocators) continue
+        const sizes = {}
+        for (const [name, a] of Object.entries(allocators)) {
+          const depth = name.split('/').length
+          const keep = depth === 1 || (name.startsWith('partition_alloc/partitions/') && depth === 3) ||
+            (name.startsWith('v8/main/heap') && depth === 4) || name === 'v8/main/malloc'
+          const v = a.attrs?.size?.value
+          if (keep && v !== undefined) sizes[name] = Number(BigInt('0x' + v)) / MiB
+        }
+        out.push({ t: at.get(e.id) ?? null, sizes })
+      }
+      return out
+    }
+  }
 }
 
 // Starts the read in the page; progress goes to window.__progress = {read, ...}.
@@ -211,6 +269,7 @@ async function once (kind, pages, tracker, magnet, size) {
       return { used: u.usedSize ?? 0, buffers: u.backingStorageSize ?? null, embedder: u.embedderHeapUsedSize ?? null }
     }
     const idle = (await rendererMemory(cdp)).rss
+    const dumps = process.env.DUMPS ? await startDumps(cdp) : null
     const t0 = Date.now()
     if (kind !== 'webtorrent') await startShoal(page, magnet, tracker.url, size + 256 * MiB)
     else await startWebTorrent(page, magnet, tracker.url)
@@ -221,11 +280,12 @@ async function once (kind, pages, tracker, magnet, size) {
       if (stopping) throw new Error('interrupted')
       const [progress, r, phase] = await page.evaluate(() => [window.__shoalProgress ?? window.__progress, window.__result, window.__shoalPhase])
       const m = await rendererMemory(cdp)
+      if (dumps) await dumps.request(Date.now() - t0)
       const heap = await jsHeap()
       const v8 = await v8Usage()
-      samples.push({ t: Date.now() - t0, read: progress?.read ?? 0, rss: m.rss, heap, buffers: v8.buffers, embedder: v8.embedder, wasm: progress?.wasmBytes ?? null })
+      samples.push({ t: Date.now() - t0, read: progress?.read ?? 0, rss: m.rss, anon: m.anon, file: m.file, shmem: m.shmem, heap, buffers: v8.buffers, embedder: v8.embedder, wasm: progress?.wasmBytes ?? null })
       if (samples.length % Number(process.env.LOG_EVERY ?? 15) === 0) {
-        console.error(`${kind}${phase ? ` (${phase})` : ''}: ${((Date.now() - t0) / 1000).toFixed(0)} s, read ${(samples.at(-1).read / MiB).toFixed(0)} MiB, renderer RSS ${(m.rss / MiB).toFixed(0)} MiB, JS heap ${(heap / MiB).toFixed(0)} MiB` +
+        console.error(`${kind}${phase ? ` (${phase})` : ''}: ${((Date.now() - t0) / 1000).toFixed(0)} s, read ${(samples.at(-1).read / MiB).toFixed(0)} MiB, renderer RSS ${(m.rss / MiB).toFixed(0)} MiB (anon ${(m.anon / MiB).toFixed(0)}, file ${(m.file / MiB).toFixed(0)}, shmem ${(m.shmem / MiB).toFixed(0)}), JS heap ${(heap / MiB).toFixed(0)} MiB` +
           (v8.buffers !== null ? `, ArrayBuffers ${(v8.buffers / MiB).toFixed(0)} MiB` : '') +
           (progress?.fromPeers !== undefined ? `, from peers ${(progress.fromPeers / MiB).toFixed(0)} MiB` : '') +
           (progress?.wasmBytes ? `, wasm ${(progress.wasmBytes / MiB).toFixed(0)} MiB, store ${(progress.storeBytes / MiB).toFixed(0)} MiB` : ''))
@@ -239,8 +299,22 @@ async function once (kind, pages, tracker, magnet, size) {
     if (errors.length) throw new Error(`${kind}: page errors: ${errors.join('; ')}`)
     const end = await rendererMemory(cdp)
     const uasm = result.error ? null : await pageMemory(page)
+    if (dumps) {
+      const byAllocator = await dumps.finish(end.pid).catch(e => { console.error(`${kind}: no memory dumps: ${e}`); return [] })
+      if (dumps.stuck) console.error(`${kind}: dumps stopped: ${dumps.stuck}`)
+      for (const d of byAllocator) {
+        console.error(`${kind} dump at ${((d.t ?? 0) / 1000).toFixed(0)} s: ` + Object.entries(d.sizes)
+          .filter(([, v]) => v >= 0.5).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '))
+      }
+    }
+    // The sample with the highest RSS, as the kernel splits it (where a swing lives).
+    const top = samples.reduce((a, b) => (b.rss > a.rss ? b : a), samples[0])
     const out = {
       kind,
+      atPeak: { t: top.t, read: top.read, rss: top.rss, anon: top.anon, file: top.file, shmem: top.shmem, buffers: top.buffers, wasm: top.wasm },
+      anonMedian: median(samples.map(s => s.anon)),
+      shmemMedian: median(samples.map(s => s.shmem)),
+      shmemPeak: Math.max(...samples.map(s => s.shmem)),
       size,
       idleRss: idle,
       peakRss: Math.max(end.hwm, ...samples.map(s => s.rss)),

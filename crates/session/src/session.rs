@@ -148,7 +148,6 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                     .handle_input(now, Input::PieceStored { piece, result });
             }
             Event::PieceLoaded { piece, result } => {
-                let result = result.as_deref().map_err(|e| *e);
                 self.engine
                     .handle_input(now, Input::PieceLoaded { piece, result });
             }

@@ -5,7 +5,7 @@ use std::ops::Range;
 use crate::types::{HttpRequestId, PeerKey, ReaderId};
 
 /// Something that happened, fed to [`Engine::handle_input`](crate::Engine::handle_input).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input<'a> {
     /// A data channel to a peer opened. The engine answers with our handshake at once (over
     /// WebRTC both sides send theirs immediately).
@@ -82,12 +82,14 @@ pub enum Input<'a> {
     },
     /// The answer to an [`Output::LoadPiece`]: the whole piece as the store holds it. The engine
     /// checks its length and SHA-1 before any byte is served; a piece that fails, or an error,
-    /// drops it from the store's set and it is fetched again.
+    /// drops it from the store's set and it is fetched again. The bytes are handed over, not
+    /// lent: the engine keeps this buffer (hashing it, then holding it in memory) instead of
+    /// copying a whole piece again.
     PieceLoaded {
         /// Piece index.
         piece: u32,
         /// The stored bytes, or why there are none.
-        result: Result<&'a [u8], StoreError>,
+        result: Result<Vec<u8>, StoreError>,
     },
     /// Time passed (the driver's timer for [`Engine::poll_timeout`](crate::Engine::poll_timeout)
     /// fired). Any input also advances time; this one carries nothing else.

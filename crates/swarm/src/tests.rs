@@ -20,7 +20,8 @@ mod pex;
 // The request pipeline while blocks stream in.
 mod pipeline;
 mod remote;
-// The persistent store seam: late, failing and lying stores.
+// The persistent store seam: late, failing and lying stores; what a loaded piece costs.
+mod loaded_buffer;
 mod store;
 
 type E = Engine<MemoryStorage, Sha1Smol>;

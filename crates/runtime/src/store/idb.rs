@@ -105,6 +105,15 @@ fn item_range(id: &str) -> Result<KeyRange, DbError> {
     Ok(KeyRange::bound(&lower, &upper, None, None)?)
 }
 
+/// `(item id, piece)` of a key `[id, piece, …]`, or `None` for a key of another shape.
+fn parse_piece_key(key: &JsValue) -> Option<(String, u32)> {
+    let a: &Array = key.dyn_ref()?;
+    let id = a.get(0).as_string()?;
+    let piece = a.get(1).as_f64()?;
+    let whole = piece >= 0.0 && piece <= f64::from(u32::MAX) && piece.fract() == 0.0;
+    whole.then_some((id, piece as u32))
+}
+
 fn to_js(item: &Item) -> Result<JsValue, DbError> {
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
     serde::Serialize::serialize(item, &ser).map_err(|e| DbError::Other(e.to_string()))
@@ -186,20 +195,35 @@ impl Db {
         done(tx, store.transaction()).await
     }
 
-    /// Every stored piece, as `(item id, piece)` (once per record: a piece in several chunks
-    /// comes several times).
+    /// Every stored piece, as `(item id, piece)`, each once, in key order. A key cursor visits
+    /// one record a piece and jumps past the piece's other chunks: listing every key made a
+    /// JS array of ≈ 32 keys per MiB stored (65,536 for a 2 GiB store) when the store opened.
     pub(crate) async fn piece_keys(&self) -> Result<Vec<(String, u32)>, DbError> {
         let tx = self.db.transaction(&[PIECES], TransactionMode::ReadOnly)?;
-        let keys = tx.object_store(PIECES)?.get_all_keys(None, None)?.await?;
-        Ok(keys
-            .into_iter()
-            .filter_map(|k| {
-                let a: Array = k.dyn_into().ok()?;
-                let id = a.get(0).as_string()?;
-                let piece = a.get(1).as_f64()?;
-                (piece >= 0.0 && piece <= f64::from(u32::MAX)).then_some((id, piece as u32))
-            })
-            .collect())
+        let store = tx.object_store(PIECES)?;
+        let mut found: Vec<(String, u32)> = Vec::new();
+        let Some(cursor) = store.open_key_cursor(None, None)?.await? else {
+            return Ok(found);
+        };
+        let mut cursor = cursor.into_managed();
+        while let Some(key) = cursor.key()? {
+            match parse_piece_key(&key) {
+                Some((id, piece)) => {
+                    // `[id, piece + 1]` sorts after every `[id, piece, chunk]` and before
+                    // the next piece's records.
+                    let next: JsValue = Array::of2(
+                        &JsValue::from_str(&id),
+                        &JsValue::from(f64::from(piece) + 1.0),
+                    )
+                    .into();
+                    found.push((id, piece));
+                    cursor.next(Some(&next)).await?;
+                }
+                // A key of another shape (not written by this store): step over it.
+                None => cursor.next(None).await?,
+            }
+        }
+        Ok(found)
     }
 
     /// Writes pieces and item records in one transaction, after deleting the items `evict`.

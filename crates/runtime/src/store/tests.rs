@@ -111,20 +111,38 @@ async fn a_piece_comes_back_whole_from_its_chunks_and_from_the_older_layout() {
         assert_eq!(&back, data, "piece {piece}");
     }
     assert_eq!(db.read(id, 3).await.expect("read"), None, "never written");
+    // Listed once a piece (not once a chunk), another item's pieces beside them.
+    let other = "chunk-test-item-2";
+    let two = numbered(2 * CHUNK_BYTES, 6);
+    let write = PieceWrite {
+        id: other,
+        piece: 0,
+        data: &two,
+    };
+    db.write(&[], &[write], &[]).await.expect("written");
     let keys = db.piece_keys().await.expect("keys");
-    let mut mine: Vec<u32> = keys
-        .iter()
-        .filter(|(i, _)| i == id)
-        .map(|(_, p)| *p)
-        .collect();
-    mine.dedup();
-    assert_eq!(mine, vec![0, 1, 2]);
+    let listed = |item: &str| -> Vec<u32> {
+        keys.iter()
+            .filter(|(i, _)| i == item)
+            .map(|(_, p)| *p)
+            .collect()
+    };
+    assert_eq!(listed(id), vec![0, 1, 2]);
+    assert_eq!(listed(other), vec![0]);
+    db.delete(&[other.to_owned()]).await.expect("deleted");
 
     // A piece stored by an older version, one record: read as it is, and replaced whole by a
     // new write of the piece (not read back with the new chunks after it).
     let old = numbered(2 * CHUNK_BYTES + 5, 4);
     db.put_older_layout(id, 5, &old).await.expect("put");
     assert_eq!(db.read(id, 5).await.expect("read"), Some(old));
+    let keys = db.piece_keys().await.expect("keys");
+    let mine: Vec<u32> = keys
+        .iter()
+        .filter(|(i, _)| i == id)
+        .map(|(_, p)| *p)
+        .collect();
+    assert_eq!(mine, vec![0, 1, 2, 5], "an older record listed once");
     let new = numbered(2 * CHUNK_BYTES + 5, 5);
     let write = PieceWrite {
         id,

@@ -168,8 +168,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     }
 
     /// [`Input::PieceLoaded`](crate::Input::PieceLoaded): judges the bytes (length now, hash
-    /// inline or handed out).
-    pub(crate) fn on_piece_loaded(&mut self, piece: u32, result: Result<&[u8], StoreError>) {
+    /// inline or handed out). The buffer handed in is the one kept: a loaded piece costs one
+    /// copy more only while a driver hashes it (a whole piece, 4 MiB for large files, and the
+    /// wasm memory that held the extra copies never shrinks).
+    pub(crate) fn on_piece_loaded(&mut self, piece: u32, result: Result<Vec<u8>, StoreError>) {
         if !matches!(self.store.loading.get(&piece), Some(Load::Asked)) {
             return;
         }
@@ -185,16 +187,14 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         };
         // Inline when a digest for another copy of this piece is still out (see `hashes_out`).
         if self.cfg.deferred_hashing && self.hashes_out.insert(piece) {
-            self.store
-                .loading
-                .insert(piece, Load::Hashing(bytes.to_vec()));
             self.out.push_back(Output::HashPiece {
                 piece,
-                data: bytes.to_vec(),
+                data: bytes.clone(),
             });
+            self.store.loading.insert(piece, Load::Hashing(bytes));
         } else {
-            let digest = self.hasher.sha1(bytes);
-            self.judge_loaded(piece, bytes.to_vec(), digest);
+            let digest = self.hasher.sha1(&bytes);
+            self.judge_loaded(piece, bytes, digest);
         }
     }
 

@@ -109,7 +109,7 @@ impl World {
                         b.pop();
                     }
                 }
-                let result = bytes.as_deref().ok_or(StoreError::Missing);
+                let result = bytes.ok_or(StoreError::Missing);
                 e.handle_input(now, Input::PieceLoaded { piece, result });
             }
             Pending::Hash(piece, data) => {
