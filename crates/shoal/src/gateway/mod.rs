@@ -16,6 +16,7 @@
 
 mod dht;
 mod disk_cap;
+pub(crate) mod hls;
 mod net;
 mod piece_store;
 mod platform;
@@ -93,6 +94,8 @@ pub(crate) struct GatewayConfig {
     /// Cap on the pieces of all torrents together, bytes (`None`: no cap; see `disk_cap.rs`).
     pub(crate) max_disk_bytes: Option<u64>,
     pub(crate) peer_id: [u8; 20],
+    /// The `/hls/` side: where ffmpeg reads from and writes to, how many run at once.
+    pub(crate) hls: hls::HlsConfig,
 }
 
 /// The gateway's figures for `/metrics`.
@@ -136,6 +139,8 @@ pub(crate) struct Gateway {
     pub(crate) figures: Arc<GatewayFigures>,
     /// HTTP(S) tracker announces and the rate caps, shared by every torrent's sockets.
     net: net::Shared,
+    /// `/hls/…`: plans and ffmpeg runs (`hls/`).
+    hls: Arc<hls::Hls>,
 }
 
 /// Why a torrent could not be added.
@@ -159,6 +164,7 @@ impl Gateway {
             caps: PeerCaps::from_kib(cfg.max_download_kib, cfg.max_upload_kib),
         };
         let dht = cfg.dht.clone().map(DhtNode::start);
+        let hls = hls::Hls::new(cfg.hls.clone());
         let gateway = Arc::new(Self {
             cfg,
             port,
@@ -171,6 +177,7 @@ impl Gateway {
             adds: AtomicU64::new(0),
             figures: Arc::new(GatewayFigures::default()),
             net,
+            hls,
         });
         tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
         if let Some(cap) = gateway.cfg.max_disk_bytes {
@@ -186,6 +193,11 @@ impl Gateway {
 
     pub(crate) fn config(&self) -> &GatewayConfig {
         &self.cfg
+    }
+
+    /// The `/hls/` side.
+    pub(crate) fn hls(&self) -> &hls::Hls {
+        &self.hls
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<InfoHash, Handle>> {
@@ -212,6 +224,7 @@ impl Gateway {
     /// Stops and forgets a torrent (and deletes its pieces); whether it ran.
     pub(crate) fn remove(&self, hash: &InfoHash) -> bool {
         // The task ends when its command channel closes, and deletes its pieces then.
+        self.hls.forget(hash);
         self.lock().remove(hash).is_some()
     }
 

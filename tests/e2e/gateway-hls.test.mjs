@@ -1,0 +1,166 @@
+// Issue 15, test 4: the gateway's `/hls/HASH/N/…`. The test makes a 60 s MKV with HEVC video
+// and AC3 audio (neither plays in a browser) with ffmpeg; Debian's transmission-daemon seeds it,
+// announced to npm bittorrent-tracker over HTTP; `shoal serve` adds it and serves it as HLS
+// (probe, plan "transcode", a VOD playlist of 4 s segments). A segment asked for first, far into
+// the film, starts an ffmpeg run there whose timestamps are the film's time. In Chromium, hls.js
+// plays the playlist from the start, seeks to 70 % and frames play after the seek.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { makeTorrent, startTracker, startTransmission, waitFor, startGatewayServe } from '../support/bt-swarm.mjs'
+import { launchBrowser, openPage, root, runTool, screenshot } from '../support/shoal.mjs'
+
+const SECONDS = 60
+
+/** A `SECONDS` s 320x240 MKV: HEVC video (testsrc draws the seconds), AC3 audio. */
+function makeMkv (file) {
+  const r = runTool('ffmpeg', ['-loglevel', 'error',
+    '-f', 'lavfi', '-i', `testsrc=duration=${SECONDS}:size=320x240:rate=24`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${SECONDS}:sample_rate=48000`,
+    '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error:keyint=48',
+    '-pix_fmt', 'yuv420p', '-c:a', 'ac3', '-b:a', '128k', '-y', file], { what: 'ffmpeg', timeoutMs: 120_000 })
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
+}
+
+// The page: hls.js on a <video>, with what the test reads on `window.t`.
+const PAGE = `<!doctype html><meta charset="utf-8"><title>hls gateway</title><link rel="icon" href="data:,">
+<style>body{margin:0;background:#111;color:#eee;font:14px sans-serif}video{width:640px;height:480px;background:#000}</style>
+<video id="v" muted playsinline></video><pre id="log"></pre>
+<script src="hls.min.js"></script>
+<script>
+  const v = document.getElementById('v')
+  const t = window.t = { errors: [], fatal: null }
+  const hls = new Hls()
+  hls.on(Hls.Events.ERROR, (e, d) => { t.errors.push(d.details); if (d.fatal) t.fatal = d.details })
+  hls.loadSource(new URLSearchParams(location.search).get('src'))
+  hls.attachMedia(v)
+  hls.on(Hls.Events.MANIFEST_PARSED, () => v.play())
+  t.frames = () => v.getVideoPlaybackQuality().totalVideoFrames
+  setInterval(() => {
+    document.getElementById('log').textContent =
+      'time ' + v.currentTime.toFixed(2) + ' / ' + (v.duration || 0).toFixed(2) + '  frames ' + t.frames() +
+      '  seeking ' + v.seeking + '  errors ' + t.errors.join(',')
+  }, 200)
+</script>`
+
+describe('gateway: /hls/ for a file a browser cannot play', () => {
+  let dir, tracker, transmission, shoal, base, film, hlsBase
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shoal-gateway-hls-'))
+    for (const d of ['seed', 'tr']) mkdirSync(path.join(dir, d))
+    tracker = await startTracker()
+    transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
+    const file = path.join(dir, 'seed', 'film.mkv')
+    makeMkv(file)
+    film = makeTorrent(file, tracker.http, path.join(dir, 'film.torrent'), 64)
+    transmission.remote('-a', film.torrent, '-w', path.join(dir, 'seed'))
+    await transmission.seeding(film.infoHash)
+    await waitFor('the tracker listing Transmission', () => tracker.seeders(film.infoHash) >= 1)
+    shoal = await startGatewayServe(dir, ['--gateway-max-transcodes', '2'])
+    base = shoal.found
+    // The test page beside the (one-line) app, on the companion's origin.
+    writeFileSync(path.join(dir, 'dist', 'hls-test.html'), PAGE)
+    copyFileSync(path.join(root, 'node_modules/hls.js/dist/hls.min.js'), path.join(dir, 'dist', 'hls.min.js'))
+    const added = await fetch(`${base}/api/torrents`, { method: 'POST', body: readFileSync(film.torrent) })
+    assert.equal(added.status, 201, await added.text())
+    hlsBase = `${base}/hls/${film.infoHash}/0`
+  })
+
+  after(async () => {
+    if (shoal) await shoal.stop()
+    if (transmission) transmission.kill()
+    if (tracker) await tracker.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('the playlist lists the whole film in 4 s segments, and bad requests get JSON errors', async () => {
+    const res = await fetch(`${hlsBase}/index.m3u8`)
+    const text = await res.text()
+    assert.equal(res.status, 200, text)
+    assert.match(res.headers.get('content-type'), /mpegurl/)
+    assert.match(text, /#EXT-X-PLAYLIST-TYPE:VOD/)
+    assert.match(text, /#EXT-X-ENDLIST\s*$/)
+    // A few AC3 frames past 60 s join the last segment.
+    assert.equal((text.match(/#EXTINF:/g) ?? []).length, SECONDS / 4)
+    assert.ok((text.match(/#EXTINF:4\.000,/g) ?? []).length >= SECONDS / 4 - 1, text)
+    const progress = await (await fetch(`${hlsBase}/progress`)).json()
+    assert.equal(progress.mode, 'transcode', JSON.stringify(progress))
+    assert.deepEqual([progress.video, progress.audio], ['transcode', 'transcode'])
+    assert.equal(progress.segments, SECONDS / 4)
+
+    const cases = [
+      [`${base}/hls/${'ab'.repeat(20)}/0/index.m3u8`, 404, /unknown info hash/],
+      [`${base}/hls/not-a-hash/0/index.m3u8`, 400, /not an info hash/],
+      [`${base}/hls/${film.infoHash}/3/index.m3u8`, 404, /out of range: the torrent has 1 file/],
+      [`${hlsBase}/seg-${SECONDS / 4}.ts`, 404, /seg-14\.ts/],
+      [`${hlsBase}/seg-x.ts`, 404, /no "seg-x.ts" here/]
+    ]
+    for (const [url, status, message] of cases) {
+      const r = await fetch(url)
+      const body = await r.json()
+      assert.equal(r.status, status, `${url}: ${JSON.stringify(body)}`)
+      assert.match(body.error, message, url)
+    }
+  })
+
+  test('a segment asked for far ahead starts a run there, at the film\'s time', async () => {
+    const n = 10
+    const res = await fetch(`${hlsBase}/seg-${n}.ts`)
+    const bytes = Buffer.from(await res.arrayBuffer())
+    assert.equal(res.status, 200, String(bytes.subarray(0, 300)))
+    assert.equal(res.headers.get('content-type'), 'video/mp2t')
+    const seg = path.join(dir, 'seg.ts')
+    writeFileSync(seg, bytes)
+    const probe = runTool('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', seg])
+    const info = JSON.parse(probe.stdout)
+    const codecs = info.streams.map(s => s.codec_name).sort()
+    assert.deepEqual(codecs, ['aac', 'h264'])
+    // Segment 10 starts at 40 s of the film (MPEG-TS adds its own small start offset).
+    const start = Number(info.format.start_time)
+    assert.ok(start >= 40 && start < 42, `segment ${n} starts at ${start} s`)
+    const progress = await (await fetch(`${hlsBase}/progress`)).json()
+    assert.ok(progress.runs.some(r => r.from === n), JSON.stringify(progress))
+    assert.ok(progress.segmentsReady >= 1 && progress.percent > 0, JSON.stringify(progress))
+  })
+
+  test('Chromium plays it with hls.js, seeks to 70 % and frames play after the seek', async () => {
+    const browser = await launchBrowser()
+    try {
+      const src = encodeURIComponent(`${hlsBase}/index.m3u8`)
+      const { page, errors } = await openPage(browser.context, `${base}/hls-test.html?src=${src}`)
+      const state = () => page.evaluate(() => {
+        const v = document.getElementById('v')
+        return { time: v.currentTime, duration: v.duration, seeking: v.seeking, frames: window.t.frames(), fatal: window.t.fatal, errors: window.t.errors }
+      })
+      await waitFor('playback past 2 s', async () => {
+        const s = await state()
+        if (s.fatal) throw new Error(`hls.js: ${s.fatal}`)
+        return s.time > 2
+      }, 180_000)
+      const before = await state()
+      assert.ok(Math.abs(before.duration - SECONDS) < 1, `duration ${before.duration}`)
+      const target = before.duration * 0.7
+      await page.evaluate(at => { document.getElementById('v').currentTime = at }, target)
+      await waitFor('the seek done', async () => !(await state()).seeking, 180_000)
+      const seeked = await state()
+      await waitFor('frames after the seek', async () => {
+        const s = await state()
+        if (s.fatal) throw new Error(`hls.js: ${s.fatal}`)
+        return s.time > target + 2 && s.frames > seeked.frames + 24
+      }, 180_000)
+      const after = await state()
+      assert.ok(after.time >= target && after.time < SECONDS, JSON.stringify(after))
+      await screenshot(page, 'gateway-hls-after-seek')
+      assert.equal(after.fatal, null)
+      assert.deepEqual(errors.map(String), [])
+    } catch (e) {
+      process.stderr.write(`shoal serve's log:\n${shoal.stderr().slice(-4000)}\n`)
+      throw e
+    } finally {
+      await browser.close()
+    }
+  })
+})
