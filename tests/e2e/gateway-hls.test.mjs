@@ -154,6 +154,12 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
       const after = await state()
       assert.ok(after.time >= target && after.time < SECONDS, JSON.stringify(after))
       await screenshot(page, 'gateway-hls-after-seek')
+      // A run from the start served the beginning; after the seek the segments come from the
+      // run the far request started at 40 s (the latest start that covers them), unless it was
+      // released meanwhile (30 s idle on a slow machine) — then from a run that covers them.
+      const progress = await (await fetch(`${hlsBase}/progress`)).json()
+      console.log('runs after the seek:', JSON.stringify(progress.runs))
+      assert.ok(progress.runs.some(r => r.from === 0), JSON.stringify(progress))
       assert.equal(after.fatal, null)
       assert.deepEqual(errors.map(String), [])
     } catch (e) {
