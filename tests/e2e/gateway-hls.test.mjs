@@ -1,9 +1,10 @@
-// Issue 15, test 4: the gateway's `/hls/HASH/N/…`. The test makes a 60 s MKV with HEVC video
-// and AC3 audio (neither plays in a browser) with ffmpeg; Debian's transmission-daemon seeds it,
-// announced to npm bittorrent-tracker over HTTP; `shoal serve` adds it and serves it as HLS
-// (probe, plan "transcode", a VOD playlist of 4 s segments). A segment asked for first, far into
-// the film, starts an ffmpeg run there whose timestamps are the film's time. In Chromium, hls.js
-// plays the playlist from the start, seeks to 70 % and frames play after the seek.
+// Issue 15, test 4: the gateway's `/hls/HASH/N/…`. The test makes two 60 s MKVs with ffmpeg:
+// HEVC video + AC3 audio (neither plays in a browser) and H.264 + AC3 (only the audio does not);
+// Debian's transmission-daemon seeds both, announced to npm bittorrent-tracker over HTTP;
+// `shoal serve` adds them and serves them as HLS (probe, plan "transcode" / "audio", a VOD
+// playlist of 4 s segments). A segment asked for first, far into the film, starts an ffmpeg run
+// there whose timestamps are the film's time. In Chromium, hls.js plays each playlist from the
+// start, seeks to 70 % and frames play after the seek.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,12 +15,18 @@ import { launchBrowser, openPage, root, runTool, screenshot } from '../support/s
 
 const SECONDS = 60
 
-/** A `SECONDS` s 320x240 MKV: HEVC video (testsrc draws the seconds), AC3 audio. */
-function makeMkv (file) {
+const VIDEO = {
+  hevc: ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error:keyint=48'],
+  // A key frame every 2 s, as encoders for the web make them: copied, it cuts on 4 s.
+  h264: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '48', '-keyint_min', '48', '-sc_threshold', '0']
+}
+
+/** A `SECONDS` s 320x240 MKV: `video` (testsrc draws the seconds), AC3 audio. */
+function makeMkv (file, video) {
   const r = runTool('ffmpeg', ['-loglevel', 'error',
     '-f', 'lavfi', '-i', `testsrc=duration=${SECONDS}:size=320x240:rate=24`,
     '-f', 'lavfi', '-i', `sine=frequency=440:duration=${SECONDS}:sample_rate=48000`,
-    '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error:keyint=48',
+    ...VIDEO[video],
     '-pix_fmt', 'yuv420p', '-c:a', 'ac3', '-b:a', '128k', '-y', file], { what: 'ffmpeg', timeoutMs: 120_000 })
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`)
 }
@@ -47,25 +54,33 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>hls gateway</title><li
 
 describe('gateway: /hls/ for a file a browser cannot play', () => {
   let dir, tracker, transmission, shoal, base, film, hlsBase
+  const films = {}
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'shoal-gateway-hls-'))
     for (const d of ['seed', 'tr']) mkdirSync(path.join(dir, d))
     tracker = await startTracker()
     transmission = await startTransmission(path.join(dir, 'tr'), path.join(dir, 'seed'))
-    const file = path.join(dir, 'seed', 'film.mkv')
-    makeMkv(file)
-    film = makeTorrent(file, tracker.http, path.join(dir, 'film.torrent'), 64)
-    transmission.remote('-a', film.torrent, '-w', path.join(dir, 'seed'))
-    await transmission.seeding(film.infoHash)
-    await waitFor('the tracker listing Transmission', () => tracker.seeders(film.infoHash) >= 1)
-    shoal = await startGatewayServe(dir, ['--gateway-max-transcodes', '2'])
+    for (const video of Object.keys(VIDEO)) {
+      const file = path.join(dir, 'seed', `${video}-ac3.mkv`)
+      makeMkv(file, video)
+      films[video] = makeTorrent(file, tracker.http, path.join(dir, `${video}.torrent`), 64)
+      transmission.remote('-a', films[video].torrent, '-w', path.join(dir, 'seed'))
+    }
+    for (const f of Object.values(films)) {
+      await transmission.seeding(f.infoHash)
+      await waitFor('the tracker listing Transmission', () => tracker.seeders(f.infoHash) >= 1)
+    }
+    film = films.hevc
+    shoal = await startGatewayServe(dir, ['--gateway-max-transcodes', '3'])
     base = shoal.found
     // The test page beside the (one-line) app, on the companion's origin.
     writeFileSync(path.join(dir, 'dist', 'hls-test.html'), PAGE)
     copyFileSync(path.join(root, 'node_modules/hls.js/dist/hls.min.js'), path.join(dir, 'dist', 'hls.min.js'))
-    const added = await fetch(`${base}/api/torrents`, { method: 'POST', body: readFileSync(film.torrent) })
-    assert.equal(added.status, 201, await added.text())
+    for (const f of Object.values(films)) {
+      const added = await fetch(`${base}/api/torrents`, { method: 'POST', body: readFileSync(f.torrent) })
+      assert.equal(added.status, 201, await added.text())
+    }
     hlsBase = `${base}/hls/${film.infoHash}/0`
   })
 
@@ -126,7 +141,8 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
     assert.ok(progress.segmentsReady >= 1 && progress.percent > 0, JSON.stringify(progress))
   })
 
-  test('Chromium plays it with hls.js, seeks to 70 % and frames play after the seek', async () => {
+  /** Plays `hlsBase`'s playlist in Chromium with hls.js, seeks to 70 %, sees frames after it. */
+  async function playsAndSeeks (hlsBase, shot) {
     const browser = await launchBrowser()
     try {
       const src = encodeURIComponent(`${hlsBase}/index.m3u8`)
@@ -153,13 +169,7 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
       }, 180_000)
       const after = await state()
       assert.ok(after.time >= target && after.time < SECONDS, JSON.stringify(after))
-      await screenshot(page, 'gateway-hls-after-seek')
-      // A run from the start served the beginning; after the seek the segments come from the
-      // run the far request started at 40 s (the latest start that covers them), unless it was
-      // released meanwhile (30 s idle on a slow machine) — then from a run that covers them.
-      const progress = await (await fetch(`${hlsBase}/progress`)).json()
-      console.log('runs after the seek:', JSON.stringify(progress.runs))
-      assert.ok(progress.runs.some(r => r.from === 0), JSON.stringify(progress))
+      await screenshot(page, shot)
       assert.equal(after.fatal, null)
       assert.deepEqual(errors.map(String), [])
     } catch (e) {
@@ -168,5 +178,24 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
     } finally {
       await browser.close()
     }
+  }
+
+  test('Chromium plays the HEVC + AC3 MKV with hls.js, seeks to 70 % and frames play after the seek', async () => {
+    await playsAndSeeks(hlsBase, 'gateway-hls-after-seek')
+    // A run from the start served the beginning; after the seek the segments come from the
+    // run the far request started at 40 s (the latest start that covers them), unless it was
+    // released meanwhile (30 s idle on a slow machine) — then from a run that covers them.
+    const progress = await (await fetch(`${hlsBase}/progress`)).json()
+    console.log('runs after the seek:', JSON.stringify(progress.runs))
+    assert.ok(progress.runs.some(r => r.from === 0), JSON.stringify(progress))
+  })
+
+  test('the H.264 + AC3 MKV keeps its video, gets AAC audio, plays and seeks', async () => {
+    const h264 = `${base}/hls/${films.h264.infoHash}/0`
+    const playlist = await fetch(`${h264}/index.m3u8`)
+    assert.equal(playlist.status, 200, await playlist.text())
+    const progress = await (await fetch(`${h264}/progress`)).json()
+    assert.deepEqual([progress.mode, progress.video, progress.audio], ['audio', 'copy', 'transcode'], JSON.stringify(progress))
+    await playsAndSeeks(h264, 'gateway-hls-audio-after-seek')
   })
 })
