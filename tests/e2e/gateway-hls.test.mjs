@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { makeTorrent, startTracker, startTransmission, waitFor, startGatewayServe } from '../support/bt-swarm.mjs'
-import { launchBrowser, openPage, root, runTool, screenshot } from '../support/shoal.mjs'
+import { launchBrowser, openPage, root, runTool, screenshot, spawnShoal } from '../support/shoal.mjs'
 
 const SECONDS = 60
 
@@ -188,6 +188,49 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
     const progress = await (await fetch(`${hlsBase}/progress`)).json()
     console.log('runs after the seek:', JSON.stringify(progress.runs))
     assert.ok(progress.runs.some(r => r.from === 0), JSON.stringify(progress))
+  })
+
+  test('the app sends an MKV it cannot play through its streaming server\'s /hls/ and plays it', async () => {
+    // The built app, served by a companion of its own (its default streaming server).
+    const appDir = path.join(dir, 'app')
+    for (const d of ['library', 'cache', 'gateway']) mkdirSync(path.join(appDir, d), { recursive: true })
+    const app = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', process.env.SHOAL_DIST ?? path.join(root, 'dist'),
+      '--library', path.join(appDir, 'library'), '--cache-dir', path.join(appDir, 'cache'), '--no-webrtc',
+      '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(appDir, 'gateway')], {
+      ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve (app)', timeoutMs: 60_000
+    })
+    const browser = await launchBrowser()
+    try {
+      const { page, errors } = await openPage(browser.context, `${app.found}/settings`)
+      // Loopback only: no public trackers, no STUN.
+      await page.evaluate(() => localStorage.setItem('shoal.settings', JSON.stringify({ trackers: [], ice_servers: [] })))
+      const magnet = `magnet:?xt=urn:btih:${films.hevc.infoHash}&tr=${encodeURIComponent(tracker.http)}`
+      await page.goto(`${app.found}/play?src=${encodeURIComponent(magnet)}`)
+      // No WebRTC peer: the metadata comes through the gateway; the MKV is not playable here,
+      // so the player asks the gateway for /hls/ and plays that.
+      await page.getByTestId('player-converted').waitFor({ timeout: 120_000 })
+      const note = await page.getByTestId('player-converted').textContent()
+      assert.match(note, new RegExp(`/hls/${films.hevc.infoHash}/0/index\\.m3u8`))
+      const video = '[data-testid=watch-video]'
+      await page.waitForFunction(v => document.querySelector(v)?.currentTime > 1, video, { timeout: 180_000 })
+      await page.evaluate(v => { const e = document.querySelector(v); e.currentTime = e.duration * 0.7 }, video)
+      await page.waitForFunction(v => {
+        const e = document.querySelector(v)
+        return !e.seeking && e.currentTime > e.duration * 0.7 + 2
+      }, video, { timeout: 180_000 })
+      await screenshot(page, 'gateway-hls-app')
+      assert.deepEqual(errors.map(String).filter(e => !/favicon/.test(e)), [])
+    } catch (e) {
+      const page = browser.context.pages().at(-1)
+      if (page) {
+        await screenshot(page, 'gateway-hls-app-failed')
+        process.stderr.write(`the page said: ${(await page.textContent('body')).slice(0, 2000)}\n`)
+      }
+      throw e
+    } finally {
+      await browser.close()
+      await app.stop()
+    }
   })
 
   test('the H.264 + AC3 MKV keeps its video, gets AAC audio, plays and seeks', async () => {
