@@ -15,7 +15,7 @@
 //! [`start`] is the one entry point for `shoal serve --channel` and `shoal broadcast`.
 
 pub(crate) mod addon;
-mod encoder;
+pub(crate) mod encoder;
 mod input_playlist;
 mod metrics;
 mod object_origin;

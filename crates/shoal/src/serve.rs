@@ -117,6 +117,9 @@ pub struct ServeArgs {
     /// least recently streamed torrents that nobody is streaming are removed.
     #[arg(long, value_name = "MIB")]
     pub(crate) gateway_max_disk_mib: Option<u64>,
+    /// Most ffmpeg runs of `/hls/HASH/N/…` at once (every file together).
+    #[arg(long, default_value_t = 2)]
+    pub(crate) gateway_max_transcodes: usize,
     /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
     #[arg(long = "gateway-tracker")]
     pub(crate) gateway_trackers: Vec<String>,
@@ -174,7 +177,7 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
         stop_rx.clone(),
     )
     .await?;
-    let gateway = start_gateway(&args, peer_id, handoff).await?;
+    let gateway = start_gateway(&args, peer_id, bound.addr, handoff).await?;
     let gateway_for_stop = gateway.clone();
     // Step 5.
     let app = routes::router(
@@ -364,6 +367,7 @@ async fn start_seeder(
 async fn start_gateway(
     args: &ServeArgs,
     peer_id: [u8; 20],
+    bound: SocketAddr,
     seed_handoff: Option<crate::gateway::SeedHandoff>,
 ) -> anyhow::Result<Option<Arc<crate::gateway::Gateway>>> {
     if args.no_gateway {
@@ -378,7 +382,21 @@ async fn start_gateway(
             .unwrap_or_else(std::env::temp_dir)
             .join("gateway"),
     };
+    // ffprobe and ffmpeg read the gateway's own /stream URLs over loopback.
+    let local = match bound.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv6() => {
+            SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], bound.port()))
+        }
+        ip if ip.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], bound.port())),
+        _ => bound,
+    };
+    let hls = crate::gateway::hls::HlsConfig {
+        local_base: format!("http://{local}"),
+        max_transcodes: args.gateway_max_transcodes.max(1),
+        dir: dir.join("hls"),
+    };
     let cfg = crate::gateway::GatewayConfig {
+        hls,
         peer_listen: args
             .gateway_peer_listen
             .unwrap_or_else(|| SocketAddr::new(args.listen.ip(), 6881)),

@@ -48,6 +48,8 @@ enum Phase {
         mime: String,
         supported: bool,
     },
+    /// The browser cannot play the file: a streaming server converts it, as HLS at `url`.
+    Converted { url: String, path: String },
 }
 
 /// What the `src` parameter names.
@@ -186,6 +188,37 @@ pub(crate) fn Player(
             .map(|e| e.message())
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| "the browser gave no reason".to_owned());
+        // A container or codec this browser cannot decode (HEVC or AC3 in an MKV…), although
+        // it said it plays the type: a streaming server converts it, when one takes it.
+        let code = v.error().map_or(0, |e| e.code());
+        let playing = match phase.get_untracked() {
+            Phase::Ready { url, path, .. } => url
+                .strip_prefix("/stream/")
+                .and_then(|rest| rest.split_once('/'))
+                .and_then(|(hash, i)| Some((hash.to_owned(), i.parse::<usize>().ok()?, path))),
+            _ => None,
+        };
+        let magnet = playing.as_ref().and_then(|(hash, _, _)| {
+            tab.with_value(|tab| tab.torrent(hash).map(|t| t.magnet().to_uri()))
+        });
+        if let (true, Some((hash, index, path)), Some(magnet)) =
+            (matches!(code, 3 | 4), playing, magnet)
+        {
+            phase.set(Phase::Busy(
+                "This browser cannot decode the file: asking the streaming server to convert it…"
+                    .to_owned(),
+            ));
+            spawn_local(async move {
+                match converted(&magnet, &hash, index, path).await {
+                    Ok(next) => phase.set(next),
+                    Err(why) => {
+                        leptos::logging::warn!("no streaming server converts it: {why}");
+                        phase.set(Phase::Failed(PlayError::Undecodable(reason)));
+                    }
+                }
+            });
+            return;
+        }
         tab.with_value(|tab| panel::update_playing(tab, |p| p.state = "error".to_owned()));
         let error = PlayError::Undecodable(reason);
         if let Some(report) = on_failure {
@@ -204,6 +237,14 @@ pub(crate) fn Player(
                     <ErrorNotice testid="player-error" title=error.title() detail=error.detail()>
                         <p><a href="/">"Open another link on the start page"</a></p>
                     </ErrorNotice>
+                }.into_any(),
+                Phase::Converted { url, path } => view! {
+                    <h2 class="player-title" data-testid="player-title">{path}</h2>
+                    <p class="player-converted" data-testid="player-converted">
+                        "This browser cannot play this file as it is: the streaming server converts it ("
+                        <code>{url.clone()}</code>")."
+                    </p>
+                    <crate::live::player::HlsPlayer url=url/>
                 }.into_any(),
                 Phase::Ready { url, path, mime, supported } => {
                     let forced = RwSignal::new(supported);
@@ -353,13 +394,41 @@ async fn start(
         p.path = Some(path.clone());
         p.state = "loading".to_owned();
     });
+    let supported = media::browser_can_play(mime);
+    // A type the browser cannot play (MKV in some browsers, AVI…) goes to a streaming server's
+    // `/hls/`, which converts it; without one, or when none takes it, the notice below offers
+    // to try anyway.
+    if !supported {
+        phase.set(Phase::Busy(format!(
+            "This browser cannot play {mime}: asking the streaming server to convert it…"
+        )));
+        let magnet = torrent.magnet().to_uri();
+        match converted(&magnet, &hash, index, path.clone()).await {
+            Ok(next) => {
+                phase.set(next);
+                return Ok(());
+            }
+            Err(why) => leptos::logging::warn!("no streaming server converts {path}: {why}"),
+        }
+    }
     phase.set(Phase::Ready {
         url: format!("/stream/{hash}/{index}"),
-        supported: media::browser_can_play(mime),
+        supported,
         path,
         mime: mime.to_owned(),
     });
     Ok(())
+}
+
+/// File `index` of torrent `hash` (`magnet`) as HLS from the first streaming server that
+/// takes the torrent (`/hls/`: converted for browsers that cannot play it); `Err` says why not.
+async fn converted(magnet: &str, hash: &str, index: usize, path: String) -> Result<Phase, String> {
+    let servers = Settings::load().streaming_servers;
+    if servers.is_empty() {
+        return Err("no streaming server is set".to_owned());
+    }
+    let url = gateway::converted(&servers, magnet, hash, index).await?;
+    Ok(Phase::Converted { url, path })
 }
 
 /// A magnet with `xs=` http(s) addresses (BEP 9's exact source): the first .torrent that

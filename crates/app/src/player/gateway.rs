@@ -49,6 +49,43 @@ impl Policy {
     }
 }
 
+/// The HLS playlist of file `index` of torrent `hash` on `server`: the gateway converts the
+/// file (ffmpeg) for browsers that cannot play its container or codecs.
+pub(crate) fn hls_url(server: &str, hash: &str, index: usize) -> String {
+    format!(
+        "{}/hls/{hash}/{index}/index.m3u8",
+        server.trim_end_matches('/')
+    )
+}
+
+/// Hands the torrent (`magnet`) to the first streaming server that takes it and gives the HLS
+/// address of file `index` there; `Err` says why each server refused.
+pub(crate) async fn converted(
+    servers: &[String],
+    magnet: &str,
+    hash: &str,
+    index: usize,
+) -> Result<String, String> {
+    let mut failures = Vec::new();
+    for server in servers {
+        let server = server.trim_end_matches('/');
+        let add = format!("{server}/api/torrents");
+        let answer = http::request(
+            "POST",
+            &add,
+            Some(magnet),
+            http::TIMEOUT_SECONDS,
+            MAX_ADD_ANSWER,
+        )
+        .await;
+        match answer {
+            Ok(_) => return Ok(hls_url(server, hash, index)),
+            Err(e) => failures.push(format!("{server}: {}", e.sentence())),
+        }
+    }
+    Err(failures.join("; "))
+}
+
 /// The web seed URL of torrent `hash` on `server`.
 pub(crate) fn webseed_url(server: &str, hash: &str) -> String {
     format!("{}/gateway/webseed/{hash}", server.trim_end_matches('/'))
@@ -139,6 +176,14 @@ mod tests {
     use super::*;
     #[cfg(target_family = "wasm")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_hls_address_names_the_file_on_the_server() {
+        assert_eq!(
+            hls_url("http://127.0.0.1:8080/", "ab12", 3),
+            "http://127.0.0.1:8080/hls/ab12/3/index.m3u8"
+        );
+    }
 
     #[test]
     fn the_gateway_is_wanted_below_the_peer_threshold_only_with_a_server() {

@@ -47,17 +47,20 @@ pub(crate) enum EncoderError {
 
 /// `$SHOAL_FFMPEG`, else the first `ffmpeg` on `PATH` that is an executable file.
 pub(crate) fn find_ffmpeg() -> Result<PathBuf, EncoderError> {
-    if let Some(path) = std::env::var_os("SHOAL_FFMPEG").filter(|p| !p.is_empty()) {
+    find_tool("ffmpeg", "SHOAL_FFMPEG").ok_or(EncoderError::Missing)
+}
+
+/// The program named by the environment variable `env` (when set and executable), else the
+/// first executable `name` on `PATH`.
+pub(crate) fn find_tool(name: &str, env: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env).filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
-        return is_executable(&path)
-            .then_some(path)
-            .ok_or(EncoderError::Missing);
+        return is_executable(&path).then_some(path);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .map(|dir| dir.join("ffmpeg"))
+        .map(|dir| dir.join(name))
         .find(|candidate| is_executable(candidate))
-        .ok_or(EncoderError::Missing)
 }
 
 fn is_executable(path: &Path) -> bool {

@@ -16,6 +16,7 @@
 
 mod dht;
 mod disk_cap;
+pub(crate) mod hls;
 mod hybrid;
 mod net;
 mod piece_store;
@@ -98,6 +99,8 @@ pub(crate) struct GatewayConfig {
     pub(crate) peer_id: [u8; 20],
     /// Where complete torrents go to be seeded over WebRTC too (`None`: no WebRTC seeder).
     pub(crate) seed_handoff: Option<SeedHandoff>,
+    /// The `/hls/` side: where ffmpeg reads from and writes to, how many run at once.
+    pub(crate) hls: hls::HlsConfig,
 }
 
 /// The gateway's figures for `/metrics`.
@@ -141,6 +144,8 @@ pub(crate) struct Gateway {
     pub(crate) figures: Arc<GatewayFigures>,
     /// HTTP(S) tracker announces and the rate caps, shared by every torrent's sockets.
     net: net::Shared,
+    /// `/hls/…`: plans and ffmpeg runs (`hls/`).
+    hls: Arc<hls::Hls>,
 }
 
 /// Why a torrent could not be added.
@@ -164,6 +169,7 @@ impl Gateway {
             caps: PeerCaps::from_kib(cfg.max_download_kib, cfg.max_upload_kib),
         };
         let dht = cfg.dht.clone().map(DhtNode::start);
+        let hls = hls::Hls::new(cfg.hls.clone());
         let gateway = Arc::new(Self {
             cfg,
             port,
@@ -176,6 +182,7 @@ impl Gateway {
             adds: AtomicU64::new(0),
             figures: Arc::new(GatewayFigures::default()),
             net,
+            hls,
         });
         tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
         if let Some(cap) = gateway.cfg.max_disk_bytes {
@@ -191,6 +198,11 @@ impl Gateway {
 
     pub(crate) fn config(&self) -> &GatewayConfig {
         &self.cfg
+    }
+
+    /// The `/hls/` side.
+    pub(crate) fn hls(&self) -> &hls::Hls {
+        &self.hls
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<InfoHash, Handle>> {
@@ -217,6 +229,7 @@ impl Gateway {
     /// Stops and forgets a torrent (and deletes its pieces); whether it ran.
     pub(crate) fn remove(&self, hash: &InfoHash) -> bool {
         // The task ends when its command channel closes, and deletes its pieces then.
+        self.hls.forget(hash);
         self.lock().remove(hash).is_some()
     }
 

@@ -27,6 +27,11 @@ async fn gateway_with(dir: &std::path::Path, max_torrents: usize, wait: Duration
         max_disk_bytes: None,
         peer_id: *b"-SH0001-testtesttest",
         seed_handoff: None,
+        hls: crate::gateway::hls::HlsConfig {
+            local_base: "http://127.0.0.1:9".into(),
+            max_transcodes: 1,
+            dir: dir.join("hls"),
+        },
     };
     Gateway::start(cfg).await.expect("gateway")
 }

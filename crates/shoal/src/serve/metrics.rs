@@ -100,6 +100,12 @@ pub(super) async fn metrics(State(c): State<Companion>) -> Response {
             "Torrents removed to keep the gateway's pieces within --gateway-max-disk-mib.",
             &[("", f.evicted.load(Relaxed))],
         );
+        metric(
+            "shoal_gateway_transcodes",
+            "gauge",
+            "ffmpeg runs serving /hls/ (remux or transcode).",
+            &[("", g.hls().running() as u64)],
+        );
     }
     text.push_str(&channels);
     text.push_str(&c.tracker.snapshot().to_prometheus());

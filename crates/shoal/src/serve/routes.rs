@@ -8,6 +8,7 @@
 //! | `/manifest.json`, `/catalog`, `/meta`, `/stream`, `/posters`, `/api/companion` | `addon_routes.rs` | open (its own layer) |
 //! | `/embed.js` | `app_files.rs` (`<shoal-player>` for other sites) | open |
 //! | `/api/torrents...` | `gateway/routes.rs` | open |
+//! | `/hls/HASH/N/…` | `gateway/hls/routes.rs` | open |
 //! | `/stream/HASH/N` (taken before routing, not compressed) | `gateway/routes.rs` | open (set on the response) |
 //! | anything else | the app's files (`app_files.rs`) | no |
 //!
@@ -93,7 +94,9 @@ pub(super) fn router(companion: Companion, places: Places) -> Router {
             get(super::app_files::embed_script).with_state(places.dist.clone()),
         );
     if let Some(g) = &gateway {
-        let api = crate::gateway::routes::router(Arc::clone(g)).layer(crate::cors::open());
+        let api = crate::gateway::routes::router(Arc::clone(g))
+            .merge(crate::gateway::hls::routes::router(Arc::clone(g)))
+            .layer(crate::cors::open());
         app = app.merge(api);
     }
     let mut app = app
