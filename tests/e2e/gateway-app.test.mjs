@@ -23,6 +23,8 @@ let dir, tracker, transmission, addon, shoal, browser, video
 // The second test's: a WebRTC seeder (`shoal seed`), its add-on and a WebRTC-capable browser;
 // the third's browser; the fourth's add-on and browser.
 let seeder, rtcAddon, rtcBrowser, rankBrowser, hybridAddon, hybridBrowser
+// The fifth's two extra streaming servers and browser.
+let extraServers = [], switchBrowser
 let shoalLog = ''
 
 /** A stream add-on: one movie whose stream is the torrent, by infoHash + fileIdx, with `sources`. */
@@ -79,6 +81,8 @@ after(async () => {
   await rtcBrowser?.close()
   await rankBrowser?.close()
   await hybridBrowser?.close()
+  await switchBrowser?.close()
+  for (const s of extraServers) await s.stop()
   await hybridAddon?.stop()
   if (seeder) await seeder.stop()
   await rtcAddon?.stop()
@@ -218,5 +222,44 @@ test('a torrent the gateway completed from TCP peers is seeded to browsers over 
   assert.equal((await fetch(`${base}/api/torrents/${video.infoHash}`, { method: 'DELETE' })).status, 204)
   await waitFor('the seeder leaving the removed torrent\'s swarm', () =>
     /no longer seeding over WebRTC: removed.*pattern\.mp4|pattern\.mp4.*no longer seeding over WebRTC: removed/.test(shoalLog.replace(/\x1b\[[0-9;]*m/g, '')), 30_000)
+  assert.deepEqual(errors, [])
+})
+
+test('when the streaming server in use stops answering, the player switches to the next one', async () => {
+  const base = shoal.found
+  // Two more companions, each with a gateway that downloads slowly (40 KiB/s from Transmission),
+  // so the video is still coming when the one in use goes away.
+  for (const name of ['b', 'c']) {
+    for (const d of [`lib-${name}`, `gw-${name}`, `cache-${name}`]) mkdirSync(path.join(dir, d))
+    const server = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', process.env.SHOAL_DIST ?? path.join(root, 'dist'), '--library', path.join(dir, `lib-${name}`),
+      '--cache-dir', path.join(dir, `cache-${name}`), '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, `gw-${name}`),
+      '--no-dht', '--no-webrtc', '--gateway-max-download-kib', '40'], {
+      ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: `shoal serve ${name}`, timeoutMs: 60_000, log: 'warn'
+    })
+    extraServers.push(server)
+  }
+  const [b, c] = extraServers.map(s => s.found)
+  switchBrowser = await launchBrowser()
+  const page = await switchBrowser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.addInitScript(s => localStorage.setItem('shoal.settings', s),
+    JSON.stringify({ trackers: [], ice_servers: [], streaming_servers: [b, c] }))
+  const stats = await installAndPlay(page, base, addon.url)
+  const serving = /^via (http:\/\/127\.0\.0\.1:\d+)/.exec(stats.gateway)?.[1]
+  assert.ok(serving === b || serving === c, `one of the two serves: ${stats.gateway}`)
+  const other = serving === b ? c : b
+  assert.ok(stats.pieces_verified < stats.pieces_total, `still downloading: ${stats.pieces_verified}/${stats.pieces_total}`)
+  // The server in use goes away mid-stream.
+  await extraServers.find(s => s.found === serving).stop()
+  const switched = `via ${other} (switched: ${serving} stopped answering)`
+  await page.waitForFunction(s => window.shoal.stats().gateway === s, switched, { timeout: 60_000 })
+  const before = (await page.evaluate(() => window.shoal.stats())).bytes_via_gateway
+  await page.waitForFunction(() => { const s = window.shoal.stats(); return s.pieces_verified === s.pieces_total }, null, { timeout: 120_000 })
+  const after = await page.evaluate(() => window.shoal.stats())
+  console.log(`switch: ${JSON.stringify({ serving, other, before, after: after.bytes_via_gateway, gateway: after.gateway })}`)
+  assert.ok(after.bytes_via_gateway > before, 'the rest came via the second server')
+  await page.getByTestId('stats').locator('[data-stat=via-companion]').filter({ hasText: /switched/ }).waitFor()
+  await screenshot(page, 'gateway-switched')
   assert.deepEqual(errors, [])
 })

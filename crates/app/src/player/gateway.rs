@@ -10,6 +10,11 @@
 //! 2. for a magnet whose metadata no peer has sent, `GET {server}/api/torrents/HASH/metadata`
 //!    (the engine installs it only if its SHA-1 is the info hash);
 //! 3. `{server}/gateway/webseed/HASH` becomes one of the torrent's web seeds.
+//!
+//! Then, until the torrent is complete, the serving server is asked for its health every
+//! [`WATCH_MS`]; when it misses [`MISSES_BEFORE_SWITCH`] checks in a row the next server in the
+//! ranking is joined the same way (its web seed added beside the dead one, which the engine's
+//! web-seed policy stops waiting on), and the panel says so.
 
 use wasm_bindgen_futures::JsFuture;
 
@@ -22,6 +27,22 @@ const MAX_ADD_ANSWER: usize = 64 * 1024;
 const MAX_INFO_DICT: usize = 16 << 20;
 /// How long the gateway may take to find the metadata (its own default wait is 60 s).
 const METADATA_SECONDS: u32 = 90;
+/// How often the serving streaming server is asked whether it is still there.
+const WATCH_MS: u32 = 5_000;
+/// Health checks missed in a row before the next server is joined (one may be a blip).
+const MISSES_BEFORE_SWITCH: u32 = 2;
+
+/// Counts a serving server's missed health checks; says when to move on.
+#[derive(Debug, Default)]
+struct Misses(u32);
+
+impl Misses {
+    /// One health check's outcome; whether the server is now taken as gone.
+    fn heard(&mut self, answered: bool) -> bool {
+        self.0 = if answered { 0 } else { self.0 + 1 };
+        self.0 >= MISSES_BEFORE_SWITCH
+    }
+}
 
 /// When and where to fall back, from the settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,19 +133,40 @@ pub(crate) async fn fall_back(torrent: runtime::Torrent, policy: Policy, report:
         format!(" ({why})")
     };
     let mut failures = Vec::new();
+    // After a switch, the panel says which server went away instead of how the order was made.
+    let mut note = how;
     for server in &servers {
         let server = server.trim_end_matches('/');
-        report(format!("asking {server}{how}"));
+        report(format!("asking {server}{note}"));
         match join(&torrent, server, &hash, &magnet).await {
             Ok(()) => {
-                report(format!("via {server}{how}"));
-                return;
+                report(format!("via {server}{note}"));
+                if !serves_until_gone(&torrent, server).await {
+                    return;
+                }
+                failures.push(format!("{server}: stopped answering"));
+                note = format!(" (switched: {server} stopped answering)");
             }
             Err(ApiError::Aborted) => return,
             Err(e) => failures.push(format!("{server}: {}", e.sentence())),
         }
     }
     report(format!("unavailable ({})", failures.join("; ")));
+}
+
+/// Watches the server the torrent is fetched through: `false` once the torrent is complete,
+/// `true` when the server stopped answering its health checks.
+async fn serves_until_gone(torrent: &runtime::Torrent, server: &str) -> bool {
+    let mut misses = Misses::default();
+    loop {
+        sleep_ms(WATCH_MS).await;
+        if torrent_done(&torrent.stats()) {
+            return false;
+        }
+        if misses.heard(super::servers::answers(server).await) {
+            return true;
+        }
+    }
 }
 
 /// Steps 1–3 with one server.
@@ -176,6 +218,15 @@ mod tests {
     use super::*;
     #[cfg(target_family = "wasm")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_server_is_left_after_two_missed_checks_in_a_row_only() {
+        let mut m = Misses::default();
+        assert!(!m.heard(false), "one miss may be a blip");
+        assert!(!m.heard(true));
+        assert!(!m.heard(false), "the answer in between reset the count");
+        assert!(m.heard(false));
+    }
 
     #[test]
     fn the_hls_address_names_the_file_on_the_server() {

@@ -80,6 +80,14 @@ pub(crate) async fn ranked(servers: &[String]) -> (Vec<String>, String) {
     (order, why)
 }
 
+/// Whether `server` still answers its health check as a working streaming server.
+pub(crate) async fn answers(server: &str) -> bool {
+    probe(server)
+        .await
+        .health
+        .is_some_and(|h| h.ok && h.gateway)
+}
+
 async fn probe(server: &str) -> Probe {
     let url = format!("{}{HEALTH_PATH}", server.trim_end_matches('/'));
     let start = now_ms();
