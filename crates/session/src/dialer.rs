@@ -4,7 +4,8 @@
 //! stream must not wait out a retry timer meant for idle torrents (a seeder that closed our
 //! first connection is otherwise tried again only after [`REDIAL_AFTER_OPEN_MS`]).
 
-use std::{collections::BTreeMap, net::SocketAddr};
+use std::net::SocketAddr;
+use vecmap::VecMap;
 
 use swarm::{Millis, PeerKey, PieceHasher, Storage};
 
@@ -33,8 +34,8 @@ struct Known {
 /// The addresses of one torrent.
 #[derive(Debug, Default)]
 pub(crate) struct AddrBook {
-    known: BTreeMap<SocketAddr, Known>,
-    dialled: BTreeMap<PeerKey, SocketAddr>,
+    known: VecMap<SocketAddr, Known>,
+    dialled: VecMap<PeerKey, SocketAddr>,
     /// When [`AddrBook::hurry`] last made every address due.
     hurried_at: Option<Millis>,
 }
