@@ -114,7 +114,7 @@ impl<T: Ord> VecSet<T> {
     }
 
     /// The values of `self` that are not in `other`, in order (one merge walk over both).
-    pub fn difference<'a>(&'a self, other: &'a VecSet<T>) -> impl Iterator<Item = &'a T> + Clone {
+    pub fn difference<'a>(&'a self, other: &'a Self) -> impl Iterator<Item = &'a T> + Clone {
         let mut rest = other.items.as_slice();
         self.items.iter().filter(move |t| {
             let skip = rest.partition_point(|o| o < *t);
