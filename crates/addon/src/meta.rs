@@ -1,6 +1,6 @@
 //! Catalog items ([`MetaPreview`]) and full items ([`Meta`]) with their videos (episodes).
 
-use std::collections::BTreeMap;
+use vecmap::VecMap;
 
 use serde::Deserialize;
 
@@ -134,8 +134,8 @@ pub struct Video {
 impl Meta {
     /// The videos grouped by season, seasons ascending, episodes ascending within a season.
     /// Videos without a season go under `None` (channels, or one-off videos).
-    pub fn seasons(&self) -> BTreeMap<Option<u64>, Vec<&Video>> {
-        let mut seasons: BTreeMap<Option<u64>, Vec<&Video>> = BTreeMap::new();
+    pub fn seasons(&self) -> VecMap<Option<u64>, Vec<&Video>> {
+        let mut seasons: VecMap<Option<u64>, Vec<&Video>> = VecMap::new();
         for video in &self.videos {
             seasons.entry(video.season).or_default().push(video);
         }

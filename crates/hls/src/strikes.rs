@@ -12,7 +12,7 @@
 //!
 //! Peers are any ordered key (the driver's peer id). Time is an argument.
 
-use std::collections::BTreeMap;
+use vecmap::VecMap;
 
 use swarm::Millis;
 
@@ -65,7 +65,7 @@ struct Watched {
 /// The peers of one segment, followed while its peer phase lasts.
 #[derive(Debug, Clone)]
 pub struct PeerWatch<K> {
-    peers: BTreeMap<K, Watched>,
+    peers: VecMap<K, Watched>,
     /// The segment's verified bytes as last seen, and when they last grew.
     verified: (u64, Option<Millis>),
 }
@@ -73,7 +73,7 @@ pub struct PeerWatch<K> {
 impl<K> Default for PeerWatch<K> {
     fn default() -> Self {
         Self {
-            peers: BTreeMap::new(),
+            peers: VecMap::new(),
             verified: (0, None),
         }
     }
@@ -160,13 +160,13 @@ struct Bench {
 /// Peers benched for letting a segment down.
 #[derive(Debug, Clone)]
 pub struct Strikes<K> {
-    benched: BTreeMap<K, Bench>,
+    benched: VecMap<K, Bench>,
 }
 
 impl<K> Default for Strikes<K> {
     fn default() -> Self {
         Self {
-            benched: BTreeMap::new(),
+            benched: VecMap::new(),
         }
     }
 }

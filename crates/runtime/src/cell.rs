@@ -4,11 +4,12 @@
 
 use std::{
     cell::RefCell,
-    collections::{BTreeMap, VecDeque},
+    collections::VecDeque,
     ops::Range,
     rc::{Rc, Weak},
     task::Waker,
 };
+use vecmap::VecMap;
 
 use session::{Event, GetId, Notice, Platform, Session, TrackerIdx};
 use swarm::{MemoryStorage, Millis, PeerKey, ReaderId, Sha1Smol};
@@ -24,7 +25,7 @@ pub(crate) type Sink = Rc<dyn Fn(Event)>;
 #[derive(Default)]
 struct Waiters {
     metadata: Vec<Waker>,
-    readers: BTreeMap<ReaderId, Waker>,
+    readers: VecMap<ReaderId, Waker>,
 }
 
 /// One torrent: session, platform, waiters.

@@ -4,10 +4,8 @@
 //! stream must not wait out a retry timer meant for idle torrents (a seeder that closed our
 //! first connection is otherwise tried again only after [`REDIAL_AFTER_OPEN_MS`]).
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    net::SocketAddr,
-};
+use std::net::SocketAddr;
+use vecmap::{VecMap, VecSet};
 
 use swarm::{Millis, PeerKey, PieceHasher, Storage};
 
@@ -39,12 +37,12 @@ struct Known {
 /// The addresses of one torrent.
 #[derive(Debug, Default)]
 pub(crate) struct AddrBook {
-    known: BTreeMap<SocketAddr, Known>,
-    dialled: BTreeMap<PeerKey, SocketAddr>,
+    known: VecMap<SocketAddr, Known>,
+    dialled: VecMap<PeerKey, SocketAddr>,
     /// When [`AddrBook::hurry`] last made every address due.
     hurried_at: Option<Millis>,
     /// Addresses that turned out to be ourselves: trackers and PEX list them again and again.
-    own: BTreeSet<SocketAddr>,
+    own: VecSet<SocketAddr>,
 }
 
 impl AddrBook {

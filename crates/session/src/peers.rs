@@ -2,7 +2,8 @@
 //! offers waiting for their SDP or their answer, answers being made, the connect and
 //! first-byte deadlines, and telling the engine about connections that open and end.
 
-use std::{collections::BTreeMap, net::SocketAddr};
+use std::net::SocketAddr;
+use vecmap::VecMap;
 
 use swarm::{Input, Millis, PeerKey, PieceHasher};
 use tracker_proto::OfferId;
@@ -46,10 +47,10 @@ struct Peer {
 /// Every connection of the session, open or not.
 #[derive(Debug, Default)]
 pub(crate) struct Peers {
-    map: BTreeMap<PeerKey, Peer>,
+    map: VecMap<PeerKey, Peer>,
     next: u64,
     /// Our offers handed to an announcer → their connection.
-    pub(crate) by_offer: BTreeMap<OfferId, PeerKey>,
+    pub(crate) by_offer: VecMap<OfferId, PeerKey>,
     /// Addresses to dial, and which connections were dialled to which.
     pub(crate) addrs: AddrBook,
 }

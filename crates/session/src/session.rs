@@ -1,7 +1,7 @@
 //! The [`Session`]: one torrent's engine, announcers, peers, GETs and readers, and the loop that
 //! moves outputs between them and the [`Platform`].
 
-use std::collections::BTreeMap;
+use vecmap::VecMap;
 
 use metainfo::InfoHash;
 use swarm::{CloseReason, Engine, Input, Millis, Output, PieceHasher, ReaderId, Storage};
@@ -40,7 +40,7 @@ pub struct Session<S: Storage, H: PieceHasher> {
     pub(crate) peers: Peers,
     pub(crate) gets: Gets,
     pub(crate) rng: SplitMix64,
-    pub(crate) readers: BTreeMap<ReaderId, ReaderFlow>,
+    pub(crate) readers: VecMap<ReaderId, ReaderFlow>,
     /// Webseeds that are a companion's gateway ([`Session::add_gateway`]).
     pub(crate) gateways: Vec<usize>,
     next_reader: u32,
@@ -91,7 +91,7 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
             peers: Peers::default(),
             gets: Gets::default(),
             rng,
-            readers: BTreeMap::new(),
+            readers: VecMap::new(),
             gateways: Vec::new(),
             next_reader: 0,
             no_peers_since: Some(now),

@@ -2,7 +2,7 @@
 //! made in one batch per announce, relayed offers answered within the peer cap, answers
 //! applied), feeding it transfer figures, and a status for the UI.
 
-use std::collections::BTreeSet;
+use vecmap::VecSet;
 
 use metainfo::InfoHash;
 use swarm::{PeerKey, PieceHasher, Storage};
@@ -32,7 +32,7 @@ pub(crate) struct Tracker {
 /// Offers asked for by one `NeedOffers`: the announce goes out once all are made or failed.
 #[derive(Debug, Default)]
 struct Batch {
-    waiting: BTreeSet<PeerKey>,
+    waiting: VecSet<PeerKey>,
     made: Vec<InOffer>,
 }
 

@@ -3,7 +3,8 @@
 //! back as one response. A failed or short GET fails the request (the engine retries it
 //! later or elsewhere) and aborts its siblings.
 
-use std::{collections::BTreeMap, ops::Range};
+use std::ops::Range;
+use vecmap::VecMap;
 
 use swarm::{HttpError, HttpRequestId, Input, Millis, PieceHasher, Storage};
 
@@ -23,8 +24,8 @@ struct Assembly {
 #[derive(Debug, Default)]
 pub(crate) struct Gets {
     next: u64,
-    requests: BTreeMap<HttpRequestId, Assembly>,
-    owner: BTreeMap<GetId, HttpRequestId>,
+    requests: VecMap<HttpRequestId, Assembly>,
+    owner: VecMap<GetId, HttpRequestId>,
 }
 
 impl Gets {

@@ -5,7 +5,7 @@
 //! interested peer is unchoked at once while a slot is free (WebTorrent unchokes on the first
 //! `interested`).
 
-use std::collections::BTreeSet;
+use vecmap::VecSet;
 
 use crate::types::{PeerKey, Rng};
 
@@ -28,7 +28,7 @@ pub(crate) fn choose(
     optimistic: Option<PeerKey>,
     rotate: bool,
     rng: &mut Rng,
-) -> (BTreeSet<PeerKey>, Option<PeerKey>) {
+) -> (VecSet<PeerKey>, Option<PeerKey>) {
     let mut eligible: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| c.interested && !c.seed)
@@ -36,7 +36,7 @@ pub(crate) fn choose(
     // Highest score first; key order breaks ties so the result is deterministic.
     eligible.sort_by(|a, b| b.score.cmp(&a.score).then(a.key.cmp(&b.key)));
     let regular = slots.saturating_sub(1);
-    let mut set: BTreeSet<PeerKey> = eligible.iter().take(regular).map(|c| c.key).collect();
+    let mut set: VecSet<PeerKey> = eligible.iter().take(regular).map(|c| c.key).collect();
     let rest: Vec<PeerKey> = eligible.iter().skip(regular).map(|c| c.key).collect();
     let keep = optimistic.filter(|o| !rotate && rest.contains(o));
     let opt = keep.or_else(|| {

@@ -6,7 +6,7 @@
 //! RECEIVED (`from` set). The engine acquires blocks through [`Picker::next_new_piece`] and the
 //! partial's blocks, and releases them when a peer chokes, rejects, stalls or leaves.
 
-use std::collections::BTreeMap;
+use vecmap::VecMap;
 
 use metainfo::Info;
 use wire::Bitfield;
@@ -62,9 +62,9 @@ pub(crate) struct Picker {
     total_length: u64,
     pub(crate) have: Bitfield,
     pub(crate) availability: Vec<u32>,
-    pub(crate) partial: BTreeMap<u32, Partial>,
+    pub(crate) partial: VecMap<u32, Partial>,
     /// Pieces whose last attempt failed with several senders (retried from one peer).
-    pub(crate) suspect: BTreeMap<u32, ()>,
+    pub(crate) suspect: VecMap<u32, ()>,
     pub(crate) inflight_bytes: u64,
 }
 
@@ -76,8 +76,8 @@ impl Picker {
             total_length: info.total_length,
             have: Bitfield::new(n),
             availability: vec![0; n as usize],
-            partial: BTreeMap::new(),
-            suspect: BTreeMap::new(),
+            partial: VecMap::new(),
+            suspect: VecMap::new(),
             inflight_bytes: 0,
         }
     }

@@ -4,7 +4,7 @@
 //! after it): they may take blocks already requested from slower peers, and are the ones
 //! checked for HTTP fallback.
 
-use std::collections::BTreeMap;
+use vecmap::VecMap;
 
 use crate::types::{Millis, ReaderId};
 
@@ -30,7 +30,7 @@ pub(crate) struct Wanted {
 /// All readers, in id order (deterministic).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Readers {
-    pub(crate) map: BTreeMap<ReaderId, Reader>,
+    pub(crate) map: VecMap<ReaderId, Reader>,
 }
 
 /// Critical pieces per reader for a piece length, WebTorrent's rule.

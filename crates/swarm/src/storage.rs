@@ -6,7 +6,8 @@
 //! keeps a bounded write-back cache in front of itself and reports pieces it could not keep
 //! through [`Storage::put`]'s eviction list, exactly like the in-memory store does.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use vecmap::VecMap;
 
 use thiserror::Error;
 
@@ -52,10 +53,10 @@ pub trait Storage {
 pub struct MemoryStorage {
     cap_bytes: u64,
     used: u64,
-    pieces: BTreeMap<u32, Vec<u8>>,
+    pieces: VecMap<u32, Vec<u8>>,
     /// Use order, oldest first. May hold stale entries (a piece used again); they are skipped.
     lru: VecDeque<(u32, u64)>,
-    stamps: BTreeMap<u32, u64>,
+    stamps: VecMap<u32, u64>,
     clock: u64,
 }
 
@@ -65,9 +66,9 @@ impl MemoryStorage {
         Self {
             cap_bytes,
             used: 0,
-            pieces: BTreeMap::new(),
+            pieces: VecMap::new(),
             lru: VecDeque::new(),
-            stamps: BTreeMap::new(),
+            stamps: VecMap::new(),
             clock: 0,
         }
     }

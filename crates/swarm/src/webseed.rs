@@ -10,7 +10,8 @@
 //! companion's gateway still looking for TCP peers answers late or never, and the reader must
 //! not wait for the 60 s timeout); the piece's verification cancels whichever request is still out.
 
-use std::{collections::BTreeMap, ops::Range};
+use std::ops::Range;
+use vecmap::VecMap;
 
 use metainfo::Info;
 
@@ -31,9 +32,9 @@ pub(crate) struct HttpReq {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Webseeds {
     pub(crate) urls: Vec<String>,
-    pub(crate) inflight: BTreeMap<HttpRequestId, HttpReq>,
+    pub(crate) inflight: VecMap<HttpRequestId, HttpReq>,
     /// (webseed, piece) → not before this time.
-    pub(crate) backoff: BTreeMap<(usize, u32), Millis>,
+    pub(crate) backoff: VecMap<(usize, u32), Millis>,
     pub(crate) next_id: u64,
     /// Piece bytes received, per webseed (grown as they answer).
     pub(crate) bytes: Vec<u64>,

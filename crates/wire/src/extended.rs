@@ -11,7 +11,7 @@
 //! It is bounded: the payload goes through [`bencode::Limits::small`] and `m` may hold at most
 //! [`MAX_EXTENSIONS`] entries.
 
-use std::collections::BTreeMap;
+use vecmap::VecMap;
 
 use bencode::{Dict, Value};
 
@@ -71,7 +71,7 @@ impl Extension {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExtendedHandshake {
     /// Extension name → id the sender receives it on (0 = disabled).
-    pub m: BTreeMap<String, u8>,
+    pub m: VecMap<String, u8>,
     /// Size in bytes of the info dict, from a peer that has the metadata (1..=10,000,000).
     pub metadata_size: Option<u64>,
     /// How many outstanding requests the sender accepts; cap our pipeline to it.

@@ -1,8 +1,6 @@
 //! Property tests (native only): every message type round-trips, re-chunking a stream does not
 //! change what is decoded, and arbitrary bytes never panic a decoder.
 
-use std::collections::BTreeMap;
-
 use metainfo::{InfoHash, PeerId};
 use proptest::{collection::vec, prelude::*};
 
@@ -104,7 +102,7 @@ fn extended_handshake() -> impl Strategy<Value = ExtendedHandshake> {
         proptest::option::of(prop_oneof![vec(any::<u8>(), 4), vec(any::<u8>(), 16)]),
     )
         .prop_map(|(m, metadata_size, reqq, v, p, yourip)| ExtendedHandshake {
-            m: m.into_iter().collect::<BTreeMap<_, _>>(),
+            m: m.into_iter().collect::<vecmap::VecMap<_, _>>(),
             metadata_size,
             reqq,
             v,

@@ -13,7 +13,8 @@ mod webseed;
 #[cfg(test)]
 mod tests;
 
-use std::{cell::RefCell, collections::BTreeMap, ops::Range, rc::Rc};
+use std::{cell::RefCell, ops::Range, rc::Rc};
+use vecmap::VecMap;
 
 use gloo::timers::callback::Timeout;
 use session::{Event, GetId, Platform, TrackerIdx};
@@ -28,8 +29,8 @@ pub(crate) struct Net {
     sink: Sink,
     ice_servers: Vec<IceServer>,
     conns: peer::Conns,
-    trackers: BTreeMap<TrackerIdx, tracker::Socket>,
-    http: BTreeMap<GetId, web_sys::AbortController>,
+    trackers: VecMap<TrackerIdx, tracker::Socket>,
+    http: VecMap<GetId, web_sys::AbortController>,
     timer: Option<Timeout>,
     /// The torrent's link to the persistent store, if it has one.
     store: Option<crate::store::TorrentStore>,
@@ -56,8 +57,8 @@ impl BrowserPlatform {
             sink,
             ice_servers,
             conns: peer::Conns::default(),
-            trackers: BTreeMap::new(),
-            http: BTreeMap::new(),
+            trackers: VecMap::new(),
+            http: VecMap::new(),
             timer: None,
             store,
             extra_channel: None,

@@ -9,10 +9,8 @@
 //! segments travel so over a live channel's connections). Closing an adopted peer closes its
 //! data channel only, never the connection it borrowed.
 
-use std::{
-    collections::{BTreeMap, VecDeque},
-    rc::Rc,
-};
+use std::{collections::VecDeque, rc::Rc};
+use vecmap::VecMap;
 
 use gloo::timers::future::TimeoutFuture;
 use session::Event;
@@ -69,7 +67,7 @@ pub(crate) type ExtraChannel = Rc<dyn Fn(PeerKey, RtcPeerConnection, RtcDataChan
 const MAIN_LABEL: &str = "webtorrent";
 
 /// All connections of one torrent.
-pub(crate) type Conns = BTreeMap<PeerKey, Conn>;
+pub(crate) type Conns = VecMap<PeerKey, Conn>;
 
 fn rtc_config(servers: &[IceServer]) -> RtcConfiguration {
     let list = js_sys::Array::new();

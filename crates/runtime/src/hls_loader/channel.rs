@@ -2,11 +2,8 @@
 //! checked Shoal tags), the HTTP rate estimate, the figures a stats panel shows, and the seam
 //! where verified segments leave (the segment cache, peers).
 
-use std::{
-    cell::RefCell,
-    collections::{BTreeMap, VecDeque},
-    rc::Rc,
-};
+use std::{cell::RefCell, collections::VecDeque, rc::Rc};
+use vecmap::VecMap;
 
 use hls::{ChannelTag, MediaPlaylist, RateEstimate, SegmentTag};
 
@@ -138,7 +135,7 @@ pub(crate) struct KnownSegment {
 #[derive(Default)]
 #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
 pub(crate) struct ChannelState {
-    pub(crate) segments: BTreeMap<String, KnownSegment>,
+    pub(crate) segments: VecMap<String, KnownSegment>,
     pub(crate) http: Option<RateEstimate>,
     pub(crate) stats: HlsStats,
     pub(crate) channel: Option<ChannelTag>,
@@ -223,12 +220,13 @@ impl HlsChannel {
     #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
     pub(crate) fn segment_by_hash(&self, hash: metainfo::InfoHash) -> Option<(String, SegmentTag)> {
         let st = self.state.borrow();
-        st.segments.iter().find_map(|(url, s)| {
+        let found = st.segments.iter().find_map(|(url, s)| {
             s.tag
                 .as_ref()
                 .filter(|t| t.info_hash == hash)
                 .map(|t| (url.clone(), t.clone()))
-        })
+        });
+        found
     }
 
     /// Calls `sink` with every segment that verifies from now on.

@@ -13,9 +13,10 @@
 
 use std::{
     cell::{Cell, RefCell},
-    collections::{BTreeMap, BTreeSet, VecDeque},
+    collections::VecDeque,
     rc::{Rc, Weak},
 };
+use vecmap::{VecMap, VecSet};
 
 use hls::{ChannelTag, SegmentTag};
 use metainfo::{InfoHash, PeerId};
@@ -48,10 +49,10 @@ pub(crate) struct HlsSwarm {
     net: SharedNet,
     peer_id: [u8; 20],
     ice_servers: Vec<crate::IceServer>,
-    segments: RefCell<BTreeMap<InfoHash, Rc<SegmentSwarm>>>,
+    segments: RefCell<VecMap<InfoHash, Rc<SegmentSwarm>>>,
     order: RefCell<VecDeque<InfoHash>>,
     /// Peer ids of channel peers that sent a bad piece: never asked or answered again.
-    banned: RefCell<BTreeSet<PeerId>>,
+    banned: RefCell<VecSet<PeerId>>,
     /// Channel peers that let a segment down: not waited on for a while (see `hls::Strikes`).
     pub(crate) strikes: RefCell<hls::Strikes<PeerId>>,
     /// Bytes uploaded by segment sessions already dropped.
@@ -66,7 +67,7 @@ pub(crate) struct SegmentSwarm {
     pub(crate) cell: Rc<TorrentCell>,
     net: SharedNet,
     /// Segment peer → channel peer.
-    links: RefCell<BTreeMap<PeerKey, PeerKey>>,
+    links: RefCell<VecMap<PeerKey, PeerKey>>,
     /// The engine's ban and hash-failure counts [`HlsSwarm::ban_liars`] has acted on: kept
     /// with the segment, so a ban during a prefetch is acted on by whoever looks next.
     seen_bans: Cell<(u64, u64)>,
@@ -127,9 +128,9 @@ impl HlsSwarm {
                 net: Rc::clone(&net),
                 peer_id: setup.peer_id,
                 ice_servers: setup.ice_servers.clone(),
-                segments: RefCell::new(BTreeMap::new()),
+                segments: RefCell::new(VecMap::new()),
                 order: RefCell::new(VecDeque::new()),
-                banned: RefCell::new(BTreeSet::new()),
+                banned: RefCell::new(VecSet::new()),
                 strikes: RefCell::new(hls::Strikes::new()),
                 uploaded_before: Cell::new(0),
                 state,
@@ -246,7 +247,7 @@ impl HlsSwarm {
         let seg = Rc::new(SegmentSwarm {
             cell,
             net: net?,
-            links: RefCell::new(BTreeMap::new()),
+            links: RefCell::new(VecMap::new()),
             seen_bans: Cell::new((0, 0)),
             prefetching: Cell::new(false),
         });

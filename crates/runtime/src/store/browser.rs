@@ -3,11 +3,11 @@
 
 use std::{
     cell::{Cell, RefCell},
-    collections::{BTreeMap, BTreeSet},
     future::poll_fn,
     rc::Rc,
     task::{Poll, Waker},
 };
+use vecmap::{VecMap, VecSet};
 
 use js_sys::Reflect;
 use session::Event;
@@ -82,19 +82,19 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
         .map_err(|e| StoreError::Unavailable(format!("{e:?}")))?;
     let items = db.items().await.map_err(db_error)?;
     let keys = db.piece_keys().await.map_err(db_error)?;
-    let mut infos: BTreeMap<String, Vec<u8>> =
+    let mut infos: VecMap<String, Vec<u8>> =
         db.infos().await.map_err(db_error)?.into_iter().collect();
     let mut index = Index {
         items: items.into_iter().map(|i| (i.id.clone(), i)).collect(),
     };
-    let mut pieces: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    let mut pieces: VecMap<String, VecSet<u32>> = VecMap::new();
     for (id, p) in keys {
         pieces.entry(id).or_default().insert(p);
     }
     // Stored bytes follow the pieces really there (a crash between writes cannot skew them).
     let ids: Vec<String> = index.items.keys().cloned().collect();
     for id in ids {
-        index.recount(&id, pieces.get(&id).map_or(0, BTreeSet::len));
+        index.recount(&id, pieces.get(&id).map_or(0, VecSet::len));
     }
     // Pieces without an item record are unreachable: delete them with the expired items.
     let mut gone = index.expired(now_ms, f64::from(settings.expiry_days) * MS_PER_DAY);
@@ -127,7 +127,7 @@ pub(super) async fn open(settings: StoreSettings, now_ms: f64) -> Result<Store, 
             index: RefCell::new(index),
             pieces: RefCell::new(pieces),
             infos: RefCell::new(infos),
-            pinned: RefCell::new(BTreeMap::new()),
+            pinned: RefCell::new(VecMap::new()),
             persisted: Cell::new(None),
             notice: RefCell::new(None),
             full: Cell::new(false),
@@ -355,7 +355,7 @@ impl Store {
     async fn try_write(&self, batch: &[Queued], evict_all: bool) -> Result<(), DbError> {
         let now = wall_clock_ms();
         // The items' records as they will be once the batch lands.
-        let mut items: BTreeMap<String, Item> = BTreeMap::new();
+        let mut items: VecMap<String, Item> = VecMap::new();
         let mut incoming = 0u64;
         {
             let index = self.inner.index.borrow();
@@ -385,7 +385,7 @@ impl Store {
             }
         }
         // What plays now and what this batch writes are never evicted.
-        let mut keep: BTreeSet<String> = self.inner.pinned.borrow().keys().cloned().collect();
+        let mut keep: VecSet<String> = self.inner.pinned.borrow().keys().cloned().collect();
         keep.extend(items.keys().cloned());
         let mut evict: Vec<String> = {
             let index = self.inner.index.borrow();

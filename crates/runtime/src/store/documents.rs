@@ -5,7 +5,7 @@
 //! with its stream's item (whose id is the playlist's URL), a .torrent file with the torrent
 //! whose info hash it has — deleted, evicted or expired alike ([`going_with`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use vecmap::{VecMap, VecSet};
 
 use super::{index::Index, Store};
 
@@ -80,13 +80,13 @@ impl Store {
 /// with no segment, and the .torrent files whose info hash is among them. A kept document is a
 /// few KB, but without this it outlived its item until "clear all".
 pub(super) fn going_with(
-    docs: &BTreeMap<String, Vec<u8>>,
+    docs: &VecMap<String, Vec<u8>>,
     index: &Index,
     gone: &[String],
 ) -> Vec<String> {
-    let gone: BTreeSet<&str> = gone.iter().map(String::as_str).collect();
+    let gone: VecSet<&str> = gone.iter().map(String::as_str).collect();
     // Streams some of whose segments go, and the streams named directly (a deleted stream).
-    let mut streams: BTreeSet<&str> = gone
+    let mut streams: VecSet<&str> = gone
         .iter()
         .filter_map(|id| index.items.get(*id)?.stream.as_deref())
         .collect();
@@ -161,7 +161,7 @@ pub(super) mod tests {
             .map(|i| (i.id.clone(), i))
             .collect(),
         };
-        let docs: BTreeMap<String, Vec<u8>> = [
+        let docs: VecMap<String, Vec<u8>> = [
             ("playlist:http://o/a.m3u8".to_owned(), b"#EXTM3U".to_vec()),
             ("playlist:http://o/b.m3u8".to_owned(), b"#EXTM3U".to_vec()),
             (

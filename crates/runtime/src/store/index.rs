@@ -2,7 +2,7 @@
 //! HLS segment is, how much of it is stored, when it was last used, and the rules that pick
 //! what goes — expiry after the TTL, then least recently used first, never an item in use.
 
-use std::collections::{BTreeMap, BTreeSet};
+use vecmap::{VecMap, VecSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +92,7 @@ pub(crate) fn stream_title(playlist: &str) -> String {
 /// Every item, by id.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Index {
-    pub(crate) items: BTreeMap<String, Item>,
+    pub(crate) items: VecMap<String, Item>,
 }
 
 // Natively nothing opens a store; the rules are still tested there.
@@ -109,7 +109,7 @@ impl Index {
     /// used the latest, [`Item::segments`] counted).
     pub(crate) fn listing(&self) -> Vec<Item> {
         let mut out = Vec::new();
-        let mut streams: BTreeMap<&str, Item> = BTreeMap::new();
+        let mut streams: VecMap<&str, Item> = VecMap::new();
         for item in self.items.values() {
             let Some(playlist) = item
                 .stream
@@ -192,7 +192,7 @@ impl Index {
         &self,
         incoming: u64,
         limit: u64,
-        pinned: &BTreeSet<String>,
+        pinned: &VecSet<String>,
     ) -> Option<Vec<String>> {
         let mut used = self.used();
         if used + incoming <= limit {
@@ -256,14 +256,14 @@ mod tests {
     #[test]
     fn least_recently_used_go_first_and_pinned_never() {
         let ix = index(&[item("a", 12, 1.0), item("b", 12, 3.0), item("c", 6, 2.0)]);
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         assert_eq!(ix.victims(0, 30, &none), Some(vec![]));
         assert_eq!(ix.victims(12, 30, &none), Some(vec!["a".to_owned()]));
         assert_eq!(
             ix.victims(12, 20, &none),
             Some(vec!["a".to_owned(), "c".to_owned(), "b".to_owned()])
         );
-        let pinned = BTreeSet::from(["a".to_owned()]);
+        let pinned = VecSet::from(["a".to_owned()]);
         assert_eq!(ix.victims(12, 36, &pinned), Some(vec!["c".to_owned()]));
         assert_eq!(
             ix.victims(12, 24, &pinned),

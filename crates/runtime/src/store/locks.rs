@@ -4,7 +4,8 @@
 //! item's writes to the holder (its pieces stay in its memory window). Without the API (old
 //! browsers) every tab writes: IndexedDB transactions still keep each record whole.
 
-use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
+use std::{cell::RefCell, rc::Rc};
+use vecmap::VecMap;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -23,7 +24,7 @@ pub(crate) enum Lock {
 /// The tab's locks.
 #[derive(Default, Clone)]
 pub(crate) struct Locks {
-    states: Rc<RefCell<BTreeMap<String, Lock>>>,
+    states: Rc<RefCell<VecMap<String, Lock>>>,
 }
 
 fn lock_manager() -> Option<JsValue> {

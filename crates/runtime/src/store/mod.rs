@@ -41,9 +41,9 @@ pub(crate) use browser::{Playing, TorrentStore};
 
 use std::{
     cell::{Cell, RefCell},
-    collections::{BTreeMap, BTreeSet},
     rc::Rc,
 };
+use vecmap::{VecMap, VecSet};
 
 use index::Index;
 
@@ -110,12 +110,12 @@ struct Inner {
     limit: Cell<u64>,
     index: RefCell<Index>,
     /// Stored pieces per item.
-    pieces: RefCell<BTreeMap<String, BTreeSet<u32>>>,
+    pieces: RefCell<VecMap<String, VecSet<u32>>>,
     /// Info dicts of stored torrents, by item id; kept documents (playlists, .torrent files)
     /// by their key (`documents.rs`).
-    infos: RefCell<BTreeMap<String, Vec<u8>>>,
+    infos: RefCell<VecMap<String, Vec<u8>>>,
     /// Items playing now (never evicted), with how many handles hold them.
-    pinned: RefCell<BTreeMap<String, usize>>,
+    pinned: RefCell<VecMap<String, usize>>,
     persisted: Cell<Option<bool>>,
     notice: RefCell<Option<String>>,
     /// Whether a write found no room (the notice then stays until a delete makes room).

@@ -1,7 +1,7 @@
 //! The download side: choosing requests for a peer, accepting blocks, stalls, and delivering
 //! verified bytes to readers (judging whole pieces is in `verify.rs`).
 
-use std::collections::BTreeMap;
+use vecmap::VecMap;
 
 use wire::{Bitfield, BlockInfo, Message};
 
@@ -68,7 +68,7 @@ impl Taker<'_> {
     }
 
     /// Takes blocks of every started piece the peer has (`dup`: endgame duplicates).
-    fn take_started(&mut self, partial: &mut BTreeMap<u32, Partial>, has: &Bitfield, dup: bool) {
+    fn take_started(&mut self, partial: &mut VecMap<u32, Partial>, has: &Bitfield, dup: bool) {
         for (&piece, p) in partial.iter_mut() {
             if self.want == 0 {
                 break;

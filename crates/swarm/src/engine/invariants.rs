@@ -32,7 +32,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         }
         // I3: a block's request count = peer requests + HTTP requests covering it;
         // I4: never a request for what the peer lacks; no request twice to one peer.
-        let mut counts: std::collections::BTreeMap<(u32, u32), usize> = Default::default();
+        let mut counts: vecmap::VecMap<(u32, u32), usize> = Default::default();
         for o in self.peers.values().flat_map(|p| p.outstanding.iter()) {
             *counts.entry((o.piece, o.block)).or_default() += 1;
         }
@@ -60,7 +60,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         // I5: availability is the sum of peer bitfields; interest follows `wanted`.
         let mut avail = vec![0u32; n as usize];
         for (k, p) in &self.peers {
-            let mut seen = std::collections::BTreeSet::new();
+            let mut seen = vecmap::VecSet::new();
             for o in &p.outstanding {
                 if !p.has(o.piece) {
                     return Err(format!("I4: {k:?} asked for piece {} it lacks", o.piece));

@@ -14,7 +14,8 @@ mod verify;
 pub use meta::MetadataError;
 pub(crate) use pex::PexSent;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+use vecmap::{VecMap, VecSet};
 
 use metainfo::{Info, InfoHash, Metainfo, PeerId};
 use wire::{DecoderConfig, FrameDecoder, Handshake, Limits, Reserved};
@@ -51,7 +52,7 @@ pub struct Engine<S, H> {
     pub(crate) info_hash: InfoHash,
     pub(crate) torrent: Option<Torrent>,
     pub(crate) meta: MetadataFetch,
-    pub(crate) peers: BTreeMap<PeerKey, Peer>,
+    pub(crate) peers: VecMap<PeerKey, Peer>,
     pub(crate) storage: S,
     pub(crate) hasher: H,
     pub(crate) readers: Readers,
@@ -63,7 +64,7 @@ pub struct Engine<S, H> {
     pub(crate) started: Option<Millis>,
     pub(crate) rng: Rng,
     pub(crate) stats: Stats,
-    pub(crate) banned: BTreeSet<PeerId>,
+    pub(crate) banned: VecSet<PeerId>,
     pub(crate) optimistic: Option<PeerKey>,
     pub(crate) next_choke: Millis,
     pub(crate) next_optimistic: Millis,
@@ -77,7 +78,7 @@ pub struct Engine<S, H> {
     /// back. A digest names only its piece, so at most one is out per piece: a second copy
     /// to judge meanwhile (a download after a load of the piece failed, or the reverse) is
     /// hashed inline, and the digest that comes back belongs to the one copy waiting for it.
-    pub(crate) hashes_out: BTreeSet<u32>,
+    pub(crate) hashes_out: VecSet<u32>,
 }
 
 impl<S: Storage, H: PieceHasher> Engine<S, H> {
@@ -109,7 +110,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             info_hash,
             torrent: None,
             meta: MetadataFetch::default(),
-            peers: BTreeMap::new(),
+            peers: VecMap::new(),
             storage,
             hasher,
             readers: Readers::default(),
@@ -120,14 +121,14 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             started: None,
             rng,
             stats: Stats::default(),
-            banned: BTreeSet::new(),
+            banned: VecSet::new(),
             optimistic: None,
             next_choke: Millis(0),
             next_optimistic: Millis(0),
             next_tick: Millis(0),
             complete_sent: false,
             store: store::External::default(),
-            hashes_out: BTreeSet::new(),
+            hashes_out: VecSet::new(),
         }
     }
 

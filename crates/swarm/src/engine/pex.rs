@@ -7,7 +7,8 @@
 //!
 //! [`Input::PeerAddress`]: crate::Input::PeerAddress
 
-use std::{collections::BTreeSet, net::SocketAddr};
+use std::net::SocketAddr;
+use vecmap::VecSet;
 
 use wire::{Extension, PexMessage};
 
@@ -27,7 +28,7 @@ pub(crate) const PEX_MAX_CHANGES: usize = 50;
 #[derive(Debug, Default)]
 pub(crate) struct PexSent {
     /// Addresses it heard in `added` and not since in `dropped`.
-    told: BTreeSet<SocketAddr>,
+    told: VecSet<SocketAddr>,
     /// No message before this (none sent yet: at once).
     next_at: Option<Millis>,
 }
@@ -73,7 +74,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 continue;
             }
             let own = current.iter().find(|(k, _)| *k == key).map(|(_, a)| *a);
-            let others: BTreeSet<SocketAddr> = current
+            let others: VecSet<SocketAddr> = current
                 .iter()
                 .filter(|(k, a)| *k != key && Some(*a) != own)
                 .map(|(_, a)| *a)

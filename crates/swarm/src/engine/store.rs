@@ -6,7 +6,7 @@
 //! torrent's piece hash) before a byte of it reaches a reader or a peer; a damaged, missing or
 //! lost piece stops being HAVE and is fetched again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use vecmap::{VecMap, VecSet};
 
 use wire::{BlockInfo, Message};
 
@@ -31,21 +31,21 @@ pub(crate) enum Load {
 #[derive(Debug, Default)]
 pub(crate) struct External {
     /// Pieces the store holds: writes it confirmed, and pieces restored at start.
-    pub(crate) stored: BTreeSet<u32>,
+    pub(crate) stored: VecSet<u32>,
     /// Writes asked for and not answered yet.
-    pub(crate) writing: BTreeSet<u32>,
+    pub(crate) writing: VecSet<u32>,
     /// Bytes of the pieces in `writing`: copies held until the store answers, counted
     /// against [`Config::max_inflight_bytes`](crate::Config::max_inflight_bytes) with the
     /// partial pieces.
     pub(crate) writing_bytes: u64,
     /// Loads asked for and not answered (or not judged) yet.
-    pub(crate) loading: BTreeMap<u32, Load>,
+    pub(crate) loading: VecMap<u32, Load>,
     /// Peer requests waiting for a load, per piece.
-    pub(crate) waiting: BTreeMap<u32, Vec<(PeerKey, BlockInfo)>>,
+    pub(crate) waiting: VecMap<u32, Vec<(PeerKey, BlockInfo)>>,
     /// Requests in `waiting`, all pieces together (bounded by `our_reqq` × peers).
     pub(crate) waiting_count: usize,
     /// Pieces whose memory copy was loaded from the store (for the hit rate).
-    pub(crate) from_store: BTreeSet<u32>,
+    pub(crate) from_store: VecSet<u32>,
 }
 
 impl External {
@@ -120,8 +120,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
 
     /// Asks the store for a piece (once while asked).
     pub(crate) fn request_load(&mut self, piece: u32) {
-        if let std::collections::btree_map::Entry::Vacant(e) = self.store.loading.entry(piece) {
-            e.insert(Load::Asked);
+        if !self.store.loading.contains_key(&piece) {
+            self.store.loading.insert(piece, Load::Asked);
             self.out.push_back(Output::LoadPiece { piece });
         }
     }
