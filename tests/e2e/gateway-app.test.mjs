@@ -94,6 +94,15 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
+/** A new page of `browser` with the app's `settings` (JSON) set; its uncaught errors collect in `errors`. */
+async function openPage (browser, settings) {
+  const page = await browser.context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e))
+  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), settings)
+  return { page, errors }
+}
+
 /** Installs the add-on at `addonUrl`, opens its movie, plays its torrent stream past 1 s; the stats then. */
 async function installAndPlay (page, base, addonUrl) {
   await page.goto(`${base}/addons`)
@@ -118,10 +127,7 @@ async function installAndPlay (page, base, addonUrl) {
 
 test('an add-on stream seeded only over TCP plays through the companion gateway', async () => {
   const base = shoal.found
-  const page = await browser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
-  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), LOOPBACK_ONLY)
+  const { page, errors } = await openPage(browser, LOOPBACK_ONLY)
 
   // The settings offer the companion that served the app as the streaming server.
   await page.goto(`${base}/settings`)
@@ -166,10 +172,7 @@ test('with a WebRTC seeder of the same torrent, the player takes bytes from it',
 
   rtcBrowser = await launchWebRtcBrowser()
   await rtcBrowser.grant(base)
-  const page = await rtcBrowser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
-  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), LOOPBACK_ONLY)
+  const { page, errors } = await openPage(rtcBrowser, LOOPBACK_ONLY)
   const stats = await installAndPlay(page, base, rtcAddon.url)
   console.log(`with a WebRTC seeder: ${JSON.stringify({ peers: stats.bytes_from_peers, gateway: stats.bytes_via_gateway, webseed: stats.bytes_from_webseed })}`)
   assert.ok(stats.bytes_from_peers > 0, `bytes from the WebRTC seeder: ${JSON.stringify({ ...stats, have: undefined })}`)
@@ -183,11 +186,8 @@ test('with several streaming servers the app asks each for its health and uses t
   // and round trips, so the companion is asked first and says how it was picked.
   const dead = 'http://127.0.0.1:9'
   rankBrowser = await launchBrowser()
-  const page = await rankBrowser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
   const settings = JSON.stringify({ trackers: [], ice_servers: [], streaming_servers: [dead, base] })
-  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), settings)
+  const { page, errors } = await openPage(rankBrowser, settings)
   const stats = await installAndPlay(page, base, addon.url)
   assert.ok(stats.bytes_via_gateway > 0, JSON.stringify({ ...stats, have: undefined }))
   const picked = new RegExp(`^via ${base.replace(/[.:/]/g, '\\$&')} \\(best of 2: \\d+ ms round trip, cost \\d+\\)$`)
@@ -210,10 +210,7 @@ test('a torrent the gateway completed from TCP peers is seeded to browsers over 
   hybridAddon = await startAddon(video.infoHash, [`tracker:${tracker.http}`, `tracker:${wsTracker}`])
   hybridBrowser = await launchWebRtcBrowser()
   await hybridBrowser.grant(base)
-  const page = await hybridBrowser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
-  await page.addInitScript(s => localStorage.setItem('shoal.settings', s), LOOPBACK_ONLY)
+  const { page, errors } = await openPage(hybridBrowser, LOOPBACK_ONLY)
   const stats = await installAndPlay(page, base, hybridAddon.url)
   console.log(`hybrid: ${JSON.stringify({ peers: stats.bytes_from_peers, gateway: stats.bytes_via_gateway, webseed: stats.bytes_from_webseed })}`)
   assert.ok(stats.bytes_from_peers > 0, `bytes from the companion's WebRTC peer: ${JSON.stringify({ ...stats, have: undefined })}`)
@@ -240,10 +237,7 @@ test('when the streaming server in use stops answering, the player switches to t
   }
   const [b, c] = extraServers.map(s => s.found)
   switchBrowser = await launchBrowser()
-  const page = await switchBrowser.context.newPage()
-  const errors = []
-  page.on('pageerror', e => errors.push(e))
-  await page.addInitScript(s => localStorage.setItem('shoal.settings', s),
+  const { page, errors } = await openPage(switchBrowser,
     JSON.stringify({ trackers: [], ice_servers: [], streaming_servers: [b, c] }))
   const stats = await installAndPlay(page, base, addon.url)
   const serving = /^via (http:\/\/127\.0\.0\.1:\d+)/.exec(stats.gateway)?.[1]

@@ -278,7 +278,13 @@ async fn stream(
     let hash = parse_hash(hash)?;
     let handle = running(g, &hash)?;
     let files = files_of(g, &handle).await?;
-    let file = index
+    let file = file_at(&files, index)?.clone();
+    serve_file(g, &handle, &file, req).await
+}
+
+/// File `index` (as the URL says it) of a torrent's `files`: 404 unless it is a number in range.
+pub(super) fn file_at<'a>(files: &'a [FileSpan], index: &str) -> Result<&'a FileSpan, ApiError> {
+    index
         .parse::<usize>()
         .ok()
         .and_then(|i| files.get(i))
@@ -290,9 +296,7 @@ async fn stream(
                     files.len()
                 ),
             )
-        })?
-        .clone();
-    serve_file(g, &handle, &file, req).await
+        })
 }
 
 /// The torrent's files, once its metadata is known (503 or 504 when no peer sent it, see

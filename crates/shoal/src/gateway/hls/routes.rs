@@ -30,7 +30,7 @@ use super::{
     FileKey, RunError,
 };
 use crate::gateway::{
-    routes::{err, files_of, parse_hash, running, ApiError},
+    routes::{err, file_at, files_of, parse_hash, running, ApiError},
     torrent::FileSpan,
     Gateway, Handle,
 };
@@ -56,20 +56,8 @@ async fn hls(
     let hash = parse_hash(&hash)?;
     let handle = running(&g, &hash)?;
     let files = files_of(&g, &handle).await?;
-    let (idx, file) = index
-        .parse::<usize>()
-        .ok()
-        .and_then(|i| Some((i, files.get(i)?)))
-        .ok_or_else(|| {
-            err(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "file index {index} is out of range: the torrent has {} file(s)",
-                    files.len()
-                ),
-            )
-        })?;
-    let key = (hash, idx);
+    let file = file_at(&files, &index)?;
+    let key = (hash, file.index);
     let plan = plan_of(&g, &handle, key, file).await?;
     match name.as_str() {
         "index.m3u8" => Ok((
