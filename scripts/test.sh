@@ -16,7 +16,7 @@ cargo test --workspace --quiet
 
 say "wasm tests in headless Chromium"
 cargo test --target wasm32-unknown-unknown --lib \
-  -p shoal-bencode -p shoal-metainfo -p shoal-wire -p shoal-tracker-proto -p shoal-swarm -p shoal-session -p shoal-hls -p shoal-addon -p shoal-companion-api -p shoal-runtime -p shoal-app
+  -p shoal-bencode -p shoal-metainfo -p shoal-wire -p shoal-tracker-proto -p shoal-vecmap -p shoal-swarm -p shoal-session -p shoal-hls -p shoal-addon -p shoal-companion-api -p shoal-runtime -p shoal-app
 
 say "building the app and the shoal binary for the browser tests"
 trunk build --release
