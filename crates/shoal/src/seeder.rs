@@ -65,15 +65,26 @@ pub(crate) enum SeederChange {
     AddChannelSegment(Box<Seedable>),
     /// Seed a torrent the gateway completed from TCP peers (see `gateway/hybrid.rs`).
     AddGatewayTorrent(Box<Seedable>),
-    /// Stop seeding (a segment that left its channel's DVR window).
+    /// Stop seeding a channel's segment (it left its channel's DVR window).
     Remove(InfoHash),
+    /// Stop seeding a gateway torrent (the gateway removed it); a library file of the same
+    /// info hash stays.
+    RemoveGatewayTorrent(InfoHash),
+}
+
+/// Where a seeded torrent came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Library,
+    /// A live channel's segment (its bytes count as channel origin bytes).
+    Channel,
+    Gateway,
 }
 
 /// One seeded file.
 struct Seeded {
     name: String,
-    /// A live channel's segment (its bytes count as channel origin bytes).
-    channel: bool,
+    kind: Kind,
     session: Session<SeedStorage, NativeSha1>,
     io: TorrentIo,
 }
@@ -132,7 +143,7 @@ pub(crate) async fn run<H: DataChannelHost>(
         cfg,
     };
     for seedable in files {
-        s.add(&mut host, seedable, false);
+        s.add(&mut host, seedable, Kind::Library);
     }
     tokio::pin!(shutdown);
     let mut last_upload = 0;
@@ -166,9 +177,10 @@ pub(crate) async fn run<H: DataChannelHost>(
             event = host.next_event() => s.rtc_event(&mut host, event),
             frame = frame => s.frame(&mut host, frame),
             change = change => match change {
-                Some(SeederChange::AddChannelSegment(seedable)) => s.add(&mut host, *seedable, true),
-                Some(SeederChange::AddGatewayTorrent(seedable)) => s.add(&mut host, *seedable, false),
-                Some(SeederChange::Remove(hash)) => s.remove(&mut host, hash),
+                Some(SeederChange::AddChannelSegment(seedable)) => s.add(&mut host, *seedable, Kind::Channel),
+                Some(SeederChange::AddGatewayTorrent(seedable)) => s.add(&mut host, *seedable, Kind::Gateway),
+                Some(SeederChange::Remove(hash)) => s.remove(&mut host, hash, Kind::Channel),
+                Some(SeederChange::RemoveGatewayTorrent(hash)) => s.remove(&mut host, hash, Kind::Gateway),
                 // Every sender is gone: nothing more will change.
                 None => changes = None,
             },
@@ -209,8 +221,8 @@ struct Uploaded {
 }
 
 impl Uploaded {
-    fn add(&mut self, channel: bool, bytes: u64) {
-        if channel {
+    fn add(&mut self, kind: Kind, bytes: u64) {
+        if kind == Kind::Channel {
             self.channels += bytes;
         } else {
             self.library += bytes;
@@ -223,7 +235,7 @@ impl Seeder {
         Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
-    fn add<H: DataChannelHost>(&mut self, host: &mut H, seedable: Seedable, channel: bool) {
+    fn add<H: DataChannelHost>(&mut self, host: &mut H, seedable: Seedable, kind: Kind) {
         let Seedable { meta, engine, .. } = seedable;
         let seeding =
             |s: &Seeded| !s.session.is_stopped() && s.session.info_hash() == meta.info_hash;
@@ -262,21 +274,21 @@ impl Seeder {
         if let Some(slot) = self.torrents.get_mut(t) {
             *slot = Some(Seeded {
                 name: meta.info.name.clone(),
-                channel,
+                kind,
                 session,
                 io,
             });
         }
     }
 
-    /// Stops seeding `hash`: its session announces `stopped` and closes its peers, then its
-    /// slot is freed (the `stopped` frame leaves with the next settle).
-    fn remove<H: DataChannelHost>(&mut self, host: &mut H, hash: InfoHash) {
-        let Some(t) = self
-            .torrents
-            .iter()
-            .position(|s| s.as_ref().is_some_and(|s| s.session.info_hash() == hash))
-        else {
+    /// Stops seeding `hash` when it was added as `kind`: its session announces `stopped` and
+    /// closes its peers, then its slot is freed (the `stopped` frame leaves with the next
+    /// settle).
+    fn remove<H: DataChannelHost>(&mut self, host: &mut H, hash: InfoHash, kind: Kind) {
+        let Some(t) = self.torrents.iter().position(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.kind == kind && s.session.info_hash() == hash)
+        }) else {
             return;
         };
         self.with(host, t, |session, p| session.stop(p));
@@ -291,12 +303,12 @@ impl Seeder {
             host.close(conn);
         }
         if let Some(gone) = self.torrents.get_mut(t).and_then(Option::take) {
-            if !gone.channel {
+            if gone.kind != Kind::Channel {
                 // Segments come and go every few seconds; other torrents are worth a line.
                 tracing::info!(torrent = %gone.name, "no longer seeding over WebRTC: removed");
             }
             self.retired
-                .add(gone.channel, gone.session.engine().stats().uploaded);
+                .add(gone.kind, gone.session.engine().stats().uploaded);
         }
     }
 
@@ -348,7 +360,7 @@ impl Seeder {
         let mut uploaded = self.retired;
         for t in self.torrents.iter().flatten() {
             peers += t.session.open_peers() as u64;
-            uploaded.add(t.channel, t.session.engine().stats().uploaded);
+            uploaded.add(t.kind, t.session.engine().stats().uploaded);
         }
         self.figures.peers.store(peers, Ordering::Relaxed);
         self.figures

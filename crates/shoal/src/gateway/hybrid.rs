@@ -50,6 +50,6 @@ impl SeedHandoff {
 
     /// The gateway removed `hash`: the seeder stops seeding it.
     pub(crate) fn removed(&self, hash: InfoHash) {
-        let _ = self.seeds.send(SeederChange::Remove(hash));
+        let _ = self.seeds.send(SeederChange::RemoveGatewayTorrent(hash));
     }
 }
