@@ -43,8 +43,14 @@ const SERVER_PATHS = /^\/(api|health|metrics)(\/|$)/
 self.addEventListener('install', event => event.waitUntil((async () => {
   if (SHELL) {
     const cache = await caches.open(SHELL)
-    // `reload`: straight from the server, so a stale HTTP cache cannot mix two builds.
-    await cache.addAll(BUILD.files.map(f => new Request(f, { cache: 'reload' })))
+    // `reload`: straight from the server, so a stale HTTP cache cannot mix two builds. One file
+    // that fails to arrive must not leave the player without its worker (an `addAll` rejection
+    // would make this worker redundant and the page would wait for it forever): it is said, and
+    // cached when it is next fetched (`fromShell`).
+    const results = await Promise.allSettled(
+      BUILD.files.map(f => cache.add(new Request(f, { cache: 'reload' }))))
+    const missed = BUILD.files.filter((f, i) => results[i].status === 'rejected')
+    if (missed.length) console.warn(`Shoal: ${missed.length} app file(s) not cached for offline use yet: ${missed.join(', ')}`)
   }
   // The first worker takes over at once (the player needs one to stream); a worker that
   // replaces another waits until the page says the viewer chose to reload.
@@ -78,10 +84,17 @@ self.addEventListener('fetch', event => {
   }
 })
 
-/** The shell's copy of `path`, else the network (a cache the browser evicted). */
+/**
+ * The shell's copy of `path`, else the network (a file the install could not cache, or a cache
+ * the browser evicted), kept for next time.
+ */
 async function fromShell (path, request) {
   const cache = await caches.open(SHELL)
-  return (await cache.match(path)) || fetch(request)
+  const hit = await cache.match(path)
+  if (hit) return hit
+  const response = await fetch(request)
+  if (response.ok && !response.redirected) cache.put(path, response.clone()).catch(() => {})
+  return response
 }
 
 // The page's answer to "a new version is ready — reload".

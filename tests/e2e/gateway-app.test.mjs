@@ -116,10 +116,21 @@ async function installAndPlay (page, base, addonUrl) {
   await stream.waitFor()
   await stream.getByRole('link', { name: 'Play' }).click()
   await page.waitForURL(/\/play\?src=magnet/)
-  await page.waitForFunction(() => {
-    const v = document.querySelector('[data-testid=video]')
-    return v && v.readyState >= 2 && v.videoWidth === 640
-  }, null, { timeout: 120_000 })
+  try {
+    await page.waitForFunction(() => {
+      const v = document.querySelector('[data-testid=video]')
+      return v && v.readyState >= 2 && v.videoWidth === 640
+    }, null, { timeout: 120_000 })
+  } catch (e) {
+    // Say where the page stood (its text, the Service Worker, the stats) and keep a picture.
+    const where = await page.evaluate(async () => {
+      const r = await navigator.serviceWorker.getRegistration()
+      const sw = { active: r?.active?.state, waiting: r?.waiting?.state, installing: r?.installing?.state, controlled: !!navigator.serviceWorker.controller }
+      return { text: document.body.innerText.slice(0, 600), sw, stats: { ...window.shoal?.stats?.(), have: undefined } }
+    }).catch(err => ({ unknown: err.message }))
+    await screenshot(page, `gateway-stuck-${Date.now()}`).catch(() => {})
+    throw new Error(`${e.message}; the page: ${JSON.stringify(where)}`)
+  }
   await page.evaluate(() => document.querySelector('[data-testid=video]').play().catch(() => {}))
   await page.waitForFunction(() => document.querySelector('[data-testid=video]').currentTime > 1, null, { timeout: 60_000 })
   return page.evaluate(() => window.shoal.stats())

@@ -27,6 +27,10 @@ use crate::tab::find_torrent;
 /// can be the whole origin).
 const WORKER_URL: &str = "/sw.js";
 
+/// How long the page waits for its worker to take control (it takes well under a second when
+/// the install works).
+const CONTROL_WAIT_MS: i32 = 30_000;
+
 /// How often the page pings the worker while it is open, so an idle-looking worker that is
 /// streaming a long response is not stopped (browsers stop idle workers after ~30 s).
 const KEEPALIVE_MS: i32 = 20_000;
@@ -91,22 +95,35 @@ impl Bridge {
                 )
             })?;
         if container.controller().is_none() {
-            wait_for_controller(&container).await;
+            wait_for_controller(&container).await?;
         }
         Ok(())
     }
 }
 
-async fn wait_for_controller(container: &ServiceWorkerContainer) {
+/// Waits for the worker to take control, at most [`CONTROL_WAIT_MS`]: a worker that fails to
+/// install never does, and the page must say so rather than wait forever.
+async fn wait_for_controller(container: &ServiceWorkerContainer) -> Result<(), String> {
     let container_for_promise = container.clone();
     let promise = js_sys::Promise::new(&mut move |resolve, _reject| {
         container_for_promise.set_oncontrollerchange(Some(&resolve));
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, CONTROL_WAIT_MS);
+        }
     });
     // Checked again after arming the handler: the change may have happened in between.
     if container.controller().is_none() {
         let _ = JsFuture::from(promise).await;
     }
     container.set_oncontrollerchange(None);
+    if container.controller().is_some() {
+        return Ok(());
+    }
+    Err(format!(
+        "The streaming Service Worker did not start within {} s; reload the page to try again.",
+        CONTROL_WAIT_MS / 1000
+    ))
 }
 
 /// The text of a JS exception.
