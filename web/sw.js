@@ -97,9 +97,12 @@ async function fromShell (path, request) {
   return response
 }
 
-// The page's answer to "a new version is ready — reload".
+// The page's answer to "a new version is ready — reload"; and a page this worker missed when it
+// claimed its clients (it was still loading then) asking to be claimed.
 self.addEventListener('message', event => {
   if (event.data && event.data.shoal === 'activate') self.skipWaiting()
+  // Only the active worker may claim (a waiting one is refused): nothing to do then.
+  if (event.data && event.data.shoal === 'claim') event.waitUntil(self.clients.claim().catch(() => {}))
 })
 
 /** Plain-text error response that says what went wrong. */

@@ -86,16 +86,18 @@ impl Bridge {
         }
         let options = web_sys::RegistrationOptions::new();
         options.set_scope("/");
-        JsFuture::from(container.register_with_options(WORKER_URL, &options))
-            .await
-            .map_err(|e| {
-                format!(
-                    "The streaming Service Worker could not be installed: {}",
-                    js_error(&e)
-                )
-            })?;
+        let registration: web_sys::ServiceWorkerRegistration =
+            JsFuture::from(container.register_with_options(WORKER_URL, &options))
+                .await
+                .map_err(|e| {
+                    format!(
+                        "The streaming Service Worker could not be installed: {}",
+                        js_error(&e)
+                    )
+                })?
+                .unchecked_into();
         if container.controller().is_none() {
-            wait_for_controller(&container).await?;
+            wait_for_controller(&container, registration.active()).await?;
         }
         Ok(())
     }
@@ -103,7 +105,14 @@ impl Bridge {
 
 /// Waits for the worker to take control, at most [`CONTROL_WAIT_MS`]: a worker that fails to
 /// install never does, and the page must say so rather than wait forever.
-async fn wait_for_controller(container: &ServiceWorkerContainer) -> Result<(), String> {
+///
+/// An `active` worker that does not control this page missed it: its `clients.claim()` ran
+/// while this document was still loading (the page navigated during the worker's install), and
+/// nothing would claim it later. It is asked to claim again.
+async fn wait_for_controller(
+    container: &ServiceWorkerContainer,
+    active: Option<web_sys::ServiceWorker>,
+) -> Result<(), String> {
     let container_for_promise = container.clone();
     let promise = js_sys::Promise::new(&mut move |resolve, _reject| {
         container_for_promise.set_oncontrollerchange(Some(&resolve));
@@ -112,6 +121,11 @@ async fn wait_for_controller(container: &ServiceWorkerContainer) -> Result<(), S
                 .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, CONTROL_WAIT_MS);
         }
     });
+    if let Some(worker) = active {
+        let message = Object::new();
+        let _ = Reflect::set(&message, &"shoal".into(), &"claim".into());
+        let _ = worker.post_message(&message);
+    }
     // Checked again after arming the handler: the change may have happened in between.
     if container.controller().is_none() {
         let _ = JsFuture::from(promise).await;
