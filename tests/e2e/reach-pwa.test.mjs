@@ -73,12 +73,15 @@ test('a new deployment is offered, and applied only on Reload', async () => {
   await shellReady(page)
   const before = await page.evaluate(() => caches.keys())
 
-  // "Deploy" a new build: another index.html, and the precache line rewritten by the same
-  // post_build script Trunk runs.
+  // "Deploy" a new build: another index.html, then the precache line and the precompressed
+  // copies rewritten by the same post_build scripts Trunk runs (the companion sends the `.br`
+  // copy of a file when there is one, so stale copies would still be the old build).
   const index = path.join(dist, 'index.html')
   writeFileSync(index, readFileSync(index, 'utf8').replace('<head>', '<head><meta name="shoal-build" content="two">'))
-  const r = runTool('node', [path.join(root, 'scripts/precache.mjs'), dist])
-  assert.equal(r.status, 0, r.stderr)
+  for (const script of ['precache.mjs', 'precompress.mjs']) {
+    const r = runTool('node', [path.join(root, 'scripts', script), dist])
+    assert.equal(r.status, 0, r.stderr)
+  }
 
   await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update())
   await page.getByTestId('update').waitFor({ timeout: 60_000 })
