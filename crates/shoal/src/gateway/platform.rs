@@ -41,6 +41,8 @@ pub(super) struct TcpPlatform {
     /// Open connections (for the gateway's figures).
     pub(super) open: u64,
     pub(super) metadata_ready: bool,
+    /// Every piece is verified (the session said so once).
+    pub(super) complete: bool,
     name: String,
     /// The tracker client and rate caps every torrent shares.
     shared: net::Shared,
@@ -57,6 +59,7 @@ impl TcpPlatform {
             ready: Vec::new(),
             open: 0,
             metadata_ready: false,
+            complete: false,
             name,
             shared,
         }
@@ -195,7 +198,10 @@ impl Platform for TcpPlatform {
                 tracing::debug!(torrent = %self.name, ?peer, "peer connected over TCP");
             }
             Notice::PeerGone(_) => self.open = self.open.saturating_sub(1),
-            Notice::Complete => tracing::info!(torrent = %self.name, "download complete"),
+            Notice::Complete => {
+                self.complete = true;
+                tracing::info!(torrent = %self.name, "download complete");
+            }
             Notice::TrackerWarning { text, .. } => {
                 tracing::warn!(torrent = %self.name, warning = %text, "tracker warning");
             }

@@ -243,7 +243,7 @@ impl Torrent {
             }
             *h != before
         });
-        if !self.handed && self.session.engine().is_complete() {
+        if !self.handed && self.platform.complete {
             if let (Some(handoff), Some(info)) = (&self.handoff, self.session.engine().info_bytes())
             {
                 self.handed = true;
