@@ -106,27 +106,40 @@ function tamperSegments () {
   }
 }
 
-// A viewer that can go silent mid-segment: once `window.__cutAfter` is a number, that many more
-// bytes go out on segment data channels (label = an info hash in hex) and then nothing at all
-// (the connection stays open; the peer just stops answering). Counted in bytes, not sends: one
-// send may carry many blocks (the runtime fills the channel's maxMessageSize), and the wire is a
-// byte stream, so a prefix of a message is what a peer that stalls mid-send leaves behind.
+// A viewer that can go silent mid-segment. Once `window.__cutAfter` is a number, the next
+// segment whose data channel (label = its info hash in hex) starts sending piece data gets that
+// many bytes through and then nothing at all goes out on any segment channel (the connections
+// stay open; the peer just stops answering). Channels already sending when the cut is armed
+// finish normally: the cut must fall inside one segment, at a known distance from its start,
+// not at whatever point of a transfer in flight the arming happened to meet (a cut landing at a
+// segment's end leaves nothing for HTTP to take over). Counted in bytes, not sends: one send may
+// carry many blocks (the runtime fills the channel's maxMessageSize), and the wire is a byte
+// stream, so a prefix of a message is what a peer that stalls mid-send leaves behind.
 function silenceable () {
   window.__cutAfter = null
+  // Labels of channels that had sent piece data before the cut was armed.
+  const busy = new Set()
+  let target = null
+  let silent = false
   const send = RTCDataChannel.prototype.send
+  const isPieceData = (label, data) => /^[0-9a-f]{40}$/.test(label) && data.byteLength > 1000
   RTCDataChannel.prototype.send = function (data) {
-    if (window.__cutAfter !== null && /^[0-9a-f]{40}$/.test(this.label)) {
-      if (window.__cutAfter <= 0) return
-      const bytes = ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        : new Uint8Array(data)
-      if (bytes.byteLength > window.__cutAfter) {
-        const prefix = bytes.slice(0, window.__cutAfter)
-        window.__cutAfter = 0
-        return send.call(this, prefix)
-      }
-      window.__cutAfter -= bytes.byteLength
+    if (!/^[0-9a-f]{40}$/.test(this.label)) return send.call(this, data)
+    if (silent) return
+    if (window.__cutAfter === null) {
+      if (isPieceData(this.label, data)) busy.add(this.label)
+      return send.call(this, data)
     }
+    if (target === null && isPieceData(this.label, data) && !busy.has(this.label)) target = this.label
+    if (this.label !== target) return send.call(this, data)
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data)
+    if (bytes.byteLength >= window.__cutAfter) {
+      silent = true
+      return send.call(this, bytes.slice(0, window.__cutAfter))
+    }
+    window.__cutAfter -= bytes.byteLength
     return send.call(this, data)
   }
 }
