@@ -13,9 +13,10 @@ use crate::{peers::Stage, platform::Platform, Session};
 
 /// Most addresses remembered per torrent; more are ignored until some are dropped.
 pub(crate) const MAX_KNOWN_ADDRS: usize = 2000;
-/// Most addresses remembered as our own (our listen port can be listed under loopback, LAN and
-/// public addresses); more are simply forgotten like any address.
-const MAX_OWN_ADDRS: usize = 16;
+/// Most addresses remembered as never to be dialled again (our own: our listen port can be
+/// listed under loopback, LAN and public addresses; banned peers'); more are simply forgotten
+/// like any address.
+const MAX_SHUNNED_ADDRS: usize = 64;
 /// An address that failed this many times in a row is forgotten.
 const MAX_FAILS: u32 = 6;
 /// First wait before an address that failed is dialled again (doubled per failure: 5 s to
@@ -41,8 +42,9 @@ pub(crate) struct AddrBook {
     dialled: VecMap<PeerKey, SocketAddr>,
     /// When [`AddrBook::hurry`] last made every address due.
     hurried_at: Option<Millis>,
-    /// Addresses that turned out to be ourselves: trackers and PEX list them again and again.
-    own: VecSet<SocketAddr>,
+    /// Addresses never to be dialled again, though trackers and PEX list them again and again:
+    /// ourselves, and peers banned for sending data that failed its hash.
+    shunned: VecSet<SocketAddr>,
 }
 
 impl AddrBook {
@@ -57,7 +59,7 @@ impl AddrBook {
             if self.known.len() >= MAX_KNOWN_ADDRS {
                 break;
             }
-            if self.own.contains(&addr) {
+            if self.shunned.contains(&addr) {
                 continue;
             }
             self.known.entry(addr).or_insert_with(|| {
@@ -114,14 +116,16 @@ impl AddrBook {
         k.retry_at = now.plus(RETRY_BASE_MS << (k.fails - 1));
     }
 
-    /// Connection `peer` reached ourselves: its address is forgotten and never taken in again.
-    pub(crate) fn ourselves(&mut self, peer: PeerKey) {
+    /// Connection `peer` reached ourselves or was banned: its address is forgotten and never
+    /// taken in again (a starving reader's [`AddrBook::hurry`] would otherwise redial it every
+    /// few seconds).
+    pub(crate) fn shun(&mut self, peer: PeerKey) {
         let Some(addr) = self.dialled.get(&peer).copied() else {
             return;
         };
         self.known.remove(&addr);
-        if self.own.len() < MAX_OWN_ADDRS {
-            self.own.insert(addr);
+        if self.shunned.len() < MAX_SHUNNED_ADDRS {
+            self.shunned.insert(addr);
         }
     }
 
@@ -257,6 +261,24 @@ mod tests {
         assert_eq!(book.next_hurry(), Some(Millis(2_000 + HURRY_EVERY_MS)));
         book.hurry(Millis(2_000 + HURRY_EVERY_MS));
         assert_eq!(book.due(Millis(2_000 + HURRY_EVERY_MS), 5), vec![a]);
+    }
+
+    #[test]
+    fn a_shunned_address_is_never_dialled_again_even_when_hurried() {
+        let mut book = AddrBook::default();
+        let a: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        book.add([a], Millis(0));
+        book.dialling(a, PeerKey(1));
+        book.shun(PeerKey(1));
+        book.released(PeerKey(1), true, Millis(1_000));
+        assert_eq!(
+            book.add([a], Millis(2_000)),
+            0,
+            "listed again: not taken in"
+        );
+        book.hurry(Millis(60_000));
+        assert!(book.due(Millis(60_000), 5).is_empty());
+        assert_eq!(book.next_due(), None);
     }
 
     #[test]

@@ -414,8 +414,8 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                     self.peers.addrs.add(addrs, self.now);
                 }
                 Output::Close { peer, reason } => {
-                    if reason == CloseReason::Ourselves {
-                        self.peers.addrs.ourselves(peer);
+                    if matches!(reason, CloseReason::Ourselves | CloseReason::Banned) {
+                        self.peers.addrs.shun(peer);
                     }
                     // The engine already forgot the peer: no `PeerGone` for it.
                     if self.peers.remove(peer, self.now).is_some() {
