@@ -44,7 +44,8 @@ fn via_companion_text(f: &Figures) -> String {
         (None, 0) => "—".to_owned(),
         (None, bytes) => format::bytes(bytes),
         (Some(state), 0) => state.clone(),
-        (Some(state), bytes) => format!("{} ({state})", format::bytes(bytes)),
+        // A middle dot, not parentheses: the state often ends in a parenthesis of its own.
+        (Some(state), bytes) => format!("{} · {state}", format::bytes(bytes)),
     }
 }
 
