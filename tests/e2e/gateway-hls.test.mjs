@@ -7,13 +7,16 @@
 // start, seeks to 70 % and frames play after the seek.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { makeTorrent, startTracker, startTransmission, waitFor, startGatewayServe } from '../support/bt-swarm.mjs'
 import { launchBrowser, openPage, root, runTool, screenshot, spawnShoal } from '../support/shoal.mjs'
 
 const SECONDS = 60
+const LEAD_SECONDS = 8
+const LEAD = LEAD_SECONDS / 4
 
 const VIDEO = {
   hevc: ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error:keyint=48'],
@@ -53,7 +56,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>hls gateway</title><li
 </script>`
 
 describe('gateway: /hls/ for a file a browser cannot play', () => {
-  let dir, tracker, transmission, shoal, base, film, hlsBase
+  let dir, tracker, transmission, shoal, base, film, hlsBase, noise, probeLog
   const films = {}
 
   before(async () => {
@@ -67,17 +70,30 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
       films[video] = makeTorrent(file, tracker.http, path.join(dir, `${video}.torrent`), 64)
       transmission.remote('-a', films[video].torrent, '-w', path.join(dir, 'seed'))
     }
-    for (const f of Object.values(films)) {
+    // Not a film: random bytes with a film's name, which ffprobe cannot read.
+    const noiseFile = path.join(dir, 'seed', 'noise.mkv')
+    writeFileSync(noiseFile, randomBytes(512 * 1024))
+    noise = makeTorrent(noiseFile, tracker.http, path.join(dir, 'noise.torrent'), 64)
+    transmission.remote('-a', noise.torrent, '-w', path.join(dir, 'seed'))
+    for (const f of [...Object.values(films), noise]) {
       await transmission.seeding(f.infoHash)
       await waitFor('the tracker listing Transmission', () => tracker.seeders(f.infoHash) >= 1)
     }
     film = films.hevc
-    shoal = await startGatewayServe(dir, ['--gateway-max-transcodes', '3'])
+    // ffprobe through a wrapper that logs each run, to see which answers came from the cache.
+    probeLog = path.join(dir, 'ffprobe-runs.log')
+    const wrapper = path.join(dir, 'ffprobe')
+    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${probeLog}'\nexec ffprobe "$@"\n`)
+    chmodSync(wrapper, 0o755)
+    // A lead of 8 s (2 segments): the playback tests below play through runs that are paused
+    // and resumed as hls.js asks, and the last test watches one run's pacing.
+    shoal = await startGatewayServe(dir, ['--gateway-max-transcodes', '3', '--gateway-hls-lead', `${LEAD_SECONDS}`],
+      { env: { SHOAL_FFPROBE: wrapper } })
     base = shoal.found
     // The test page beside the (one-line) app, on the companion's origin.
     writeFileSync(path.join(dir, 'dist', 'hls-test.html'), PAGE)
     copyFileSync(path.join(root, 'node_modules/hls.js/dist/hls.min.js'), path.join(dir, 'dist', 'hls.min.js'))
-    for (const f of Object.values(films)) {
+    for (const f of [...Object.values(films), noise]) {
       const added = await fetch(`${base}/api/torrents`, { method: 'POST', body: readFileSync(f.torrent) })
       assert.equal(added.status, 201, await added.text())
     }
@@ -119,6 +135,29 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
       assert.equal(r.status, status, `${url}: ${JSON.stringify(body)}`)
       assert.match(body.error, message, url)
     }
+  })
+
+  test('a file ffprobe cannot read gets 422 with the reason, and a retry is answered without probing again', async () => {
+    const url = `${base}/hls/${noise.infoHash}/0/index.m3u8`
+    const runs = () => existsSync(probeLog)
+      ? readFileSync(probeLog, 'utf8').split('\n').filter(l => l.includes(noise.infoHash)).length
+      : 0
+    // Until a peer sent the file's ends the gateway answers 503 with Retry-After, as a player
+    // would be told to wait.
+    const waits = []
+    const first = await waitFor('an answer other than 503', async () => {
+      const r = await fetch(url)
+      if (r.status !== 503) return r
+      waits.push((await r.json()).error)
+      return null
+    }, 90_000, 1_000)
+    if (waits.length) console.log(`503 ${waits.length} times first, the last: ${waits.at(-1)}`)
+    for (const [attempt, r] of [[1, first], [2, await fetch(url)], [3, await fetch(url)]]) {
+      const body = await r.json()
+      assert.equal(r.status, 422, `attempt ${attempt}: ${JSON.stringify(body)}`)
+      assert.match(body.error, /ffprobe cannot read the file/, `attempt ${attempt}`)
+    }
+    assert.equal(runs(), 1, 'ffprobe ran once for the three requests')
   })
 
   test('a segment asked for far ahead starts a run there, at the film\'s time', async () => {
@@ -240,5 +279,48 @@ describe('gateway: /hls/ for a file a browser cannot play', () => {
     const progress = await (await fetch(`${h264}/progress`)).json()
     assert.deepEqual([progress.mode, progress.video, progress.audio], ['audio', 'copy', 'transcode'], JSON.stringify(progress))
     await playsAndSeeks(h264, 'gateway-hls-audio-after-seek')
+  })
+
+  test('a run pauses once it is the lead ahead of its viewers, resumes as they ask, and deletes what they left behind', async () => {
+    const hevc = `${base}/hls/${film.infoHash}/0`
+    const runs = async () => (await (await fetch(`${hevc}/progress`)).json()).runs
+    // The playback tests' runs are released once idle for 30 s: one run at a time here.
+    await waitFor('the earlier runs released', async () => (await runs()).length === 0, 90_000)
+    const get = async n => {
+      const r = await fetch(`${hevc}/seg-${n}.ts`)
+      assert.equal(r.status, 200, `seg-${n}: ${(await r.text()).slice(0, 300)}`)
+      await r.arrayBuffer().catch(() => {})
+    }
+    await get(0)
+    const mine = async () => {
+      const all = await runs()
+      assert.equal(all.length, 1, JSON.stringify(all))
+      return all[0]
+    }
+    let run = await mine()
+    const seen = []
+    await waitFor('the run paused', async () => {
+      run = await mine()
+      seen.push(`${run.written}${run.paused ? 'p' : ''}`)
+      assert.ok(run.running || run.paused, `the run ended without pausing: ${seen.join(' ')}`)
+      return run.paused
+    }, 60_000, 50)
+    console.log(`paused at ${run.written} written (lead ${LEAD}); looks: ${seen.join(' ')}`)
+    assert.ok(run.written < SECONDS / 4, `paused before the end of the film: ${JSON.stringify(run)}`)
+    // A viewer asks on: the run resumes and writes further.
+    const last = 9
+    for (let n = 1; n <= last; n++) {
+      await get(n)
+    }
+    run = await mine()
+    assert.ok(run.written > last, JSON.stringify(run))
+    // What is more than the lead behind the furthest segment asked is deleted.
+    await waitFor('segments behind deleted', async () => (run = await mine()).keptFrom === last - LEAD, 10_000, 50)
+    const files = readdirSync(path.join(dir, 'gateway', 'hls', run.folder)).filter(f => /^seg-\d+\.ts$/.test(f))
+    const kept = files.map(f => Number(/\d+/.exec(f)[0])).sort((a, b) => a - b)
+    assert.ok(kept.length > 0 && kept[0] === last - LEAD, `on disk: ${kept.join(',')}`)
+    // And once ahead again, it pauses again (unless it wrote the film's end first).
+    await waitFor('paused again or done', async () => { run = await mine(); return run.paused || !run.running }, 60_000, 50)
+    assert.ok(run.paused || run.written === SECONDS / 4, JSON.stringify(run))
   })
 })

@@ -18,14 +18,14 @@ export async function freePort () {
   return port
 }
 
-/** Polls `check` (async; truthy ends the wait) every 250 ms; throws `what` after `ms`. */
-export async function waitFor (what, check, ms = 60_000) {
+/** Polls `check` (async; truthy ends the wait) every `everyMs`; throws `what` after `ms`. */
+export async function waitFor (what, check, ms = 60_000, everyMs = 250) {
   const end = Date.now() + ms
   for (;;) {
     const v = await check()
     if (v) return v
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(250)
+    await sleep(everyMs)
   }
 }
 

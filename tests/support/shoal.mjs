@@ -37,11 +37,11 @@ process.on('exit', () => {
 /**
  * Starts a long-running `shoal ARGS` and resolves once its stdout matches `ready` (a RegExp;
  * the first capture group is returned as `found`; `cwd` is its working folder, by default
- * this process's). Rejects, after stopping the process, if it
+ * this process's; `env` adds to its environment). Rejects, after stopping the process, if it
  * exits first or nothing matches in `timeoutMs`. The caller must `await proc.stop()`, which
  * sends SIGTERM, then SIGKILL after `killAfterMs`, and resolves with the exit code.
  */
-export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killAfterMs = 8_000, log = 'warn', cwd }) {
+export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killAfterMs = 8_000, log = 'warn', cwd, env = {} }) {
   const child = spawn(shoalBin, args, {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +50,8 @@ export async function spawnShoal (args, { ready, what, timeoutMs = 20_000, killA
     env: {
       ...process.env,
       RUST_LOG: process.env.RUST_LOG ?? log,
-      ...(args.includes('--dht-bootstrap') ? {} : { SHOAL_NO_DHT: 'true' })
+      ...(args.includes('--dht-bootstrap') ? {} : { SHOAL_NO_DHT: 'true' }),
+      ...env
     }
   })
   live.add(child)

@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// Most ffmpeg runs of `/hls/HASH/N/…` at once (every file together).
     #[arg(long, default_value_t = 2)]
     pub(crate) gateway_max_transcodes: usize,
+    /// How far, in seconds of film, a `/hls/` transcode may run ahead of the furthest segment
+    /// its viewers asked for before it is paused; as much is kept on disk behind them.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub(crate) gateway_hls_lead: u64,
     /// An HTTP or UDP tracker added to every gateway torrent (repeatable).
     #[arg(long = "gateway-tracker")]
     pub(crate) gateway_trackers: Vec<String>,
@@ -394,6 +398,7 @@ async fn start_gateway(
         local_base: format!("http://{local}"),
         max_transcodes: args.gateway_max_transcodes.max(1),
         dir: dir.join("hls"),
+        lead_segments: crate::gateway::hls::HlsConfig::lead_for(args.gateway_hls_lead),
     };
     let cfg = crate::gateway::GatewayConfig {
         hls,

@@ -31,6 +31,7 @@ async fn gateway_with(dir: &std::path::Path, max_torrents: usize, wait: Duration
             local_base: "http://127.0.0.1:9".into(),
             max_transcodes: 1,
             dir: dir.join("hls"),
+            lead_segments: 30,
         },
     };
     Gateway::start(cfg).await.expect("gateway")

@@ -24,7 +24,7 @@ use std::{
     collections::HashMap,
     path::PathBuf,
     sync::{Arc, Mutex, Weak},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use metainfo::InfoHash;
@@ -37,8 +37,9 @@ use self::session::Transcode;
 const AHEAD: u64 = 3;
 /// A run no viewer asked for a segment for this long is stopped and its folder deleted.
 const IDLE_RELEASE: Duration = Duration::from_secs(30);
-/// How often idle runs are looked for.
-const REAP_EVERY: Duration = Duration::from_secs(5);
+/// How often runs are paced and idle ones looked for. Often: a small film is transcoded at
+/// tens of segments a second, and a run is only paused at these looks (or a viewer's request).
+const REAP_EVERY: Duration = Duration::from_millis(250);
 /// Most plans kept (one per file probed); beyond it the cache starts again.
 const MAX_PLANS: usize = 512;
 
@@ -55,6 +56,16 @@ pub(crate) struct HlsConfig {
     pub(crate) max_transcodes: usize,
     /// Where runs write their segments (`…/hls/`, removed at start).
     pub(crate) dir: PathBuf,
+    /// How many segments a run may write ahead of the furthest one asked for (and keeps
+    /// behind it): `--gateway-hls-lead` seconds over the segment length.
+    pub(crate) lead_segments: u64,
+}
+
+impl HlsConfig {
+    /// Segments for a lead of `seconds`.
+    pub(crate) fn lead_for(seconds: u64) -> u64 {
+        seconds.div_ceil(u64::from(plan::SEGMENT_SECONDS)).max(2)
+    }
 }
 
 /// Why no run could serve a segment.
@@ -66,11 +77,27 @@ pub(crate) enum RunError {
     Start(#[from] crate::channel::encoder::EncoderError),
 }
 
+/// What probing a file settled: its plan, or why ffprobe could not read it. The failure is
+/// kept for [`UNPLAYABLE_KEPT`] so that a player retrying the playlist does not start ffprobe
+/// every time; only for that long, because a read can also fail for want of peers, which may
+/// come back. A missing ffprobe or a timeout is not kept at all.
+pub(crate) type Verdict = Result<Plan, Unplayable>;
+
+/// How long a failed probe is answered from the cache.
+pub(crate) const UNPLAYABLE_KEPT: Duration = Duration::from_secs(60);
+
+/// Why a file cannot be played, and since when that is known.
+#[derive(Debug, Clone)]
+pub(crate) struct Unplayable {
+    pub(crate) why: String,
+    pub(crate) since: Instant,
+}
+
 /// The plans and the runs of every file.
 pub(crate) struct Hls {
     cfg: HlsConfig,
     /// One slot per file: the first request probes while holding it, the others wait.
-    plans: Mutex<HashMap<FileKey, Arc<tokio::sync::Mutex<Option<Plan>>>>>,
+    plans: Mutex<HashMap<FileKey, Arc<tokio::sync::Mutex<Option<Verdict>>>>>,
     runs: Mutex<Vec<(FileKey, Arc<Transcode>)>>,
     /// Runs started so far, to name their folders.
     started: std::sync::atomic::AtomicU64,
@@ -99,7 +126,7 @@ impl Hls {
     }
 
     /// The plan slot of `key` (made empty when new).
-    pub(crate) fn plan_slot(&self, key: FileKey) -> Arc<tokio::sync::Mutex<Option<Plan>>> {
+    pub(crate) fn plan_slot(&self, key: FileKey) -> Arc<tokio::sync::Mutex<Option<Verdict>>> {
         let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
         if plans.len() >= MAX_PLANS && !plans.contains_key(&key) {
             plans.clear();
@@ -126,6 +153,7 @@ impl Hls {
             .map(|(_, r)| Arc::clone(r));
         if let Some(run) = found {
             run.touch();
+            run.asked(n);
             return Ok(run);
         }
         if runs.len() >= self.cfg.max_transcodes {
@@ -157,7 +185,7 @@ impl Hls {
             ffmpeg,
             &args,
             dir,
-            (n, plan.segments()),
+            (n, plan.segments(), self.cfg.lead_segments),
             &label,
         )?);
         tracing::info!(
@@ -199,11 +227,14 @@ impl Hls {
     }
 }
 
-/// Stops runs no viewer asked anything of for [`IDLE_RELEASE`].
+/// Paces every run, and stops those no viewer asked anything of for [`IDLE_RELEASE`].
 async fn reap(hls: Weak<Hls>) {
     loop {
         tokio::time::sleep(REAP_EVERY).await;
         let Some(hls) = hls.upgrade() else { return };
+        for (_, run) in hls.runs().iter() {
+            run.pace();
+        }
         let idle: Vec<_> = {
             let mut runs = hls.runs();
             let (gone, kept) = std::mem::take(&mut *runs)

@@ -12,7 +12,10 @@
 //! written within [`SEGMENT_WAIT`], 500 ffmpeg failed (its last lines); and the stream's own
 //! 503/504 when the swarm does not deliver the file's first bytes.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     extract::{Path, State},
@@ -27,7 +30,7 @@ use super::{
     plan::{covered, segment_name, Plan, SEGMENT_SECONDS},
     probe::{self, ProbeError},
     session::Transcode,
-    FileKey, RunError,
+    FileKey, RunError, Unplayable, UNPLAYABLE_KEPT,
 };
 use crate::gateway::{
     routes::{err, file_at, files_of, parse_hash, running, ApiError},
@@ -89,7 +92,8 @@ async fn hls(
     }
 }
 
-/// The file's plan: cached, or probed now (the first and last bytes fetched first).
+/// The file's plan: cached, or probed now (the first and last bytes fetched first). A file
+/// found unplayable is answered from the cache too.
 async fn plan_of(
     g: &Gateway,
     handle: &Handle,
@@ -99,8 +103,12 @@ async fn plan_of(
     let hls = g.hls();
     let slot = hls.plan_slot(key);
     let mut slot = slot.lock().await;
-    if let Some(plan) = slot.as_ref() {
-        return Ok(plan.clone());
+    match slot.as_ref() {
+        Some(Ok(plan)) => return Ok(plan.clone()),
+        Some(Err(no)) if no.since.elapsed() < UNPLAYABLE_KEPT => {
+            return Err(err(StatusCode::UNPROCESSABLE_ENTITY, no.why.clone()))
+        }
+        _ => {}
     }
     probe::fetch_ends(g, handle, file).await?;
     let url = format!(
@@ -109,27 +117,41 @@ async fn plan_of(
         key.0.to_hex(),
         key.1
     );
-    let probed = probe::ffprobe(&url).await.map_err(|e| {
-        let code = match e {
-            ProbeError::Missing | ProbeError::Spawn(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ProbeError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            ProbeError::Failed(_) | ProbeError::Output(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        err(code, e.to_string())
-    })?;
-    let plan = Plan::from_probe(&probed)
-        .map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    tracing::info!(
-        info_hash = %key.0.to_hex(),
-        file = key.1,
-        container = %plan.container,
-        video = ?probed.video,
-        audio = ?probed.audio,
-        mode = plan.mode(),
-        "hls: planned"
-    );
-    *slot = Some(plan.clone());
-    Ok(plan)
+    let verdict = match probe::ffprobe(&url).await {
+        Ok(probed) => Plan::from_probe(&probed)
+            .inspect(|plan| {
+                tracing::info!(
+                    info_hash = %key.0.to_hex(),
+                    file = key.1,
+                    container = %plan.container,
+                    video = ?probed.video,
+                    audio = ?probed.audio,
+                    mode = plan.mode(),
+                    "hls: planned"
+                );
+            })
+            .map_err(|e| unplayable(e.to_string())),
+        Err(e @ (ProbeError::Failed(_) | ProbeError::Output(_))) => Err(unplayable(e.to_string())),
+        // Not the file's fault: asked again next time.
+        Err(e @ (ProbeError::Missing | ProbeError::Spawn(_))) => {
+            return Err(err(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+        }
+        Err(e @ ProbeError::Timeout) => {
+            return Err(err(StatusCode::GATEWAY_TIMEOUT, e.to_string()))
+        }
+    };
+    if let Err(no) = &verdict {
+        tracing::warn!(info_hash = %key.0.to_hex(), file = key.1, why = %no.why, "hls: file cannot be played");
+    }
+    *slot = Some(verdict.clone());
+    verdict.map_err(|no| err(StatusCode::UNPROCESSABLE_ENTITY, no.why))
+}
+
+fn unplayable(why: String) -> Unplayable {
+    Unplayable {
+        why,
+        since: Instant::now(),
+    }
 }
 
 /// Segment `n`: from the run that has it or soon will, else from a new run started at `n`.
@@ -163,6 +185,7 @@ async fn written(run: &Transcode, n: u64) -> Result<Vec<u8>, ApiError> {
     let waiting = async {
         loop {
             run.touch();
+            run.pace();
             if n < run.written() {
                 return tokio::fs::read(run.path(n))
                     .await
@@ -198,7 +221,7 @@ async fn written(run: &Transcode, n: u64) -> Result<Vec<u8>, ApiError> {
 fn progress(g: &Gateway, key: FileKey, plan: &Plan) -> serde_json::Value {
     let runs = g.hls().runs_of(key);
     let total = plan.segments();
-    let mut spans: Vec<(u64, u64)> = runs.iter().map(|r| (r.first, r.written())).collect();
+    let mut spans: Vec<(u64, u64)> = runs.iter().map(|r| (r.kept_from(), r.written())).collect();
     let ready = covered(&mut spans);
     let seconds = f64::from(SEGMENT_SECONDS);
     let latest = runs.first();
@@ -220,9 +243,12 @@ fn progress(g: &Gateway, key: FileKey, plan: &Plan) -> serde_json::Value {
         "speed": (speed * 100.0).round() / 100.0,
         "secondsLeft": left,
         "runs": runs.iter().map(|r| json!({
+            "folder": r.folder(),
             "from": r.first,
+            "keptFrom": r.kept_from(),
             "written": r.written(),
             "running": r.exited().is_none(),
+            "paused": r.paused(),
         })).collect::<Vec<_>>(),
     })
 }
