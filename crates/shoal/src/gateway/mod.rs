@@ -8,12 +8,13 @@
 //!
 //! Bounds: at most `max_torrents` torrents and `max_peers_per_torrent` connections each;
 //! `per_ip_streams` concurrent streams per client address; an incoming connection that does
-//! not send its handshake within [`HANDSHAKE_TIMEOUT`] is dropped, and at most
-//! [`MAX_PENDING_HANDSHAKES`] wait for theirs at once. A request for bytes or metadata waits
+//! not send its handshake in time is dropped, and only so many wait for theirs at once
+//! (`accept.rs`). A request for bytes or metadata waits
 //! while peers are connected (at most `wait_for_peers`) and gives up after `no_peer_grace`
 //! without an open peer or a useful byte (`wait.rs`). Optional caps: the bytes all TCP peers
 //! move per second (`rate_cap.rs`) and the disk all torrents' pieces take (`disk_cap.rs`).
 
+mod accept;
 mod dht;
 mod disk_cap;
 pub(crate) mod hls;
@@ -23,6 +24,7 @@ mod piece_store;
 mod platform;
 mod rate_cap;
 pub(crate) mod routes;
+mod stream_slot;
 mod torrent;
 mod wait;
 mod webseed_routes;
@@ -41,11 +43,7 @@ use std::{
 use metainfo::{InfoHash, Magnet, Metainfo};
 use session::{Session, SessionConfig};
 use swarm::Engine;
-use tokio::{
-    io::AsyncReadExt,
-    net::{TcpListener, TcpStream},
-    sync::mpsc,
-};
+use tokio::{net::TcpListener, sync::mpsc};
 
 pub(crate) use self::dht::{run_nodes as run_dht_nodes, DhtConfig};
 use crate::native_sha1::NativeSha1;
@@ -56,14 +54,8 @@ use self::{
     rate_cap::PeerCaps,
     torrent::{Cmd, Torrent},
 };
-pub(crate) use self::{hybrid::SeedHandoff, piece_store::PieceStore};
+pub(crate) use self::{hybrid::SeedHandoff, piece_store::PieceStore, stream_slot::StreamSlot};
 
-/// An incoming peer must send the first 48 bytes of its handshake within this long.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Most incoming connections waiting for their handshake at once; more are closed at once.
-const MAX_PENDING_HANDSHAKES: usize = 256;
-/// The handshake up to and including the info hash: length byte, protocol, reserved, hash.
-const HANDSHAKE_PREFIX: usize = 1 + 19 + 8 + 20;
 /// Most requests kept out at one TCP peer (the engine's default, 128, is WebTorrent's). A
 /// Transmission seeder answers requests in bursts, once per bandwidth pulse (500 ms), so one
 /// peer's rate is at most the requests out per pulse: 128 × 16 KiB every 500 ms is 4 MiB/s,
@@ -184,7 +176,7 @@ impl Gateway {
             net,
             hls,
         });
-        tokio::spawn(accept_peers(listener, Arc::downgrade(&gateway)));
+        tokio::spawn(accept::accept_peers(listener, Arc::downgrade(&gateway)));
         if let Some(cap) = gateway.cfg.max_disk_bytes {
             tokio::spawn(disk_cap::watch(Arc::downgrade(&gateway), cap));
         }
@@ -355,107 +347,12 @@ impl Gateway {
         // nearby): give them a moment before the runtime goes.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-
-    /// Takes a stream slot for `ip` reading the torrent of `usage`; `None` at the per-address
-    /// limit.
-    pub(crate) fn stream_slot(
-        self: &Arc<Self>,
-        ip: IpAddr,
-        usage: &Arc<disk_cap::Usage>,
-    ) -> Option<StreamSlot> {
-        let mut map = self
-            .streams_per_ip
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = map.entry(ip).or_insert(0);
-        if *n >= self.cfg.per_ip_streams {
-            return None;
-        }
-        *n += 1;
-        self.figures.streams.fetch_add(1, Ordering::Relaxed);
-        usage.opened(self.now_ms());
-        Some(StreamSlot {
-            gateway: Arc::clone(self),
-            ip,
-            usage: Arc::clone(usage),
-        })
-    }
-}
-
-/// One open stream of a client address; freed when dropped.
-pub(crate) struct StreamSlot {
-    gateway: Arc<Gateway>,
-    ip: IpAddr,
-    usage: Arc<disk_cap::Usage>,
-}
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        let mut map = self
-            .gateway
-            .streams_per_ip
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(n) = map.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                map.remove(&self.ip);
-            }
-        }
-        self.gateway.figures.streams.fetch_sub(1, Ordering::Relaxed);
-        self.usage.closed(self.gateway.now_ms());
-    }
 }
 
 /// What a torrent is added from.
 pub(crate) enum Source {
     Magnet(Magnet),
     Torrent(Box<Metainfo>),
-}
-
-/// Accepts peers and hands each to its torrent once the start of its handshake names one.
-async fn accept_peers(listener: TcpListener, gateway: std::sync::Weak<Gateway>) {
-    let pending = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_HANDSHAKES));
-    loop {
-        let Ok((stream, addr)) = listener.accept().await else {
-            continue;
-        };
-        let Some(g) = gateway.upgrade() else {
-            return;
-        };
-        let Ok(permit) = Arc::clone(&pending).try_acquire_owned() else {
-            g.figures.incoming_refused.fetch_add(1, Ordering::Relaxed);
-            continue;
-        };
-        tokio::spawn(async move {
-            let _permit = permit;
-            let routed = tokio::time::timeout(HANDSHAKE_TIMEOUT, route(stream, &g)).await;
-            if !matches!(routed, Ok(true)) {
-                tracing::debug!(%addr, "incoming peer dropped: no handshake for a torrent we run");
-                g.figures.incoming_refused.fetch_add(1, Ordering::Relaxed);
-            }
-        });
-    }
-}
-
-/// Reads the handshake up to the info hash and passes the connection on; whether it was taken.
-async fn route(mut stream: TcpStream, g: &Gateway) -> bool {
-    let mut read = vec![0u8; HANDSHAKE_PREFIX];
-    if stream.read_exact(&mut read).await.is_err() {
-        return false;
-    }
-    if read[0] != 19 || &read[1..20] != b"BitTorrent protocol" {
-        return false;
-    }
-    let Some(hash) = InfoHash::from_slice(&read[28..48]) else {
-        return false;
-    };
-    let Some(handle) = g.get(&hash) else {
-        return false;
-    };
-    let _ = stream.set_nodelay(true);
-    tracing::debug!(peer = ?stream.peer_addr().ok(), info_hash = %hash.to_hex(), "incoming peer");
-    handle.cmds.send(Cmd::Incoming { stream, read }).is_ok()
 }
 
 /// A seed for a session's randomness: the info hash, folded (not a secret).
