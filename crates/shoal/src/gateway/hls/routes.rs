@@ -228,7 +228,8 @@ fn progress(g: &Gateway, key: FileKey, plan: &Plan) -> serde_json::Value {
     let speed = latest.map_or(0.0, |r| r.speed(seconds));
     let left = latest.and_then(|r| {
         let remaining = (total - r.written().min(total)) as f64 * seconds;
-        (speed > 0.0 && r.exited().is_none()).then(|| (remaining / speed).round())
+        // A paused run waits for its viewers: it has no time left of its own.
+        (speed > 0.0 && r.exited().is_none() && !r.paused()).then(|| (remaining / speed).round())
     });
     json!({
         "mode": plan.mode(),
