@@ -18,12 +18,13 @@
 //        installs what that build needs with apt-get if missing and builds it), CARGO_TARGET_DIR,
 //        CAP_S=240 (a run still downloading then is stopped and counted at the bytes it had),
 //        SEEDER_LOG=info (the seeder's RUST_LOG; with `sctp_proto::association=debug` added, each
-//        str0m run also counts its SCTP's retransmission timeouts and fast recoveries: t3, fr)
+//        str0m run also counts its SCTP's retransmission timeouts and fast recoveries: t3, fr),
+//        SEEDER_LOG_FILE=PATH (each seeder's log also goes to PATH.STACK.LOSS.ROUND)
 //
 // Everything it makes (namespaces, the wire, processes, scratch files) is removed at the end,
 // on failure and on Ctrl-C. Never run by CI; nothing here asserts a time.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createWriteStream, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -155,6 +156,18 @@ async function candidatePair (page) {
   })
 }
 
+/**
+ * UDP datagrams dropped because a socket's receive buffer was full, in this (the leecher's)
+ * namespace: Chromium not reading its socket in time. The wire's own drops are counted by
+ * wire.py; these are on top of them, so a "0 %" link can still lose packets here.
+ */
+function udpRcvbufErrors () {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter(l => l.startsWith('Udp:'))
+  const names = lines[0]?.split(/\s+/) ?? []
+  const values = lines[1]?.split(/\s+/) ?? []
+  return Number(values[names.indexOf('RcvbufErrors')] ?? NaN)
+}
+
 async function innerOnce (stack, tracker, origin, round) {
   const seeder = await spawnReady('ip', ['netns', 'exec', process.env.SEED_NS, process.env.SHOAL_BIN, 'seed', process.env.DATA,
     '--tracker', tracker, '--webrtc-listen', `${SEED_IP}:0`, '--cache-dir', path.join(tmp.dir, 'cache'),
@@ -164,9 +177,11 @@ async function innerOnce (stack, tracker, origin, round) {
   // sctp-proto's debug lines (str0m only): one per T3-rtx expiry, one per fast recovery left.
   // The log goes to stdout or stderr depending on the build: both are read.
   const sctp = { t3: 0, fr: 0 }
+  const logFile = process.env.SEEDER_LOG_FILE ? createWriteStream(`${process.env.SEEDER_LOG_FILE}.${stack}.${process.env.LOSS}.${round}`) : null
   for (const stream of [seeder.child.stdout, seeder.child.stderr]) {
     let partial = ''
     stream.on('data', d => {
+      logFile?.write(d)
       const lines = (partial + d).split('\n')
       partial = lines.pop()
       for (const line of lines) {
@@ -182,6 +197,7 @@ async function innerOnce (stack, tracker, origin, round) {
     const cpu0 = cpuSeconds(seeder.child.pid)
     const l0 = await chrome.cpu()
     const load = loadavg()[0]
+    const rcvbuf0 = udpRcvbufErrors()
     const download = page.evaluate(async ({ magnet, tracker }) => {
       const r = await window.shoalDownloadTimed(magnet, tracker, 2 * 1024 * 1024)
       // The harness keeps the bytes it read until asked (for pageSha256).
@@ -201,7 +217,7 @@ async function innerOnce (stack, tracker, origin, round) {
       const stats = await page.evaluate(() => window.shoalLeechStats())
       const got = stats?.bytesFromPeers ?? stats?.bytes_from_peers ?? 0
       const ms = performance.now() - started
-      const res = { loss: Number(process.env.LOSS), stack, round, capped: true, mibps: got / MiB / (ms / 1000), bytes: got, doneMs: ms, seederCpu: cpuSeconds(seeder.child.pid) - cpu0, load, pair, ...sctp }
+      const res = { loss: Number(process.env.LOSS), stack, round, capped: true, mibps: got / MiB / (ms / 1000), bytes: got, doneMs: ms, seederCpu: cpuSeconds(seeder.child.pid) - cpu0, load, pair, rcvbufErrors: udpRcvbufErrors() - rcvbuf0, ...sctp }
       console.log(JSON.stringify(res))
       return res
     }
@@ -219,6 +235,7 @@ async function innerOnce (stack, tracker, origin, round) {
       leecherCpu: (await chrome.cpu()).renderer - l0.renderer,
       load,
       pair,
+      rcvbufErrors: udpRcvbufErrors() - rcvbuf0,
       ...sctp
     }
     console.log(JSON.stringify(res))
@@ -272,7 +289,7 @@ async function outer () {
   const rows = results.map(({ loss, runs, counts }) => {
     const m = stack => median(runs.filter(r => r.stack === stack).map(r => r.mibps))
     const sctp = r => COUNT_SCTP && r.stack === 'str0m' ? ` (t3 ${r.t3}, fr ${r.fr})` : ''
-    const each = stack => runs.filter(r => r.stack === stack).map(r => `${r.mibps.toFixed(2)}${r.capped ? ' (capped)' : ''}${sctp(r)} @ load ${r.load.toFixed(1)}`).join(', ')
+    const each = stack => runs.filter(r => r.stack === stack).map(r => `${r.mibps.toFixed(2)}${r.capped ? ' (capped)' : ''}${sctp(r)}, rcvbuf drops ${r.rcvbufErrors} @ load ${r.load.toFixed(1)}`).join('; ')
     const cpu = stack => median(runs.filter(r => r.stack === stack && !r.capped).map(r => r.seederCpu / (SIZE / MiB) * 1000))
     const cpuCell = stack => Number.isNaN(cpu(stack)) ? '— (capped)' : cpu(stack).toFixed(0)
     return `| ${loss} % | ${fmt(m('str0m'))} | ${fmt(m('libdatachannel'))} | ${fmt(m('str0m') / m('libdatachannel'))} | ${cpuCell('str0m')} / ${cpuCell('libdatachannel')} | str0m ${each('str0m')}; libdatachannel ${each('libdatachannel')}; wire ${counts} |`
