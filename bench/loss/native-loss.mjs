@@ -16,12 +16,15 @@
 //   env: LOSSES=0,1,5  DELAY_MS=20  SIZE_MIB=16  RUNS=3  STACKS=str0m,libdatachannel
 //        SHOAL_BIN (a `shoal` built with `--features libdatachannel`, release; by default the script
 //        installs what that build needs with apt-get if missing and builds it), CARGO_TARGET_DIR,
-//        CAP_S=240 (a run still downloading then is stopped and counted at the bytes it had)
+//        CAP_S=240 (a run still downloading then is stopped and counted at the bytes it had),
+//        SEEDER_LOG=info (the seeder's RUST_LOG; with `sctp_proto::association=debug` added, each
+//        str0m run also counts its SCTP's retransmission timeouts and fast recoveries: t3, fr),
+//        SEEDER_LOG_FILE=PATH (each seeder's log also goes to PATH.STACK.LOSS.ROUND)
 //
 // Everything it makes (namespaces, the wire, processes, scratch files) is removed at the end,
 // on failure and on Ctrl-C. Never run by CI; nothing here asserts a time.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createWriteStream, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,6 +39,7 @@ const SIZE = Number(process.env.SIZE_MIB ?? 16) * MiB
 const RUNS = Number(process.env.RUNS ?? 3)
 const STACKS = (process.env.STACKS ?? 'str0m,libdatachannel').split(',')
 const CAP_MS = Number(process.env.CAP_S ?? 240) * 1000
+const COUNT_SCTP = (process.env.SEEDER_LOG ?? '').includes('sctp_proto')
 const SHOAL = process.env.SHOAL_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'release/shoal')
 const NAME = 'bench.bin'
 const SEED_IP = '10.201.0.1'
@@ -130,8 +134,9 @@ async function lossRate (loss, harness, data) {
 // ---- inside the leecher's namespace ----
 
 const shoalPage = '<!doctype html><meta charset="utf-8"><title>Shoal runtime</title>' +
-  '<script type="module">import init, { download_timed, leech_stats } from "/harness/interop_harness.js";' +
+  '<script type="module">import init, { download_timed, leech_stats, take_download } from "/harness/interop_harness.js";' +
   ' await init(); window.shoalDownloadTimed = download_timed; window.shoalLeechStats = leech_stats;' +
+  ' window.shoalTakeDownload = take_download;' +
   // The candidate pair the page's peer connection uses (checked: the namespaces' addresses).
   ' const PC = window.RTCPeerConnection; window.__pcs = [];' +
   ' window.RTCPeerConnection = function (...a) { const pc = new PC(...a); window.__pcs.push(pc); return pc };' +
@@ -151,12 +156,40 @@ async function candidatePair (page) {
   })
 }
 
+/**
+ * UDP datagrams dropped because a socket's receive buffer was full, in this (the leecher's)
+ * namespace: Chromium not reading its socket in time. The wire's own drops are counted by
+ * wire.py; these are on top of them, so a "0 %" link can still lose packets here.
+ */
+function udpRcvbufErrors () {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter(l => l.startsWith('Udp:'))
+  const names = lines[0]?.split(/\s+/) ?? []
+  const values = lines[1]?.split(/\s+/) ?? []
+  return Number(values[names.indexOf('RcvbufErrors')] ?? NaN)
+}
+
 async function innerOnce (stack, tracker, origin, round) {
   const seeder = await spawnReady('ip', ['netns', 'exec', process.env.SEED_NS, process.env.SHOAL_BIN, 'seed', process.env.DATA,
     '--tracker', tracker, '--webrtc-listen', `${SEED_IP}:0`, '--cache-dir', path.join(tmp.dir, 'cache'),
     // str0m is the default, so older binaries (without `--rtc`) can be measured too.
     ...(stack === 'str0m' ? [] : ['--rtc', stack])],
-  /^(magnet:\?\S+)$/m, `shoal seed --rtc ${stack}`, { RUST_LOG: 'info', SHOAL_NO_DHT: 'true' })
+  /^(magnet:\?\S+)$/m, `shoal seed --rtc ${stack}`, { RUST_LOG: process.env.SEEDER_LOG ?? 'info', SHOAL_NO_DHT: 'true' })
+  // sctp-proto's debug lines (str0m only): one per T3-rtx expiry, one per fast recovery left.
+  // The log goes to stdout or stderr depending on the build: both are read.
+  const sctp = { t3: 0, fr: 0 }
+  const logFile = process.env.SEEDER_LOG_FILE ? createWriteStream(`${process.env.SEEDER_LOG_FILE}.${stack}.${process.env.LOSS}.${round}`) : null
+  for (const stream of [seeder.child.stdout, seeder.child.stderr]) {
+    let partial = ''
+    stream.on('data', d => {
+      logFile?.write(d)
+      const lines = (partial + d).split('\n')
+      partial = lines.pop()
+      for (const line of lines) {
+        if (line.includes('T3-rtx timed out')) sctp.t3++
+        if (line.includes('exit fast-recovery')) sctp.fr++
+      }
+    })
+  }
   const chrome = await launchChromium()
   try {
     const { page, errors } = await chrome.open(origin + '/shoal')
@@ -164,10 +197,12 @@ async function innerOnce (stack, tracker, origin, round) {
     const cpu0 = cpuSeconds(seeder.child.pid)
     const l0 = await chrome.cpu()
     const load = loadavg()[0]
+    const rcvbuf0 = udpRcvbufErrors()
     const download = page.evaluate(async ({ magnet, tracker }) => {
       const r = await window.shoalDownloadTimed(magnet, tracker, 2 * 1024 * 1024)
-      window.__chunks = [r.bytes]
-      return { metadataMs: r.metadataMs, doneMs: r.doneMs, length: r.bytes.length }
+      // The harness keeps the bytes it read until asked (for pageSha256).
+      window.__chunks = [window.shoalTakeDownload()]
+      return { metadataMs: r.metadataMs, doneMs: r.doneMs, length: r.length }
     }, { magnet: seeder.found, tracker })
     // The pair is read while the download runs (the connection closes when it ends).
     let pair = null
@@ -177,11 +212,12 @@ async function innerOnce (stack, tracker, origin, round) {
     try {
       r = await withTimeout(download, CAP_MS, 'downloading').finally(() => clearInterval(sampler))
     } catch (e) {
+      if (!/took over/.test(e.message)) throw e
       // Capped: count what arrived (the page keeps downloading until it is closed).
       const stats = await page.evaluate(() => window.shoalLeechStats())
       const got = stats?.bytesFromPeers ?? stats?.bytes_from_peers ?? 0
       const ms = performance.now() - started
-      const res = { loss: Number(process.env.LOSS), stack, round, capped: true, mibps: got / MiB / (ms / 1000), bytes: got, doneMs: ms, seederCpu: cpuSeconds(seeder.child.pid) - cpu0, load, pair }
+      const res = { loss: Number(process.env.LOSS), stack, round, capped: true, mibps: got / MiB / (ms / 1000), bytes: got, doneMs: ms, seederCpu: cpuSeconds(seeder.child.pid) - cpu0, load, pair, rcvbufErrors: udpRcvbufErrors() - rcvbuf0, ...sctp }
       console.log(JSON.stringify(res))
       return res
     }
@@ -198,7 +234,9 @@ async function innerOnce (stack, tracker, origin, round) {
       seederCpu: cpuSeconds(seeder.child.pid) - cpu0,
       leecherCpu: (await chrome.cpu()).renderer - l0.renderer,
       load,
-      pair
+      pair,
+      rcvbufErrors: udpRcvbufErrors() - rcvbuf0,
+      ...sctp
     }
     console.log(JSON.stringify(res))
     return res
@@ -250,7 +288,8 @@ async function outer () {
   const fmt = v => Number.isNaN(v) ? '—' : v.toFixed(2)
   const rows = results.map(({ loss, runs, counts }) => {
     const m = stack => median(runs.filter(r => r.stack === stack).map(r => r.mibps))
-    const each = stack => runs.filter(r => r.stack === stack).map(r => `${r.mibps.toFixed(2)}${r.capped ? ' (capped)' : ''} @ load ${r.load.toFixed(1)}`).join(', ')
+    const sctp = r => COUNT_SCTP && r.stack === 'str0m' ? ` (t3 ${r.t3}, fr ${r.fr})` : ''
+    const each = stack => runs.filter(r => r.stack === stack).map(r => `${r.mibps.toFixed(2)}${r.capped ? ' (capped)' : ''}${sctp(r)}, rcvbuf drops ${r.rcvbufErrors} @ load ${r.load.toFixed(1)}`).join('; ')
     const cpu = stack => median(runs.filter(r => r.stack === stack && !r.capped).map(r => r.seederCpu / (SIZE / MiB) * 1000))
     const cpuCell = stack => Number.isNaN(cpu(stack)) ? '— (capped)' : cpu(stack).toFixed(0)
     return `| ${loss} % | ${fmt(m('str0m'))} | ${fmt(m('libdatachannel'))} | ${fmt(m('str0m') / m('libdatachannel'))} | ${cpuCell('str0m')} / ${cpuCell('libdatachannel')} | str0m ${each('str0m')}; libdatachannel ${each('libdatachannel')}; wire ${counts} |`

@@ -13,6 +13,9 @@ queue), more are dropped.
 Creates TUN devices NAME_A and NAME_B in the caller's namespace and prints "ready" once they
 exist; the caller moves them into their namespaces and gives them addresses. The devices go
 away when this process exits (SIGTERM or SIGINT end it); on exit it prints one line of counts.
+With WIRE_TRACE=FILE in the environment it also writes one line per packet read,
+"SECONDS SIDE BYTES FATE" (side 0 = read from NAME_A; fate f(orwarded later), d(ropped), o(verflow)),
+to see how a transfer uses the round trip.
 """
 import collections
 import fcntl
@@ -53,6 +56,8 @@ def main():
         poller.register(fd, select.POLLIN)
     print("ready", flush=True)
     rng = random.Random()
+    trace_path = os.environ.get("WIRE_TRACE")
+    trace = open(trace_path, "w", buffering=1 << 20) if trace_path else None
     while not stop:
         now = time.monotonic()
         due = [q[0][0] for q in queues if q]
@@ -71,10 +76,15 @@ def main():
                     break
                 if rng.random() < loss:
                     counts["dropped"] += 1
+                    fate = "d"
                 elif len(queues[side]) >= LIMIT:
                     counts["overflow"] += 1
+                    fate = "o"
                 else:
                     queues[side].append((now + delay, packet))
+                    fate = "f"
+                if trace:
+                    trace.write(f"{now:.6f} {side} {len(packet)} {fate}\n")
         for side, queue in enumerate(queues):
             out = fds[1 - side]
             while queue and queue[0][0] <= now:
@@ -85,6 +95,8 @@ def main():
                 except OSError:
                     # The other device is not up yet (or gone): the packet is lost.
                     counts["dropped"] += 1
+    if trace:
+        trace.close()
     print(" ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
 
 
