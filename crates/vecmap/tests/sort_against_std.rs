@@ -20,7 +20,7 @@ fn sort_by_matches_std_and_is_stable() {
         let mut ours = items.clone();
         let mut std = items.clone();
         shoal_vecmap::sort_by(&mut ours, |a, b| b.0.cmp(&a.0));
-        std.sort_by(|a, b| b.0.cmp(&a.0));
+        std.sort_by_key(|item| std::cmp::Reverse(item.0));
         assert_eq!(ours, std, "length {len}");
         let mut ours = items.clone();
         let mut std = items;
