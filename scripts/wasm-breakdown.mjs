@@ -73,3 +73,28 @@ for (const [what, re] of kinds) {
 }
 const other = fns.filter(f => !taken.has(f))
 console.log(`| everything else (std, alloc, closures, futures) | ${other.length} | ${kb(other.reduce((a, f) => a + f.body.length, 0))} | |`)
+
+// `node scripts/wasm-breakdown.mjs NAMED.wasm --families N`: the N largest families of functions
+// by raw size, a family being a name with its generic arguments and hash cut off (so every
+// monomorphised copy of one generic function counts together), to find what is copied most.
+const families = process.argv.indexOf('--families')
+if (families > 0) {
+  const strip = name => {
+    let out = ''; let depth = 0
+    for (const c of name.replace(/::h[0-9a-f]{16}$/, '')) {
+      if (c === '<') { depth++; if (depth === 1) out += '<…>' } else if (c === '>') depth = Math.max(0, depth - 1); else if (depth === 0) out += c
+    }
+    return out
+  }
+  const by = new Map()
+  for (const f of fns) {
+    const k = strip(f.name)
+    const e = by.get(k) ?? { n: 0, raw: 0 }
+    e.n++; e.raw += f.body.length
+    by.set(k, e)
+  }
+  const top = [...by].sort((a, b) => b[1].raw - a[1].raw).slice(0, Number(process.argv[families + 1] ?? 40))
+  console.log('| family (generics cut) | copies | raw KiB |')
+  console.log('|---|---|---|')
+  for (const [k, e] of top) console.log(`| ${k.slice(0, 140)} | ${e.n} | ${kb(e.raw)} |`)
+}

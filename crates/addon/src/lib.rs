@@ -53,7 +53,7 @@ pub use error::AddonError;
 pub use lenient::MAX_LIST_ITEMS;
 pub use manifest::{ExtraProp, Manifest, ManifestBehaviorHints, ManifestCatalog, ManifestResource};
 pub use meta::{Link, Meta, MetaPreview, PosterShape, Video};
-pub use quality::Quality;
+pub use quality::{decimal, Quality};
 pub use request::{skip_for_page, ResourceRequest, TransportUrl, CATALOG_PAGE_SIZE, MAX_URL_LEN};
 pub use response::{parse_catalog, parse_meta, parse_streams, parse_subtitles};
 pub use stream::{is_hls, Stream, StreamBehaviorHints, StreamItemError, StreamKind, StreamSource};

@@ -140,7 +140,7 @@ impl Meta {
             seasons.entry(video.season).or_default().push(video);
         }
         for episodes in seasons.values_mut() {
-            episodes.sort_by_key(|v| v.episode);
+            vecmap::sort_by_key(episodes, |v| v.episode);
         }
         seasons
     }

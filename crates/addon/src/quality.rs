@@ -23,6 +23,30 @@ pub(crate) fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Qualit
     found
 }
 
+/// A plain decimal number (`12`, `1.4`, `.5`, `+3`), what stream titles write sizes with and
+/// what the embed's `start=` seconds are; `None` for anything else, including a minus sign, an
+/// exponent, `inf` and more than 15 digits, which std's float parser would take. Written here
+/// because std's parser was these two callers' alone and 5 KiB of the browser app's wasm; the
+/// result is the correctly rounded value, as std's (digits over a power of ten, both exact).
+pub fn decimal(text: &str) -> Option<f64> {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = whole.len() + fraction.len();
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for b in whole.bytes().chain(fraction.bytes()) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(b - b'0');
+    }
+    // Up to 15 digits: below 2^53, so the digits and the power of ten are exact f64s and the
+    // one division rounds once, to the nearest value, as std's parser does.
+    Some(value as f64 / 10f64.powi(fraction.len() as i32))
+}
+
 /// Words as add-ons write them: split at anything that is not a letter, digit or `.`/`,`.
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == ','))
@@ -62,7 +86,7 @@ pub(crate) fn size(text: &str) -> Option<u64> {
         } else {
             (number, unit)
         };
-        let Ok(value) = number.replace(',', ".").parse::<f64>() else {
+        let Some(value) = decimal(&number.replace(',', ".")) else {
             continue;
         };
         let multiplier: f64 = match unit.to_ascii_lowercase().trim_end_matches([',', ')', ']']) {
@@ -111,5 +135,36 @@ mod tests {
         assert_eq!(size("size 2,5 GiB"), Some(2_684_354_560));
         assert_eq!(size("1080p"), None);
         assert_eq!(size("99999999999 TB"), None);
+    }
+
+    #[test]
+    fn decimals_read_as_std_reads_them() {
+        for text in [
+            "12",
+            "1.4",
+            ".5",
+            "3.",
+            "+7",
+            "0.1",
+            "2.675",
+            "12345678.1234567",
+            "40.25",
+        ] {
+            assert_eq!(decimal(text), text.parse::<f64>().ok(), "{text}");
+        }
+        for text in [
+            "",
+            ".",
+            "-1",
+            "1e3",
+            "inf",
+            "NaN",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "1234567890123456",
+        ] {
+            assert_eq!(decimal(text), None, "{text}");
+        }
     }
 }

@@ -153,7 +153,7 @@ impl ResourceRequest {
             });
         }
         // A stable sort keeps repeated extras (multi-select genres) in the caller's order.
-        pairs.sort_by_key(|(position, _, _)| *position);
+        vecmap::sort_by_key(&mut pairs, |(position, _, _)| *position);
         Ok(Self {
             resource: "catalog".into(),
             kind: catalog.kind.clone(),

@@ -67,11 +67,14 @@ pub(crate) fn duration(seconds: f64) -> Option<String> {
 }
 
 /// Library errors are written as clauses ("the info hash must be…"); the UI shows sentences.
+/// Our clauses start with an ASCII word, so the first letter is upper-cased as ASCII: Unicode's
+/// case tables (`char::to_uppercase`) would be some kilobytes of the wasm for it.
 pub(crate) fn sentence(clause: &str) -> String {
     let mut chars = clause.chars();
     match chars.next() {
         Some(first) => {
-            let mut out: String = first.to_uppercase().collect();
+            let mut out = String::with_capacity(clause.len() + 1);
+            out.push(first.to_ascii_uppercase());
             out.push_str(chars.as_str());
             if !out.ends_with('.') {
                 out.push('.');

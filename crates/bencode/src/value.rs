@@ -167,7 +167,7 @@ impl<'a> Dict<'a> {
     pub(crate) fn sorted_entries(&self) -> Vec<&(&'a [u8], Value<'a>)> {
         let mut refs: Vec<_> = self.entries.iter().collect();
         if !self.sorted {
-            refs.sort_by(|a, b| a.0.cmp(b.0));
+            vecmap::sort_by(&mut refs, |a, b| a.0.cmp(b.0));
         }
         refs
     }
@@ -203,7 +203,7 @@ impl<'a> Dict<'a> {
             return None;
         }
         let mut keys: Vec<&'a [u8]> = self.entries.iter().map(|(k, _)| *k).collect();
-        keys.sort_unstable();
+        vecmap::sort(&mut keys);
         keys.windows(2).find(|w| w[0] == w[1]).map(|w| w[1])
     }
 }

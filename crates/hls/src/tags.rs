@@ -112,9 +112,8 @@ impl SegmentTag {
                 "not 40 hex characters per piece of LENGTH",
             ));
         }
-        let bytes = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(hex.as_bytes())
-            .map_err(|_| HlsError::Invalid("PIECES", "not hex"))?;
+        let bytes = metainfo::codec::from_hex(hex.as_bytes())
+            .ok_or(HlsError::Invalid("PIECES", "not hex"))?;
         let pieces = bytes
             .chunks_exact(20)
             .map(|c| {
@@ -157,7 +156,7 @@ impl SegmentTag {
 
     /// The tag line an origin writes before the segment's `#EXTINF`.
     pub fn to_line(&self) -> String {
-        let hex = data_encoding::HEXLOWER.encode(&self.pieces.concat());
+        let hex = metainfo::codec::to_hex(&self.pieces.concat());
         format!(
             "{SEGMENT_TAG}INFOHASH={},LENGTH={},PIECE-LENGTH={},PIECES={hex}",
             self.info_hash.to_hex(),

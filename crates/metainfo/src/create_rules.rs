@@ -84,7 +84,7 @@ pub fn skip_entry(name: &str) -> bool {
 /// (the directory `a` sorts before the name `a.txt`), unlike a plain string sort.
 pub fn sort_files(files: &mut [(Vec<String>, u64)]) {
     // `Vec<String>` compares lexicographically by element, `String` bytewise: exactly that.
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    vecmap::sort_by(files, |a, b| a.0.cmp(&b.0));
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use data_encoding::{BASE32, HEXLOWER_PERMISSIVE};
+use crate::codec;
 
 /// A 20-byte identifier, as BitTorrent uses for info hashes and peer ids.
 ///
@@ -41,12 +41,12 @@ impl Id20 {
 
     /// Lower-case hex, 40 characters.
     pub fn to_hex(&self) -> String {
-        data_encoding::HEXLOWER.encode(&self.0)
+        codec::to_hex(&self.0)
     }
 
     /// Upper-case RFC 4648 base32, 32 characters (the old magnet form).
     pub fn to_base32(&self) -> String {
-        BASE32.encode(&self.0)
+        codec::to_base32(&self.0)
     }
 
     /// Parses 40 hex characters (either case) or 32 base32 characters (either case).
@@ -54,15 +54,12 @@ impl Id20 {
         let mut out = [0u8; 20];
         match text.len() {
             40 => {
-                HEXLOWER_PERMISSIVE
-                    .decode_mut(text.as_bytes(), &mut out)
-                    .map_err(|_| IdParseError::Alphabet(40, "hex (0-9, a-f)"))?;
+                codec::hex_into(text.as_bytes(), &mut out)
+                    .ok_or(IdParseError::Alphabet(40, "hex (0-9, a-f)"))?;
             }
             32 => {
-                let upper = text.to_ascii_uppercase();
-                BASE32
-                    .decode_mut(upper.as_bytes(), &mut out)
-                    .map_err(|_| IdParseError::Alphabet(32, "base32 (A-Z, 2-7)"))?;
+                codec::base32_into(text.as_bytes(), &mut out)
+                    .ok_or(IdParseError::Alphabet(32, "base32 (A-Z, 2-7)"))?;
             }
             n => return Err(IdParseError::Length(n)),
         }

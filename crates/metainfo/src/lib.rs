@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 
 mod builder;
+pub mod codec;
 mod create_rules;
 mod error;
 mod id;

@@ -82,7 +82,7 @@ impl AddrBook {
             .filter(|(_, k)| k.peer.is_none() && k.retry_at <= now)
             .map(|(a, k)| (k.retry_at, *a))
             .collect();
-        due.sort();
+        vecmap::sort(&mut due);
         due.into_iter().take(n).map(|(_, a)| a).collect()
     }
 

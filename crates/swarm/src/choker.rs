@@ -34,7 +34,9 @@ pub(crate) fn choose(
         .filter(|c| c.interested && !c.seed)
         .collect();
     // Highest score first; key order breaks ties so the result is deterministic.
-    eligible.sort_by(|a, b| b.score.cmp(&a.score).then(a.key.cmp(&b.key)));
+    vecmap::sort_by(&mut eligible, |a, b| {
+        b.score.cmp(&a.score).then(a.key.cmp(&b.key))
+    });
     let regular = slots.saturating_sub(1);
     let mut set: VecSet<PeerKey> = eligible.iter().take(regular).map(|c| c.key).collect();
     let rest: Vec<PeerKey> = eligible.iter().skip(regular).map(|c| c.key).collect();

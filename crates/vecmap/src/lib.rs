@@ -9,12 +9,17 @@
 //! code of a binary search over a slice (see docs/benchmarks.md, bundle size).
 //!
 //! Drive them like the std types: `insert`, `get`, `remove`, `entry`, `iter`, `range`.
+//!
+//! [`sort_by`], [`sort_by_key`] and [`sort`] are the slice sorts for the same reason: one
+//! compiled sort for every element type instead of one per type and comparison.
 
 mod map;
 mod set;
+mod sort;
 
 pub use map::{Entry, VecMap};
 pub use set::VecSet;
+pub use sort::{sort, sort_by, sort_by_key};
 
 use std::{
     borrow::Borrow,

@@ -61,7 +61,7 @@ pub(crate) fn Embed() -> impl IntoView {
         muted: q.get("muted").as_deref() == Some("1"),
         at: q
             .get("start")
-            .and_then(|s| s.parse::<f64>().ok())
+            .and_then(|s| addon::decimal(&s))
             .filter(|s| s.is_finite() && *s > 0.0),
     };
     let src = RwSignal::new(q.get("src").unwrap_or_default());

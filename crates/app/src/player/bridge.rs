@@ -216,10 +216,11 @@ async fn open(
     Ok((torrent.clone(), file, entry.length, entry.path.clone()))
 }
 
+/// `s` with its first letter upper-cased as ASCII (our own clauses; see `format::sentence`).
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
+        .map(|f| std::iter::once(f.to_ascii_uppercase()).chain(c).collect())
         .unwrap_or_default()
 }
 

@@ -49,7 +49,7 @@ pub(crate) fn rank(probes: &[Probe]) -> Vec<String> {
         .map(|(i, p)| (i, cost(p)))
         .collect();
     // Answered ones by cost, then the rest; ties and the rest keep the settings' order.
-    scored.sort_by(|(ia, a), (ib, b)| match (a, b) {
+    vecmap::sort_by(&mut scored, |(ia, a), (ib, b)| match (a, b) {
         (Some(a), Some(b)) => a.total_cmp(b).then(ia.cmp(ib)),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,

@@ -342,7 +342,7 @@ impl HlsChannel {
             .filter(|(_, k)| k.playlist == this.playlist && range.contains(&k.sequence))
             .filter_map(|(u, k)| k.tag.clone().map(|t| (u.clone(), k.sequence, t)))
             .collect();
-        found.sort_by_key(|(_, seq, _)| *seq);
+        vecmap::sort_by_key(&mut found, |(_, seq, _)| *seq);
         found
     }
 

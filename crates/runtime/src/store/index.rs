@@ -138,7 +138,7 @@ impl Index {
             s.segments += u32::from(item.stored_bytes > 0);
         }
         out.extend(streams.into_values());
-        out.sort_by(|a, b| b.last_used_ms.total_cmp(&a.last_used_ms));
+        vecmap::sort_by(&mut out, |a, b| b.last_used_ms.total_cmp(&a.last_used_ms));
         out
     }
 
@@ -203,7 +203,7 @@ impl Index {
             .values()
             .filter(|i| !pinned.contains(&i.id) && i.stored_bytes > 0)
             .collect();
-        order.sort_by(|a, b| a.last_used_ms.total_cmp(&b.last_used_ms));
+        vecmap::sort_by(&mut order, |a, b| a.last_used_ms.total_cmp(&b.last_used_ms));
         let mut out = Vec::new();
         for item in order {
             if used + incoming <= limit {

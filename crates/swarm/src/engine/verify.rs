@@ -85,7 +85,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         self.stats.hash_failures += 1;
         self.stats.wasted += partial.buf.len() as u64;
         let mut senders: Vec<Source> = partial.blocks.iter().filter_map(|b| b.from).collect();
-        senders.sort();
+        vecmap::sort(&mut senders);
         senders.dedup();
         // Requests still out for the discarded piece are void.
         for peer in self.peers.values_mut() {
