@@ -6,10 +6,7 @@
 //! at every look opened a new data channel each time, each refused (35–275 per page in 30 s
 //! for 15 segments on a two-viewer channel, `createDataChannel` then the page's largest native
 //! cost; docs/benchmarks.md). [`Refusals`] remembers who closed and when: such a peer may be
-//! asked again after [`REASK_MS`]. Meanwhile the loader counts it as a peer still on its way
-//! (its playlist may list the segment at its next refresh, and the viewer that fetched it first
-//! then has it to give): treating a refusal as "nobody will have it" and going to HTTP at once
-//! cost the channel about 6 points of P2P share (docs/benchmarks.md).
+//! asked again after [`REASK_MS`], about when its playlist has been refreshed.
 //!
 //! Peers are any ordered key (the driver's connection key). Time is an argument.
 
@@ -17,9 +14,8 @@ use vecmap::VecMap;
 
 use swarm::Millis;
 
-/// How long a peer that closed a segment's channel is not asked for that segment again, ms:
-/// a few asks within the time budget's wait for peers (0.3–1.2 s), not one per poll.
-pub const REASK_MS: u64 = 250;
+/// How long a peer that closed a segment's channel is not asked for that segment again, ms.
+pub const REASK_MS: u64 = 1000;
 
 /// Who closed one segment's channel, and when.
 #[derive(Debug, Clone)]
@@ -48,8 +44,7 @@ impl<K: Ord + Copy> Refusals<K> {
         self.closed.retain(|_, at| now.since(*at) < REASK_MS);
     }
 
-    /// Whether `peer` may be asked for the segment at `now` (it closed no channel for it in
-    /// the last [`REASK_MS`]).
+    /// Whether `peer` may be asked for the segment at `now`.
     pub fn may_ask(&self, peer: K, now: Millis) -> bool {
         self.closed
             .get(&peer)
@@ -74,11 +69,10 @@ mod tests {
         assert!(r.may_ask(1, Millis(500 + REASK_MS)));
         assert!(r.may_ask(2, Millis(500)), "another peer is asked at once");
         // Closing again starts the wait again.
-        let t = 500 + 2 * REASK_MS;
-        r.closed(1, Millis(t));
-        assert!(!r.may_ask(1, Millis(t + REASK_MS / 2)));
-        r.closed(2, Millis(t + REASK_MS));
-        assert!(r.may_ask(1, Millis(t + REASK_MS)));
-        assert!(!r.may_ask(2, Millis(t + REASK_MS)));
+        r.closed(1, Millis(2000));
+        assert!(!r.may_ask(1, Millis(2500)));
+        r.closed(2, Millis(2000 + REASK_MS));
+        assert!(r.may_ask(1, Millis(2000 + REASK_MS)));
+        assert!(!r.may_ask(2, Millis(2000 + REASK_MS)));
     }
 }

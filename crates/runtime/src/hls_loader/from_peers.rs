@@ -121,10 +121,6 @@ pub(crate) async fn from_peers(
         // Channel peers that opened since: asked too.
         let linked = swarm.ask(seg, tag);
         let coming = if linked == 0 { swarm.coming() } else { 0 };
-        // Peers that refused it lately (their playlist is behind ours) are asked again
-        // shortly: the wait goes on until the budget judges the peers (it hands over to HTTP
-        // when none has any of it by then), as while they were linked.
-        let refusing = swarm.refusing(seg);
         let mut view = watch.observe(
             crate::now(),
             verifier.verified(),
@@ -144,8 +140,9 @@ pub(crate) async fn from_peers(
             outcome = Outcome::HandedOver;
             break;
         }
-        if linked == 0 && coming == 0 && refusing == 0 {
-            // No peer left to ask or wait on.
+        if linked == 0 && coming == 0 {
+            // Every peer asked closed the channel: none of them knows the segment yet (its
+            // playlist is behind ours), so this viewer fetches it first.
             why = "no peer knows it";
             break;
         }

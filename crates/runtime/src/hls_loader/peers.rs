@@ -293,18 +293,6 @@ impl HlsSwarm {
         seg.linked()
     }
 
-    /// Usable channel peers that closed `seg`'s channel lately and will be asked again
-    /// shortly (their playlist did not list it yet): the loader waits on them as on peers on
-    /// their way, within the time budget.
-    pub(crate) fn refusing(&self, seg: &SegmentSwarm) -> usize {
-        let now = crate::now();
-        let closed = seg.closed.borrow();
-        self.usable()
-            .iter()
-            .filter(|(k, _)| !closed.may_ask(*k, now))
-            .count()
-    }
-
     /// A data channel another viewer opened on a channel connection: a segment it wants.
     /// Answered when we know that segment's tag (we list it, or have it); closed otherwise.
     fn incoming(&self, ch_key: PeerKey, pc: RtcPeerConnection, dc: RtcDataChannel) {
