@@ -19,8 +19,6 @@
 //! * [`Strikes`] and [`PeerWatch`] stop a peer that let a segment down (open but silent, or
 //!   offering and not sending) from costing the next segments a wait: it is not waited on
 //!   until it delivers again or its bench time (doubling per miss, at most a minute) ends.
-//! * [`Refusals`] keeps a peer that closed a segment's data channel (it does not list the
-//!   segment yet) from being asked for it again before [`REASK_MS`].
 //! * No I/O, clock or randomness: time is an argument. Builds for `wasm32-unknown-unknown`.
 //!
 //! # Driving it
@@ -43,7 +41,6 @@ mod attrs;
 mod budget;
 mod error;
 mod playlist;
-mod refusals;
 mod strikes;
 mod tags;
 mod verify;
@@ -51,7 +48,6 @@ mod verify;
 pub use budget::{Conditions, PeerView, Policy, RateEstimate, SegmentBudget, Source};
 pub use error::HlsError;
 pub use playlist::{MediaPlaylist, Segment, MAX_LINE, MAX_PLAYLIST_BYTES, MAX_SEGMENTS};
-pub use refusals::{Refusals, REASK_MS};
 pub use strikes::{Outcome, PeerState, PeerWatch, Strikes, Turn};
 pub use tags::{
     segment_name, ChannelTag, SegmentTag, CHANNEL_TAG, MAX_SEGMENT_LENGTH, MAX_TRACKERS,
