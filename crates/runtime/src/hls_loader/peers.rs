@@ -42,13 +42,6 @@ const SEGMENT_PEERS: usize = 12;
 /// and handshakes), ms. Later a segment with no connected peer goes to HTTP at once, as
 /// before: waiting longer cost start-up time on a loaded machine (benchmarks.md).
 const JOIN_GRACE_MS: u64 = 2500;
-/// After a channel peer closed the data channel of a segment (its playlist does not list the
-/// segment yet, so it has no tag to check pieces against), how long before it is asked for
-/// that segment again, ms. Its playlist refreshes about once a target duration. Asking again
-/// at every poll of the loader (40 ms) and of a prefetch (100 ms) opened a data channel each
-/// time, and each was refused: 275 data channels in 30 s for 15 segments, the largest native
-/// cost of the page (docs/benchmarks.md).
-const REASK_MS: u64 = 1000;
 
 /// One channel's peers and the sessions of its segments.
 pub(crate) struct HlsSwarm {
@@ -75,9 +68,6 @@ pub(crate) struct SegmentSwarm {
     net: SharedNet,
     /// Segment peer → channel peer.
     links: RefCell<VecMap<PeerKey, PeerKey>>,
-    /// Channel peers whose data channel for this segment closed, and when: not asked again
-    /// for [`REASK_MS`].
-    closed: RefCell<VecMap<PeerKey, swarm::Millis>>,
     /// The engine's ban and hash-failure counts [`HlsSwarm::ban_liars`] has acted on: kept
     /// with the segment, so a ban during a prefetch is acted on by whoever looks next.
     seen_bans: Cell<(u64, u64)>,
@@ -258,7 +248,6 @@ impl HlsSwarm {
             cell,
             net: net?,
             links: RefCell::new(VecMap::new()),
-            closed: RefCell::new(VecMap::new()),
             seen_bans: Cell::new((0, 0)),
             prefetching: Cell::new(false),
         });
@@ -279,15 +268,12 @@ impl HlsSwarm {
     }
 
     /// Asks every usable channel peer not yet linked to `seg` for it: one new data channel
-    /// each, on the open connection. A peer whose channel for it closed lately is not asked
-    /// again yet ([`REASK_MS`]). Answers how many peers the segment now has.
+    /// each, on the open connection. Answers how many peers the segment now has.
     pub(crate) fn ask(&self, seg: &SegmentSwarm, tag: &SegmentTag) -> usize {
-        let now = crate::now();
-        seg.prune(now);
+        seg.prune();
         let label = tag.info_hash.to_hex();
         for (ch_key, pc) in self.usable() {
-            if seg.links.borrow().values().any(|k| *k == ch_key) || seg.refused_lately(ch_key, now)
-            {
+            if seg.links.borrow().values().any(|k| *k == ch_key) {
                 continue;
             }
             let Some(key) = seg.cell.with(|s, _| s.accept_peer()).flatten() else {
@@ -413,25 +399,11 @@ impl Drop for HlsSwarm {
 }
 
 impl SegmentSwarm {
-    /// Forgets links whose data channel has closed, noting when their channel peer closed.
-    fn prune(&self, now: swarm::Millis) {
-        let mut closed = self.closed.borrow_mut();
-        self.links.borrow_mut().retain(|k, ch| {
-            let open = peer::exists(&self.net, *k);
-            if !open {
-                closed.insert(*ch, now);
-            }
-            open
-        });
-        closed.retain(|_, at| now.since(*at) < REASK_MS);
-    }
-
-    /// Whether channel peer `ch` closed this segment's channel less than [`REASK_MS`] ago.
-    fn refused_lately(&self, ch: PeerKey, now: swarm::Millis) -> bool {
-        self.closed
-            .borrow()
-            .get(&ch)
-            .is_some_and(|at| now.since(*at) < REASK_MS)
+    /// Forgets links whose data channel has closed.
+    fn prune(&self) {
+        self.links
+            .borrow_mut()
+            .retain(|k, _| peer::exists(&self.net, *k));
     }
 
     /// Peers linked and still known to the segment's engine or connecting.
