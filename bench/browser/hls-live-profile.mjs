@@ -5,7 +5,8 @@
 // `TrunkApplicationStarted` event, when hls.js was created, the playlist and first segment
 // asked and answered, the first `playing`); then a CPU profile of the page's main thread (CDP
 // `Profiler`) over PROFILE_S seconds of steady live play, summed by function (self time) and
-// by script. A wasm build with a name section (`trunk build --release` with
+// by script, with the segments, bytes from peers / HTTP and data channels opened in that
+// window. A wasm build with a name section (`trunk build --release` with
 // `data-keep-debug`) names the wasm functions; otherwise they show as `wasm-function[N]`.
 //
 //   SHOAL_BIN=… SHOAL_DIST=dist N=2 PROFILE_S=30 node bench/browser/hls-live-profile.mjs
@@ -49,6 +50,10 @@ async function main () {
         const m = window.__milestones = {}
         const at = name => { if (!(name in m)) m[name] = Math.round(performance.now()) }
         addEventListener('TrunkApplicationStarted', () => at('app started (wasm instantiated, main ran)'))
+        // Data channels this page opened (one per segment per peer asked, by the design).
+        const dc = window.__dataChannels = { created: 0 }
+        const create = RTCPeerConnection.prototype.createDataChannel
+        RTCPeerConnection.prototype.createDataChannel = function (...a) { dc.created++; return create.apply(this, a) }
         document.addEventListener('playing', () => at('first playing'), true)
         // hls.js's constructor, when the app creates it.
         let Hls
@@ -75,11 +80,18 @@ async function main () {
       await cdp.send('Profiler.setSamplingInterval', { interval: 500 })
       sessions.push(cdp)
     }
+    // Segments delivered, bytes by source and data channels opened, over the profile window.
+    const counts = () => Promise.all(viewers.map(v => v.page.evaluate(() => {
+      const s = window.shoal?.hlsStats?.() ?? {}
+      return { segments: s.segments ?? 0, fromPeers: s.bytesFromPeers ?? 0, fromHttp: s.bytesFromHttp ?? 0, dataChannels: window.__dataChannels?.created ?? 0 }
+    }).catch(() => ({}))))
     const cpu0 = await Promise.all(viewers.map(v => v.chrome.cpu()))
+    const counts0 = await counts()
     await Promise.all(sessions.map(s => s.send('Profiler.start')))
     await sleep(PROFILE_S * 1000)
     const profiles = await Promise.all(sessions.map(s => s.send('Profiler.stop')))
     const cpu1 = await Promise.all(viewers.map(v => v.chrome.cpu()))
+    const counts1 = await counts()
     for (const [k, v] of viewers.entries()) {
       const timing = await v.page.evaluate(() => {
         const r = performance.getEntriesByType('resource').map(e => ({ name: e.name, start: e.startTime, end: e.responseEnd }))
@@ -100,7 +112,8 @@ async function main () {
       })
       const p = profiles[k].profile
       writeFileSync(path.join(root, `target/hls-live-profile-${k}.cpuprofile`), JSON.stringify(p))
-      out.viewers.push({ i: v.i, rendererCpuS: +(cpu1[k].renderer - cpu0[k].renderer).toFixed(2), milestonesMs: sortByValue(timing), ...summarize(p) })
+      const inWindow = Object.fromEntries(Object.keys(counts1[k]).map(key => [key, counts1[k][key] - (counts0[k][key] ?? 0)]))
+      out.viewers.push({ i: v.i, rendererCpuS: +(cpu1[k].renderer - cpu0[k].renderer).toFixed(2), inWindow, milestonesMs: sortByValue(timing), ...summarize(p) })
     }
     console.log(JSON.stringify(out, null, 2))
   } finally {

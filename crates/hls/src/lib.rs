@@ -53,7 +53,7 @@ pub use tags::{
     segment_name, ChannelTag, SegmentTag, CHANNEL_TAG, MAX_SEGMENT_LENGTH, MAX_TRACKERS,
     PIECE_LENGTH_RANGE, SEGMENT_TAG, VERSION,
 };
-pub use verify::{piece_matches, PieceMismatch, Pushed, SegmentVerifier};
+pub use verify::{piece_matches, PieceMismatch, Pushed, Released, SegmentVerifier};
 
 // Run the unit tests in headless Chromium when built for the browser.
 #[cfg(all(test, target_family = "wasm"))]

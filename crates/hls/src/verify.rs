@@ -1,7 +1,11 @@
 //! Piece verification of one segment's bytes against its [`SegmentTag`]: nothing is released
-//! to a player before the piece it belongs to hashed to the published SHA-1.
+//! to a player before the piece it belongs to hashed to the published SHA-1. Released pieces
+//! come as [`HashedPiece`]s, so the segment's engine can take them as verified
+//! ([`swarm::Engine::import_hashed`]) without hashing them a second time.
 
 use std::ops::Range;
+
+use swarm::HashedPiece;
 
 use crate::tags::SegmentTag;
 
@@ -22,11 +26,32 @@ pub fn piece_matches(tag: &SegmentTag, piece: u32, data: &[u8]) -> bool {
         && sha1_smol::Sha1::from(data).digest().bytes() == *expected
 }
 
+/// Whole pieces that hashed right, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Released {
+    /// The bytes they cover in the segment.
+    pub range: Range<u64>,
+    /// Each piece's index and its bytes with their SHA-1 (the published one).
+    pub pieces: Vec<(u32, HashedPiece)>,
+}
+
+impl Released {
+    /// The bytes, one piece after another.
+    pub fn bytes(&self) -> impl Iterator<Item = &[u8]> {
+        self.pieces.iter().map(|(_, p)| p.bytes())
+    }
+
+    /// The bytes in one buffer.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.bytes().flatten().copied().collect()
+    }
+}
+
 /// What one [`SegmentVerifier::push`] gave.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Pushed {
-    /// Bytes newly verified, with their offsets in the segment.
-    pub released: Option<(Range<u64>, Vec<u8>)>,
+    /// Pieces newly verified.
+    pub released: Option<Released>,
     /// The piece that failed (its bytes and what followed them were dropped).
     pub mismatch: Option<PieceMismatch>,
 }
@@ -72,13 +97,13 @@ impl SegmentVerifier {
         self.verified == self.tag.length
     }
 
-    /// Takes the next bytes in order. Returns the bytes newly verified (whole pieces) with
-    /// their offset range in the segment, and the piece that failed, if one did: the pieces
-    /// before it are still released, nothing from it on is. Bytes beyond the segment's length
-    /// count as a mismatch of the last piece.
+    /// Takes the next bytes in order. Returns the pieces newly verified with their offset
+    /// range in the segment, and the piece that failed, if one did: the pieces before it are
+    /// still released, nothing from it on is. Bytes beyond the segment's length count as a
+    /// mismatch of the last piece.
     pub fn push(&mut self, mut bytes: &[u8]) -> Pushed {
         let start = self.verified;
-        let mut out = Vec::new();
+        let mut out: Vec<(u32, HashedPiece)> = Vec::new();
         let mut mismatch = None;
         while !bytes.is_empty() {
             let piece = self.current_piece();
@@ -94,17 +119,20 @@ impl SegmentVerifier {
             self.partial.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
             if self.partial.len() as u64 == size {
-                if !piece_matches(&self.tag, piece, &self.partial) {
-                    self.partial.clear();
+                let hashed = HashedPiece::new(std::mem::take(&mut self.partial));
+                if self.tag.pieces.get(piece as usize) != Some(&hashed.digest()) {
                     mismatch = Some(PieceMismatch { piece });
                     break;
                 }
                 self.verified += size;
-                out.append(&mut self.partial);
+                out.push((piece, hashed));
             }
         }
         Pushed {
-            released: (!out.is_empty()).then_some((start..self.verified, out)),
+            released: (!out.is_empty()).then_some(Released {
+                range: start..self.verified,
+                pieces: out,
+            }),
             mismatch,
         }
     }
@@ -140,12 +168,14 @@ mod tests {
         let (bytes, tag) = seg(40_000);
         let mut v = SegmentVerifier::new(tag);
         assert_eq!(v.push(&bytes[..10_000]), Pushed::default());
-        let (range, out) = v.push(&bytes[10_000..20_000]).released.expect("a piece");
-        assert_eq!(range, 0..16384);
-        assert_eq!(out, bytes[..16384]);
-        let (range, out) = v.push(&bytes[20_000..]).released.expect("two pieces");
-        assert_eq!(range, 16384..40_000);
-        assert_eq!(out, bytes[16384..]);
+        let r = v.push(&bytes[10_000..20_000]).released.expect("a piece");
+        assert_eq!(r.range, 0..16384);
+        assert_eq!(r.to_vec(), bytes[..16384]);
+        let r = v.push(&bytes[20_000..]).released.expect("two pieces");
+        assert_eq!(r.range, 16384..40_000);
+        assert_eq!(r.to_vec(), bytes[16384..]);
+        let indices: Vec<u32> = r.pieces.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indices, [1, 2]);
         assert!(v.is_complete());
         assert!(
             v.push(&[0]).mismatch.is_some(),
@@ -178,9 +208,45 @@ mod tests {
         let _ = v.push(&bytes[..20_000]);
         let resume = v.rewind_partial();
         assert_eq!(resume, 16384);
-        let (range, _) = v.push(&bytes[16384..]).released.expect("pieces");
-        assert_eq!(range, 16384..40_000);
+        let r = v.push(&bytes[16384..]).released.expect("pieces");
+        assert_eq!(r.range, 16384..40_000);
         assert!(v.is_complete());
+    }
+
+    /// SHA-1 that counts its calls.
+    #[derive(Clone, Default)]
+    struct Counting(std::rc::Rc<std::cell::Cell<u32>>);
+
+    impl swarm::PieceHasher for Counting {
+        fn sha1(&mut self, data: &[u8]) -> [u8; 20] {
+            self.0.set(self.0.get() + 1);
+            sha1_smol::Sha1::from(data).digest().bytes()
+        }
+    }
+
+    #[test]
+    fn released_pieces_enter_the_segments_engine_without_a_second_hash() {
+        let (bytes, tag) = seg(40_000);
+        let mut torrent = b"d4:info".to_vec();
+        torrent.extend(tag.info_dict("s.ts"));
+        torrent.push(b'e');
+        let meta = metainfo::Metainfo::from_bytes(&torrent).expect("a torrent");
+        assert_eq!(meta.info_hash, tag.info_hash);
+        let hasher = Counting::default();
+        let cfg = swarm::Config::new(metainfo::PeerId::from([1; 20]), 1);
+        let storage = swarm::MemoryStorage::new(40_000);
+        let mut engine = swarm::Engine::new(cfg, &meta, storage, hasher.clone());
+        let mut v = SegmentVerifier::new(tag);
+        let r = v.push(&bytes).released.expect("every piece");
+        for (i, piece) in r.pieces {
+            assert!(engine.import_hashed(i, piece), "piece {i} refused");
+        }
+        assert!(engine.is_complete());
+        assert_eq!(
+            hasher.0.get(),
+            0,
+            "the engine hashed a verified piece again"
+        );
     }
 
     #[test]
@@ -217,9 +283,9 @@ mod props {
                 if pos >= len { break; }
                 let end = (pos + cut).min(len);
                 let pushed = v.push(&sent[pos..end]);
-                if let Some((range, data)) = pushed.released {
-                    prop_assert_eq!(range.start as usize, out.len());
-                    out.extend(data);
+                if let Some(r) = pushed.released {
+                    prop_assert_eq!(r.range.start as usize, out.len());
+                    out.extend(r.to_vec());
                 }
                 if pushed.mismatch.is_some() { failed = true; break; }
                 pos = end;

@@ -7,7 +7,7 @@
 //!   bytes and instructions are outputs. It builds for `wasm32-unknown-unknown` as it is.
 //! * No unverified byte reaches a reader: [`Output::ReaderData`] is read back from
 //!   [`Storage`], which only ever receives pieces whose SHA-1 (from the injected
-//!   [`PieceHasher`]) matched.
+//!   [`PieceHasher`], or carried by a [`HashedPiece`], which only hashing makes) matched.
 //! * Bounded memory: partial pieces are capped by [`Config::max_inflight_bytes`] (reader
 //!   deadlines may exceed it by a window), storage is bounded by its implementation, every
 //!   length from the network is checked by `wire`'s [`Limits`](wire::Limits) first.
@@ -21,7 +21,9 @@
 //! # Driving the engine
 //!
 //! 1. Create an [`Engine`] with [`Engine::new`] (a .torrent) or [`Engine::from_magnet`]; a
-//!    seeder hands its pieces to [`Engine::import_piece`] (they are hashed like downloads).
+//!    seeder hands its pieces to [`Engine::import_piece`] (they are hashed like downloads);
+//!    pieces the driver hashed already, against the same piece hashes, go in as
+//!    [`HashedPiece`]s through [`Engine::import_hashed`] (compared, not hashed again).
 //! 2. When a data channel opens, feed [`Input::PeerConnected`]; feed its bytes as
 //!    [`Input::PeerData`] and its end as [`Input::PeerGone`].
 //! 3. Feed every input with the current time through [`Engine::handle_input`]; times never go
@@ -78,6 +80,7 @@
 mod choker;
 mod config;
 mod engine;
+mod hashed;
 mod hasher;
 mod io;
 mod metadata;
@@ -95,6 +98,7 @@ mod tests;
 
 pub use config::{Config, WebseedConfig};
 pub use engine::{Engine, MetadataError, TICK_MS};
+pub use hashed::HashedPiece;
 pub use hasher::{PieceHasher, Sha1Smol};
 pub use io::{CloseReason, HttpError, Input, Output, PeerSummary, Stats, StoreError};
 pub use storage::{MemoryStorage, Storage, StorageError};

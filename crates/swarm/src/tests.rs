@@ -15,6 +15,8 @@ use crate::{
 // One engine against scripted remote peers (`remote`): choking and endgame.
 mod choking;
 mod endgame;
+// Pieces the driver hashed already.
+mod hashed_import;
 mod offering;
 mod pex;
 // The request pipeline while blocks stream in.

@@ -100,7 +100,9 @@ pub(crate) async fn from_peers(
                 break;
             };
             let pushed = verifier.push(&chunk);
-            if let Some((_, bytes)) = pushed.released {
+            if let Some(released) = pushed.released {
+                // These pieces are the engine's own: nothing to offer back.
+                let bytes = released.to_vec();
                 got += bytes.len() as u64;
                 on_bytes(&bytes);
                 body.extend_from_slice(&bytes);
@@ -180,18 +182,23 @@ fn trace(name: &str, why: &str, c: &Conditions, benched: usize, waited_ms: u64, 
     web_sys::console::debug_1(&line.into());
 }
 
-/// Offers a verified segment to the channel's viewers: its pieces go into the segment's
-/// session, which tells its peers (`have`) and serves them.
-pub(crate) fn offer(channel: &HlsChannel, url: &str, tag: &SegmentTag, bytes: &[u8]) {
+/// Offers the pieces of a segment the loader verified against `tag` to the channel's viewers:
+/// they go into the segment's session as verified (hashed once, by the loader's
+/// [`SegmentVerifier`]), which tells its peers (`have`) and serves them.
+pub(crate) fn offer(
+    channel: &HlsChannel,
+    url: &str,
+    tag: &SegmentTag,
+    pieces: Vec<(u32, swarm::HashedPiece)>,
+) {
+    if pieces.is_empty() {
+        return;
+    }
     let Some((_, seg)) = segment_swarm(channel, url, tag) else {
         return;
     };
     if seg.complete() {
         return;
     }
-    let size = usize::try_from(tag.piece_length).unwrap_or(usize::MAX);
-    for (i, piece) in bytes.chunks(size).enumerate() {
-        let Ok(i) = u32::try_from(i) else { break };
-        seg.import(i, piece.to_vec());
-    }
+    seg.import(pieces);
 }

@@ -17,6 +17,7 @@ use std::{
 use gloo::timers::callback::Timeout;
 use hls::{SegmentTag, SegmentVerifier};
 use js_sys::{Function, Object, Reflect, Uint8Array};
+use swarm::HashedPiece;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
@@ -409,6 +410,7 @@ async fn load_segment(
                 let playlist = known.as_ref().map(|k| k.playlist.clone());
                 keep(store, tag, playlist, &url, body.clone());
             }
+            // Every piece is in the segment's engine already: nothing to offer.
             deliver(
                 inner,
                 context,
@@ -416,7 +418,7 @@ async fn load_segment(
                 &url,
                 record,
                 body,
-                Some(tag.clone()),
+                Some((tag.clone(), Vec::new())),
             );
             return;
         }
@@ -430,6 +432,8 @@ async fn load_segment(
     };
     let http_started = now_ms();
     let mut http_first = 0.0;
+    // The HTTP bytes' pieces as the verifier hashed them, for the segment's engine.
+    let mut pieces = Vec::new();
     let result = stream(&url, byte_range, abort, |c| {
         if first == 0.0 {
             first = now_ms();
@@ -439,7 +443,11 @@ async fn load_segment(
             http_first = now_ms();
         }
         if let Some(v) = verifier.as_mut() {
-            if v.push(&c).mismatch.is_some() {
+            let pushed = v.push(&c);
+            if let Some(released) = pushed.released {
+                pieces.extend(released.pieces);
+            }
+            if pushed.mismatch.is_some() {
                 mismatch = true;
                 verifier = None;
             }
@@ -492,11 +500,13 @@ async fn load_segment(
         let playlist = known.as_ref().map(|k| k.playlist.clone());
         keep(store, tag, playlist, &url, body.clone());
     }
+    let verified = verified.map(|tag| (tag, pieces));
     deliver(inner, context, callbacks, &url, record, body, verified);
 }
 
-/// Hands a segment to hls.js (`onSuccess`) and to the channel's figures; a `verified` tag
-/// (every byte matched it) also tells the channel's verified-segment sink.
+/// Hands a segment to hls.js (`onSuccess`) and to the channel's figures. A `verified` tag
+/// (every byte matched it) also tells the channel's verified-segment sink, and the pieces the
+/// verifier hashed that the segment's engine lacks go to it as verified (no second hash).
 fn deliver(
     inner: &Inner,
     context: &JsValue,
@@ -504,12 +514,13 @@ fn deliver(
     url: &str,
     record: SegmentRecord,
     bytes: Vec<u8>,
-    verified: Option<SegmentTag>,
+    verified: Option<(SegmentTag, Vec<(u32, HashedPiece)>)>,
 ) {
     let data: JsValue = Uint8Array::from(bytes.as_slice()).buffer().into();
-    if let Some(tag) = &verified {
-        from_peers::offer(&inner.channel, url, tag, &bytes);
-    }
+    let verified = verified.map(|(tag, pieces)| {
+        from_peers::offer(&inner.channel, url, &tag, pieces);
+        tag
+    });
     let verified = verified.map(|tag| VerifiedSegment {
         url: url.to_owned(),
         info_hash: tag.info_hash,
@@ -539,9 +550,11 @@ async fn from_store(
         return false;
     };
     let mut verifier = SegmentVerifier::new(tag.clone());
-    if verifier.push(&bytes).mismatch.is_some() || !verifier.is_complete() || over.replace(true) {
+    let pushed = verifier.push(&bytes);
+    if pushed.mismatch.is_some() || !verifier.is_complete() || over.replace(true) {
         return false;
     }
+    let pieces = pushed.released.map(|r| r.pieces).unwrap_or_default();
     inner.run.borrow_mut().take();
     let stats = &inner.stats;
     let end = now_ms();
@@ -565,7 +578,7 @@ async fn from_store(
         url,
         record,
         bytes,
-        Some(tag.clone()),
+        Some((tag.clone(), pieces)),
     );
     true
 }

@@ -440,13 +440,18 @@ impl SegmentSwarm {
             .collect()
     }
 
-    /// Hands a verified piece to the segment's session: it is then offered to its peers
-    /// (`have`) and served. A piece the engine has, or holds partly, is left alone.
-    pub(crate) fn import(&self, piece: u32, data: Vec<u8>) {
+    /// Hands pieces the loader hashed against the segment's tag to its session, as verified
+    /// (the engine compares digests, it does not hash them again): they are then offered to
+    /// its peers (`have`) and served. A piece the engine has, or holds partly, is left alone.
+    pub(crate) fn import(&self, pieces: Vec<(u32, swarm::HashedPiece)>) {
         let now = crate::now();
         self.cell.with(|s, p| {
-            if s.engine_mut().import_piece(piece, data) {
-                // Drain what the import queued (haves to peers, readers).
+            let mut any = false;
+            for (piece, hashed) in pieces {
+                any |= s.engine_mut().import_hashed(piece, hashed);
+            }
+            if any {
+                // Drain what the imports queued (haves to peers, readers), once.
                 s.handle(now, Event::Timer, p);
             }
         });

@@ -8,6 +8,7 @@ use super::{
     Engine,
 };
 use crate::{
+    hashed::HashedPiece,
     hasher::PieceHasher,
     io::Output,
     storage::Storage,
@@ -114,6 +115,29 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 }
             }
         }
+    }
+
+    /// Takes a piece the driver has hashed already (bytes checked against the same piece
+    /// hashes elsewhere, such as an HLS segment's tag): stored as verified when its digest is
+    /// this torrent's hash of `piece`, its length that piece's, and the piece is still missing
+    /// (not held, not partly downloaded). The bytes are not hashed again. Returns whether it
+    /// was stored; a refused piece changes nothing.
+    pub fn import_hashed(&mut self, piece: u32, hashed: HashedPiece) -> bool {
+        let Some(t) = self.torrent.as_ref() else {
+            return false;
+        };
+        let Some(expected) = t.info.pieces.get(piece as usize) else {
+            return false;
+        };
+        if t.picker.have.get(piece)
+            || hashed.bytes().len() as u64 != t.picker.piece_size(piece)
+            || !t.picker.is_missing(piece)
+            || hashed.digest() != *expected
+        {
+            return false;
+        }
+        self.store_verified(piece, hashed.into_bytes());
+        true
     }
 
     /// A verified piece: store, announce, update interest, feed readers.
