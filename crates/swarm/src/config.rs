@@ -38,6 +38,12 @@ pub struct Config {
     pub max_inflight_bytes: u64,
     /// Bytes ahead of each reader's position that are fetched before anything else.
     pub reader_window_bytes: u64,
+    /// Bytes ahead of each reader's position whose pieces the in-memory
+    /// [`Storage`](crate::Storage) evicts last ([`Storage::keep_first`](crate::Storage)). With
+    /// [`Config::external_store`] and a small window, a download running ahead of a reader
+    /// then pushes out what the reader has passed rather than what it reaches next, which
+    /// would have to be loaded back from the store. 0: plain least-recently-used.
+    pub keep_ahead_bytes: u64,
     /// Largest metadata (info dict) accepted from ut_metadata. WebTorrent: 10,000,000.
     pub max_metadata_size: u64,
     /// Most peer connections kept; more are closed at once. WebTorrent: 55.
@@ -122,6 +128,7 @@ impl Config {
             max_hash_fails: 3,
             max_inflight_bytes: 32 * 1024 * 1024,
             reader_window_bytes: 4 * 1024 * 1024,
+            keep_ahead_bytes: 0,
             max_metadata_size: wire::MAX_METADATA_SIZE,
             max_peers: 55,
             pex: false,

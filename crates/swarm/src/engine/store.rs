@@ -83,13 +83,35 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// Puts verified bytes into the memory window; pieces it evicts stay HAVE when the store
     /// backs them and are forgotten otherwise.
     pub(crate) fn keep_in_memory(&mut self, piece: u32, data: Vec<u8>) {
-        let evicted = self.storage.put(piece, data);
+        let evicted = self.put_in_memory(piece, data);
         for e in evicted {
             self.store.from_store.remove(&e);
             if !(self.cfg.external_store && self.store.backs(e)) {
                 self.forget_piece(e);
             }
         }
+    }
+
+    /// Puts a piece into the memory storage, naming first the pieces readers reach next
+    /// ([`Config::keep_ahead_bytes`](crate::Config::keep_ahead_bytes)) so they are evicted
+    /// last. Returns the pieces evicted.
+    pub(crate) fn put_in_memory(&mut self, piece: u32, data: Vec<u8>) -> Vec<u32> {
+        let ahead = self.cfg.keep_ahead_bytes;
+        if ahead > 0 {
+            let mut next = Vec::new();
+            if let Some(t) = self.torrent.as_ref() {
+                for r in self.readers.map.values() {
+                    let Some(first) = t.info.piece_for_offset(r.pos) else {
+                        continue;
+                    };
+                    let end = r.pos.saturating_add(ahead).min(t.info.total_length);
+                    let last = t.info.piece_for_offset(end - 1).unwrap_or(first);
+                    next.extend(first..=last);
+                }
+            }
+            self.storage.keep_first(&next);
+        }
+        self.storage.put(piece, data)
     }
 
     /// Hands a freshly verified piece to the store.
