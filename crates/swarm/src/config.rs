@@ -38,11 +38,12 @@ pub struct Config {
     pub max_inflight_bytes: u64,
     /// Bytes ahead of each reader's position that are fetched before anything else.
     pub reader_window_bytes: u64,
-    /// Bytes ahead of each reader's position whose pieces the in-memory
-    /// [`Storage`](crate::Storage) evicts last ([`Storage::keep_first`](crate::Storage)). With
-    /// [`Config::external_store`] and a small window, a download running ahead of a reader
-    /// then pushes out what the reader has passed rather than what it reaches next, which
-    /// would have to be loaded back from the store. 0: plain least-recently-used.
+    /// Bytes ahead of each reader's position that are fetched in order after the deadline
+    /// window (before rarest-first) and that the in-memory [`Storage`](crate::Storage)
+    /// evicts last ([`Storage::keep_first`](crate::Storage)). With
+    /// [`Config::external_store`] and a small window, what a reader reaches next is then in
+    /// memory when it gets there, rather than fetched at random, written out and loaded back
+    /// from the store. 0: rarest-first and plain least-recently-used.
     pub keep_ahead_bytes: u64,
     /// Largest metadata (info dict) accepted from ut_metadata. WebTorrent: 10,000,000.
     pub max_metadata_size: u64,

@@ -96,22 +96,34 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// ([`Config::keep_ahead_bytes`](crate::Config::keep_ahead_bytes)) so they are evicted
     /// last. Returns the pieces evicted.
     pub(crate) fn put_in_memory(&mut self, piece: u32, data: Vec<u8>) -> Vec<u32> {
-        let ahead = self.cfg.keep_ahead_bytes;
-        if ahead > 0 {
-            let mut next = Vec::new();
-            if let Some(t) = self.torrent.as_ref() {
-                for r in self.readers.map.values() {
-                    let Some(first) = t.info.piece_for_offset(r.pos) else {
-                        continue;
-                    };
-                    let end = r.pos.saturating_add(ahead).min(t.info.total_length);
-                    let last = t.info.piece_for_offset(end - 1).unwrap_or(first);
-                    next.extend(first..=last);
-                }
-            }
+        if self.cfg.keep_ahead_bytes > 0 {
+            let next = self.readers_next();
             self.storage.keep_first(&next);
         }
         self.storage.put(piece, data)
+    }
+
+    /// The pieces within [`Config::keep_ahead_bytes`](crate::Config::keep_ahead_bytes) of
+    /// each reader's position, readers in id order, each range in order (empty when 0).
+    pub(crate) fn readers_next(&self) -> Vec<u32> {
+        let ahead = self.cfg.keep_ahead_bytes;
+        let mut next = Vec::new();
+        let Some(t) = self.torrent.as_ref().filter(|_| ahead > 0) else {
+            return next;
+        };
+        for r in self.readers.map.values() {
+            let Some(first) = t.info.piece_for_offset(r.pos) else {
+                continue;
+            };
+            let end = r.pos.saturating_add(ahead).min(t.info.total_length);
+            let last = t.info.piece_for_offset(end - 1).unwrap_or(first);
+            for p in first..=last {
+                if !next.contains(&p) {
+                    next.push(p);
+                }
+            }
+        }
+        next
     }
 
     /// Hands a freshly verified piece to the store.

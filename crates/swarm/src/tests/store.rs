@@ -298,6 +298,37 @@ fn the_pieces_a_reader_reaches_next_stay_in_the_window() {
     assert_eq!(w.engines[1].stats().store_loads, 0, "nothing loaded back");
 }
 
+/// With `keep_ahead_bytes`, the pieces after a reader's deadline window come next, in order,
+/// before rarest-first picks anywhere in the file.
+#[test]
+fn the_pieces_a_reader_reaches_next_are_fetched_first() {
+    let len = 32 * PIECE;
+    let (meta, data) = torrent(len, PIECE);
+    let mut c = store_config(2, false);
+    c.keep_ahead_bytes = 4 * PIECE;
+    c.max_inflight_bytes = 2 * PIECE;
+    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
+    let seek = Input::Seek {
+        reader: ReaderId(0),
+        offset: 0,
+        end: PIECE,
+    };
+    leecher.handle_input(Millis(0), seek);
+    let mut w = World::new(
+        vec![seeder(&meta, &data, 1), leecher],
+        1,
+        Faults::default(),
+        9,
+    );
+    w.connect(0, 1);
+    assert!(w.run(20_000, |w| w.engines[1].stats().pieces_verified >= 4));
+    let e = &w.engines[1];
+    let have: Vec<u32> = (0..32)
+        .filter(|&p| e.torrent.as_ref().is_some_and(|t| t.picker.have.get(p)))
+        .collect();
+    assert_eq!(have[..4], [0, 1, 2, 3], "verified first: {have:?}");
+}
+
 /// A store that refuses every write (the browser's quota, nothing left to evict): the torrent
 /// plays from memory. While the window holds a piece whose write failed, the engine keeps it:
 /// every piece stays HAVE, and none is fetched twice.
