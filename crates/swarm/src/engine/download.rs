@@ -89,6 +89,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         let cap = self.inflight_cap();
         let (max_pipe, reqq) = (self.cfg.max_pipeline, self.cfg.default_reqq);
         let next = self.readers_next();
+        // While the store refuses writes, a piece fetched beyond what readers reach next
+        // would be dropped from the window before they get there, and fetched again.
+        let rarest = next.is_empty() || !self.store.refusing;
         let Self {
             peers,
             torrent,
@@ -147,7 +150,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             }
         }
         // 4. Rarest first.
-        while taker.want > 0 {
+        while rarest && taker.want > 0 {
             let Some(piece) = picker.next_new_piece(bf, cap, rng) else {
                 break;
             };

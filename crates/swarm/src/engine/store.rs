@@ -46,6 +46,9 @@ pub(crate) struct External {
     pub(crate) waiting_count: usize,
     /// Pieces whose memory copy was loaded from the store (for the hit rate).
     pub(crate) from_store: VecSet<u32>,
+    /// The last write answered was refused (quota, failure): what is downloaded now lives
+    /// only as long as the memory window keeps it.
+    pub(crate) refusing: bool,
 }
 
 impl External {
@@ -187,6 +190,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             .as_ref()
             .map_or(0, |t| t.picker.piece_size(piece));
         self.store.writing_bytes = self.store.writing_bytes.saturating_sub(size);
+        self.store.refusing = result.is_err();
         match result {
             Ok(()) => {
                 self.store.stored.insert(piece);

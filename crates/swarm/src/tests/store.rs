@@ -329,6 +329,40 @@ fn the_pieces_a_reader_reaches_next_are_fetched_first() {
     assert_eq!(have[..4], [0, 1, 2, 3], "verified first: {have:?}");
 }
 
+/// A store that refuses every write, and a reader whose consumer waits: with a keep-ahead,
+/// the download stops at what the reader reaches next instead of fetching pieces the window
+/// would drop before the reader gets there (and fetch again later).
+#[test]
+fn a_refusing_store_keeps_the_download_near_the_readers() {
+    let len = 32 * PIECE;
+    let (meta, data) = torrent(len, PIECE);
+    let mut c = store_config(2, false);
+    c.keep_ahead_bytes = 4 * PIECE;
+    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
+    let seek = Input::Seek {
+        reader: ReaderId(0),
+        offset: 0,
+        end: PIECE,
+    };
+    leecher.handle_input(Millis(0), seek);
+    let faults = Faults {
+        quota: 100,
+        ..Faults::default()
+    };
+    let mut w = World::new(vec![seeder(&meta, &data, 1), leecher], 1, faults, 11);
+    w.connect(0, 1);
+    // Runs until nothing moves for many ticks (it never completes).
+    w.run(5_000, |_| false);
+    let s = w.engines[1].stats();
+    assert!(s.store_write_failures > 0);
+    assert!(
+        s.downloaded_from_peers <= 8 * PIECE,
+        "fetched {} pieces for a reader 5 pieces from the start",
+        s.downloaded_from_peers / PIECE
+    );
+    assert_eq!(w.read_bytes(1), data[..PIECE as usize]);
+}
+
 /// A store that refuses every write (the browser's quota, nothing left to evict): the torrent
 /// plays from memory. While the window holds a piece whose write failed, the engine keeps it:
 /// every piece stays HAVE, and none is fetched twice.
