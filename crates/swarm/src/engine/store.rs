@@ -107,7 +107,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     }
 
     /// The pieces within [`Config::keep_ahead_bytes`](crate::Config::keep_ahead_bytes) of
-    /// each reader's position, readers in id order, each range in order (empty when 0).
+    /// each reader's position, readers in id order, each range in order (empty when 0). Where
+    /// readers' ranges overlap a piece comes twice; both users take it once.
     pub(crate) fn readers_next(&self) -> Vec<u32> {
         let ahead = self.cfg.keep_ahead_bytes;
         let mut next = Vec::new();
@@ -120,11 +121,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             };
             let end = r.pos.saturating_add(ahead).min(t.info.total_length);
             let last = t.info.piece_for_offset(end - 1).unwrap_or(first);
-            for p in first..=last {
-                if !next.contains(&p) {
-                    next.push(p);
-                }
-            }
+            next.extend(first..=last);
         }
         next
     }
