@@ -377,7 +377,12 @@ impl Client {
         let memory = if stored {
             let budget = self.inner.cfg.memory_window_bytes;
             cfg.max_inflight_bytes = budget / 4;
-            budget - budget / 4
+            let window = budget - budget / 4;
+            // Two thirds of the window hold what the readers reach next, so a download
+            // running ahead of a slow reader does not push those pieces out to be loaded back
+            // from IndexedDB (the read-back is where the page's memory swung most).
+            cfg.keep_ahead_bytes = window / 3 * 2;
+            window
         } else {
             STORAGE_BYTES
         };

@@ -19,7 +19,9 @@
 //! * [`Source::MagnetWithTorrent`] takes a magnet with the .torrent its `xs=` names, refusing
 //!   one for another info hash ([`AddError::WrongTorrent`]).
 //! * With a [`Store`] ([`Client::set_store`]) every verified piece goes to IndexedDB and only
-//!   [`ClientConfig::memory_window_bytes`] of a torrent stay in memory; a torrent added again
+//!   [`ClientConfig::memory_window_bytes`] of a torrent stay in memory (two thirds of it for
+//!   what each reader reaches next, fetched in order; the rest least recently used first);
+//!   a torrent added again
 //!   (a reload) starts with its stored pieces verified, announced and seeded. Without one,
 //!   pieces live in memory only (512 MiB a torrent, older ones evicted).
 //! * Errors are sentences a user can read ([`AddError`], [`RuntimeError`]).

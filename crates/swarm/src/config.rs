@@ -38,6 +38,13 @@ pub struct Config {
     pub max_inflight_bytes: u64,
     /// Bytes ahead of each reader's position that are fetched before anything else.
     pub reader_window_bytes: u64,
+    /// Bytes ahead of each reader's position that are fetched in order after the deadline
+    /// window (before rarest-first) and that the in-memory [`Storage`](crate::Storage)
+    /// evicts last ([`Storage::keep_first`](crate::Storage)). With
+    /// [`Config::external_store`] and a small window, what a reader reaches next is then in
+    /// memory when it gets there, rather than fetched at random, written out and loaded back
+    /// from the store. 0: rarest-first and plain least-recently-used.
+    pub keep_ahead_bytes: u64,
     /// Largest metadata (info dict) accepted from ut_metadata. WebTorrent: 10,000,000.
     pub max_metadata_size: u64,
     /// Most peer connections kept; more are closed at once. WebTorrent: 55.
@@ -122,6 +129,7 @@ impl Config {
             max_hash_fails: 3,
             max_inflight_bytes: 32 * 1024 * 1024,
             reader_window_bytes: 4 * 1024 * 1024,
+            keep_ahead_bytes: 0,
             max_metadata_size: wire::MAX_METADATA_SIZE,
             max_peers: 55,
             pex: false,

@@ -15,6 +15,9 @@
 //!   ([`Output::StorePiece`], [`Output::LoadPiece`], answered later) and [`Storage`] is only a
 //!   window in memory; a piece read back is checked (length, SHA-1) before it is used, and one
 //!   that fails is dropped and fetched again. [`Engine::restore_piece`] resumes a download.
+//!   [`Config::keep_ahead_bytes`] makes the window a streaming one: what each reader reaches
+//!   next is fetched in order after its deadlines and evicted last, and while the store
+//!   refuses writes nothing beyond it is fetched.
 //! * The invariants of the state machine are written down in `STATE.md` next to this file and
 //!   checked by [`Engine::check_invariants`].
 //!

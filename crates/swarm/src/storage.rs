@@ -7,7 +7,7 @@
 //! through [`Storage::put`]'s eviction list, exactly like the in-memory store does.
 
 use std::collections::VecDeque;
-use vecmap::VecMap;
+use vecmap::{VecMap, VecSet};
 
 use thiserror::Error;
 
@@ -45,10 +45,15 @@ pub trait Storage {
     ) -> Result<(), StorageError>;
     /// Whether `piece` is stored.
     fn has(&self, piece: u32) -> bool;
+    /// The pieces readers need next, to be evicted last (the set replaces the previous one).
+    /// Only a bounded store chooses what to drop; the default ignores it.
+    fn keep_first(&mut self, pieces: &[u32]) {
+        let _ = pieces;
+    }
 }
 
 /// Pieces in memory, at most `cap_bytes` of them; the least recently used piece is evicted
-/// first.
+/// first, a piece named by [`Storage::keep_first`] only when nothing else is left to evict.
 #[derive(Debug, Clone)]
 pub struct MemoryStorage {
     cap_bytes: u64,
@@ -58,6 +63,8 @@ pub struct MemoryStorage {
     lru: VecDeque<(u32, u64)>,
     stamps: VecMap<u32, u64>,
     clock: u64,
+    /// Pieces readers need next ([`Storage::keep_first`]).
+    kept: VecSet<u32>,
 }
 
 impl MemoryStorage {
@@ -70,12 +77,21 @@ impl MemoryStorage {
             lru: VecDeque::new(),
             stamps: VecMap::new(),
             clock: 0,
+            kept: VecSet::new(),
         }
     }
 
     /// Bytes held.
     pub fn used(&self) -> u64 {
         self.used
+    }
+
+    fn evict(&mut self, victim: u32, evicted: &mut Vec<u32>) {
+        if let Some(old) = self.pieces.remove(&victim) {
+            self.used -= old.len() as u64;
+            self.stamps.remove(&victim);
+            evicted.push(victim);
+        }
     }
 
     fn touch(&mut self, piece: u32) {
@@ -100,6 +116,9 @@ impl Storage for MemoryStorage {
         if let Some(old) = self.pieces.remove(&piece) {
             self.used -= old.len() as u64;
         }
+        // Oldest first, passing over the pieces readers need next; they go last, oldest first,
+        // and the ones left keep their places at the front of the queue.
+        let mut passed = Vec::new();
         while self.used + len > self.cap_bytes {
             let Some((victim, stamp)) = self.lru.pop_front() else {
                 break;
@@ -107,11 +126,21 @@ impl Storage for MemoryStorage {
             if self.stamps.get(&victim) != Some(&stamp) {
                 continue;
             }
-            if let Some(old) = self.pieces.remove(&victim) {
-                self.used -= old.len() as u64;
-                self.stamps.remove(&victim);
-                evicted.push(victim);
+            if self.kept.contains(&victim) {
+                passed.push((victim, stamp));
+                continue;
             }
+            self.evict(victim, &mut evicted);
+        }
+        let mut passed = passed.into_iter();
+        while self.used + len > self.cap_bytes {
+            let Some((victim, _)) = passed.next() else {
+                break;
+            };
+            self.evict(victim, &mut evicted);
+        }
+        for entry in passed.rev() {
+            self.lru.push_front(entry);
         }
         self.used += len;
         self.pieces.insert(piece, data);
@@ -143,6 +172,10 @@ impl Storage for MemoryStorage {
     fn has(&self, piece: u32) -> bool {
         self.pieces.contains_key(&piece)
     }
+
+    fn keep_first(&mut self, pieces: &[u32]) {
+        self.kept = pieces.iter().copied().collect();
+    }
 }
 
 #[cfg(test)]
@@ -164,6 +197,24 @@ mod tests {
         assert!(s.has(0) && !s.has(1) && s.has(2) && s.has(3));
         assert_eq!(s.used(), 30);
         assert_eq!(s.put(9, vec![9; 31]), vec![9]);
+    }
+
+    #[test]
+    fn pieces_kept_first_go_last() {
+        let mut s = MemoryStorage::new(40);
+        for p in 0..4 {
+            assert!(s.put(p, vec![0; 10]).is_empty());
+        }
+        s.keep_first(&[0, 2]);
+        // 1 and 3 go before the older 0.
+        assert_eq!(s.put(4, vec![0; 10]), vec![1]);
+        assert_eq!(s.put(5, vec![0; 10]), vec![3]);
+        // Nothing but kept pieces left to evict: the oldest of them goes.
+        assert_eq!(s.put(6, vec![0; 30]), vec![4, 5, 0]);
+        s.keep_first(&[]);
+        assert_eq!(s.put(7, vec![0; 10]), vec![2]);
+        assert!(s.has(6) && s.has(7));
+        assert_eq!(s.used(), 40);
     }
 
     #[test]

@@ -82,11 +82,16 @@ impl Taker<'_> {
 
 impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// Tops up a peer's pipeline: reader deadlines first, then pieces already started, then
-    /// the rarest new piece it has; in endgame, blocks others are already fetching.
+    /// the pieces readers reach next (with a keep-ahead), then the rarest new piece it has; in
+    /// endgame, blocks others are already fetching.
     pub(crate) fn fill(&mut self, key: PeerKey) {
         let now = self.now;
         let cap = self.inflight_cap();
         let (max_pipe, reqq) = (self.cfg.max_pipeline, self.cfg.default_reqq);
+        let next = self.readers_next();
+        // While the store refuses writes, a piece fetched beyond what readers reach next
+        // would be dropped from the window before they get there, and fetched again.
+        let rarest = next.is_empty() || !self.store.refusing;
         let Self {
             peers,
             torrent,
@@ -133,15 +138,26 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         }
         // 2. Finish what is started.
         taker.take_started(&mut picker.partial, bf, false);
-        // 3. Rarest first.
-        while taker.want > 0 {
+        // 3. What readers reach next, in order (`Config::keep_ahead_bytes`): the window keeps
+        //    it, so a reader finds it in memory instead of loading it back from the store.
+        for &piece in &next {
+            if taker.want == 0 {
+                break;
+            }
+            if bf.get(piece) && picker.is_missing(piece) && picker.can_start(piece, cap) {
+                let p = picker.start(piece, now);
+                taker.take(piece, p, false);
+            }
+        }
+        // 4. Rarest first.
+        while rarest && taker.want > 0 {
             let Some(piece) = picker.next_new_piece(bf, cap, rng) else {
                 break;
             };
             let p = picker.start(piece, now);
             taker.take(piece, p, false);
         }
-        // 4. Endgame: duplicate what others are fetching.
+        // 5. Endgame: duplicate what others are fetching.
         if taker.want > 0 && picker.endgame() {
             taker.take_started(&mut picker.partial, bf, true);
         }

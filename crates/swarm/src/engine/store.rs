@@ -46,6 +46,9 @@ pub(crate) struct External {
     pub(crate) waiting_count: usize,
     /// Pieces whose memory copy was loaded from the store (for the hit rate).
     pub(crate) from_store: VecSet<u32>,
+    /// The last write answered was refused (quota, failure): what is downloaded now lives
+    /// only as long as the memory window keeps it.
+    pub(crate) refusing: bool,
 }
 
 impl External {
@@ -83,13 +86,44 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// Puts verified bytes into the memory window; pieces it evicts stay HAVE when the store
     /// backs them and are forgotten otherwise.
     pub(crate) fn keep_in_memory(&mut self, piece: u32, data: Vec<u8>) {
-        let evicted = self.storage.put(piece, data);
+        let evicted = self.put_in_memory(piece, data);
         for e in evicted {
             self.store.from_store.remove(&e);
             if !(self.cfg.external_store && self.store.backs(e)) {
                 self.forget_piece(e);
             }
         }
+    }
+
+    /// Puts a piece into the memory storage, naming first the pieces readers reach next
+    /// ([`Config::keep_ahead_bytes`](crate::Config::keep_ahead_bytes)) so they are evicted
+    /// last. Returns the pieces evicted.
+    pub(crate) fn put_in_memory(&mut self, piece: u32, data: Vec<u8>) -> Vec<u32> {
+        if self.cfg.keep_ahead_bytes > 0 {
+            let next = self.readers_next();
+            self.storage.keep_first(&next);
+        }
+        self.storage.put(piece, data)
+    }
+
+    /// The pieces within [`Config::keep_ahead_bytes`](crate::Config::keep_ahead_bytes) of
+    /// each reader's position, readers in id order, each range in order (empty when 0). Where
+    /// readers' ranges overlap a piece comes twice; both users take it once.
+    pub(crate) fn readers_next(&self) -> Vec<u32> {
+        let ahead = self.cfg.keep_ahead_bytes;
+        let mut next = Vec::new();
+        let Some(t) = self.torrent.as_ref().filter(|_| ahead > 0) else {
+            return next;
+        };
+        for r in self.readers.map.values() {
+            let Some(first) = t.info.piece_for_offset(r.pos) else {
+                continue;
+            };
+            let end = r.pos.saturating_add(ahead).min(t.info.total_length);
+            let last = t.info.piece_for_offset(end - 1).unwrap_or(first);
+            next.extend(first..=last);
+        }
+        next
     }
 
     /// Hands a freshly verified piece to the store.
@@ -153,6 +187,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             .as_ref()
             .map_or(0, |t| t.picker.piece_size(piece));
         self.store.writing_bytes = self.store.writing_bytes.saturating_sub(size);
+        self.store.refusing = result.is_err();
         match result {
             Ok(()) => {
                 self.store.stored.insert(piece);

@@ -148,7 +148,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             self.store.loading.remove(&piece);
             self.write_out(piece, &data);
         }
-        let evicted = self.storage.put(piece, data);
+        let evicted = self.put_in_memory(piece, data);
         let Some(t) = self.torrent.as_mut() else {
             return;
         };

@@ -8,6 +8,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use std::collections::BTreeMap;
 
 use super::{cfg, seeder, E};
+use crate::Storage;
 use crate::{
     test_util::torrent, types::Rng, Engine, Input, MemoryStorage, Millis, Output, PeerKey,
     ReaderId, Sha1Smol, StoreError,
@@ -250,6 +251,116 @@ fn downloads_are_written_out_and_memory_keeps_only_the_window() {
     let s = w.engines[1].stats();
     assert_eq!(s.reader_bytes, len);
     assert_eq!(s.reader_bytes_from_store, 0, "nothing came from the store");
+}
+
+/// A download running ahead of a reader that waits (a player's consumer pulls slowly): with
+/// `keep_ahead_bytes`, the small window keeps the pieces the reader reaches next instead of
+/// the ones verified last, so moving on needs no load from the store.
+#[test]
+fn the_pieces_a_reader_reaches_next_stay_in_the_window() {
+    let len = 32 * PIECE;
+    let (meta, data) = torrent(len, PIECE);
+    let mut c = store_config(2, false);
+    c.keep_ahead_bytes = 3 * PIECE;
+    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(4 * PIECE), Sha1Smol);
+    // The consumer has pulled piece 0 only; its next grant comes later.
+    let reader = ReaderId(0);
+    let seek = Input::Seek {
+        reader,
+        offset: 0,
+        end: PIECE,
+    };
+    leecher.handle_input(Millis(0), seek);
+    let mut w = World::new(
+        vec![seeder(&meta, &data, 1), leecher],
+        1,
+        Faults::default(),
+        5,
+    );
+    w.connect(0, 1);
+    assert!(w.run(20_000, |w| w.engines[1].is_complete()
+        && w.pending.is_empty()));
+    assert_eq!(w.store.len(), 32, "every verified piece was written");
+    for p in 1..4 {
+        assert!(
+            w.engines[1].storage_mut().has(p),
+            "piece {p}, next for the reader, was evicted by pieces verified after it"
+        );
+    }
+    let seek = Input::Seek {
+        reader,
+        offset: PIECE,
+        end: 4 * PIECE,
+    };
+    w.engines[1].handle_input(Millis(w.now), seek);
+    assert!(w.run(1_000, |w| w.read[1].len() == 4 && w.pending.is_empty()));
+    assert_eq!(w.read_bytes(1), data[..4 * PIECE as usize]);
+    assert_eq!(w.engines[1].stats().store_loads, 0, "nothing loaded back");
+}
+
+/// With `keep_ahead_bytes`, the pieces after a reader's deadline window come next, in order,
+/// before rarest-first picks anywhere in the file.
+#[test]
+fn the_pieces_a_reader_reaches_next_are_fetched_first() {
+    let len = 32 * PIECE;
+    let (meta, data) = torrent(len, PIECE);
+    let mut c = store_config(2, false);
+    c.keep_ahead_bytes = 4 * PIECE;
+    c.max_inflight_bytes = 2 * PIECE;
+    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
+    let seek = Input::Seek {
+        reader: ReaderId(0),
+        offset: 0,
+        end: PIECE,
+    };
+    leecher.handle_input(Millis(0), seek);
+    let mut w = World::new(
+        vec![seeder(&meta, &data, 1), leecher],
+        1,
+        Faults::default(),
+        9,
+    );
+    w.connect(0, 1);
+    assert!(w.run(20_000, |w| w.engines[1].stats().pieces_verified >= 4));
+    let e = &w.engines[1];
+    let have: Vec<u32> = (0..32)
+        .filter(|&p| e.torrent.as_ref().is_some_and(|t| t.picker.have.get(p)))
+        .collect();
+    assert_eq!(have[..4], [0, 1, 2, 3], "verified first: {have:?}");
+}
+
+/// A store that refuses every write, and a reader whose consumer waits: with a keep-ahead,
+/// the download stops at what the reader reaches next instead of fetching pieces the window
+/// would drop before the reader gets there (and fetch again later).
+#[test]
+fn a_refusing_store_keeps_the_download_near_the_readers() {
+    let len = 32 * PIECE;
+    let (meta, data) = torrent(len, PIECE);
+    let mut c = store_config(2, false);
+    c.keep_ahead_bytes = 4 * PIECE;
+    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
+    let seek = Input::Seek {
+        reader: ReaderId(0),
+        offset: 0,
+        end: PIECE,
+    };
+    leecher.handle_input(Millis(0), seek);
+    let faults = Faults {
+        quota: 100,
+        ..Faults::default()
+    };
+    let mut w = World::new(vec![seeder(&meta, &data, 1), leecher], 1, faults, 11);
+    w.connect(0, 1);
+    // Runs until nothing moves for many ticks (it never completes).
+    w.run(5_000, |_| false);
+    let s = w.engines[1].stats();
+    assert!(s.store_write_failures > 0);
+    assert!(
+        s.downloaded_from_peers <= 8 * PIECE,
+        "fetched {} pieces for a reader 5 pieces from the start",
+        s.downloaded_from_peers / PIECE
+    );
+    assert_eq!(w.read_bytes(1), data[..PIECE as usize]);
 }
 
 /// A store that refuses every write (the browser's quota, nothing left to evict): the torrent
