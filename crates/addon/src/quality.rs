@@ -168,3 +168,37 @@ mod tests {
         }
     }
 }
+
+#[cfg(all(test, not(target_family = "wasm")))]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::decimal;
+
+    proptest! {
+        /// Any plain decimal of up to 15 digits reads as std's parser reads it, to the bit.
+        #[test]
+        fn decimals_of_up_to_15_digits_read_as_std_reads_them(
+            whole in "[0-9]{0,8}",
+            fraction in proptest::option::of("[0-9]{0,7}"),
+        ) {
+            let text = match &fraction {
+                Some(f) => format!("{whole}.{f}"),
+                None => whole.clone(),
+            };
+            let want = if whole.is_empty() && fraction.as_deref().unwrap_or("").is_empty() {
+                None
+            } else {
+                text.parse::<f64>().ok()
+            };
+            prop_assert_eq!(decimal(&text).map(f64::to_bits), want.map(f64::to_bits), "{}", text);
+        }
+
+        #[test]
+        fn anything_else_is_refused_or_read_as_std_reads_it(text in "\\PC{0,20}") {
+            if let Some(v) = decimal(&text) {
+                prop_assert_eq!(text.parse::<f64>().ok(), Some(v), "{}", text);
+            }
+        }
+    }
+}

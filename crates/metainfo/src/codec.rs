@@ -132,3 +132,37 @@ mod tests {
         assert_eq!(base32_into(b"MZXW6YT", &mut out), None);
     }
 }
+
+#[cfg(all(test, not(target_family = "wasm")))]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn hex_round_trips_in_either_case(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let text = to_hex(&bytes);
+            prop_assert_eq!(text.len(), bytes.len() * 2);
+            prop_assert_eq!(from_hex(text.as_bytes()), Some(bytes.clone()));
+            prop_assert_eq!(from_hex(text.to_ascii_uppercase().as_bytes()), Some(bytes));
+        }
+
+        #[test]
+        fn base32_round_trips_whole_groups(groups in proptest::collection::vec(any::<[u8; 5]>(), 0..8)) {
+            let bytes: Vec<u8> = groups.concat();
+            let text = to_base32(&bytes);
+            prop_assert_eq!(text.len(), bytes.len() / 5 * 8);
+            let mut back = vec![0u8; bytes.len()];
+            prop_assert!(base32_into(text.as_bytes(), &mut back).is_some());
+            prop_assert_eq!(&back, &bytes);
+        }
+
+        #[test]
+        fn hex_decoding_never_panics(text in proptest::collection::vec(any::<u8>(), 0..64)) {
+            if let Some(bytes) = from_hex(&text) {
+                prop_assert_eq!(to_hex(&bytes), String::from_utf8_lossy(&text).to_ascii_lowercase());
+            }
+        }
+    }
+}
