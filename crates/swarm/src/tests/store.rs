@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use super::{cfg, seeder, E};
 use crate::Storage;
 use crate::{
-    test_util::torrent, types::Rng, Engine, Input, MemoryStorage, Millis, Output, PeerKey,
+    test_util::torrent, types::Rng, Config, Engine, Input, MemoryStorage, Millis, Output, PeerKey,
     ReaderId, Sha1Smol, StoreError,
 };
 
@@ -298,22 +298,31 @@ fn the_pieces_a_reader_reaches_next_stay_in_the_window() {
     assert_eq!(w.engines[1].stats().store_loads, 0, "nothing loaded back");
 }
 
-/// With `keep_ahead_bytes`, the pieces after a reader's deadline window come next, in order,
-/// before rarest-first picks anywhere in the file.
-#[test]
-fn the_pieces_a_reader_reaches_next_are_fetched_first() {
-    let len = 32 * PIECE;
-    let (meta, data) = torrent(len, PIECE);
+/// A leecher with a store, a keep-ahead of 4 pieces and room for 8 in memory (`tune` adjusts
+/// its config), whose reader wants the first piece.
+fn reading_with_keep_ahead(
+    meta: &metainfo::Metainfo,
+    tune: impl FnOnce(&mut Config),
+) -> Engine<MemoryStorage, Sha1Smol> {
     let mut c = store_config(2, false);
     c.keep_ahead_bytes = 4 * PIECE;
-    c.max_inflight_bytes = 2 * PIECE;
-    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
+    tune(&mut c);
+    let mut leecher = Engine::new(c, meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
     let seek = Input::Seek {
         reader: ReaderId(0),
         offset: 0,
         end: PIECE,
     };
     leecher.handle_input(Millis(0), seek);
+    leecher
+}
+
+/// With `keep_ahead_bytes`, the pieces after a reader's deadline window come next, in order,
+/// before rarest-first picks anywhere in the file.
+#[test]
+fn the_pieces_a_reader_reaches_next_are_fetched_first() {
+    let (meta, data) = torrent(32 * PIECE, PIECE);
+    let leecher = reading_with_keep_ahead(&meta, |c| c.max_inflight_bytes = 2 * PIECE);
     let mut w = World::new(
         vec![seeder(&meta, &data, 1), leecher],
         1,
@@ -334,17 +343,8 @@ fn the_pieces_a_reader_reaches_next_are_fetched_first() {
 /// would drop before the reader gets there (and fetch again later).
 #[test]
 fn a_refusing_store_keeps_the_download_near_the_readers() {
-    let len = 32 * PIECE;
-    let (meta, data) = torrent(len, PIECE);
-    let mut c = store_config(2, false);
-    c.keep_ahead_bytes = 4 * PIECE;
-    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
-    let seek = Input::Seek {
-        reader: ReaderId(0),
-        offset: 0,
-        end: PIECE,
-    };
-    leecher.handle_input(Millis(0), seek);
+    let (meta, data) = torrent(32 * PIECE, PIECE);
+    let leecher = reading_with_keep_ahead(&meta, |_| {});
     let faults = Faults {
         quota: 100,
         ..Faults::default()
