@@ -207,7 +207,7 @@ impl World {
     }
 }
 
-fn store_config(id: u8, deferred: bool) -> crate::Config {
+fn store_config(id: u8, deferred: bool) -> Config {
     let mut c = cfg(id);
     c.external_store = true;
     c.deferred_hashing = deferred;
