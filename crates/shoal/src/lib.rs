@@ -57,3 +57,11 @@ pub use serve::{run as serve, ServeArgs};
 pub use sim_cmd::{run as sim, SimArgs};
 pub use tracker_cmd::{load as tracker_load, run as tracker, LoadArgs, TrackerArgs};
 pub use tracker_soak_cmd::{run as tracker_soak, SoakArgs};
+
+/// A seed for a session's randomness (offer ids, jitter, peer choice) from its info hash,
+/// folded (FNV-1a): stable per torrent, and not a secret.
+pub(crate) fn session_seed(hash: &metainfo::InfoHash) -> u64 {
+    hash.0.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -12,6 +12,7 @@
 //! swarm (its pieces are refused from then on).
 
 mod platform;
+mod torrents;
 
 use std::{
     collections::BTreeMap,
@@ -25,16 +26,17 @@ use std::{
 use futures_util::{SinkExt, StreamExt};
 use metainfo::InfoHash;
 use rtc::{ConnId, DataChannelHost, HostConfig, RtcEvent, Str0mHost};
-use session::{Event, Session, SessionConfig, TrackerIdx};
+use session::{Event, TrackerIdx};
 use swarm::{Millis, PeerKey};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tracker_proto::OutMessage;
 
-use self::platform::{HostPlatform, SharedTracker, TorrentIo};
-use crate::{
-    native_sha1::NativeSha1, process::BadInput, seed_storage::SeedStorage, seedable::Seedable,
+use self::{
+    platform::SharedTracker,
+    torrents::{Kind, Seeded, Uploaded},
 };
+use crate::{process::BadInput, seedable::Seedable};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -70,23 +72,6 @@ pub(crate) enum SeederChange {
     /// Stop seeding a gateway torrent (the gateway removed it); a library file of the same
     /// info hash stays.
     RemoveGatewayTorrent(InfoHash),
-}
-
-/// Where a seeded torrent came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Library,
-    /// A live channel's segment (its bytes count as channel origin bytes).
-    Channel,
-    Gateway,
-}
-
-/// One seeded file.
-struct Seeded {
-    name: String,
-    kind: Kind,
-    session: Session<SeedStorage, NativeSha1>,
-    io: TorrentIo,
 }
 
 /// Binds the native WebRTC host the seeder answers offers with (`shoal serve` and `shoal seed`
@@ -213,133 +198,9 @@ struct Seeder {
     retired: Uploaded,
 }
 
-/// Piece bytes sent over WebRTC, library and channel apart.
-#[derive(Debug, Default, Clone, Copy)]
-struct Uploaded {
-    library: u64,
-    channels: u64,
-}
-
-impl Uploaded {
-    fn add(&mut self, kind: Kind, bytes: u64) {
-        if kind == Kind::Channel {
-            self.channels += bytes;
-        } else {
-            self.library += bytes;
-        }
-    }
-}
-
 impl Seeder {
     fn now(&self) -> Millis {
         Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
-    }
-
-    fn add<H: DataChannelHost>(&mut self, host: &mut H, seedable: Seedable, kind: Kind) {
-        let Seedable { meta, engine, .. } = seedable;
-        let seeding =
-            |s: &Seeded| !s.session.is_stopped() && s.session.info_hash() == meta.info_hash;
-        if self.torrents.iter().flatten().any(seeding) {
-            // A library file and a gateway torrent can be the same torrent: one session each.
-            return;
-        }
-        let mut cfg = SessionConfig::new(self.cfg.peer_id, seed_of(&meta.info_hash));
-        cfg.trackers = vec![self.cfg.tracker_url.clone()];
-        cfg.max_peers = self.cfg.max_peers_per_torrent;
-        // A seeder never makes offers: browsers offer, the tracker relays them to us.
-        cfg.max_offers = 0;
-        // The reference client's up-to-5-minute jitter suits millions of browsers, not one
-        // companion waiting for its (often local) tracker to come back.
-        cfg.reconnect_base = Some(Duration::from_secs(5));
-        cfg.reconnect_jitter = Some(Duration::from_secs(5));
-        let t = match self.torrents.iter().position(Option::is_none) {
-            Some(free) => free,
-            None => {
-                self.torrents.push(None);
-                self.torrents.len() - 1
-            }
-        };
-        let now = self.now();
-        let mut io = TorrentIo::default();
-        let mut p = HostPlatform {
-            host,
-            torrent: t,
-            io: &mut io,
-            owners: &mut self.owners,
-            tracker: &mut self.tracker,
-            figures: &self.figures,
-            name: &meta.info.name,
-        };
-        let session = Session::start(engine, cfg, now, &mut p);
-        if let Some(slot) = self.torrents.get_mut(t) {
-            *slot = Some(Seeded {
-                name: meta.info.name.clone(),
-                kind,
-                session,
-                io,
-            });
-        }
-    }
-
-    /// Stops seeding `hash` when it was added as `kind`: its session announces `stopped` and
-    /// closes its peers, then its slot is freed (the `stopped` frame leaves with the next
-    /// settle).
-    fn remove<H: DataChannelHost>(&mut self, host: &mut H, hash: InfoHash, kind: Kind) {
-        let Some(t) = self.torrents.iter().position(|s| {
-            s.as_ref()
-                .is_some_and(|s| s.kind == kind && s.session.info_hash() == hash)
-        }) else {
-            return;
-        };
-        self.with(host, t, |session, p| session.stop(p));
-        let conns: Vec<ConnId> = self
-            .owners
-            .iter()
-            .filter(|(_, (owner, _))| *owner == t)
-            .map(|(conn, _)| *conn)
-            .collect();
-        for conn in conns {
-            self.owners.remove(&conn);
-            host.close(conn);
-        }
-        if let Some(gone) = self.torrents.get_mut(t).and_then(Option::take) {
-            if gone.kind != Kind::Channel {
-                // Segments come and go every few seconds; other torrents are worth a line.
-                tracing::info!(torrent = %gone.name, "no longer seeding over WebRTC: removed");
-            }
-            self.retired
-                .add(gone.kind, gone.session.engine().stats().uploaded);
-        }
-    }
-
-    /// Calls into torrent `t`'s session with its platform.
-    fn with<H: DataChannelHost>(
-        &mut self,
-        host: &mut H,
-        t: usize,
-        f: impl FnOnce(&mut Session<SeedStorage, NativeSha1>, &mut HostPlatform<'_, H>),
-    ) {
-        let Some(Seeded {
-            name, session, io, ..
-        }) = self.torrents.get_mut(t).and_then(Option::as_mut)
-        else {
-            return;
-        };
-        let mut p = HostPlatform {
-            host,
-            torrent: t,
-            io,
-            owners: &mut self.owners,
-            tracker: &mut self.tracker,
-            figures: &self.figures,
-            name,
-        };
-        f(session, &mut p);
-    }
-
-    fn feed<H: DataChannelHost>(&mut self, host: &mut H, t: usize, event: Event) {
-        let now = self.now();
-        self.with(host, t, |session, p| session.handle(now, event, p));
     }
 
     /// Feeds the queued results until none is left, then sends the queued frames.
@@ -549,13 +410,6 @@ fn addressee(message: &OutMessage) -> Option<InfoHash> {
         OutMessage::Error(m) => m.info_hash,
         OutMessage::ScrapeResponse(_) => None,
     }
-}
-
-/// A seed for a session's offer ids and jitter: the info hash, folded (not a secret).
-fn seed_of(info_hash: &InfoHash) -> u64 {
-    info_hash.0.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -260,7 +260,7 @@ impl Gateway {
         }
         let dir = self.torrent_dir(&hash);
         let store = PieceStore::create(dir.clone()).map_err(AddError::Disk)?;
-        let seed = seed_of(&hash);
+        let seed = crate::session_seed(&hash);
         let mut engine_cfg = swarm::Config::new(metainfo::PeerId::from(self.cfg.peer_id), seed);
         // TCP peers have addresses worth passing on (BEP 11).
         engine_cfg.pex = true;
@@ -353,11 +353,4 @@ impl Gateway {
 pub(crate) enum Source {
     Magnet(Magnet),
     Torrent(Box<Metainfo>),
-}
-
-/// A seed for a session's randomness: the info hash, folded (not a secret).
-fn seed_of(hash: &InfoHash) -> u64 {
-    hash.0.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
