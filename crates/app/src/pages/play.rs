@@ -5,15 +5,16 @@ use crate::route::use_query_map;
 use leptos::{html, prelude::*, task::spawn_local, task::spawn_local_scoped_with_cancellation};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api;
 use crate::components::error_notice::ErrorNotice;
 use crate::player::views::{NoticeList, SettingsPanel, StatsPanel};
 use crate::player::{
     failure::PlayError,
     gateway,
     media::{self, Choice},
+    now_ms,
     panel::{self, Figures, Playing},
     settings::Settings,
+    source,
 };
 use crate::tab::{use_tab, Tab};
 
@@ -50,28 +51,6 @@ enum Phase {
     },
     /// The browser cannot play the file: a streaming server converts it, as HLS at `url`.
     Converted { url: String, path: String },
-}
-
-/// What the `src` parameter names.
-enum SourceArg {
-    Magnet(metainfo::Magnet),
-    Url(String),
-}
-
-fn parse_src(src: &str) -> Result<SourceArg, PlayError> {
-    let src = src.trim();
-    if src.is_empty() {
-        return Err(PlayError::BadLink("The link has no src= parameter: give a magnet link, an info hash or the address of a .torrent file.".to_owned()));
-    }
-    if ["http://", "https://", "blob:"]
-        .iter()
-        .any(|p| src.starts_with(p))
-    {
-        return Ok(SourceArg::Url(src.to_owned()));
-    }
-    metainfo::parse_source(src)
-        .map(SourceArg::Magnet)
-        .map_err(|e| PlayError::BadLink(crate::format::sentence(&e.to_string())))
 }
 
 /// How the player starts: the `/play` page autoplays with sound (muted if the browser insists);
@@ -300,35 +279,8 @@ async fn start(
     let asked_file = asked_file.map_err(|()| {
         PlayError::BadLink("The file= parameter must be a file number, such as file=0.".to_owned())
     })?;
-    let mut metadata_note = None;
-    let source = match parse_src(src)? {
-        SourceArg::Magnet(m) => {
-            let (source, note) = with_exact_source(m, phase).await?;
-            metadata_note = note;
-            source
-        }
-        SourceArg::Url(url) => {
-            phase.set(Phase::Busy("Downloading the .torrent file…".to_owned()));
-            // Kept in the store, so a torrent watched before opens from its link offline too.
-            tab.cache.settled().await;
-            let store = tab.cache.store();
-            let bytes = match api::torrent::download(&url).await {
-                Ok(bytes) => {
-                    if let Some(store) = store
-                        .as_ref()
-                        .filter(|_| metainfo::Metainfo::from_bytes(&bytes).is_ok())
-                    {
-                        store.keep_torrent_file(&url, &bytes);
-                    }
-                    bytes
-                }
-                Err(e) => store
-                    .and_then(|s| s.torrent_file(&url))
-                    .ok_or(PlayError::Download(e))?,
-            };
-            runtime::Source::Torrent(bytes)
-        }
-    };
+    let busy = |what: &str| phase.set(Phase::Busy(what.to_owned()));
+    let (source, metadata_note) = source::resolve(tab, src, busy).await?;
     phase.set(Phase::Busy(
         "Starting the streaming service worker…".to_owned(),
     ));
@@ -343,7 +295,7 @@ async fn start(
             t
         }
         // Open already (shared from this tab, say): played, and left open when the page goes.
-        Err(runtime::AddError::Duplicate) => source_hash(&source)
+        Err(runtime::AddError::Duplicate) => source::source_hash(&source)
             .and_then(|hash| tab.torrent(&hash))
             .ok_or_else(|| {
                 PlayError::BadLink(
@@ -431,71 +383,6 @@ async fn converted(magnet: &str, hash: &str, index: usize, path: String) -> Resu
     Ok(Phase::Converted { url, path })
 }
 
-/// A magnet with `xs=` http(s) addresses (BEP 9's exact source): the first .torrent that
-/// downloads is used with the magnet, so a magnet with only web seeds (no peer to ask for the
-/// metadata) plays. A .torrent for another torrent is an error; when none downloads, the
-/// magnet is used alone and the note says why.
-async fn with_exact_source(
-    magnet: metainfo::Magnet,
-    phase: RwSignal<Phase>,
-) -> Result<(runtime::Source, Option<String>), PlayError> {
-    let urls: Vec<String> = magnet
-        .exact_sources
-        .iter()
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        .cloned()
-        .collect();
-    let mut failure = None;
-    for url in urls {
-        phase.set(Phase::Busy(
-            "Downloading the .torrent file the magnet link points to…".to_owned(),
-        ));
-        let bytes = match api::torrent::download(&url).await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                failure = Some(e.sentence());
-                continue;
-            }
-        };
-        match metainfo::Metainfo::from_bytes(&bytes) {
-            Ok(meta) if meta.info_hash != magnet.info_hash => {
-                return Err(PlayError::WrongTorrent {
-                    url,
-                    torrent: meta.info_hash.to_hex(),
-                    magnet: magnet.info_hash.to_hex(),
-                })
-            }
-            Ok(_) => {
-                let source = runtime::Source::MagnetWithTorrent {
-                    magnet,
-                    torrent: bytes,
-                };
-                return Ok((source, None));
-            }
-            Err(e) => {
-                failure = Some(format!(
-                    "{url} is not a .torrent file: {}",
-                    crate::format::sentence(&e.to_string())
-                ))
-            }
-        }
-    }
-    let note = failure
-        .map(|why| format!("the .torrent file named in the magnet link was not usable: {why}"));
-    Ok((runtime::Source::Magnet(magnet), note))
-}
-
-/// The info hash a source names, if it can be read without adding it.
-fn source_hash(source: &runtime::Source) -> Option<String> {
-    match source {
-        runtime::Source::Magnet(m) => Some(m.info_hash.to_hex()),
-        runtime::Source::MagnetWithTorrent { magnet, .. } => Some(magnet.info_hash.to_hex()),
-        runtime::Source::Torrent(bytes) => metainfo::Metainfo::from_bytes(bytes)
-            .ok()
-            .map(|m| m.info_hash.to_hex()),
-    }
-}
-
 /// Starts the video; if the browser blocks autoplay with sound, starts it muted instead.
 fn start_playback(video: &web_sys::HtmlVideoElement) {
     if !video.paused() {
@@ -511,10 +398,4 @@ fn start_playback(video: &web_sys::HtmlVideoElement) {
             }
         }
     });
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }

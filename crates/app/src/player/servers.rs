@@ -8,6 +8,7 @@
 use companion_api::{Health, HEALTH_PATH};
 use futures_util::future::join_all;
 
+use super::now_ms;
 use crate::api::http;
 
 /// How long a health answer may take; a server slower than this is no good pick anyway.
@@ -100,12 +101,6 @@ async fn probe(server: &str) -> Probe {
             .and_then(|body| serde_json::from_slice::<Health>(&body).ok()),
         rtt_ms,
     }
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }
 
 #[cfg(test)]
