@@ -155,11 +155,17 @@ describe('gateway to TCP swarms', () => {
     const oversized = await startHostilePeer({ infoHash: f.infoHash, pieces: f.pieces, mode: 'oversized' })
     try {
       for (const p of [wrong, oversized]) {
-        const q = `info_hash=${escape(Buffer.from(f.infoHash, 'hex').toString('latin1'))}&peer_id=${escape(p.peerId.toString('latin1'))}` +
+        // Every byte percent-encoded: `escape()` leaves `+` as it is, which the tracker's query
+        // parser reads as a space, so an info hash with a 0x2b byte (one in 13) registered the
+        // peers under another torrent, and the gateway never heard of them.
+        const q = `info_hash=${percentEncoded(Buffer.from(f.infoHash, 'hex'))}&peer_id=${percentEncoded(p.peerId)}` +
           `&port=${p.port}&uploaded=0&downloaded=0&left=0&event=started&compact=1`
         const res = await fetch(`${httpAnnounce}?${q}`)
+        const body = Buffer.from(await res.arrayBuffer()).toString('latin1')
         assert.equal(res.status, 200)
+        assert.doesNotMatch(body, /failure reason/, body)
       }
+      await waitFor('the tracker listing both hostile peers', () => tracker.seeders(f.infoHash) >= 2, 10_000)
       const logFrom = shoalLog.length
       const added = await api('POST', '/api/torrents', readFileSync(f.torrent))
       assert.equal(added.status, 201, added.text)
@@ -233,3 +239,8 @@ describe('gateway to TCP swarms', () => {
     await waitFor('the gateway leaving the swarm', () => tracker.seeders(f.infoHash) === 0, 10_000)
   })
 })
+
+/** `bytes` as `%XX` for every byte (a tracker query's binary info hash and peer id). */
+function percentEncoded (bytes) {
+  return [...bytes].map(b => '%' + b.toString(16).padStart(2, '0')).join('')
+}
