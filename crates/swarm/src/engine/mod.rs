@@ -135,21 +135,13 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// Offers a piece we already hold (a seeder's files, a cache). It is hashed like any
     /// download and stored if it matches; returns whether it did.
     pub fn import_piece(&mut self, piece: u32, data: Vec<u8>) -> bool {
-        let Some(t) = self.torrent.as_mut() else {
-            return false;
-        };
-        let Some(expected) = t.info.pieces.get(piece as usize) else {
-            return false;
-        };
-        if t.picker.have.get(piece)
-            || data.len() as u64 != t.picker.piece_size(piece)
-            || !t.picker.is_missing(piece)
-            || self.hasher.sha1(&data) != *expected
-        {
-            return false;
+        match self.importable(piece, data.len()) {
+            Some(expected) if self.hasher.sha1(&data) == expected => {
+                self.store_verified(piece, data);
+                true
+            }
+            _ => false,
         }
-        self.store_verified(piece, data);
-        true
     }
 
     /// Feeds one input at time `now` (times never go backwards; an earlier `now` is taken as

@@ -123,21 +123,25 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     /// (not held, not partly downloaded). The bytes are not hashed again. Returns whether it
     /// was stored; a refused piece changes nothing.
     pub fn import_hashed(&mut self, piece: u32, hashed: HashedPiece) -> bool {
-        let Some(t) = self.torrent.as_ref() else {
-            return false;
-        };
-        let Some(expected) = t.info.pieces.get(piece as usize) else {
-            return false;
-        };
-        if t.picker.have.get(piece)
-            || hashed.bytes().len() as u64 != t.picker.piece_size(piece)
-            || !t.picker.is_missing(piece)
-            || hashed.digest() != *expected
-        {
-            return false;
+        match self.importable(piece, hashed.bytes().len()) {
+            Some(expected) if hashed.digest() == expected => {
+                self.store_verified(piece, hashed.into_bytes());
+                true
+            }
+            _ => false,
         }
-        self.store_verified(piece, hashed.into_bytes());
-        true
+    }
+
+    /// The hash a piece offered from outside ([`Engine::import_piece`],
+    /// [`Engine::import_hashed`]) must have, or `None` when it cannot be taken: no metadata,
+    /// no such piece, a length not the piece's, or the piece held or partly downloaded.
+    pub(crate) fn importable(&self, piece: u32, len: usize) -> Option<[u8; 20]> {
+        let t = self.torrent.as_ref()?;
+        let expected = *t.info.pieces.get(piece as usize)?;
+        let takes = !t.picker.have.get(piece)
+            && len as u64 == t.picker.piece_size(piece)
+            && t.picker.is_missing(piece);
+        takes.then_some(expected)
     }
 
     /// A verified piece: store, announce, update interest, feed readers.
