@@ -258,19 +258,9 @@ fn downloads_are_written_out_and_memory_keeps_only_the_window() {
 /// the ones verified last, so moving on needs no load from the store.
 #[test]
 fn the_pieces_a_reader_reaches_next_stay_in_the_window() {
-    let len = 32 * PIECE;
-    let (meta, data) = torrent(len, PIECE);
-    let mut c = store_config(2, false);
-    c.keep_ahead_bytes = 3 * PIECE;
-    let mut leecher = Engine::new(c, &meta, MemoryStorage::new(4 * PIECE), Sha1Smol);
+    let (meta, data) = torrent(32 * PIECE, PIECE);
     // The consumer has pulled piece 0 only; its next grant comes later.
-    let reader = ReaderId(0);
-    let seek = Input::Seek {
-        reader,
-        offset: 0,
-        end: PIECE,
-    };
-    leecher.handle_input(Millis(0), seek);
+    let leecher = reading_with_keep_ahead(&meta, (3, 4), |_| {});
     let mut w = World::new(
         vec![seeder(&meta, &data, 1), leecher],
         1,
@@ -288,7 +278,7 @@ fn the_pieces_a_reader_reaches_next_stay_in_the_window() {
         );
     }
     let seek = Input::Seek {
-        reader,
+        reader: ReaderId(0),
         offset: PIECE,
         end: 4 * PIECE,
     };
@@ -298,16 +288,17 @@ fn the_pieces_a_reader_reaches_next_stay_in_the_window() {
     assert_eq!(w.engines[1].stats().store_loads, 0, "nothing loaded back");
 }
 
-/// A leecher with a store, a keep-ahead of 4 pieces and room for 8 in memory (`tune` adjusts
-/// its config), whose reader wants the first piece.
+/// A leecher with a store, a keep-ahead and room in memory of `(keep, room)` pieces (`tune`
+/// adjusts its config), whose reader wants the first piece.
 fn reading_with_keep_ahead(
     meta: &metainfo::Metainfo,
+    (keep, room): (u64, u64),
     tune: impl FnOnce(&mut Config),
 ) -> Engine<MemoryStorage, Sha1Smol> {
     let mut c = store_config(2, false);
-    c.keep_ahead_bytes = 4 * PIECE;
+    c.keep_ahead_bytes = keep * PIECE;
     tune(&mut c);
-    let mut leecher = Engine::new(c, meta, MemoryStorage::new(8 * PIECE), Sha1Smol);
+    let mut leecher = Engine::new(c, meta, MemoryStorage::new(room * PIECE), Sha1Smol);
     let seek = Input::Seek {
         reader: ReaderId(0),
         offset: 0,
@@ -322,7 +313,7 @@ fn reading_with_keep_ahead(
 #[test]
 fn the_pieces_a_reader_reaches_next_are_fetched_first() {
     let (meta, data) = torrent(32 * PIECE, PIECE);
-    let leecher = reading_with_keep_ahead(&meta, |c| c.max_inflight_bytes = 2 * PIECE);
+    let leecher = reading_with_keep_ahead(&meta, (4, 8), |c| c.max_inflight_bytes = 2 * PIECE);
     let mut w = World::new(
         vec![seeder(&meta, &data, 1), leecher],
         1,
@@ -344,7 +335,7 @@ fn the_pieces_a_reader_reaches_next_are_fetched_first() {
 #[test]
 fn a_refusing_store_keeps_the_download_near_the_readers() {
     let (meta, data) = torrent(32 * PIECE, PIECE);
-    let leecher = reading_with_keep_ahead(&meta, |_| {});
+    let leecher = reading_with_keep_ahead(&meta, (4, 8), |_| {});
     let faults = Faults {
         quota: 100,
         ..Faults::default()
