@@ -101,11 +101,14 @@ pub(crate) async fn from_peers(
             };
             let pushed = verifier.push(&chunk);
             if let Some(released) = pushed.released {
-                // These pieces are the engine's own: nothing to offer back.
-                let bytes = released.to_vec();
-                got += bytes.len() as u64;
-                on_bytes(&bytes);
-                body.extend_from_slice(&bytes);
+                // These pieces are the engine's own: nothing to offer back. Appended to the
+                // body piece by piece (no buffer of their own), then reported as one run.
+                let from = body.len();
+                for piece in released.bytes() {
+                    body.extend_from_slice(piece);
+                }
+                got += (body.len() - from) as u64;
+                on_bytes(&body[from..]);
             }
             if pushed.mismatch.is_some() {
                 // The engine checked these already; disagreeing means something is wrong
