@@ -6,8 +6,8 @@
 //! keeps a bounded write-back cache in front of itself and reports pieces it could not keep
 //! through [`Storage::put`]'s eviction list, exactly like the in-memory store does.
 
-use std::collections::VecDeque;
-use vecmap::{VecMap, VecSet};
+use std::{collections::VecDeque, ops::RangeInclusive};
+use vecmap::VecMap;
 
 use thiserror::Error;
 
@@ -45,9 +45,9 @@ pub trait Storage {
     ) -> Result<(), StorageError>;
     /// Whether `piece` is stored.
     fn has(&self, piece: u32) -> bool;
-    /// The pieces readers need next, to be evicted last (the set replaces the previous one).
-    /// Only a bounded store chooses what to drop; the default ignores it.
-    fn keep_first(&mut self, pieces: &[u32]) {
+    /// The pieces readers need next, as ranges, to be evicted last (they replace the previous
+    /// ones). Only a bounded store chooses what to drop; the default ignores it.
+    fn keep_first(&mut self, pieces: &[RangeInclusive<u32>]) {
         let _ = pieces;
     }
 }
@@ -64,7 +64,7 @@ pub struct MemoryStorage {
     stamps: VecMap<u32, u64>,
     clock: u64,
     /// Pieces readers need next ([`Storage::keep_first`]).
-    kept: VecSet<u32>,
+    kept: Vec<RangeInclusive<u32>>,
 }
 
 impl MemoryStorage {
@@ -77,7 +77,7 @@ impl MemoryStorage {
             lru: VecDeque::new(),
             stamps: VecMap::new(),
             clock: 0,
-            kept: VecSet::new(),
+            kept: Vec::new(),
         }
     }
 
@@ -126,7 +126,7 @@ impl Storage for MemoryStorage {
             if self.stamps.get(&victim) != Some(&stamp) {
                 continue;
             }
-            if self.kept.contains(&victim) {
+            if self.kept.iter().any(|r| r.contains(&victim)) {
                 passed.push((victim, stamp));
                 continue;
             }
@@ -173,8 +173,8 @@ impl Storage for MemoryStorage {
         self.pieces.contains_key(&piece)
     }
 
-    fn keep_first(&mut self, pieces: &[u32]) {
-        self.kept = pieces.iter().copied().collect();
+    fn keep_first(&mut self, pieces: &[RangeInclusive<u32>]) {
+        self.kept = pieces.to_vec();
     }
 }
 
@@ -205,7 +205,7 @@ mod tests {
         for p in 0..4 {
             assert!(s.put(p, vec![0; 10]).is_empty());
         }
-        s.keep_first(&[0, 2]);
+        s.keep_first(&[0..=0, 2..=2]);
         // 1 and 3 go before the older 0.
         assert_eq!(s.put(4, vec![0; 10]), vec![1]);
         assert_eq!(s.put(5, vec![0; 10]), vec![3]);

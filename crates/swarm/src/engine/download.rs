@@ -140,7 +140,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         taker.take_started(&mut picker.partial, bf, false);
         // 3. What readers reach next, in order (`Config::keep_ahead_bytes`): the window keeps
         //    it, so a reader finds it in memory instead of loading it back from the store.
-        for &piece in &next {
+        for piece in next.iter().cloned().flatten() {
             if taker.want == 0 {
                 break;
             }

@@ -6,6 +6,8 @@
 //! torrent's piece hash) before a byte of it reaches a reader or a peer; a damaged, missing or
 //! lost piece stops being HAVE and is fetched again.
 
+use std::ops::RangeInclusive;
+
 use vecmap::{VecMap, VecSet};
 
 use wire::{BlockInfo, Message};
@@ -107,9 +109,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     }
 
     /// The pieces within [`Config::keep_ahead_bytes`](crate::Config::keep_ahead_bytes) of
-    /// each reader's position, readers in id order, each range in order (empty when 0). Where
-    /// readers' ranges overlap a piece comes twice; both users take it once.
-    pub(crate) fn readers_next(&self) -> Vec<u32> {
+    /// each reader's position: one range per reader, readers in id order (empty when 0).
+    /// Ranges, not pieces: this runs at every pipeline top-up and every put, and a range is
+    /// the same size whatever the keep-ahead. Where readers' ranges overlap a piece comes
+    /// twice; both users take it once.
+    pub(crate) fn readers_next(&self) -> Vec<RangeInclusive<u32>> {
         let ahead = self.cfg.keep_ahead_bytes;
         let mut next = Vec::new();
         let Some(t) = self.torrent.as_ref().filter(|_| ahead > 0) else {
@@ -121,7 +125,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             };
             let end = r.pos.saturating_add(ahead).min(t.info.total_length);
             let last = t.info.piece_for_offset(end - 1).unwrap_or(first);
-            next.extend(first..=last);
+            next.push(first..=last);
         }
         next
     }
