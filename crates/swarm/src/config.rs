@@ -45,6 +45,12 @@ pub struct Config {
     /// memory when it gets there, rather than fetched at random, written out and loaded back
     /// from the store. 0: rarest-first and plain least-recently-used.
     pub keep_ahead_bytes: u64,
+    /// New pieces are started lowest index first instead of rarest first. For small files
+    /// read front to back whose missing remainder another source fills from the first missing
+    /// byte (an HLS segment: HTTP resumes it with one `Range`), where a piece past a hole is
+    /// wasted when that source takes over. Rarest-first spreads pieces over a swarm of peers
+    /// that trade them for long, which such a file does not have time for.
+    pub in_order: bool,
     /// Largest metadata (info dict) accepted from ut_metadata. WebTorrent: 10,000,000.
     pub max_metadata_size: u64,
     /// Most peer connections kept; more are closed at once. WebTorrent: 55.
@@ -130,6 +136,7 @@ impl Config {
             max_inflight_bytes: 32 * 1024 * 1024,
             reader_window_bytes: 4 * 1024 * 1024,
             keep_ahead_bytes: 0,
+            in_order: false,
             max_metadata_size: wire::MAX_METADATA_SIZE,
             max_peers: 55,
             pex: false,

@@ -196,6 +196,15 @@ impl Picker {
         }
     }
 
+    /// Lowest MISSING piece the peer has, if it fits the cap ([`Config::in_order`]).
+    ///
+    /// [`Config::in_order`]: crate::Config::in_order
+    pub(crate) fn first_new_piece(&self, peer_has: &Bitfield, cap: u64) -> Option<u32> {
+        peer_has
+            .iter_ones()
+            .find(|&p| self.is_missing(p) && self.can_start(p, cap))
+    }
+
     /// Rarest MISSING piece the peer has (ties broken at random), if one fits the cap.
     pub(crate) fn next_new_piece(
         &self,
@@ -265,6 +274,20 @@ mod tests {
         picker.finish(2);
         assert!(picker.is_missing(2));
         assert_eq!(picker.next_new_piece(&all, 3 * 32 * 1024, &mut rng), None);
+    }
+
+    #[test]
+    fn first_new_piece_is_the_lowest_missing_one_the_peer_has() {
+        let info = info(4 * 32 * 1024, 32 * 1024);
+        let mut picker = Picker::new(&info);
+        let mut has = Bitfield::full(4);
+        has.set(0, false);
+        picker.have.set(1, true);
+        assert_eq!(picker.first_new_piece(&has, u64::MAX), Some(2));
+        picker.start(2, Millis(0));
+        assert_eq!(picker.first_new_piece(&has, u64::MAX), Some(3));
+        // The cap holds as for rarest-first.
+        assert_eq!(picker.first_new_piece(&has, 32 * 1024), None);
     }
 
     #[test]

@@ -80,8 +80,16 @@ pub(crate) async fn from_peers(
     let mut budget = SegmentBudget::start(policy, now, &conditions);
     let name = hls::segment_name(url);
     if matches!(budget.source(), Source::Http { .. }) {
-        trace(name, "HTTP at once", &conditions, benched, 0, 0);
-        return 0;
+        // Nothing is waited for, but the start of the segment its session holds already (a
+        // prefetch that peers stopped feeding) is used: HTTP resumes after it.
+        let got = held_start(seg, tag, verifier, body, &mut on_bytes);
+        let why = if got > 0 {
+            "HTTP at once after the start already held"
+        } else {
+            "HTTP at once"
+        };
+        trace(name, why, &conditions, benched, 0, got);
+        return got;
     }
     let Some(reader) = seg.cell.with(|s, p| s.open_reader(now, 0, tag.length, p)) else {
         return 0;
@@ -93,28 +101,15 @@ pub(crate) async fn from_peers(
     } else {
         "whole from peers"
     };
-    'fetch: loop {
-        loop {
-            let read = seg.cell.with(|s, p| s.read(crate::now(), reader, p));
-            let Some(Read::Chunk(chunk)) = read else {
-                break;
-            };
-            let pushed = verifier.push(&chunk);
-            if let Some(released) = pushed.released {
-                // These pieces are the engine's own: nothing to offer back. Appended to the
-                // body piece by piece (no buffer of their own), then reported as one run.
-                let from = body.len();
-                for piece in released.bytes() {
-                    body.extend_from_slice(piece);
-                }
-                got += (body.len() - from) as u64;
-                on_bytes(&body[from..]);
-            }
-            if pushed.mismatch.is_some() {
+    loop {
+        match drain(seg, reader, verifier, body, &mut on_bytes) {
+            Ok(n) => got += n,
+            Err(n) => {
+                got += n;
                 // The engine checked these already; disagreeing means something is wrong
                 // here: take nothing more from peers for this segment.
                 why = "a piece disagreed with the tag";
-                break 'fetch;
+                break;
             }
         }
         if verifier.is_complete() || over.get() {
@@ -173,6 +168,65 @@ pub(crate) async fn from_peers(
     verifier.rewind_partial();
     trace(name, why, &conditions, benched, end.since(now), got);
     got
+}
+
+/// The verified start of the segment that its session already holds, read into `body` without
+/// waiting for anything. A reader is opened only when the first piece is there (opening one
+/// asks peers for what it lacks). Returns the bytes added.
+fn held_start(
+    seg: &SegmentSwarm,
+    tag: &SegmentTag,
+    verifier: &mut SegmentVerifier,
+    body: &mut Vec<u8>,
+    on_bytes: &mut impl FnMut(&[u8]),
+) -> u64 {
+    if !seg.cell.session().engine().has_piece(0) {
+        return 0;
+    }
+    let now = crate::now();
+    let Some(reader) = seg.cell.with(|s, p| s.open_reader(now, 0, tag.length, p)) else {
+        return 0;
+    };
+    let got = match drain(seg, reader, verifier, body, on_bytes) {
+        Ok(got) | Err(got) => got,
+    };
+    seg.cell
+        .with(|s, p| s.close_reader(crate::now(), reader, p));
+    verifier.rewind_partial();
+    got
+}
+
+/// Moves every chunk the reader has now through `verifier` into `body`; `on_bytes` sees each
+/// verified run. The bytes added, as `Err` when a piece disagreed with the tag (the engine
+/// checked it already, so something is wrong here: nothing more is taken from peers).
+fn drain(
+    seg: &SegmentSwarm,
+    reader: swarm::ReaderId,
+    verifier: &mut SegmentVerifier,
+    body: &mut Vec<u8>,
+    on_bytes: &mut impl FnMut(&[u8]),
+) -> Result<u64, u64> {
+    let mut got = 0u64;
+    loop {
+        let read = seg.cell.with(|s, p| s.read(crate::now(), reader, p));
+        let Some(Read::Chunk(chunk)) = read else {
+            return Ok(got);
+        };
+        let pushed = verifier.push(&chunk);
+        if let Some(released) = pushed.released {
+            // These pieces are the engine's own: nothing to offer back. Appended to the body
+            // piece by piece (no buffer of their own), then reported as one run.
+            let from = body.len();
+            for piece in released.bytes() {
+                body.extend_from_slice(piece);
+            }
+            got += (body.len() - from) as u64;
+            on_bytes(&body[from..]);
+        }
+        if pushed.mismatch.is_some() {
+            return Err(got);
+        }
+    }
 }
 
 /// One line per segment at the console's debug level: where its bytes came from and why.

@@ -227,6 +227,9 @@ impl HlsSwarm {
         let mut engine_cfg = swarm::Config::new(PeerId::from(self.peer_id), crate_random());
         // One piece that fails its hash is enough to tell a liar: the tag is the origin's.
         engine_cfg.max_hash_fails = 1;
+        // Lowest piece first, reader or not (a prefetch has none): HTTP resumes a segment at
+        // its first missing byte, so only a prefix from peers is of use when they fall silent.
+        engine_cfg.in_order = true;
         // Pieces from peers are hashed with SubtleCrypto, off the page's thread, like a
         // torrent's (browser/hashing.rs): SHA-1 in wasm was the largest single cost of the
         // page's own code in steady live play (docs/benchmarks.md). Still every piece, checked

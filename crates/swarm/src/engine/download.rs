@@ -88,6 +88,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         let now = self.now;
         let cap = self.inflight_cap();
         let (max_pipe, reqq) = (self.cfg.max_pipeline, self.cfg.default_reqq);
+        let in_order = self.cfg.in_order;
         let next = self.readers_next();
         // While the store refuses writes, a piece fetched beyond what readers reach next
         // would be dropped from the window before they get there, and fetched again.
@@ -149,9 +150,14 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 taker.take(piece, p, false);
             }
         }
-        // 4. Rarest first.
+        // 4. Rarest first (or lowest first, `Config::in_order`).
         while rarest && taker.want > 0 {
-            let Some(piece) = picker.next_new_piece(bf, cap, rng) else {
+            let piece = if in_order {
+                picker.first_new_piece(bf, cap)
+            } else {
+                picker.next_new_piece(bf, cap, rng)
+            };
+            let Some(piece) = piece else {
                 break;
             };
             let p = picker.start(piece, now);

@@ -9,7 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use wire::{encode_donthave, BlockInfo, Extension, Message};
 
 use super::remote::{config, requests, Bench, Sent};
-use crate::{test_util::torrent, Engine, MemoryStorage, Sha1Smol};
+use crate::{test_util::torrent, Engine, MemoryStorage, Sha1Smol, BLOCK_LEN};
 
 const PIECE: u64 = 256 * 1024;
 const LEN: u64 = 12 * 1024 * 1024;
@@ -23,11 +23,19 @@ struct Run {
     /// Requests per message once the pipeline had been 64 deep.
     batches_when_deep: Vec<usize>,
     complete: bool,
+    /// Every request, in the order it was sent: (piece, offset).
+    order: Vec<(u32, u32)>,
 }
 
 fn stream() -> Run {
+    stream_with(|_| {})
+}
+
+fn stream_with(tune: impl FnOnce(&mut crate::Config)) -> Run {
     let (meta, data) = torrent(LEN, PIECE);
-    let engine = Engine::new(config(100), &meta, MemoryStorage::new(u64::MAX), Sha1Smol);
+    let mut c = config(100);
+    tune(&mut c);
+    let engine = Engine::new(c, &meta, MemoryStorage::new(u64::MAX), Sha1Smol);
     let mut bench = Bench::new(engine);
     bench.connect(1);
     bench.say(1, &[Message::HaveAll, Message::Unchoke]);
@@ -36,12 +44,14 @@ fn stream() -> Run {
         deepest: asked.len(),
         batches_when_deep: Vec::new(),
         complete: false,
+        order: asked.iter().map(|b| (b.index, b.begin)).collect(),
     };
     bench.take_request_batches(1);
     while !bench.engine.is_complete() && bench.now < 20_000 {
         bench.now += RTT_MS;
         // Every request out is answered now, one block per message.
-        for b in std::mem::take(&mut asked) {
+        let answered = std::mem::take(&mut asked);
+        for b in &answered {
             let start = (u64::from(b.index) * PIECE) as usize + b.begin as usize;
             let block = &data[start..start + b.length as usize];
             bench.say(
@@ -63,6 +73,7 @@ fn stream() -> Run {
             run.batches_when_deep.extend(batches);
         }
         run.deepest = run.deepest.max(asked.len());
+        run.order.extend(asked.iter().map(|b| (b.index, b.begin)));
     }
     run.complete = bench.engine.is_complete();
     run
@@ -147,4 +158,20 @@ fn haves_go_only_to_peers_without_the_piece_and_again_after_a_donthave() {
         }],
     );
     assert_eq!(haves(bench.take(1)), vec![1]);
+}
+
+/// With `Config::in_order` and no reader (an HLS segment fetched ahead of time), the pieces
+/// are asked for lowest first: what arrives before a source falls silent is a prefix of the
+/// file, which HTTP can resume after. Rarest-first would start anywhere.
+#[test]
+fn in_order_asks_for_the_lowest_pieces_first_without_a_reader() {
+    let run = stream_with(|c| c.in_order = true);
+    assert!(run.complete);
+    let blocks_per_piece = (PIECE / u64::from(BLOCK_LEN)) as u32;
+    let want: Vec<(u32, u32)> = (0..(LEN / u64::from(BLOCK_LEN)) as u32)
+        .map(|i| (i / blocks_per_piece, i % blocks_per_piece * BLOCK_LEN))
+        .collect();
+    assert_eq!(run.order, want);
+    // The default starts elsewhere (rarest first, ties at random).
+    assert_ne!(stream().order, want);
 }
