@@ -67,11 +67,37 @@ test('installable: no installability errors, icons at their stated sizes', async
   await page.close()
 })
 
+/**
+ * Waits for the page's "new version" line; when it does not come, fails with what the page's
+ * worker registration holds and which build the server sends, so a failure says where the
+ * update stopped.
+ */
+async function updateOffered (page, what) {
+  try {
+    await page.getByTestId('update').waitFor({ timeout: 60_000 })
+  } catch (e) {
+    const state = await page.evaluate(async () => {
+      const r = await navigator.serviceWorker.getRegistration()
+      const w = x => x && `${x.state} ${x.scriptURL}`
+      const line = (await (await fetch('/sw.js', { cache: 'no-store' })).text()).split('\n')[0]
+      return {
+        controller: w(navigator.serviceWorker.controller),
+        installing: w(r?.installing),
+        waiting: w(r?.waiting),
+        active: w(r?.active),
+        served: line.slice(0, 60)
+      }
+    }).catch(err => String(err))
+    assert.fail(`${what}: no update line (${e.message.split('\n')[0]}); ${JSON.stringify(state)}`)
+  }
+}
+
 test('a new deployment is offered, and applied only on Reload', async () => {
-  const { page } = await openPage(browser.context, server.url)
-  await page.getByTestId('app-nav').waitFor()
-  await shellReady(page)
-  const before = await page.evaluate(() => caches.keys())
+  // `open`: a tab that was running before the deployment.
+  const open = await openPage(browser.context, server.url)
+  await open.page.getByTestId('app-nav').waitFor()
+  await shellReady(open.page)
+  const before = await open.page.evaluate(() => caches.keys())
 
   // "Deploy" a new build: another index.html, then the precache line and the precompressed
   // copies rewritten by the same post_build scripts Trunk runs (the companion sends the `.br`
@@ -83,8 +109,18 @@ test('a new deployment is offered, and applied only on Reload', async () => {
     assert.equal(r.status, 0, r.stderr)
   }
 
-  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update())
-  await page.getByTestId('update').waitFor({ timeout: 60_000 })
+  // A tab opened now checks for an update before any of the app's code runs (as a browser may
+  // on navigation): the app finds the new worker installing or already waiting when it
+  // registers, and offers it either way.
+  const page = await browser.context.newPage()
+  await page.addInitScript(() => {
+    navigator.serviceWorker.getRegistration().then(r => r && r.update()).catch(() => {})
+  })
+  await page.goto(server.url)
+  await updateOffered(page, 'the tab opened after the deployment')
+  // The tab that was open already is told too (its app listens for found updates).
+  await updateOffered(open.page, 'the tab open before the deployment')
+  await open.page.close()
   // Still the old build until the viewer says so, even across a reload.
   await page.reload()
   await page.getByTestId('app-nav').waitFor()
