@@ -273,12 +273,14 @@ test('a viewer sending wrong bytes is banned; the victim only ever hands hls.js 
 test('the only peer stops answering mid-segment: HTTP takes over the rest, no stall', { skip }, async () => {
   await closeViewers()
   const peer = await viewer('peer', silenceable)
-  // A channel live long enough, and a victim buffer deep enough, that the victim fetches the
-  // next segments from the peer before hls.js asks for them (prefetch); armed once it does,
-  // so the cut lands on a segment nobody reads yet, as it did in the suite's runs.
+  // A channel live for a while and a victim buffer deep enough that the victim may fetch the
+  // next segments from the peer before hls.js asks for them (prefetch), armed in steady play:
+  // the cut may land on a segment the loader reads or on one fetched ahead (which failed in
+  // CI before segments were fetched lowest piece first). Which one it is, is not controlled.
   await playedPast(peer, 16)
   const victim = await viewer('victim', null, { ...BEHIND, maxBufferLength: 12 })
-  const before = await until(victim, s => s.bytesFromPeers > 0 && s.prefetched > 0, 'segments prefetched from the peer')
+  await playedPast(victim, 2)
+  const before = await until(victim, s => s.bytesFromPeers > 0, 'bytes from the peer')
   // A piece and a half more (96 KiB), then silence.
   await peer.page.evaluate(() => { window.__cutAfter = 96 * 1024 })
   const cut = await until(victim, s => s.recent.some(r => r.delivery === 'peersThenHttp'),
