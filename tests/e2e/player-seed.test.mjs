@@ -60,9 +60,10 @@ test('a file shared from Shoal downloads whole into a WebTorrent page', async ()
 
   // The share box counts what went up. The panel refreshes each second, so right after the
   // download it may still show part of it (CI once read "341 KiB"): waited for, not read once.
-  const counter = shoal.locator('[data-testid=share-stats] [data-stat=uploaded]')
-  const inMiB = () => /MiB$/.test(document.querySelector('[data-testid=share-stats] [data-stat=uploaded]')?.textContent ?? '')
-  await shoal.waitForFunction(inMiB, null, { timeout: 10_000, polling: 250 }).catch(async () => {
+  const uploadedStat = '[data-testid=share-stats] [data-stat=uploaded]'
+  const counter = shoal.locator(uploadedStat)
+  const inMiB = sel => /MiB$/.test(document.querySelector(sel)?.textContent ?? '')
+  await shoal.waitForFunction(inMiB, uploadedStat, { timeout: 10_000, polling: 250 }).catch(async () => {
     assert.fail(`the upload counter shows ${await counter.textContent()} 10 s after the download, not the file's MiB`)
   })
   const uploaded = await counter.textContent()
