@@ -23,12 +23,22 @@ const kb = n => (n / 1024).toFixed(1)
 // Without the `.br`/`.gz` copies scripts/precompress.mjs writes (the same files, compressed).
 const files = walk(dist).filter(f => !/\.(br|gz)$/.test(f))
 const pick = re => files.filter(f => re.test(path.relative(dist, f)))
-// Every page of the single-page app loads the same shell: the HTML, the wasm, its JS glue and
-// snippets, and the stylesheet. Only HLS playback adds hls.js (loaded on demand).
-const shell = [...pick(/^index\.html$/), ...pick(/^shoal-app-.*\.js$/), ...pick(/^snippets\//), ...pick(/_bg\.wasm$/), ...pick(/^style-.*\.css$/)]
+// A page loads its HTML, the module it names (the wasm, its JS glue and snippets) and the
+// stylesheet; HLS playback adds hls.js (loaded on demand). The app is two modules
+// (docs/reach.md, "Two modules"): `player.html` for the pages a viewer lands on to watch,
+// `index.html` (the whole app) for the others. What a page names is read from the page itself.
+const named = page => {
+  const html = readFileSync(path.join(dist, page), 'utf8')
+  const urls = [...html.matchAll(/(?:href=|from |module_or_path: )["']\/([^"']+)["']/g)].map(m => m[1])
+  const onPath = /^(shoal-app-.*\.js|snippets\/.*|.*_bg\.wasm|style-.*\.css)$/
+  return [page, ...new Set(urls.filter(u => onPath.test(u)))].map(u => path.join(dist, u))
+}
+const player = existsSync(path.join(dist, 'player.html')) ? named('player.html') : named('index.html')
+const whole = named('index.html')
 const rows = [
-  ['every page (home, discover, player, /play, /embed of a torrent)', shell],
-  ['HLS playback (/watch of an .m3u8, /embed of an .m3u8): the above + hls.js', [...shell, ...pick(/^hls\.min\.js$/)]],
+  ['the player path (home, /play, /watch and /embed of a torrent, a live channel): player.html', player],
+  ['HLS playback (/watch of an .m3u8, /embed of an .m3u8, a live channel): the above + hls.js', [...player, ...pick(/^hls\.min\.js$/)]],
+  ['the other pages (discover, search, add-ons, settings, downloads, the channel list): index.html, the whole app', whole],
   ['the host page of an embed: /embed.js', pick(/^embed\.js$/)],
   ['Service Worker (installed once, not on the page path)', pick(/^sw\.js$/)]
 ]
@@ -39,7 +49,7 @@ for (const [what, list] of rows) {
   for (const f of list) { const s = size(f); raw += s.raw; br += s.br }
   console.log(`| ${what} | ${list.map(f => path.relative(dist, f).replace(/-[0-9a-f]{12,20}/, '-…')).join(', ')} | ${kb(raw)} | **${kb(br)}** |`)
 }
-for (const f of shell) { const s = size(f); console.log(`|   ${path.relative(dist, f).replace(/-[0-9a-f]{12,20}/, '-…')} | | ${kb(s.raw)} | ${kb(s.br)} |`) }
+for (const f of [...player, ...whole.filter(f => !player.includes(f))]) { const s = size(f); console.log(`|   ${path.relative(dist, f).replace(/-[0-9a-f]{12,20}/, '-…')} | | ${kb(s.raw)} | ${kb(s.br)} |`) }
 const refs = [
   ['WebTorrent 3.0.21 browser bundle (npm webtorrent, dist/webtorrent.min.js)', ['node_modules/webtorrent/dist/webtorrent.min.js']],
   ['hls.js 1.7.4 (npm hls.js, dist/hls.min.js)', ['node_modules/hls.js/dist/hls.min.js']],

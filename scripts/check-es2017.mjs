@@ -2,7 +2,7 @@
 // browsers Shoal targets (Chromium 68+, see docs/reach.md). Run by scripts/test.sh after
 // `trunk build`:   node scripts/check-es2017.mjs [DIST]
 // Module files (the wasm-bindgen glue and its snippets) are parsed as modules, the rest as
-// classic scripts, and so are index.html's inline scripts. A syntax newer than ES2017 (`?.`,
+// classic scripts, and so are the pages' inline scripts. A syntax newer than ES2017 (`?.`,
 // `??`, class fields, top-level await, …) fails the check with the file, line and column.
 // One exception is allowed and counted: `import.meta` (ES2020 syntax, but in Chromium since
 // 64), which the glue uses only when it is not given the wasm's path (Trunk always gives it).
@@ -22,9 +22,12 @@ function walk (folder) {
 }
 
 const scripts = walk(dist).filter(f => f.endsWith('.js')).map(file => ({ file, text: readFileSync(file, 'utf8') }))
-const html = readFileSync(path.join(dist, 'index.html'), 'utf8')
-for (const [, attrs, text] of html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)) {
-  if (text.trim()) scripts.push({ file: path.join(dist, `index.html <script${attrs}>`), text, module: /type="module"/.test(attrs) })
+// The pages' inline scripts: index.html's and the player module's player.html (docs/reach.md).
+for (const page of readdirSync(dist).filter(name => name.endsWith('.html'))) {
+  const html = readFileSync(path.join(dist, page), 'utf8')
+  for (const [, attrs, text] of html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)) {
+    if (text.trim()) scripts.push({ file: path.join(dist, `${page} <script${attrs}>`), text, module: /type="module"/.test(attrs) })
+  }
 }
 if (scripts.length === 0) {
   console.error(`check-es2017: no .js files in ${dist}; build the app first (trunk build --release)`)

@@ -4,7 +4,7 @@
 //
 // 1. wasm-bindgen's `debugString` helper:  /\[object ([^\]]+)\]/.exec(toStringOutput)?.[1]
 //    `RegExp.prototype.exec` returns an array or null, so `(… || [])[1]` means the same.
-// 2. Trunk's loader in index.html awaits at the top level of a module (ES2022, Chromium 89):
+// 2. Trunk's loader in the page awaits at the top level of a module (ES2022, Chromium 89):
 //    `const wasm = await init(…); rest` becomes `init(…).then(function (wasm) { rest })`,
 //    the same order of effects.
 // Anything else newer than ES2017 is left alone for the check to report.
@@ -22,7 +22,14 @@ if (!dir) {
 // `<regex literal>.exec(<identifier>)?.[<digits>]`
 const OPTIONAL_EXEC = /(\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\[\n])+\/[a-z]*\.exec\([A-Za-z_$][\w$]*\))\?\.\[(\d+)\]/g
 let changed = 0
-const index = path.join(dir, 'index.html')
+// The build's page: `index.html`, or `player.html` in the player module's build
+// (scripts/build-player-module.sh).
+const pages = readdirSync(dir).filter(name => name.endsWith('.html'))
+if (pages.length !== 1) {
+  console.error(`lower-glue: expected one page in ${dir}, found ${pages.length}`)
+  process.exit(1)
+}
+const index = path.join(dir, pages[0])
 let html = readFileSync(index, 'utf8')
 for (const name of readdirSync(dir)) {
   if (!/^shoal-app-[0-9a-f]+\.js$/.test(name)) continue

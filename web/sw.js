@@ -4,7 +4,8 @@
 //    writes the first line of the deployed copy: `self.SHOAL_PRECACHE = {version, files}`, the
 //    build's hashed file names and a version derived from their contents. The worker caches
 //    them under `shoal-shell-<version>`, serves them cache-first, and answers navigations to
-//    app routes with the cached `index.html`, so the app opens offline. A new deployment is a
+//    app routes with the cached page of the module that shows them (`player.html` or
+//    `index.html`), so the app opens offline. A new deployment is a
 //    new sw.js (new version): it installs its cache beside the old one and *waits*; the page
 //    offers "a new version is ready — reload", sends {shoal: 'activate'}, and reloads when the
 //    new worker takes control. So a page never mixes two builds. Old shell caches are deleted
@@ -37,6 +38,11 @@ const META_TIMEOUT_MS = 120000
 const BUILD = self.SHOAL_PRECACHE || { version: null, files: [] }
 const SHELL_PREFIX = 'shoal-shell-'
 const SHELL = BUILD.version ? SHELL_PREFIX + BUILD.version : null
+// The pages the player module shows (`player.html`), as crates/companion-api/src/app_module.rs
+// decides for the companion: `/`, `/play`, `/watch`, `/embed`, `/live/NAME`. Every other page is
+// the whole app's `index.html` (tests/e2e/two-modules.test.mjs checks the two agree).
+const PLAYER_PAGES = /^\/(play|watch|embed|live\/[^/]+)?\/?$/
+const PLAYER_HTML = '/player.html'
 // Paths the companion answers itself without a file extension: never the app's index.html.
 const SERVER_PATHS = /^\/(api|health|metrics)(\/|$)/
 
@@ -78,7 +84,8 @@ self.addEventListener('fetch', event => {
   if (!SHELL || request.method !== 'GET') return
   const path = url.pathname
   if (request.mode === 'navigate' && !/\.[^/]*$/.test(path) && !SERVER_PATHS.test(path)) {
-    event.respondWith(fromShell('/index.html', request))
+    const page = PLAYER_PAGES.test(path) && BUILD.files.includes(PLAYER_HTML) ? PLAYER_HTML : '/index.html'
+    event.respondWith(fromShell(page, request))
   } else if (BUILD.files.includes(path)) {
     event.respondWith(fromShell(path, request))
   }

@@ -99,11 +99,14 @@ test('a new deployment is offered, and applied only on Reload', async () => {
   await shellReady(open.page)
   const before = await open.page.evaluate(() => caches.keys())
 
-  // "Deploy" a new build: another index.html, then the precache line and the precompressed
-  // copies rewritten by the same post_build scripts Trunk runs (the companion sends the `.br`
-  // copy of a file when there is one, so stale copies would still be the old build).
-  const index = path.join(dist, 'index.html')
-  writeFileSync(index, readFileSync(index, 'utf8').replace('<head>', '<head><meta name="shoal-build" content="two">'))
+  // "Deploy" a new build: other pages (the whole app's index.html and the player module's
+  // player.html, which `/` is), then the precache line and the precompressed copies rewritten
+  // by the same post_build scripts Trunk runs (the companion sends the `.br` copy of a file
+  // when there is one, so stale copies would still be the old build).
+  for (const name of ['index.html', 'player.html']) {
+    const file = path.join(dist, name)
+    writeFileSync(file, readFileSync(file, 'utf8').replace('<head>', '<head><meta name="shoal-build" content="two">'))
+  }
   for (const script of ['precache.mjs', 'precompress.mjs']) {
     const r = runTool('node', [path.join(root, 'scripts', script), dist])
     assert.equal(r.status, 0, r.stderr)

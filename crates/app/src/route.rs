@@ -6,6 +6,9 @@
 //! Why not `leptos_router`: its generic matching, nested outlets and transitions were some
 //! 25 KiB of the player path's brotli size, for thirteen flat routes (docs/benchmarks.md).
 //!
+//! The player module (the crate without `catalog`) follows only the links to its own pages;
+//! a link or [`Location::navigate`] to another page loads the whole app there.
+//!
 //! Path parameters are handed to the page as the browser spells them (still percent-encoded,
 //! as the Leptos router did); query values are decoded as `URLSearchParams` decodes them.
 
@@ -198,6 +201,12 @@ fn go(location: Location, to: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
+    let path = to.split(['?', '#']).next().unwrap_or(to);
+    if !in_this_module(path) {
+        // A page this module leaves out: the whole app's page, loaded.
+        let _ = window.location().assign(to);
+        return;
+    }
     let here = location.raw.with_untracked(|(p, s)| format!("{p}{s}"));
     // Following a link to the page already shown adds no history entry.
     if here != to {
@@ -209,9 +218,15 @@ fn go(location: Location, to: &str) {
     window.scroll_to_with_x_and_y(0.0, 0.0);
 }
 
+/// Whether this module shows the page at `path`: the whole app shows every page, the player
+/// module (built without `catalog`) only [`companion_api::is_player_page`]'s.
+fn in_this_module(path: &str) -> bool {
+    cfg!(feature = "catalog") || companion_api::is_player_page(path)
+}
+
 /// Where a click should take the app without a page load: a plain left click, without
-/// modifier keys, on a link to this origin that has no `target`, `download` or
-/// `rel="external"`. `None` leaves the click to the browser.
+/// modifier keys, on a link to a page of this module on this origin that has no `target`,
+/// `download` or `rel="external"`. `None` leaves the click to the browser.
 fn link_target(ev: &web_sys::MouseEvent) -> Option<String> {
     if ev.default_prevented()
         || ev.button() != 0
@@ -235,7 +250,7 @@ fn link_target(ev: &web_sys::MouseEvent) -> Option<String> {
     let location = web_sys::window()?.location();
     let url =
         web_sys::Url::new_with_base(&link.get_attribute("href")?, &location.href().ok()?).ok()?;
-    if url.origin() != location.origin().ok()? {
+    if url.origin() != location.origin().ok()? || !in_this_module(&url.pathname()) {
         return None;
     }
     Some(format!("{}{}{}", url.pathname(), url.search(), url.hash()))
@@ -281,6 +296,49 @@ mod tests {
         assert_eq!(Page::of("/live/a/b"), Page::NotFound);
         assert_eq!(Page::of("/nowhere"), Page::NotFound);
         assert_eq!(Page::of("/playlist"), Page::NotFound);
+    }
+
+    /// The player module shows exactly the pages `is_player_page` sends it: every such address
+    /// is one of its pages, and each of its pages has such an address.
+    #[test]
+    fn the_player_module_is_sent_only_its_own_pages() {
+        let in_player = |page: &Page| {
+            matches!(
+                page,
+                Page::Home | Page::Play | Page::Watch | Page::Embed | Page::LiveChannel { .. }
+            )
+        };
+        let paths = [
+            "/",
+            "/play",
+            "/play/",
+            "/watch",
+            "/embed",
+            "/live",
+            "/live/",
+            "/live/news",
+            "/live/news/",
+            "/live/a/b",
+            "/discover",
+            "/search",
+            "/addons",
+            "/settings",
+            "/downloads",
+            "/detail/movie/tt1",
+            "/streams/movie/tt1",
+            "/nowhere",
+            "/play//",
+            "/play/x",
+        ];
+        for path in paths {
+            if companion_api::is_player_page(path) {
+                assert!(in_player(&Page::of(path)), "{path}");
+            }
+        }
+        for path in ["/", "/play", "/watch", "/embed", "/live/news"] {
+            assert!(in_player(&Page::of(path)), "{path}");
+            assert!(companion_api::is_player_page(path), "{path}");
+        }
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //! What it promises: [`CompanionInfo`] is the body of [`COMPANION_PATH`], [`Library`] the body
 //! of [`LIBRARY_PATH`], a JSON array of [`ChannelEntry`] the body of [`CHANNELS_PATH`],
 //! [`Health`] the JSON body of [`HEALTH_PATH`], with
-//! camelCase field names. Reading is lenient where an older or newer
+//! camelCase field names. [`is_player_page`] says which of the app's two builds answers a page
+//! address (the companion serves it, the app follows it). Reading is lenient where an older or newer
 //! companion may differ (optional fields default), so the app keeps working across versions.
 //! Plain serde data, no I/O: it builds natively and for `wasm32-unknown-unknown`.
 //!
 //! How to drive it: serialize with any serde format on the companion, and deserialize the
 //! response body in the app; bounding the body's size is the reader's job.
 
+mod app_module;
+
+pub use app_module::{is_player_page, PLAYER_HTML};
 use serde::{Deserialize, Serialize};
 
 /// Where the companion says that it is one, and where its add-on is.

@@ -11,6 +11,7 @@ use crate::live::{
 };
 
 /// The channel list.
+#[cfg(feature = "catalog")]
 #[component]
 pub(crate) fn LiveList() -> impl IntoView {
     let channels = load_channels();

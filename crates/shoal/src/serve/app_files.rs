@@ -1,6 +1,8 @@
 //! The built app's static files, from the Trunk output folder, with their proper MIME types
 //! (`.wasm` as `application/wasm`, which streaming compilation requires). Paths without a file
-//! extension are app routes and get `index.html` (a single-page app); a missing file with an
+//! extension are app routes and get the app's page: `player.html` (the player module) for the
+//! pages a viewer lands on to watch, `index.html` (the whole app) for the others, as
+//! [`companion_api::is_player_page`] says (docs/reach.md, "Two modules"); a missing file with an
 //! extension is a plain 404, so a broken asset link is visible as one. A file with a `.br` or
 //! `.gz` copy beside it (scripts/precompress.mjs writes them at build time) is sent as that copy
 //! to a browser that accepts the encoding, instead of being compressed on every request: the
@@ -23,7 +25,8 @@ pub(super) fn service(dist: PathBuf) -> ServeDir<MethodRouter> {
     ServeDir::new(&dist)
         .precompressed_br()
         .precompressed_gzip()
-        .append_index_html_on_directories(true)
+        // `/` is an app route like the others (the player module's), not `index.html`.
+        .append_index_html_on_directories(false)
         .fallback(get(spa_index).with_state(dist))
 }
 
@@ -43,12 +46,12 @@ pub(super) async fn embed_script(State(dist): State<PathBuf>) -> Response {
     }
 }
 
-/// App routes (no file extension) get the app's `index.html`; anything else is a 404.
+/// App routes (no file extension) get the app's page ([`page_for`]); anything else is a 404.
 async fn spa_index(State(dist): State<PathBuf>, uri: Uri) -> Response {
     if has_extension(uri.path()) {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
-    match tokio::fs::read(dist.join("index.html")).await {
+    match tokio::fs::read(dist.join(page_for(&dist, uri.path()))).await {
         Ok(html) => Response::builder()
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
             // The page names hashed asset files: it must be revalidated to pick up a new build.
@@ -59,6 +62,16 @@ async fn spa_index(State(dist): State<PathBuf>, uri: Uri) -> Response {
             tracing::error!(%error, "index.html went missing");
             (StatusCode::SERVICE_UNAVAILABLE, "the app is not built\n").into_response()
         }
+    }
+}
+
+/// The page that shows the app route `path`: the player module's where it has that page and
+/// the build has the module, else the whole app's.
+fn page_for(dist: &Path, path: &str) -> &'static str {
+    if companion_api::is_player_page(path) && dist.join(companion_api::PLAYER_HTML).is_file() {
+        companion_api::PLAYER_HTML
+    } else {
+        "index.html"
     }
 }
 
@@ -119,6 +132,37 @@ mod tests {
             get_with(dist.path(), "/plain.js", "br").await,
             (None, b"no copies".to_vec())
         );
+    }
+
+    #[tokio::test]
+    async fn the_player_pages_get_the_player_module_and_the_others_the_whole_app() {
+        let dist = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dist.path().join("index.html"), b"whole").expect("write");
+        for path in [
+            "/discover",
+            "/live",
+            "/detail/movie/tt1",
+            "/nowhere",
+            "/index.html",
+        ] {
+            assert_eq!(get_with(dist.path(), path, "").await.1, b"whole", "{path}");
+        }
+        // A build without the player module: every route gets the whole app.
+        assert_eq!(get_with(dist.path(), "/", "").await.1, b"whole");
+        std::fs::write(dist.path().join("player.html"), b"player").expect("write");
+        for path in ["/", "/play", "/watch", "/embed", "/live/news"] {
+            assert_eq!(get_with(dist.path(), path, "").await.1, b"player", "{path}");
+        }
+        for path in [
+            "/discover",
+            "/search",
+            "/addons",
+            "/live",
+            "/downloads",
+            "/index.html",
+        ] {
+            assert_eq!(get_with(dist.path(), path, "").await.1, b"whole", "{path}");
+        }
     }
 
     #[test]
