@@ -30,7 +30,8 @@ before(async () => {
     library: mkdtempSync(path.join(scratch, 'library-')),
     cache: mkdtempSync(path.join(scratch, 'cache-')),
     // A DVR window longer than the tests, so every segment a page got is still on disk.
-    args: ['--channel', 'demo=testsrc', '--channels-dir', channelsDir, '--dvr-seconds', '900']
+    // 10 segments in the live playlist (20 s): room for a viewer 18 s behind the edge.
+    args: ['--channel', 'demo=testsrc', '--channels-dir', channelsDir, '--dvr-seconds', '900', '--live-segments', '10']
   })
 })
 
@@ -137,6 +138,7 @@ function silenceable () {
       : new Uint8Array(data)
     if (bytes.byteLength >= window.__cutAfter) {
       silent = true
+      window.__cutAt = { label: target, at: performance.now() }
       return send.call(this, bytes.slice(0, window.__cutAfter))
     }
     window.__cutAfter -= bytes.byteLength
@@ -167,8 +169,11 @@ const playedPast = (v, s, timeout = 120_000) =>
   v.page.waitForFunction(t => document.querySelector('[data-testid=watch-video]')?.currentTime > t, s, { timeout })
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
-/** Waits until `check(stats)` holds (polling), failing with the last stats after `timeoutMs`. */
-async function until (v, check, what, timeoutMs = 90_000) {
+/**
+ * Waits until `check(stats)` holds (polling), failing with the last stats after `timeoutMs`,
+ * and with what `more()` says (another page's state) when given.
+ */
+async function until (v, check, what, timeoutMs = 90_000, more = null) {
   const end = Date.now() + timeoutMs
   let s
   while (Date.now() < end) {
@@ -176,7 +181,8 @@ async function until (v, check, what, timeoutMs = 90_000) {
     if (s && check(s)) return s
     await sleep(500)
   }
-  assert.fail(`${v.name}: ${what}; last stats ${JSON.stringify(s)}`)
+  const extra = more ? `; ${JSON.stringify(await more().catch(e => String(e)))}` : ''
+  assert.fail(`${v.name}: ${what}; last stats ${JSON.stringify(s)}${extra}`)
 }
 
 /** The origin's published segment files, by name. */
@@ -277,14 +283,22 @@ test('the only peer stops answering mid-segment: HTTP takes over the rest, no st
   // next segments from the peer before hls.js asks for them (prefetch), armed in steady play:
   // the cut may land on a segment the loader reads or on one fetched ahead (which failed in
   // CI before segments were fetched lowest piece first). Which one it is, is not controlled.
+  // The victim plays 18 s behind the live edge and buffers 12 s ahead, so it asks for segments
+  // at least 6 s old, which the peer (3 segments from the edge, fetching each new one as it
+  // appears) holds by then. Nearer the edge the two would race for each new segment, and a
+  // victim whose playlist reloads happen to come first fetches every one over HTTP and never
+  // from the peer (seen in CI with the victim 12 s behind and buffering 12 s).
   await playedPast(peer, 16)
-  const victim = await viewer('victim', null, { ...BEHIND, maxBufferLength: 12 })
-  await playedPast(victim, 2)
+  const victim = await viewer('victim', null, { liveSyncDurationCount: 9, maxBufferLength: 12 })
+  // Armed in steady play: the buffer is healthy by then, so the next segments may be coming
+  // ahead of time (prefetch) when the peer goes silent.
+  await playedPast(victim, 8)
   const before = await until(victim, s => s.bytesFromPeers > 0, 'bytes from the peer')
-  // A piece and a half more (96 KiB), then silence.
+  // A piece and a half more (96 KiB) of the next segment the peer starts sending, then silence.
   await peer.page.evaluate(() => { window.__cutAfter = 96 * 1024 })
   const cut = await until(victim, s => s.recent.some(r => r.delivery === 'peersThenHttp'),
-    'a segment begun from the peer and finished over HTTP', 60_000)
+    'a segment begun from the peer and finished over HTTP', 60_000,
+    async () => ({ cut: await peer.page.evaluate(() => window.__cutAt ?? null), peer: await stats(peer) }))
   await playedPast(victim, cut.currentTime + 10)
   const s = await stats(victim)
   console.log(`victim: peers ${s.bytesFromPeers} B, http ${s.bytesFromHttp} B, stalls ${before.stalls} → ${s.stalls}; ` +
