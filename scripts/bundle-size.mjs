@@ -53,7 +53,10 @@ for (const f of [...player, ...whole.filter(f => !player.includes(f))]) { const 
 const refs = [
   ['WebTorrent 3.0.21 browser bundle (npm webtorrent, dist/webtorrent.min.js)', ['node_modules/webtorrent/dist/webtorrent.min.js']],
   ['hls.js 1.7.4 (npm hls.js, dist/hls.min.js)', ['node_modules/hls.js/dist/hls.min.js']],
-  ['p2p-media-loader 2.3.1 core + hlsjs (npm, dist/*.es.min.js)', ['node_modules/p2p-media-loader-core/dist/p2p-media-loader-core.es.min.js', 'node_modules/p2p-media-loader-hlsjs/dist/p2p-media-loader-hlsjs.es.min.js']]
+  ['p2p-media-loader 2.3.1 core + hlsjs (npm, dist/*.es.min.js)', ['node_modules/p2p-media-loader-core/dist/p2p-media-loader-core.es.min.js', 'node_modules/p2p-media-loader-hlsjs/dist/p2p-media-loader-hlsjs.es.min.js']],
+  // Stremio Web's React UI is not published; its Rust core (wasm and glue) is, so this row is
+  // a lower bound of what Stremio Web loads.
+  ['Stremio Web\'s core, @stremio/stremio-core-web 0.62.1 (npm: wasm, glue, bridge, worker)', ['stremio_core_web_bg.wasm', 'stremio_core_web.js', 'bridge.js', 'worker.js'].map(f => `node_modules/@stremio/stremio-core-web/${f}`)]
 ]
 for (const [what, list] of refs) {
   const present = list.map(f => path.join(root, f)).filter(existsSync)

@@ -38,8 +38,8 @@ export function attach_hls(video, url, loader, onError, onReady) {
     }
     // Three target durations behind the live edge (hls.js's default) leaves a P2P loader a
     // buffer of ~4 s on 2 s segments: one slow HTTP fetch on a busy machine and playback
-    // stalls. Five keep ~8 s buffered, still nearer the edge than p2p-media-loader's viewers
-    // played in the benchmark (docs/benchmarks.md).
+    // stalls. Five keep ~8 s buffered: nearer the edge than p2p-media-loader's viewers in the
+    // N = 2 runs, farther (14.1 against 12.7 s) in the N = 4 runs (docs/benchmarks.md).
     const hls = new window.Hls({ fLoader: loader, pLoader: loader, liveSyncDurationCount: 5 });
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
       if (data.fatal) onError('The HLS stream failed: ' + data.details + '.');
