@@ -87,6 +87,42 @@ export function machine () {
   return { nproc, model, load: loadavg().map(l => l.toFixed(2)).join(', '), date: new Date().toISOString(), chromium: chromiumVersion }
 }
 
+/**
+ * VmRSS and VmHWM (bytes) of process `pid`, and the resident set split as the kernel counts
+ * it: anonymous (malloc, PartitionAlloc, V8 and wasm heaps), file-backed, shared memory (the
+ * buffers Chromium's IPC hands between processes); zeros once it is gone.
+ */
+export function residentMemory (pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kib = key => Number((status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm')) ?? [])[1] ?? 0) * 1024
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM'), anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') }
+  } catch {
+    return { rss: 0, hwm: 0, anon: 0, file: 0, shmem: 0 }
+  }
+}
+
+/**
+ * Serves `html` at every path of a loopback port and runs `once(url, variant)` for each of
+ * `variants`, `runs` times over, alternating. The results in order, with the machine's state
+ * before and after (`machine()`).
+ */
+export async function alternateRuns (html, runs, variants, once) {
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html))
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${server.address().port}/`
+  const start = machine()
+  const rows = []
+  try {
+    for (let i = 0; i < runs; i++) {
+      for (const variant of variants) rows.push(await once(url, variant))
+    }
+  } finally {
+    server.close()
+  }
+  return { rows, start, end: machine() }
+}
+
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 
 /** User + system CPU seconds of process `pid` (all its threads), from /proc/PID/stat; 0 if gone. */
@@ -105,7 +141,8 @@ export function cpuSeconds (pid) {
  * A headless Chromium of its own (so the pages of one side never share a process with the
  * other side's), with the flags loopback WebRTC needs. `cpu()` returns the CPU seconds so far
  * of its renderer processes (the pages: one page per browser here) and of all its processes,
- * from /proc with the process ids Chromium reports (CDP SystemInfo.getProcessInfo).
+ * from /proc with the process ids Chromium reports (CDP SystemInfo.getProcessInfo); `rss()`
+ * their resident memory the same way.
  */
 export async function launchChromium () {
   const profile = mkdtempSync(path.join(tmpdir(), 'shoal-bench-chromium-'))
@@ -146,6 +183,12 @@ export async function launchChromium () {
         if (p.type === 'renderer') renderer += s
       }
       return { renderer, total }
+    },
+    /** The highest VmRSS (bytes) among its renderer processes and of its browser process. */
+    async rss () {
+      const { processInfo } = await cdp.send('SystemInfo.getProcessInfo')
+      const of = type => Math.max(0, ...processInfo.filter(p => p.type === type).map(p => residentMemory(p.id).rss))
+      return { renderer: of('renderer'), browser: of('browser') }
     },
     async close () {
       await browser.close().catch(() => {})

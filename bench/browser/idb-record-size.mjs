@@ -11,33 +11,18 @@
 //   node bench/browser/idb-record-size.mjs   (env: N=300 MiB, SIZES=1048576,32768,16384, RUNS=1)
 //
 // Never run by CI.
-import http from 'node:http'
-import { readFileSync } from 'node:fs'
-import { launchChromium, machine } from './common.mjs'
+import { alternateRuns, launchChromium } from './common.mjs'
 
 const MiB = 1 << 20
 const N = Number(process.env.N ?? 300)
 const SIZES = (process.env.SIZES ?? `${MiB},${32 << 10},${16 << 10}`).split(',').map(Number)
 const RUNS = Number(process.env.RUNS ?? 1)
 
-function rss (pid) {
-  try {
-    return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)[1]) * 1024
-  } catch {
-    return 0
-  }
-}
-
 async function once (origin, record) {
   const chrome = await launchChromium()
   try {
     const { page } = await chrome.open(origin)
-    const cdp = await chrome.browser.newBrowserCDPSession()
-    const mem = async () => {
-      const { processInfo } = await cdp.send('SystemInfo.getProcessInfo')
-      const of = type => Math.max(0, ...processInfo.filter(p => p.type === type).map(p => rss(p.id)))
-      return { renderer: of('renderer'), browser: of('browser') }
-    }
+    const mem = () => chrome.rss()
     const idle = await mem()
     const writeMs = await page.evaluate(async ({ N, record, MiB }) => {
       const db = await new Promise((resolve, reject) => {
@@ -87,7 +72,7 @@ async function once (origin, record) {
         window.done = true
       })()
     }, { N })
-    let peak = { renderer: 0, browser: 0 }
+    let peak = await mem()
     while (!(await page.evaluate(() => window.done))) {
       await new Promise(resolve => setTimeout(resolve, 200))
       const m = await mem()
@@ -102,18 +87,7 @@ async function once (origin, record) {
   }
 }
 
-const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>record size</title>'))
-await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
-const start = machine()
-const rows = []
-try {
-  for (let i = 0; i < RUNS; i++) {
-    for (const record of SIZES) rows.push(await once(`http://127.0.0.1:${server.address().port}/`, record))
-  }
-} finally {
-  server.close()
-}
-const end = machine()
+const { rows, start, end } = await alternateRuns('<!doctype html><title>record size</title>', RUNS, SIZES, once)
 const m = v => (v / MiB).toFixed(0)
 console.log(`| record | renderer idle | after writing ${N} MiB | peak while reading them | browser process peak | write MiB/s | read MiB/s |`)
 console.log('|---|---|---|---|---|---|---|')

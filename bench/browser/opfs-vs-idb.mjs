@@ -22,22 +22,12 @@
 //   node bench/browser/opfs-vs-idb.mjs   (env: N=256 MiB, BACKENDS=idb,opfs-sync,opfs-async, RUNS=3)
 //
 // Runs alternate the backends. Never run by CI; nothing here asserts a time.
-import http from 'node:http'
-import { readFileSync } from 'node:fs'
-import { launchChromium, machine, median } from './common.mjs'
+import { alternateRuns, launchChromium, median } from './common.mjs'
 
 const MiB = 1 << 20
 const N = Number(process.env.N ?? 256)
 const BACKENDS = (process.env.BACKENDS ?? 'idb,opfs-sync,opfs-async').split(',')
 const RUNS = Number(process.env.RUNS ?? 3)
-
-function rss (pid) {
-  try {
-    return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)[1]) * 1024
-  } catch {
-    return 0
-  }
-}
 
 // The worker that owns the OPFS file's sync access handle.
 const WORKER = `
@@ -180,11 +170,7 @@ async function once (origin, name) {
   const chrome = await launchChromium()
   try {
     const { page } = await chrome.open(origin)
-    const cdp = await chrome.browser.newBrowserCDPSession()
-    const mem = async () => {
-      const { processInfo } = await cdp.send('SystemInfo.getProcessInfo')
-      return Math.max(0, ...processInfo.filter(p => p.type === 'renderer').map(p => rss(p.id)))
-    }
+    const mem = async () => (await chrome.rss()).renderer
     const idle = await mem()
     const { writeMs, longestWriteTask } = await page.evaluate(([name, n]) => window.bench(name, n), [name, N])
     const written = await mem()
@@ -205,19 +191,7 @@ async function once (origin, name) {
   }
 }
 
-const html = `<!doctype html><title>opfs vs idb</title><script>${PAGE}</script>`
-const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html))
-await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
-const start = machine()
-const rows = []
-try {
-  for (let i = 0; i < RUNS; i++) {
-    for (const name of BACKENDS) rows.push(await once(`http://127.0.0.1:${server.address().port}/`, name))
-  }
-} finally {
-  server.close()
-}
-const end = machine()
+const { rows, start, end } = await alternateRuns(`<!doctype html><title>opfs vs idb</title><script>${PAGE}</script>`, RUNS, BACKENDS, once)
 const m = v => (v / MiB).toFixed(0)
 const list = (name, f) => rows.filter(r => r.name === name).map(f)
 console.log(`| ${N} MiB, 1 MiB pieces (runs; median) | write MiB/s | read MiB/s | longest main-thread task while writing, ms (0: none over 50 ms) | renderer after writing, MiB | renderer peak while reading, MiB |`)

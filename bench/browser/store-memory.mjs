@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { root, shoalBin, spawnShoal } from '../../tests/support/shoal.mjs'
 import { startTracker } from '../../tests/support/tracker.mjs'
-import { buildReleaseHarness, launchChromium, machine, median, MiB, scratch, withTimeout } from './common.mjs'
+import { buildReleaseHarness, launchChromium, machine, median, MiB, residentMemory as rss, scratch, withTimeout } from './common.mjs'
 
 const GiB = 1024 * MiB
 const WANTED = Number(process.env.SIZE_MIB ?? 4096) * MiB
@@ -110,21 +110,6 @@ async function startPages (harness, before) {
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
     stop: () => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) })
-  }
-}
-
-/**
- * VmRSS and VmHWM (bytes) of process `pid`, and the resident set split as the kernel counts
- * it: anonymous (malloc, PartitionAlloc, V8 and wasm heaps), file-backed, shared memory (the
- * buffers Chromium's IPC hands between processes); zeros once it is gone.
- */
-function rss (pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kib = key => Number((status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm')) ?? [])[1] ?? 0) * 1024
-    return { rss: kib('VmRSS'), hwm: kib('VmHWM'), anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') }
-  } catch {
-    return { rss: 0, hwm: 0, anon: 0, file: 0, shmem: 0 }
   }
 }
 
