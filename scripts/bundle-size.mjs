@@ -2,10 +2,11 @@
 // what each kind of Shoal page downloads from the built app, and the reference bundles that
 // are installed in node_modules.
 //   node scripts/bundle-size.mjs [DIST]
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
+import { readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants } from 'node:zlib'
+import { filesUnder } from './files-under.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.resolve(process.argv[2] ?? path.join(root, 'dist'))
@@ -15,13 +16,9 @@ const size = file => {
   const br = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
   return { raw: raw.length, br: br.length }
 }
-const walk = folder => readdirSync(folder).flatMap(n => {
-  const f = path.join(folder, n)
-  return statSync(f).isDirectory() ? walk(f) : [f]
-})
 const kb = n => (n / 1024).toFixed(1)
 // Without the `.br`/`.gz` copies scripts/precompress.mjs writes (the same files, compressed).
-const files = walk(dist).filter(f => !/\.(br|gz)$/.test(f))
+const files = filesUnder(dist).filter(f => !/\.(br|gz)$/.test(f))
 const pick = re => files.filter(f => re.test(path.relative(dist, f)))
 // A page loads its HTML, the module it names (the wasm, its JS glue and snippets) and the
 // stylesheet; HLS playback adds hls.js (loaded on demand). The app is two modules

@@ -6,22 +6,16 @@
 // `??`, class fields, top-level await, …) fails the check with the file, line and column.
 // One exception is allowed and counted: `import.meta` (ES2020 syntax, but in Chromium since
 // 64), which the glue uses only when it is not given the wasm's path (Trunk always gives it).
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as acorn from 'acorn'
+import { filesUnder } from './files-under.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.resolve(process.argv[2] ?? path.join(root, 'dist'))
 
-function walk (folder) {
-  return readdirSync(folder).flatMap(name => {
-    const full = path.join(folder, name)
-    return statSync(full).isDirectory() ? walk(full) : [full]
-  })
-}
-
-const scripts = walk(dist).filter(f => f.endsWith('.js')).map(file => ({ file, text: readFileSync(file, 'utf8') }))
+const scripts = filesUnder(dist).filter(f => f.endsWith('.js')).map(file => ({ file, text: readFileSync(file, 'utf8') }))
 // The pages' inline scripts: index.html's and the player module's player.html (docs/reach.md).
 for (const page of readdirSync(dist).filter(name => name.endsWith('.html'))) {
   const html = readFileSync(path.join(dist, page), 'utf8')

@@ -5,8 +5,9 @@
 // leave one of the modules with the other's file, and the merge refuses instead.
 //
 //   node scripts/merge-player-module.mjs PLAYER_DIST [DIR]   DIR defaults to $TRUNK_STAGING_DIR
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { filesUnder } from './files-under.mjs'
 
 const from = process.argv[2]
 const into = process.argv[3] ?? process.env.TRUNK_STAGING_DIR
@@ -19,14 +20,9 @@ if (!existsSync(path.join(from, 'player.html'))) {
   process.exit(1)
 }
 
-const walk = folder => readdirSync(folder).sort().flatMap(name => {
-  const full = path.join(folder, name)
-  return statSync(full).isDirectory() ? walk(full) : [full]
-})
-
 let copied = 0
 const clashes = []
-for (const file of walk(from)) {
+for (const file of filesUnder(from)) {
   const rel = path.relative(from, file)
   // The `.br`/`.gz` copies are written afterwards for the merged folder (precompress.mjs).
   if (/\.(br|gz)$/.test(rel)) continue

@@ -8,8 +8,9 @@
 // a new sw.js, which browsers notice as a new deployment. Running it again on the same folder
 // replaces the line it wrote before.
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { filesUnder } from './files-under.mjs'
 
 const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR
 if (!dir) {
@@ -18,19 +19,9 @@ if (!dir) {
 }
 const MARK = 'self.SHOAL_PRECACHE = '
 
-function walk (folder) {
-  const out = []
-  for (const name of readdirSync(folder).sort()) {
-    const full = path.join(folder, name)
-    if (statSync(full).isDirectory()) out.push(...walk(full))
-    else out.push(full)
-  }
-  return out
-}
-
 const worker = path.join(dir, 'sw.js')
 // The `.br`/`.gz` copies (scripts/precompress.mjs) are the same files in another encoding.
-const files = walk(dir).filter(f => f !== worker && !/\.(br|gz)$/.test(f))
+const files = filesUnder(dir).filter(f => f !== worker && !/\.(br|gz)$/.test(f))
 const hash = createHash('sha256')
 const urls = []
 for (const file of files) {

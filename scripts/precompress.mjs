@@ -8,9 +8,10 @@
 // not smaller than the file, are left out. Running it again replaces the copies.
 //
 //   node scripts/precompress.mjs [DIR]      DIR defaults to $TRUNK_STAGING_DIR (Trunk sets it)
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import { filesUnder } from './files-under.mjs'
 
 const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR
 if (!dir) {
@@ -20,12 +21,7 @@ if (!dir) {
 const COMPRESSIBLE = /\.(wasm|js|mjs|css|html|svg|json|webmanifest)$/
 const MIN_BYTES = 1024
 
-const walk = folder => readdirSync(folder).flatMap(name => {
-  const full = path.join(folder, name)
-  return statSync(full).isDirectory() ? walk(full) : [full]
-})
-
-for (const file of walk(dir)) {
+for (const file of filesUnder(dir)) {
   if (!COMPRESSIBLE.test(file)) continue
   const raw = readFileSync(file)
   const copies = {

@@ -40,7 +40,7 @@ const SHELL_PREFIX = 'shoal-shell-'
 const SHELL = BUILD.version ? SHELL_PREFIX + BUILD.version : null
 // The pages the player module shows (`player.html`), as crates/companion-api/src/app_module.rs
 // decides for the companion: `/`, `/play`, `/watch`, `/embed`, `/live/NAME`. Every other page is
-// the whole app's `index.html` (tests/e2e/two-modules.test.mjs checks the two agree).
+// the whole app's `index.html` (tests/e2e/bundle-routes.test.mjs checks the two agree).
 const PLAYER_PAGES = /^\/(play|watch|embed|live\/[^/]+)?\/?$/
 const PLAYER_HTML = '/player.html'
 // Paths the companion answers itself without a file extension: never the app's index.html.

@@ -58,32 +58,36 @@ pub fn App() -> impl IntoView {
                 Page::Watch => view! { <pages::watch::Watch/> }.into_any(),
                 Page::Embed => view! { <pages::embed::Embed/> }.into_any(),
                 Page::LiveChannel { name } => view! { <pages::live::LiveChannel name=name/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::Addons => view! { <pages::addons::Addons/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::Discover => view! { <pages::discover::Discover/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::Search => view! { <pages::search::Search/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::Detail { kind, id } => view! { <pages::detail::Detail kind=kind id=id/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::Streams { kind, id } => view! { <pages::detail::Streams kind=kind id=id/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::Settings => view! { <pages::settings::Settings/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::LiveList => view! { <pages::live::LiveList/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::Downloads => view! { <pages::downloads::Downloads/> }.into_any(),
-                // The player module is handed only its own pages (`companion_api::is_player_page`
-                // decides for the companion, the Service Worker and the links in `route`), so a
-                // catalog page reaches it only from a host that serves `player.html` everywhere.
-                #[cfg(not(feature = "catalog"))]
-                _ => view! { <pages::not_found::NotFound/> }.into_any(),
-                #[cfg(feature = "catalog")]
-                Page::NotFound => view! { <pages::not_found::NotFound/> }.into_any(),
+                other => catalog_page(other),
             }}
         </shell::Shell>
     }
+}
+
+/// A page the player module leaves out (the crate's `catalog` feature), or the not-found page.
+#[cfg(feature = "catalog")]
+fn catalog_page(page: Page) -> AnyView {
+    match page {
+        Page::Addons => view! { <pages::addons::Addons/> }.into_any(),
+        Page::Discover => view! { <pages::discover::Discover/> }.into_any(),
+        Page::Search => view! { <pages::search::Search/> }.into_any(),
+        Page::Detail { kind, id } => view! { <pages::detail::Detail kind=kind id=id/> }.into_any(),
+        Page::Streams { kind, id } => {
+            view! { <pages::detail::Streams kind=kind id=id/> }.into_any()
+        }
+        Page::Settings => view! { <pages::settings::Settings/> }.into_any(),
+        Page::LiveList => view! { <pages::live::LiveList/> }.into_any(),
+        Page::Downloads => view! { <pages::downloads::Downloads/> }.into_any(),
+        _ => view! { <pages::not_found::NotFound/> }.into_any(),
+    }
+}
+
+/// The player module is handed only its own pages (`companion_api::is_player_page` decides for
+/// the companion, the Service Worker and the links in `route`), so a catalog page reaches it
+/// only from a host that serves `player.html` everywhere: the not-found page.
+#[cfg(not(feature = "catalog"))]
+fn catalog_page(_page: Page) -> AnyView {
+    view! { <pages::not_found::NotFound/> }.into_any()
 }
 
 #[cfg(all(test, target_family = "wasm"))]
