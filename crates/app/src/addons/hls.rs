@@ -36,11 +36,11 @@ export function attach_hls(video, url, loader, onError, onReady) {
       if (video.canPlayType('application/vnd.apple.mpegurl')) { video.src = url; return }
       onError('This browser cannot play HLS streams.'); return
     }
-    // Three target durations behind the live edge (hls.js's default) leaves a P2P loader a
-    // buffer of ~4 s on 2 s segments: one slow HTTP fetch on a busy machine and playback
-    // stalls. Five keep ~8 s buffered: nearer the edge than p2p-media-loader's viewers in the
-    // N = 2 runs, farther (14.1 against 12.7 s) in the N = 4 runs (docs/benchmarks.md).
-    const hls = new window.Hls({ fLoader: loader, pLoader: loader, liveSyncDurationCount: 5 });
+    // hls.js's default distance to the live edge (three target durations), as
+    // p2p-media-loader's viewers play: five cost ~4 s of live distance for a few points of P2P
+    // share, and 0 stalls were seen with three at N = 4 on a loaded machine
+    // (docs/benchmarks.md, 2026-12-07).
+    const hls = new window.Hls({ fLoader: loader, pLoader: loader });
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
       if (data.fatal) onError('The HLS stream failed: ' + data.details + '.');
     });

@@ -83,37 +83,43 @@ pub(crate) fn HlsPlayer(
             preload_hls();
             let channel = playback.borrow().channel.clone();
             let pb = Rc::downgrade(&playback);
-            let (tab, url) = (tab.clone(), url.clone());
-            // The download store first (opening it is quick): a segment it holds plays from
-            // it, and every verified segment goes into it.
-            wasm_bindgen_futures::spawn_local(async move {
-                tab.cache.settled().await;
-                if let Some(store) = tab.cache.store() {
-                    channel.use_store(store);
-                }
-                // Other viewers of a channel that publishes a swarm: segments move between
-                // pages, every piece checked against the playlist's tags.
-                channel.use_peers(&tab.client);
-                let probe_video = video.clone();
-                channel.set_buffer_probe(Rc::new(move || buffer_ahead(&probe_video)));
-                let loader = channel.loader_class();
-                let on_error = Closure::<dyn Fn(String)>::new(move |m: String| error.set(Some(m)));
-                let on_ready = Closure::<dyn Fn(JsValue)>::new(move |hls: JsValue| {
-                    if let Some(pb) = pb.upgrade() {
-                        pb.borrow_mut().hls = Some(hls);
+            // The download store may still be opening: hls.js starts now (playlist, media
+            // attach) and the loads that look in the store wait for it. A segment it holds
+            // plays from it, and every verified segment goes into it.
+            channel.store_coming();
+            {
+                let (channel, cache) = (channel.clone(), tab.cache.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    match cache.settled().await {
+                        crate::cache::Opened::Ready(store) => channel.use_store(store),
+                        crate::cache::Opened::Pending | crate::cache::Opened::Failed(_) => {
+                            channel.no_store()
+                        }
                     }
                 });
-                attach_hls(
-                    &video,
-                    &url,
-                    &loader,
-                    on_error.as_ref().unchecked_ref(),
-                    on_ready.as_ref().unchecked_ref(),
-                );
-                // hls.js may call these for as long as the page lives.
-                on_error.forget();
-                on_ready.forget();
+            }
+            // Other viewers of a channel that publishes a swarm: segments move between pages,
+            // every piece checked against the playlist's tags.
+            channel.use_peers(&tab.client);
+            let probe_video = video.clone();
+            channel.set_buffer_probe(Rc::new(move || buffer_ahead(&probe_video)));
+            let loader = channel.loader_class();
+            let on_error = Closure::<dyn Fn(String)>::new(move |m: String| error.set(Some(m)));
+            let on_ready = Closure::<dyn Fn(JsValue)>::new(move |hls: JsValue| {
+                if let Some(pb) = pb.upgrade() {
+                    pb.borrow_mut().hls = Some(hls);
+                }
             });
+            attach_hls(
+                &video,
+                &url,
+                &loader,
+                on_error.as_ref().unchecked_ref(),
+                on_ready.as_ref().unchecked_ref(),
+            );
+            // hls.js may call these for as long as the page lives.
+            on_error.forget();
+            on_ready.forget();
         });
     }
 

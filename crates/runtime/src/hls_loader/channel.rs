@@ -7,6 +7,8 @@ use vecmap::VecMap;
 
 use hls::{ChannelTag, MediaPlaylist, RateEstimate, SegmentTag};
 
+use super::store_slot::StoreSlot;
+
 /// Segments remembered in [`HlsStats::recent`].
 pub const RECENT_SEGMENTS: usize = 30;
 /// Most segments known across a stream's playlists (a long DVR window of 2 s segments).
@@ -141,7 +143,7 @@ pub(crate) struct ChannelState {
     pub(crate) channel: Option<ChannelTag>,
     pub(crate) sink: Option<VerifiedSink>,
     /// Where verified segments are kept and looked up first (a replay needs no network).
-    pub(crate) store: Option<crate::Store>,
+    pub(crate) store: StoreSlot,
     /// JS closures the loader class calls (dropped with the channel).
     pub(crate) keep_alive: Vec<Box<dyn std::any::Any>>,
     /// How to reach peers ([`HlsChannel::use_peers`]); none: HTTP and the store only.
@@ -237,13 +239,30 @@ impl HlsChannel {
     /// Keeps every verified segment in `store` and looks segments up there before fetching
     /// them (read-back is verified against the segment's tag like any other source).
     pub fn use_store(&self, store: crate::Store) {
-        self.state.borrow_mut().store = Some(store);
+        self.state.borrow_mut().store.settle(Some(store));
     }
 
-    /// The store set by [`HlsChannel::use_store`].
+    /// Says a store is being opened: hls.js may start at once, and the loads that look in the
+    /// store wait until [`HlsChannel::use_store`] or [`HlsChannel::no_store`] settles it.
+    pub fn store_coming(&self) {
+        self.state.borrow_mut().store.expect();
+    }
+
+    /// The store announced by [`HlsChannel::store_coming`] could not be opened.
+    pub fn no_store(&self) {
+        self.state.borrow_mut().store.settle(None);
+    }
+
+    /// The store set by [`HlsChannel::use_store`], if it is open now.
     #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
     pub(crate) fn store(&self) -> Option<crate::Store> {
-        self.state.borrow().store.clone()
+        self.state.borrow().store.now()
+    }
+
+    /// The store once it is settled (at once when none is coming).
+    #[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+    pub(crate) async fn settled_store(&self) -> Option<crate::Store> {
+        std::future::poll_fn(|cx| self.state.borrow_mut().store.poll_settled(cx)).await
     }
 
     /// The channel tag of the stream, once a playlist carried one.

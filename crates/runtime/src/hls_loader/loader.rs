@@ -255,6 +255,8 @@ async fn load_playlist(
         stats.progress(body.len() as u64, 0, chunks);
     })
     .await;
+    // Opening the download store overlaps the fetch; the answer needs it (kept for offline).
+    let store = inner.channel.settled_store().await;
     if over.replace(true) {
         return;
     }
@@ -262,7 +264,6 @@ async fn load_playlist(
     stats.end(now_ms());
     let len = body.len() as u64;
     stats.progress(len, len, chunks);
-    let store = inner.channel.store();
     match result {
         Ok(final_url) => {
             let text = String::from_utf8_lossy(&body).into_owned();
@@ -543,7 +544,7 @@ async fn from_store(
     tag: &SegmentTag,
     started: f64,
 ) -> bool {
-    let Some(store) = inner.channel.store() else {
+    let Some(store) = inner.channel.settled_store().await else {
         return false;
     };
     let Some(bytes) = store.get_segment(&tag.info_hash.to_hex(), tag.length).await else {

@@ -17,6 +17,7 @@ mod peers;
 mod prefetch;
 #[cfg(target_family = "wasm")]
 mod stats;
+mod store_slot;
 
 pub use channel::{
     BufferProbe, Delivery, HlsChannel, HlsStats, SegmentRecord, VerifiedSegment, VerifiedSink,
