@@ -11,6 +11,8 @@
 //! offers beyond either are refused (not answered). A file that changes on disk leaves the
 //! swarm (its pieces are refused from then on).
 
+#[cfg(test)]
+mod gateway_tests;
 mod platform;
 mod torrents;
 
@@ -65,8 +67,18 @@ pub(crate) struct SeederConfig {
 pub(crate) enum SeederChange {
     /// Seed a live channel's newly published segment.
     AddChannelSegment(Box<Seedable>),
-    /// Seed a torrent the gateway completed from TCP peers (see `gateway/hybrid.rs`).
+    /// Seed a torrent the gateway is downloading from TCP peers, from its metadata on: an
+    /// upload-only engine over the gateway's piece folder, its pieces following as
+    /// [`SeederChange::GatewayPiece`] (see `gateway/hybrid.rs`).
     AddGatewayTorrent(Box<Seedable>),
+    /// A piece the gateway verified, read back from its folder and hashed: imported into that
+    /// gateway torrent (the engine compares the digest with the torrent's) and announced to
+    /// its peers. A piece that does not match is dropped with a warning.
+    GatewayPiece {
+        hash: InfoHash,
+        piece: u32,
+        bytes: swarm::HashedPiece,
+    },
     /// Stop seeding a channel's segment (it left its channel's DVR window).
     Remove(InfoHash),
     /// Stop seeding a gateway torrent (the gateway removed it); a library file of the same
@@ -164,6 +176,7 @@ pub(crate) async fn run<H: DataChannelHost>(
             change = change => match change {
                 Some(SeederChange::AddChannelSegment(seedable)) => s.add(&mut host, *seedable, Kind::Channel),
                 Some(SeederChange::AddGatewayTorrent(seedable)) => s.add(&mut host, *seedable, Kind::Gateway),
+                Some(SeederChange::GatewayPiece { hash, piece, bytes }) => s.import(&mut host, hash, piece, bytes),
                 Some(SeederChange::Remove(hash)) => s.remove(&mut host, hash, Kind::Channel),
                 Some(SeederChange::RemoveGatewayTorrent(hash)) => s.remove(&mut host, hash, Kind::Gateway),
                 // Every sender is gone: nothing more will change.
