@@ -3,9 +3,10 @@
 //! browsers' relayed offers through one native WebRTC host. The sessions do the driving; this
 //! file runs one task that moves events between them, the host, the socket and the clock.
 //!
-//! Torrents come and go while it runs (a live channel's segments, through [`SeederChange`]):
-//! a removed torrent's session is stopped (it announces `stopped` and closes its peers) and
-//! its slot is reused; the bytes it sent stay counted.
+//! Torrents come and go while it runs (a live channel's segments, the gateway's torrents,
+//! through [`SeederChange`]): a removed torrent's session is stopped (it announces `stopped`
+//! and closes its peers) and its slot is reused; the bytes it sent stay counted. A gateway
+//! torrent arrives with its metadata and grows piece by piece as the gateway verifies them.
 //!
 //! Bounds: at most `max_peers_per_torrent` connections per torrent and the host's cap in total;
 //! offers beyond either are refused (not answered). A file that changes on disk leaves the
