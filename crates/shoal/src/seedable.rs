@@ -323,17 +323,11 @@ mod tests {
     fn a_gateway_folder_is_seeded_piece_by_piece_as_the_gateway_writes_it() {
         use swarm::{HashedPiece, Storage};
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("film.mkv");
-        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        std::fs::write(&path, &bytes).expect("write");
-        let made = prepare(&path, &MakeOptions::default(), [1; 20]).expect("prepare");
-        let info = made.engine.info_bytes().expect("info").to_vec();
-        let piece_length = usize::try_from(made.meta.info.piece_length).expect("length");
-        let folder = dir.path().join("gateway").join("HASH.1");
-        let mut store = PieceStore::create(folder.clone()).expect("store");
+        let mut f = crate::gateway_fixture::GatewayFixture::new(dir.path(), 7);
+        let folder = f.folder.clone();
 
-        let mut seeding = for_gateway(&info, folder.clone(), [2; 20]).expect("started");
-        assert_eq!(seeding.meta.info_hash, made.meta.info_hash);
+        let mut seeding = for_gateway(&f.info, folder.clone(), [2; 20]).expect("started");
+        assert_eq!(seeding.meta.info_hash, f.library.meta.info_hash);
         assert_eq!(seeding.engine.stats().pieces_verified, 0);
         // The folder as the gateway fills it: one file per verified piece, read back as the
         // seeder does (`gateway/hybrid.rs`).
@@ -341,8 +335,7 @@ mod tests {
             let data = std::fs::read(PieceStore::piece_path(&folder, piece)).expect("read");
             HashedPiece::new(data)
         };
-        let chunks: Vec<&[u8]> = bytes.chunks(piece_length).collect();
-        assert!(store.put(1, chunks[1].to_vec()).is_empty());
+        f.write(1);
         let first = PieceStore::piece_path(&folder, 1);
         let written = std::fs::metadata(&first)
             .and_then(|m| m.modified())
@@ -356,11 +349,12 @@ mod tests {
         let mut out = Vec::new();
         let storage = seeding.engine.storage_mut();
         storage.read(1, 100, 1000, &mut out).expect("read");
-        assert_eq!(out, bytes[piece_length + 100..piece_length + 1100]);
+        assert_eq!(out, f.piece(1)[100..1100]);
         assert!(!storage.is_stale());
 
         // A piece damaged on disk is refused; a folder the gateway deleted is stale.
-        std::fs::write(PieceStore::piece_path(&folder, 0), vec![0; piece_length]).expect("damage");
+        std::fs::write(PieceStore::piece_path(&folder, 0), vec![0; f.piece_length])
+            .expect("damage");
         assert!(!seeding.engine.import_hashed(0, read(0)));
         assert!(!seeding.engine.has_piece(0));
         std::fs::remove_dir_all(&folder).expect("remove");

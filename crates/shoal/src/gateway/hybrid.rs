@@ -99,7 +99,7 @@ impl SeedHandoff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seedable::{prepare, MakeOptions};
+    use crate::gateway_fixture::GatewayFixture;
     use swarm::Storage;
 
     /// What the seeder is told, in order, until every sender (the handoff and its reads) is
@@ -115,25 +115,14 @@ mod tests {
     #[tokio::test]
     async fn the_torrent_goes_first_then_each_piece_read_back_from_the_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("film.mkv");
-        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 3 % 251) as u8).collect();
-        std::fs::write(&path, &bytes).expect("write");
-        let made = prepare(&path, &MakeOptions::default(), [1; 20]).expect("prepare");
-        let info = made.engine.info_bytes().expect("info").to_vec();
-        let hash = made.meta.info_hash;
-        let piece_length = usize::try_from(made.meta.info.piece_length).expect("length");
-        let folder = dir.path().join("HASH.1");
-        let mut store = PieceStore::create(folder.clone()).expect("store");
-        for piece in [0u32, 2] {
-            let at = piece as usize * piece_length;
-            assert!(store
-                .put(piece, bytes[at..at + piece_length].to_vec())
-                .is_empty());
-        }
+        let mut f = GatewayFixture::new(dir.path(), 3);
+        f.write(0);
+        f.write(2);
+        let (hash, folder) = (f.library.meta.info_hash, f.folder.clone());
 
         let (tx, rx) = mpsc::unbounded_channel();
         let handoff = SeedHandoff::new(tx, [2; 20]);
-        assert!(handoff.metadata(&info, folder.clone(), vec![0, 2]));
+        assert!(handoff.metadata(&f.info, folder.clone(), vec![0, 2]));
         // Gone before it was read: nothing is sent for it.
         handoff.piece(hash, folder.clone(), 1);
         assert!(!handoff.metadata(b"not an info dict", folder.clone(), vec![0]));
@@ -163,6 +152,6 @@ mod tests {
         let mut out = Vec::new();
         let storage = seedable.engine.storage_mut();
         storage.read(2, 0, 10, &mut out).expect("read");
-        assert_eq!(out, bytes[2 * piece_length..2 * piece_length + 10]);
+        assert_eq!(out, f.piece(2)[..10]);
     }
 }

@@ -10,17 +10,14 @@ use std::{
 };
 
 use rtc::{ConnId, DataChannelHost, RtcError, RtcEvent};
-use swarm::{HashedPiece, Storage as _};
+use swarm::HashedPiece;
 
 use super::{
     platform::SharedTracker,
     torrents::{Kind, Uploaded},
     Seeder, SeederConfig,
 };
-use crate::{
-    gateway::PieceStore,
-    seedable::{for_gateway, prepare, MakeOptions},
-};
+use crate::{gateway_fixture::GatewayFixture, seedable::for_gateway};
 
 /// A host no browser reaches: the sessions start, announce (into the outbox) and wait.
 struct NoBrowsers;
@@ -76,21 +73,12 @@ fn has(s: &Seeder, kind: Kind, piece: u32) -> Option<bool> {
 #[test]
 fn gateway_pieces_are_imported_checked_and_dropped_with_their_torrent() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("film.mkv");
-    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 5 % 251) as u8).collect();
-    std::fs::write(&path, &bytes).expect("write");
-    let library = prepare(&path, &MakeOptions::default(), [1; 20]).expect("prepare");
-    let info = library.engine.info_bytes().expect("info").to_vec();
-    let hash = library.meta.info_hash;
-    let piece_length = usize::try_from(library.meta.info.piece_length).expect("length");
-    let folder = dir.path().join("HASH.1");
-    let piece = |p: usize| HashedPiece::new(bytes[p * piece_length..][..piece_length].to_vec());
-    let mut store = PieceStore::create(folder.clone()).expect("store");
-    for p in 0..2 {
-        assert!(store
-            .put(p as u32, bytes[p * piece_length..][..piece_length].to_vec())
-            .is_empty());
-    }
+    let mut f = GatewayFixture::new(dir.path(), 5);
+    f.write(0);
+    f.write(1);
+    let (hash, info) = (f.library.meta.info_hash, f.info.clone());
+    let piece = |p: u32| HashedPiece::new(f.piece(p));
+    let folder = f.folder.clone();
 
     let mut host = NoBrowsers;
     let mut s = seeder();
@@ -115,11 +103,12 @@ fn gateway_pieces_are_imported_checked_and_dropped_with_their_torrent() {
     s.import(&mut host, hash, 2, piece(2));
 
     // Seeded as a library file already: one session, which gateway pieces do not touch.
-    s.add(&mut host, library, Kind::Library);
+    let first = piece(0);
+    s.add(&mut host, f.library, Kind::Library);
     let again = for_gateway(&info, folder, [2; 20]).expect("partial");
     s.add(&mut host, again, Kind::Gateway);
     assert_eq!(has(&s, Kind::Gateway, 0), None);
-    s.import(&mut host, hash, 0, piece(0));
+    s.import(&mut host, hash, 0, first);
     assert_eq!(s.torrents.iter().flatten().count(), 1);
     assert_eq!(has(&s, Kind::Library, 0), Some(true));
 }
