@@ -4,17 +4,21 @@
 // infoHash + fileIdx and that tracker as a source; the app, served by `shoal serve`, finds no
 // WebRTC peer, falls back to the companion's gateway (its default streaming server), gets the
 // metadata and the bytes through it, plays the video, and the stats show bytes via the companion.
-// Once the gateway has the whole torrent, the companion seeds it over WebRTC too (a hybrid peer).
+// The companion seeds what its gateway fetched over WebRTC too (a hybrid peer): the whole
+// torrent once complete, and, while the gateway is still downloading, each piece as it arrives.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import sdk from 'stremio-addon-sdk'
 import { launchBrowser, root, screenshot, spawnShoal } from '../support/shoal.mjs'
 import { makeTorrent, makeVideo, startTracker, startTransmission, waitFor } from '../support/bt-swarm.mjs'
+import { buildHarness, openHarnessPage, serveHarness } from '../support/runtime-harness.mjs'
 import { launchWebRtcBrowser } from '../support/tracker.mjs'
+import { serveWebTorrentPage, withTimeout } from '../support/webtorrent.mjs'
 
 // Loopback only: no public trackers, no STUN.
 const LOOPBACK_ONLY = JSON.stringify({ trackers: [], ice_servers: [] })
@@ -23,7 +27,9 @@ let dir, tracker, transmission, addon, shoal, browser, video
 // The second test's: a WebRTC seeder (`shoal seed`), its add-on and a WebRTC-capable browser;
 // the third's browser; the fourth's add-on and browser.
 let seeder, rtcAddon, rtcBrowser, rankBrowser, hybridAddon, hybridBrowser
-// The fifth's two extra streaming servers and browser.
+// The fifth's companion (a slow gateway), the runtime harness's page server and browser.
+let partialServer, harnessServer, partialBrowser
+// The sixth's two extra streaming servers and browser.
 let extraServers = [], switchBrowser
 let shoalLog = ''
 
@@ -55,6 +61,9 @@ async function startAddon (infoHash, sources) {
 }
 
 before(async () => {
+  // Built before any companion runs: the build blocks this process for a while, and a
+  // companion whose log pipe nobody drains meanwhile would stall.
+  buildHarness()
   dir = mkdtempSync(path.join(tmpdir(), 'shoal-gateway-app-'))
   for (const d of ['seed', 'tr', 'library', 'gateway', 'cache']) mkdirSync(path.join(dir, d))
   const file = path.join(dir, 'seed', 'pattern.mp4')
@@ -81,7 +90,10 @@ after(async () => {
   await rtcBrowser?.close()
   await rankBrowser?.close()
   await hybridBrowser?.close()
+  await partialBrowser?.close()
   await switchBrowser?.close()
+  await harnessServer?.close()
+  if (partialServer) await partialServer.stop()
   for (const s of extraServers) await s.stop()
   await hybridAddon?.stop()
   if (seeder) await seeder.stop()
@@ -230,6 +242,68 @@ test('a torrent the gateway completed from TCP peers is seeded to browsers over 
   assert.equal((await fetch(`${base}/api/torrents/${video.infoHash}`, { method: 'DELETE' })).status, 204)
   await waitFor('the seeder leaving the removed torrent\'s swarm', () =>
     /no longer seeding over WebRTC: removed.*pattern\.mp4|pattern\.mp4.*no longer seeding over WebRTC: removed/.test(shoalLog.replace(/\x1b\[[0-9;]*m/g, '')), 30_000)
+  assert.deepEqual(errors, [])
+})
+
+test('a torrent the gateway is still downloading is seeded to browsers over WebRTC as it arrives', async () => {
+  // A companion of its own whose gateway fetches slowly (40 KiB/s from Transmission): the
+  // video takes it about half a minute, while its WebRTC peer seeds what it has so far.
+  for (const d of ['lib-partial', 'gw-partial', 'cache-partial']) mkdirSync(path.join(dir, d))
+  let log = ''
+  partialServer = await spawnShoal(['serve', '--listen', '127.0.0.1:0', '--dist', process.env.SHOAL_DIST ?? path.join(root, 'dist'),
+    '--library', path.join(dir, 'lib-partial'), '--cache-dir', path.join(dir, 'cache-partial'),
+    '--gateway-peer-listen', '127.0.0.1:0', '--gateway-dir', path.join(dir, 'gw-partial'), '--no-dht',
+    '--gateway-max-download-kib', '40'], {
+    ready: /open (http:\/\/127\.0\.0\.1:\d+)\//, what: 'shoal serve (slow gateway)', timeoutMs: 60_000, log: 'info'
+  })
+  partialServer.child.stdout.on('data', d => { log += d })
+  const base = partialServer.found
+  const wsTracker = `${base.replace('http', 'ws')}/announce`
+  const status = async () => (await fetch(`${base}/api/torrents/${video.infoHash}`)).json()
+  const uploadedOverWebRtc = async () => {
+    const text = await (await fetch(`${base}/metrics`)).text()
+    return Number(/^shoal_uploaded_bytes_total\{transport="webrtc"\} (\d+)$/m.exec(text)?.[1] ?? 0)
+  }
+  const magnet = `magnet:?xt=urn:btih:${video.infoHash}&tr=${encodeURIComponent(tracker.http)}`
+  const added = await fetch(`${base}/api/torrents`, { method: 'POST', body: magnet })
+  assert.ok([200, 201].includes(added.status), `adding the torrent: ${added.status}`)
+  await waitFor('the companion seeding the torrent over WebRTC from its metadata on', () =>
+    /seeding a gateway torrent to browsers over WebRTC/.test(log), 60_000)
+  await waitFor('the gateway verifying a first piece', async () => (await status()).piecesVerified >= 1, 60_000)
+
+  // Shoal's runtime in a page of its own (the engine the player uses, no gateway, no web seed)
+  // joins the info hash through the companion's tracker: its only peer is the companion's.
+  harnessServer = await serveWebTorrentPage(serveHarness)
+  partialBrowser = await launchWebRtcBrowser()
+  await partialBrowser.grant(harnessServer.origin)
+  const errors = []
+  const page = await openHarnessPage(partialBrowser, harnessServer.origin, errors)
+  const download = withTimeout(page.evaluate(async ({ magnet, tracker }) => {
+    const r = await window.shoalDownload(magnet, tracker)
+    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', r.bytes))
+    const sha256 = [...hash].map(b => b.toString(16).padStart(2, '0')).join('')
+    return { length: r.bytes.length, sha256, bytesFromPeers: r.bytesFromPeers, hashFailures: r.hashFailures }
+  }, { magnet: `magnet:?xt=urn:btih:${video.infoHash}`, tracker: wsTracker }), 240_000, 'the runtime downloading from the companion')
+  download.catch(() => {}) // awaited below; a failure meanwhile must not go unhandled
+
+  // The companion's WebRTC peer sent piece bytes; the gateway's progress, read after that,
+  // is still below 100 %, so it was when they were sent.
+  await waitFor('the companion sending piece bytes over WebRTC', async () => (await uploadedOverWebRtc()) > 0, 120_000)
+  const during = await status()
+  console.log(`partial: ${JSON.stringify({ progress: during.progress, verified: during.piecesVerified, total: during.piecesTotal })}`)
+  assert.ok(during.progress < 1, `the gateway still downloading: ${JSON.stringify(during)}`)
+
+  // The page gets every byte, all from the companion's WebRTC peer, as the gateway verifies them.
+  const got = await download
+  const file = readFileSync(path.join(dir, 'seed', 'pattern.mp4'))
+  assert.equal(got.length, file.length)
+  assert.equal(got.sha256, createHash('sha256').update(file).digest('hex'), 'every byte matches the file')
+  assert.ok(got.bytesFromPeers >= file.length, `${got.bytesFromPeers} bytes from peers`)
+  assert.equal(got.hashFailures, 0)
+  assert.equal((await status()).progress, 1)
+  assert.ok(await uploadedOverWebRtc() >= file.length)
+  // Complete now: the torrent is not handed to the seeder a second time.
+  assert.equal(log.match(/seeding a gateway torrent to browsers over WebRTC/g).length, 1)
   assert.deepEqual(errors, [])
 })
 

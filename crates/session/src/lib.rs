@@ -25,7 +25,9 @@
 //!
 //! # Driving a session
 //!
-//! 1. Build the [`swarm::Engine`] (a seeder imports its pieces first) and a [`SessionConfig`]
+//! 1. Build the [`swarm::Engine`] (a seeder imports its pieces first; one seeding a torrent
+//!    that another download fills is `swarm::Config::upload_only` and takes each later piece
+//!    through [`Session::import_hashed`]) and a [`SessionConfig`]
 //!    (trackers, webseeds in the engine's order, peer cap, offers per announce: 0 for a
 //!    platform that only answers).
 //! 2. Implement [`Platform`] over your sockets, connections, HTTP client, hasher and timer.

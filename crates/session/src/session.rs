@@ -309,6 +309,26 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
         self.settle(platform);
     }
 
+    /// Offers a piece the driver fetched and hashed elsewhere (`swarm::Engine::import_hashed`:
+    /// stored when its digest is this torrent's hash of `piece` and the piece is missing) and
+    /// sends the connected peers their `have` at once. For a session seeding a torrent another
+    /// download fills (`swarm::Config::upload_only`). Returns whether it was stored.
+    pub fn import_hashed(
+        &mut self,
+        now: Millis,
+        piece: u32,
+        hashed: swarm::HashedPiece,
+        platform: &mut impl Platform,
+    ) -> bool {
+        if self.stopped {
+            return false;
+        }
+        self.advance(now);
+        let stored = self.engine.import_hashed(piece, hashed);
+        self.settle(platform);
+        stored
+    }
+
     /// Peer addresses known (from classic trackers and [`Event::PeerAddrs`]).
     pub fn known_addrs(&self) -> usize {
         self.peers.addrs.len()

@@ -31,6 +31,8 @@ mod dht_cmd;
 mod file_storage;
 mod files;
 mod gateway;
+#[cfg(test)]
+mod gateway_fixture;
 mod info;
 mod library;
 mod media_duration;

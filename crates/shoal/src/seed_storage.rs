@@ -1,7 +1,7 @@
 //! What the WebRTC seeder reads pieces from: a file of the library or a live channel's segment
 //! ([`FileStorage`]), or the piece folder of a torrent the gateway downloaded from TCP peers
-//! ([`PieceStore`], so the companion is a hybrid peer: what it fetched for one browser it
-//! seeds to the next over WebRTC).
+//! ([`PieceStore`], so the companion is a hybrid peer: what it fetches for one browser it
+//! seeds to the next over WebRTC, while it is still fetching the rest).
 
 use swarm::{Storage, StorageError};
 

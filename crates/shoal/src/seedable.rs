@@ -150,10 +150,12 @@ pub(crate) fn from_memory(
     })
 }
 
-/// A torrent the gateway downloaded into `dir` (its info dict `info`): every piece is read
-/// back and checked against its hash into an engine over that folder. Refused when a piece is
-/// missing or does not match (the folder was removed or damaged meanwhile).
-pub(crate) fn from_gateway(
+/// A torrent the gateway is downloading into `dir` (its info dict `info`), as the WebRTC
+/// seeder starts it: an engine over that folder with no piece yet and
+/// [`swarm::Config::upload_only`] set, so it serves what it is given and never fetches (the
+/// gateway does that, over TCP). Each piece the gateway verifies is read back from the folder,
+/// hashed again and imported later (`gateway/hybrid.rs`). Cheap: nothing is read here.
+pub(crate) fn for_gateway(
     info: &[u8],
     dir: PathBuf,
     peer_id: [u8; 20],
@@ -162,21 +164,14 @@ pub(crate) fn from_gateway(
     torrent.extend_from_slice(info);
     torrent.push(b'e');
     let meta = Metainfo::from_bytes(&torrent).context("reading the torrent's info dict")?;
-    let pieces = u32::try_from(meta.info.pieces.len()).context("too many pieces")?;
-    let reader = PieceStore::adopt(dir.clone());
-    let cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
-    let storage = SeedStorage::Gateway(PieceStore::adopt(dir));
-    let mut engine = Engine::new(cfg, &meta, storage, NativeSha1);
-    for piece in 0..pieces {
-        let data = reader
-            .read_whole(piece)
-            .with_context(|| format!("reading piece {piece} of {}", meta.info.name))?;
-        anyhow::ensure!(
-            engine.import_piece(piece, data),
-            "piece {piece} of {} does not match its hash",
-            meta.info.name
-        );
-    }
+    let mut cfg = Config::new(metainfo::PeerId::from(peer_id), seed_from(&peer_id));
+    cfg.upload_only = true;
+    let engine = Engine::new(
+        cfg,
+        &meta,
+        SeedStorage::Gateway(PieceStore::adopt(dir)),
+        NativeSha1,
+    );
     Ok(Seedable {
         meta,
         torrent,
@@ -325,45 +320,43 @@ mod tests {
     }
 
     #[test]
-    fn a_complete_gateway_folder_is_rechecked_into_a_seeding_engine() {
-        use swarm::Storage;
+    fn a_gateway_folder_is_seeded_piece_by_piece_as_the_gateway_writes_it() {
+        use swarm::{HashedPiece, Storage};
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("film.mkv");
-        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        std::fs::write(&path, &bytes).expect("write");
-        let made = prepare(&path, &MakeOptions::default(), [1; 20]).expect("prepare");
-        let info = made.engine.info_bytes().expect("info").to_vec();
-        let piece_length = usize::try_from(made.meta.info.piece_length).expect("length");
-        // The folder as the gateway leaves it: one file per verified piece.
-        let folder = dir.path().join("gateway").join("HASH.1");
-        let mut store = PieceStore::create(folder.clone()).expect("store");
-        for (piece, chunk) in (0u32..).zip(bytes.chunks(piece_length)) {
-            assert!(store.put(piece, chunk.to_vec()).is_empty());
-        }
-        let first = folder.join("00000000.piece");
+        let mut f = crate::gateway_fixture::GatewayFixture::new(dir.path(), 7);
+        let folder = f.folder.clone();
+
+        let mut seeding = for_gateway(&f.info, folder.clone(), [2; 20]).expect("started");
+        assert_eq!(seeding.meta.info_hash, f.library.meta.info_hash);
+        assert_eq!(seeding.engine.stats().pieces_verified, 0);
+        // The folder as the gateway fills it: one file per verified piece, read back as the
+        // seeder does (`gateway/hybrid.rs`).
+        let read = |piece| {
+            let data = std::fs::read(PieceStore::piece_path(&folder, piece)).expect("read");
+            HashedPiece::new(data)
+        };
+        f.write(1);
+        let first = PieceStore::piece_path(&folder, 1);
         let written = std::fs::metadata(&first)
             .and_then(|m| m.modified())
             .expect("mtime");
-
-        let mut seeding = from_gateway(&info, folder.clone(), [2; 20]).expect("adopted");
-        assert_eq!(seeding.meta.info_hash, made.meta.info_hash);
-        assert!(seeding.engine.is_complete());
+        assert!(seeding.engine.import_hashed(1, read(1)));
+        assert!(seeding.engine.has_piece(1) && !seeding.engine.has_piece(0));
         let again = std::fs::metadata(&first)
             .and_then(|m| m.modified())
             .expect("mtime");
-        assert_eq!(written, again, "the pieces are not written a second time");
+        assert_eq!(written, again, "the piece is not written a second time");
         let mut out = Vec::new();
         let storage = seeding.engine.storage_mut();
         storage.read(1, 100, 1000, &mut out).expect("read");
-        assert_eq!(out, bytes[piece_length + 100..piece_length + 1100]);
+        assert_eq!(out, f.piece(1)[100..1100]);
         assert!(!storage.is_stale());
 
-        // A damaged piece is refused; a folder the gateway deleted is stale.
-        std::fs::write(folder.join("00000001.piece"), vec![0; piece_length]).expect("damage");
-        let err = from_gateway(&info, folder.clone(), [2; 20])
-            .err()
-            .expect("refused");
-        assert!(format!("{err:#}").contains("piece 1"), "{err:#}");
+        // A piece damaged on disk is refused; a folder the gateway deleted is stale.
+        std::fs::write(PieceStore::piece_path(&folder, 0), vec![0; f.piece_length])
+            .expect("damage");
+        assert!(!seeding.engine.import_hashed(0, read(0)));
+        assert!(!seeding.engine.has_piece(0));
         std::fs::remove_dir_all(&folder).expect("remove");
         assert!(seeding.engine.storage_mut().is_stale());
     }

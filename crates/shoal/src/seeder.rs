@@ -3,14 +3,17 @@
 //! browsers' relayed offers through one native WebRTC host. The sessions do the driving; this
 //! file runs one task that moves events between them, the host, the socket and the clock.
 //!
-//! Torrents come and go while it runs (a live channel's segments, through [`SeederChange`]):
-//! a removed torrent's session is stopped (it announces `stopped` and closes its peers) and
-//! its slot is reused; the bytes it sent stay counted.
+//! Torrents come and go while it runs (a live channel's segments, the gateway's torrents,
+//! through [`SeederChange`]): a removed torrent's session is stopped (it announces `stopped`
+//! and closes its peers) and its slot is reused; the bytes it sent stay counted. A gateway
+//! torrent arrives with its metadata and grows piece by piece as the gateway verifies them.
 //!
 //! Bounds: at most `max_peers_per_torrent` connections per torrent and the host's cap in total;
 //! offers beyond either are refused (not answered). A file that changes on disk leaves the
 //! swarm (its pieces are refused from then on).
 
+#[cfg(test)]
+mod gateway_tests;
 mod platform;
 mod torrents;
 
@@ -65,8 +68,18 @@ pub(crate) struct SeederConfig {
 pub(crate) enum SeederChange {
     /// Seed a live channel's newly published segment.
     AddChannelSegment(Box<Seedable>),
-    /// Seed a torrent the gateway completed from TCP peers (see `gateway/hybrid.rs`).
+    /// Seed a torrent the gateway is downloading from TCP peers, from its metadata on: an
+    /// upload-only engine over the gateway's piece folder, its pieces following as
+    /// [`SeederChange::GatewayPiece`] (see `gateway/hybrid.rs`).
     AddGatewayTorrent(Box<Seedable>),
+    /// A piece the gateway verified, read back from its folder and hashed: imported into that
+    /// gateway torrent (the engine compares the digest with the torrent's) and announced to
+    /// its peers. A piece that does not match is dropped with a warning.
+    GatewayPiece {
+        hash: InfoHash,
+        piece: u32,
+        bytes: swarm::HashedPiece,
+    },
     /// Stop seeding a channel's segment (it left its channel's DVR window).
     Remove(InfoHash),
     /// Stop seeding a gateway torrent (the gateway removed it); a library file of the same
@@ -164,6 +177,7 @@ pub(crate) async fn run<H: DataChannelHost>(
             change = change => match change {
                 Some(SeederChange::AddChannelSegment(seedable)) => s.add(&mut host, *seedable, Kind::Channel),
                 Some(SeederChange::AddGatewayTorrent(seedable)) => s.add(&mut host, *seedable, Kind::Gateway),
+                Some(SeederChange::GatewayPiece { hash, piece, bytes }) => s.import(&mut host, hash, piece, bytes),
                 Some(SeederChange::Remove(hash)) => s.remove(&mut host, hash, Kind::Channel),
                 Some(SeederChange::RemoveGatewayTorrent(hash)) => s.remove(&mut host, hash, Kind::Gateway),
                 // Every sender is gone: nothing more will change.

@@ -166,7 +166,8 @@ async fn serve(args: ServeArgs, library: Option<PathBuf>) -> anyhow::Result<()> 
     let figures = Arc::new(SeederFigures::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     // Channel segments go to the seeder as they are published (none without WebRTC).
-    // Complete gateway torrents go to it too (the companion as a hybrid peer).
+    // Gateway torrents go to it too, from their metadata on, then piece by piece (the companion
+    // as a hybrid peer).
     let (seeds_tx, seeds_rx) = tokio::sync::mpsc::unbounded_channel();
     let handoff = (!args.no_webrtc && !args.no_gateway)
         .then(|| crate::gateway::SeedHandoff::new(seeds_tx.clone(), peer_id));

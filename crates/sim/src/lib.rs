@@ -73,6 +73,10 @@ pub struct SimConfig {
     pub risk_ms: u64,
     /// Upload slots per engine.
     pub upload_slots: usize,
+    /// Seeders start with no piece and are upload-only (`swarm::Config::upload_only`): the
+    /// driver imports piece `p` at `(p + 1) × this` ms, as the companion's gateway hands its
+    /// WebRTC seeder each piece it fetched over TCP. `None`: seeders start with every piece.
+    pub seeder_trickle_ms: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -98,6 +102,7 @@ impl Default for SimConfig {
             real_storage: false,
             risk_ms: 2_000,
             upload_slots: 4,
+            seeder_trickle_ms: None,
         }
     }
 }

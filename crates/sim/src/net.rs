@@ -49,6 +49,11 @@ enum Ev {
         start: u64,
         end: u64,
     },
+    /// The driver hands a trickling seeder a piece (`SimConfig::seeder_trickle_ms`).
+    Import {
+        node: usize,
+        piece: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +216,8 @@ impl Sim {
             ec.check_invariants = self.cfg.check_invariants;
             ec.upload_slots = self.cfg.upload_slots;
             ec.webseed.risk_ms = self.cfg.risk_ms;
+            let trickle = role == Role::Seeder && self.cfg.seeder_trickle_ms.is_some();
+            ec.upload_only = trickle;
             let storage = self.storage(n);
             let mut engine = if role == Role::Leecher && self.cfg.magnet {
                 Engine::from_magnet(ec, meta.info_hash, meta.url_list.clone(), storage, Sha1Smol)
@@ -218,7 +225,7 @@ impl Sim {
                 Engine::new(ec, meta, storage, Sha1Smol)
             };
             let has_data = match role {
-                Role::Seeder => true,
+                Role::Seeder => !trickle,
                 Role::Hostile(h) => h.has_data(),
                 Role::Leecher => false,
             };
@@ -229,6 +236,13 @@ impl Sim {
                         self.violations
                             .push(format!("node {i}: import of piece {p} failed"));
                     }
+                }
+            }
+            if let (true, Some(every)) = (trickle, self.cfg.seeder_trickle_ms) {
+                let node = self.nodes.len();
+                for piece in 0..n {
+                    let at = (u64::from(piece) + 1) * every * 1000;
+                    self.push(at, Ev::Import { node, piece });
                 }
             }
             let kbps = match role {
@@ -361,6 +375,7 @@ impl Sim {
                         },
                     );
                 }
+                Ev::Import { node, piece } => self.import(node, piece),
             }
         }
     }
@@ -375,10 +390,28 @@ impl Sim {
                 self.violations.push(format!("node {i}: {e}"));
             }
         }
+        self.drain(i);
+    }
+
+    /// Routes everything node `i` output, and re-arms its timer.
+    fn drain(&mut self, i: usize) {
         while let Some(out) = self.nodes[i].engine.poll_output() {
             self.output(i, out);
         }
         self.schedule_tick(i);
+    }
+
+    /// The driver imports `piece` into trickling seeder `i` (outside any input, as the
+    /// companion's seeder does); its haves go out at once.
+    fn import(&mut self, i: usize, piece: u32) {
+        let plen = self.cfg.piece_length as usize;
+        let truth = self.truth.clone();
+        let chunk = truth.chunks(plen).nth(piece as usize).unwrap_or_default();
+        if !self.nodes[i].engine.import_piece(piece, chunk.to_vec()) {
+            self.violations
+                .push(format!("node {i}: import of piece {piece} failed"));
+        }
+        self.drain(i);
     }
 
     fn output(&mut self, i: usize, out: Output) {
@@ -570,6 +603,20 @@ impl Sim {
             .collect();
         let corrupt = self.corrupt_read + self.mismatches.get();
         let mut violations = self.violations.clone();
+        if c.seeder_trickle_ms.is_some() {
+            let fetched: u64 = self
+                .nodes
+                .iter()
+                .filter(|n| n.role == Role::Seeder)
+                .map(|n| {
+                    let s = n.engine.stats();
+                    s.downloaded_from_peers + s.downloaded_from_webseeds
+                })
+                .sum();
+            if fetched > 0 {
+                violations.push(format!("upload-only seeders fetched {fetched} bytes"));
+            }
+        }
         if corrupt > 0 {
             violations.push(format!(
                 "{corrupt} corrupt bytes reached readers or storage"

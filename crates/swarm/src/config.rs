@@ -83,6 +83,17 @@ pub struct Config {
     /// again when it comes back. A browser uses it for IndexedDB; off, the [`Storage`] holds
     /// everything the engine has (natives, the simulator).
     pub external_store: bool,
+    /// Serve, never fetch: the engine is never interested in a peer, so it never requests a
+    /// block, and never asks a webseed; it answers requests for the pieces it has and sends a
+    /// `have` for each piece that arrives later through [`Engine::import_piece`] or
+    /// [`Engine::import_hashed`](crate::Engine::import_hashed). For a driver that downloads
+    /// the torrent by other means and seeds what it has so far (the companion seeding, over
+    /// WebRTC, a torrent its gateway is still fetching from TCP peers). The metadata is still
+    /// fetched from peers when the engine started from a magnet: nothing can be served
+    /// without it.
+    ///
+    /// [`Engine::import_piece`]: crate::Engine::import_piece
+    pub upload_only: bool,
 }
 
 /// When and how the engine uses HTTP webseeds: peers first, HTTP for pieces at risk and for
@@ -146,6 +157,7 @@ impl Config {
             check_invariants: false,
             deferred_hashing: false,
             external_store: false,
+            upload_only: false,
         }
     }
 }

@@ -26,7 +26,10 @@
 //! 1. Create an [`Engine`] with [`Engine::new`] (a .torrent) or [`Engine::from_magnet`]; a
 //!    seeder hands its pieces to [`Engine::import_piece`] (they are hashed like downloads);
 //!    pieces the driver hashed already, against the same piece hashes, go in as
-//!    [`HashedPiece`]s through [`Engine::import_hashed`] (compared, not hashed again).
+//!    [`HashedPiece`]s through [`Engine::import_hashed`] (compared, not hashed again). Either
+//!    may be called at any time: connected peers get a `have` with the next outputs. A driver
+//!    that fetches the torrent by other means and seeds it meanwhile sets
+//!    [`Config::upload_only`]: the engine then serves and never fetches.
 //! 2. When a data channel opens, feed [`Input::PeerConnected`]; feed its bytes as
 //!    [`Input::PeerData`] and its end as [`Input::PeerGone`].
 //! 3. Feed every input with the current time through [`Engine::handle_input`]; times never go

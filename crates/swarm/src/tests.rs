@@ -25,6 +25,8 @@ mod remote;
 // The persistent store seam: late, failing and lying stores; what a loaded piece costs.
 mod loaded_buffer;
 mod store;
+// Serving what the engine has while the driver fetches the rest elsewhere.
+mod upload_only;
 
 type E = Engine<MemoryStorage, Sha1Smol>;
 

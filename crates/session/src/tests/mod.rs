@@ -6,6 +6,7 @@ mod fake;
 mod gateway;
 mod recovery;
 mod tcp;
+mod upload_only;
 
 #[cfg(target_family = "wasm")]
 use wasm_bindgen_test::wasm_bindgen_test as test;

@@ -168,7 +168,9 @@ async fn the_dvr_window_deletes_old_segments_and_stops_seeding_them() {
         match change {
             SeederChange::AddChannelSegment(_) => added += 1,
             SeederChange::Remove(_) => removed += 1,
-            SeederChange::AddGatewayTorrent(_) | SeederChange::RemoveGatewayTorrent(_) => {
+            SeederChange::AddGatewayTorrent(_)
+            | SeederChange::GatewayPiece { .. }
+            | SeederChange::RemoveGatewayTorrent(_) => {
                 panic!("a channel hands over only segments")
             }
         }

@@ -89,7 +89,8 @@ pub(crate) struct GatewayConfig {
     /// Cap on the pieces of all torrents together, bytes (`None`: no cap; see `disk_cap.rs`).
     pub(crate) max_disk_bytes: Option<u64>,
     pub(crate) peer_id: [u8; 20],
-    /// Where complete torrents go to be seeded over WebRTC too (`None`: no WebRTC seeder).
+    /// Where torrents go, from their metadata on, to be seeded over WebRTC too (`None`: no
+    /// WebRTC seeder).
     pub(crate) seed_handoff: Option<SeedHandoff>,
     /// The `/hls/` side: where ffmpeg reads from and writes to, how many run at once.
     pub(crate) hls: hls::HlsConfig,

@@ -19,6 +19,10 @@ pub(crate) struct PieceStore {
     bytes: u64,
     /// Opened on pieces already written (see [`PieceStore::adopt`]).
     adopted: bool,
+    /// Pieces written since [`PieceStore::take_written`] was last called (the gateway's own
+    /// store only): how the gateway learns, once per piece, that a piece is verified and on
+    /// disk, so the WebRTC seeder can read it from there (`gateway/hybrid.rs`).
+    written: Vec<u32>,
 }
 
 impl PieceStore {
@@ -34,19 +38,21 @@ impl PieceStore {
             have: Vec::new(),
             bytes: 0,
             adopted: false,
+            written: Vec::new(),
         })
     }
 
-    /// A second store on the folder of a torrent this process downloaded and verified (for
-    /// the WebRTC seeder). It starts with no piece: each is re-checked against its hash by
-    /// the caller's engine and then `put` here, which finds the bytes already on disk and
-    /// does not write them again.
+    /// A second store on the folder of a torrent this process is downloading (for the WebRTC
+    /// seeder). It starts with no piece: each, once the gateway verified and wrote it, is
+    /// read back, re-checked against its hash by the caller's engine and then `put` here,
+    /// which finds the bytes already on disk and does not write them again.
     pub(crate) fn adopt(dir: PathBuf) -> Self {
         Self {
             dir,
             have: Vec::new(),
             bytes: 0,
             adopted: true,
+            written: Vec::new(),
         }
     }
 
@@ -61,13 +67,20 @@ impl PieceStore {
         self.bytes
     }
 
-    /// The whole of `piece` as written to disk (whether or not this store has it).
-    pub(crate) fn read_whole(&self, piece: u32) -> std::io::Result<Vec<u8>> {
-        std::fs::read(self.path(piece))
+    /// The pieces written since the last call, in order. The gateway's torrent takes them
+    /// after every event it handles, so the list never holds more than the pieces verified
+    /// by one event.
+    pub(crate) fn take_written(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.written)
+    }
+
+    /// Where `piece` is kept in the folder `dir`.
+    pub(crate) fn piece_path(dir: &std::path::Path, piece: u32) -> PathBuf {
+        dir.join(format!("{piece:08}.piece"))
     }
 
     fn path(&self, piece: u32) -> PathBuf {
-        self.dir.join(format!("{piece:08}.piece"))
+        Self::piece_path(&self.dir, piece)
     }
 }
 
@@ -90,6 +103,9 @@ impl Storage for PieceStore {
         if !self.have[i] {
             self.have[i] = true;
             self.bytes += len;
+            if !self.adopted {
+                self.written.push(piece);
+            }
         }
         Vec::new()
     }
@@ -151,5 +167,14 @@ mod tests {
             })
         );
         assert_eq!(s.read(0, 0, 1, &mut out), Err(StorageError::Missing(0)));
+        assert_eq!(s.take_written(), [3]);
+        assert!(s.put(1, vec![5]).is_empty());
+        assert!(s.put(3, vec![1, 2, 3, 4]).is_empty());
+        assert_eq!(
+            s.take_written(),
+            [1],
+            "each piece once, each call what is new"
+        );
+        assert_eq!(s.take_written(), [] as [u32; 0]);
     }
 }

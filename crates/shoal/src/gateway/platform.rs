@@ -41,8 +41,6 @@ pub(super) struct TcpPlatform {
     /// Open connections (for the gateway's figures).
     pub(super) open: u64,
     pub(super) metadata_ready: bool,
-    /// Every piece is verified (the session said so once).
-    pub(super) complete: bool,
     name: String,
     /// The tracker client and rate caps every torrent shares.
     shared: net::Shared,
@@ -59,7 +57,6 @@ impl TcpPlatform {
             ready: Vec::new(),
             open: 0,
             metadata_ready: false,
-            complete: false,
             name,
             shared,
         }
@@ -199,7 +196,6 @@ impl Platform for TcpPlatform {
             }
             Notice::PeerGone(_) => self.open = self.open.saturating_sub(1),
             Notice::Complete => {
-                self.complete = true;
                 tracing::info!(torrent = %self.name, "download complete");
             }
             Notice::TrackerWarning { text, .. } => {

@@ -109,9 +109,11 @@ pub(crate) struct Torrent {
     dir: std::path::PathBuf,
     /// Where the HTTP side's waits watch its peers.
     health: tokio::sync::watch::Sender<Health>,
-    /// Where it goes to be seeded over WebRTC once complete (`None`: no WebRTC seeder).
+    /// Where it goes to be seeded over WebRTC from its metadata on (`None`: no WebRTC
+    /// seeder).
     handoff: Option<SeedHandoff>,
-    /// Whether it was handed over (the seeder is then told when it is removed).
+    /// Whether it was handed over (its pieces then follow, and the seeder is told when it is
+    /// removed).
     handed: bool,
 }
 
@@ -221,6 +223,7 @@ impl Torrent {
                 let _ = reply.send(files.clone());
             }
         }
+        self.hand_over();
         let f = &self.figures;
         let open = self.platform.open;
         if open >= open_before {
@@ -243,18 +246,39 @@ impl Torrent {
             }
             *h != before
         });
-        if !self.handed && self.platform.complete {
-            if let (Some(handoff), Some(info)) = (&self.handoff, self.session.engine().info_bytes())
-            {
-                self.handed = true;
-                handoff.complete(info.to_vec(), self.dir.clone());
-            }
-        }
         f.downloaded
             .fetch_add(down.saturating_sub(self.counted.0), Ordering::Relaxed);
         f.uploaded
             .fetch_add(up.saturating_sub(self.counted.1), Ordering::Relaxed);
         self.counted = (down, up);
+    }
+
+    /// The WebRTC seeder gets the torrent once its metadata is known, then each piece as it
+    /// is verified and written (`hybrid.rs`): one message per piece, from the store's list of
+    /// what it wrote, so a piece is only announced once it is on disk to be read.
+    fn hand_over(&mut self) {
+        // Taken whether or not there is a seeder, so the list stays short.
+        let written = self.session.engine_mut().storage_mut().take_written();
+        let Some(handoff) = &self.handoff else {
+            return;
+        };
+        let engine = self.session.engine();
+        if self.handed {
+            for piece in written {
+                handoff.piece(engine.info_hash(), self.dir.clone(), piece);
+            }
+            return;
+        }
+        let (Some(info), Some(count)) =
+            (engine.info_bytes(), engine.info().map(|i| i.piece_count()))
+        else {
+            return;
+        };
+        // Every piece held so far, those just written included.
+        let held = (0..count).filter(|&p| engine.has_piece(p)).collect();
+        // Not tried again if refused: the same info dict would be refused again.
+        handoff.metadata(info, self.dir.clone(), held);
+        self.handed = true;
     }
 
     fn command(&mut self, cmd: Cmd) {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use metainfo::InfoHash;
 use rtc::{ConnId, DataChannelHost};
 use session::{Event, Session, SessionConfig};
+use swarm::HashedPiece;
 
 use super::{
     platform::{HostPlatform, TorrentIo},
@@ -124,6 +125,44 @@ impl Seeder {
             }
             self.retired
                 .add(gone.kind, gone.session.engine().stats().uploaded);
+        }
+    }
+
+    /// Imports a piece of gateway torrent `hash` (see `gateway/hybrid.rs`); one it holds
+    /// already is skipped, and one that does not match its hash is dropped. A piece of a
+    /// torrent no longer seeded (removed meanwhile, or seeded as a library file) is ignored.
+    pub(super) fn import<H: DataChannelHost>(
+        &mut self,
+        host: &mut H,
+        hash: InfoHash,
+        piece: u32,
+        bytes: HashedPiece,
+    ) {
+        let Some(t) = self.torrents.iter().position(|s| {
+            s.as_ref().is_some_and(|s| {
+                s.kind == Kind::Gateway && !s.session.is_stopped() && s.session.info_hash() == hash
+            })
+        }) else {
+            return;
+        };
+        let now = self.now();
+        let mut stored = true;
+        self.with(host, t, |session, p| {
+            if !session.engine().has_piece(piece) {
+                stored = session.import_hashed(now, piece, bytes, p);
+            }
+        });
+        if !stored {
+            let name = self
+                .torrents
+                .get(t)
+                .and_then(Option::as_ref)
+                .map(|s| s.name.as_str());
+            tracing::warn!(
+                torrent = name.unwrap_or_default(),
+                piece,
+                "a gateway piece does not match its hash: not seeded"
+            );
         }
     }
 

@@ -30,7 +30,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
 
     /// Expires old requests, then sends new ones for at-risk and peerless pieces.
     pub(crate) fn schedule_http(&mut self) {
-        if self.webseeds.urls.is_empty() {
+        if self.webseeds.urls.is_empty() || self.cfg.upload_only {
             return;
         }
         let now = self.now;

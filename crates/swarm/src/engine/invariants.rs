@@ -57,7 +57,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 }
             }
         }
-        // I5: availability is the sum of peer bitfields; interest follows `wanted`.
+        // I5: availability is the sum of peer bitfields; interest follows `wanted` (never, when
+        // upload-only).
         let mut avail = vec![0u32; n as usize];
         for (k, p) in &self.peers {
             let mut seen = vecmap::VecSet::new();
@@ -80,7 +81,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                         wanted += 1;
                     }
                 }
-                if wanted != p.wanted || p.am_interested != (wanted > 0) {
+                let interested = wanted > 0 && !self.cfg.upload_only;
+                if wanted != p.wanted || p.am_interested != interested {
                     return Err(format!("I5: {k:?} wanted {} vs {wanted}", p.wanted));
                 }
             }

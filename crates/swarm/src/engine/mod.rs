@@ -138,6 +138,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         match self.importable(piece, data.len()) {
             Some(expected) if self.hasher.sha1(&data) == expected => {
                 self.store_verified(piece, data);
+                // Outside `handle_input`: the haves for the connected peers leave with the
+                // next `poll_output`, not with whatever input comes next.
+                self.flush();
                 true
             }
             _ => false,
@@ -307,7 +310,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     }
 
     /// Moves queued peer bytes to the output queue (one `Send` per peer per input).
-    fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         for (&key, peer) in &mut self.peers {
             if !peer.out.is_empty() {
                 let bytes = std::mem::take(&mut peer.out);

@@ -311,7 +311,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         let Some(peer) = self.peers.get_mut(&key) else {
             return;
         };
-        let want = peer.wanted > 0;
+        // Upload-only: what a peer has is counted (`wanted`, availability) but never asked for.
+        let want = peer.wanted > 0 && !self.cfg.upload_only;
         if want != peer.am_interested {
             peer.am_interested = want;
             let msg = if want {

@@ -126,6 +126,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         match self.importable(piece, hashed.bytes().len()) {
             Some(expected) if hashed.digest() == expected => {
                 self.store_verified(piece, hashed.into_bytes());
+                // As in `import_piece`: the haves leave with the next `poll_output`.
+                self.flush();
                 true
             }
             _ => false,

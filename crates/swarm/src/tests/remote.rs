@@ -137,6 +137,14 @@ impl Bench {
         }
     }
 
+    /// The driver imports `piece` (as a seeder would); what the engine sends because of it
+    /// reaches the remotes.
+    pub(super) fn import(&mut self, piece: u32, data: Vec<u8>) -> bool {
+        let stored = self.engine.import_piece(piece, data);
+        self.drain();
+        stored
+    }
+
     /// One tick at the current time.
     pub(super) fn tick(&mut self) {
         self.engine.handle_input(Millis(self.now), Input::Tick);
