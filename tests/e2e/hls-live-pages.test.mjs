@@ -86,9 +86,9 @@ test('"Live now" on the home page leads to the channel, which plays verified seg
     return v && !v.paused && v.currentTime > 9
   }, null, { timeout: 60_000 })
   await direct.close()
-  // The app plays 5 target durations behind the edge (crates/app/src/addons/hls.rs): of this
-  // fixed 7-segment window, hls.js loads the last 5.
-  await page.waitForFunction(() => /^5 /.test(document.querySelector('[data-stat=segments]')?.textContent))
+  // The app plays 3 target durations behind the edge (hls.js's default, see
+  // crates/app/src/addons/hls.rs): of this fixed 7-segment window, hls.js loads the last 3.
+  await page.waitForFunction(() => /^3 /.test(document.querySelector('[data-stat=segments]')?.textContent))
   await screenshot(page, 'live-channel')
 
   // The origin ends the broadcast.
