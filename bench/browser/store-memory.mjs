@@ -16,6 +16,8 @@
 //
 //   SHOAL_BIN=target/release/shoal node bench/browser/store-memory.mjs
 //   (env: SIZE_MIB=4096, RUNS=1, CARGO_TARGET_DIR; ONLY=shoal,webtorrent picks the readers;
+//   READ_MIB_S=N makes every reader read no faster than N MiB/s, as a player does at the
+//   video's bitrate (default 0: as fast as the bytes come);
 //   BEFORE=DIR adds a reader `before`: the harness already built in DIR by wasm-bindgen, e.g.
 //   from an older commit, read in the same run as this tree's so a change is measured against
 //   the same seeder, disk and load)
@@ -40,6 +42,8 @@ const RUNS = Number(process.env.RUNS ?? 1)
 const NAME = 'bench-4g.bin'
 const GOAL = 256 * MiB
 const SAMPLE_MS = 2000
+// Bytes per second a reader may read (0: no limit).
+const READ_RATE = Number(process.env.READ_MIB_S ?? 0) * MiB
 
 const tmp = scratch('store-memory')
 const cleanups = []
@@ -191,17 +195,17 @@ async function startDumps (cdp) {
 
 // Starts the read in the page; progress goes to window.__progress = {read, ...}.
 function startShoal (page, magnet, tracker, storeLimit) {
-  return page.evaluate(({ magnet, tracker, storeLimit }) => {
+  return page.evaluate(({ magnet, tracker, storeLimit, rate }) => {
     window.__progress = { read: 0 }
     window.__result = null
-    window.shoalReadStored(magnet, tracker, storeLimit).then(
+    window.shoalReadStored(magnet, tracker, storeLimit, rate).then(
       r => { window.__result = { length: r.length, metadataMs: r.metadataMs, doneMs: r.doneMs, fromPeers: r.bytesFromPeers, storeBytes: r.storeBytes, wasmBytes: r.wasmBytes, notice: r.notice } },
       e => { window.__result = { error: String(e) } })
-  }, { magnet, tracker, storeLimit })
+  }, { magnet, tracker, storeLimit, rate: READ_RATE })
 }
 
 function startWebTorrent (page, magnet, tracker) {
-  return page.evaluate(({ magnet, tracker }) => {
+  return page.evaluate(({ magnet, tracker, rate }) => {
     window.__progress = { read: 0 }
     window.__result = null
     const start = performance.now()
@@ -215,14 +219,17 @@ function startWebTorrent (page, magnet, tracker) {
       const metadataMs = performance.now() - start
       try {
         let read = 0
+        const from = performance.now()
         for await (const chunk of torrent.files[0]) {
           read += chunk.length
           window.__progress = { read, fromPeers: torrent.downloaded }
+          const wait = rate > 0 ? from + read * 1000 / rate - performance.now() : 0
+          if (wait >= 1) await new Promise(resolve => setTimeout(resolve, Math.min(wait, 60_000)))
         }
         window.__result = { length: read, metadataMs, doneMs: performance.now() - start, fromPeers: torrent.downloaded }
       } catch (e) { fail(e) }
     })
-  }, { magnet, tracker })
+  }, { magnet, tracker, rate: READ_RATE })
 }
 
 /** The page's own memory figure (bytes), or null when the browser gives none within 60 s. */
@@ -362,7 +369,7 @@ async function main () {
       `end RSS ${col(kind, 'endRss')}, wasm ${col(kind, 'wasmBytes')}, ArrayBuffers median ${col(kind, 'medianBuffers')}, peak ${col(kind, 'peakBuffers')}, ` +
       `MiB/s ${results[kind].map(r => r.mibps.toFixed(1)).join(' / ')}`)
   }
-  console.log(`${start.date} → ${after.date}; load ${start.load} before, ${after.load} after; ${start.nproc} × ${start.model}; ${start.chromium}`)
+  console.log(`${start.date} → ${after.date}; load ${start.load} before, ${after.load} after; ${start.nproc} × ${start.model}; ${start.chromium}; ${size / MiB} MiB; read ${READ_RATE ? `at most ${READ_RATE / MiB} MiB/s` : 'as fast as the bytes come'}`)
   if (process.env.ONLY || !results.webtorrent.length || !results.shoal.length) return
   const before = start
   const m = (kind, key) => median(results[kind].map(r => r[key]))

@@ -286,13 +286,16 @@ pub mod wasm {
 
     /// Reads the first file of `magnet` in order with the download store open (limit
     /// `store_limit` bytes, the app's default memory window), as the player does, counting and
-    /// dropping every chunk. Resolves with `{ length, metadataMs, doneMs, bytesFromPeers,
-    /// storeBytes, wasmBytes, notice }`; `globalThis.__shoalProgress` follows the read.
+    /// dropping every chunk; with `rate` > 0 (bytes per second) no faster than that, as a
+    /// player reads at the video's bitrate once its buffer is full. Resolves with `{ length,
+    /// metadataMs, doneMs, bytesFromPeers, storeBytes, wasmBytes, notice }`;
+    /// `globalThis.__shoalProgress` follows the read.
     #[wasm_bindgen]
     pub async fn read_stored(
         magnet: String,
         tracker: String,
         store_limit: f64,
+        rate: f64,
     ) -> Result<js_sys::Object, JsValue> {
         let start = now();
         let store = Store::open(
@@ -340,8 +343,17 @@ pub mod wasm {
                 }
             });
         }
+        let reading_from = now();
         while let Some(chunk) = reader.next_chunk().await {
             read.set(read.get() + chunk.map_err(js_err)?.len() as u64);
+            if rate > 0.0 {
+                // Ahead of the rate: wait until the clock catches up with what was read.
+                let due = reading_from + read.get() as f64 * 1000.0 / rate;
+                let wait = due - now();
+                if wait >= 1.0 {
+                    gloo_timers_sleep(wait.min(60_000.0) as i32).await;
+                }
+            }
         }
         ticking.set(false);
         let read = read.get();
