@@ -9,6 +9,7 @@ import http from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
+import { startCompanion } from '../../tests/support/companion-serve.mjs'
 import { root } from '../../tests/support/shoal.mjs'
 
 export { root }
@@ -299,3 +300,25 @@ export function pageSha256 (page) {
 
 /** Formats seconds with `digits` decimals. */
 export const secs = (ms, digits = 2) => (ms / 1000).toFixed(digits)
+
+/**
+ * `shoal serve --channel demo=testsrc` in `tmp` (stopped by `cleanups`), served from
+ * SHOAL_DIST (default dist/), once its live playlist lists `segments` segments: the channel is
+ * under way when viewers join. Returns the companion, the playlist URL and the playlist's text.
+ */
+export async function startLiveChannel (tmp, cleanups, segments) {
+  const app = await startCompanion({
+    dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
+    library: mkdtempSync(path.join(tmp.dir, 'library-')),
+    cache: mkdtempSync(path.join(tmp.dir, 'cache-')),
+    args: ['--channel', 'demo=testsrc', '--channels-dir', mkdtempSync(path.join(tmp.dir, 'channels-'))]
+  })
+  cleanups.push(() => app.stop())
+  const playlist = `${app.url}/channels/demo/index.m3u8`
+  for (let i = 0; i < 120; i++) {
+    const text = await fetch(playlist).then(r => r.ok ? r.text() : '').catch(() => '')
+    if ((text.match(/#EXTINF/g) ?? []).length >= segments) return { app, playlist, text }
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+  throw new Error(`the channel playlist never listed ${segments} segments`)
+}

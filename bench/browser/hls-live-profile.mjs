@@ -12,10 +12,9 @@
 //   SHOAL_BIN=… SHOAL_DIST=dist N=2 PROFILE_S=30 node bench/browser/hls-live-profile.mjs
 //
 // Never run by CI; nothing here asserts a time.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { startCompanion } from '../../tests/support/companion-serve.mjs'
-import { benchScratch, launchChromium, machine, root } from './common.mjs'
+import { benchScratch, launchChromium, machine, root, startLiveChannel } from './common.mjs'
 
 const N = Number(process.env.N ?? 2)
 const PROFILE_S = Number(process.env.PROFILE_S ?? 30)
@@ -27,19 +26,7 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 async function main () {
   const { tmp, cleanups, cleanup } = benchScratch('hls-live-profile')
   try {
-    const app = await startCompanion({
-      dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
-      library: mkdtempSync(path.join(tmp.dir, 'library-')),
-      cache: mkdtempSync(path.join(tmp.dir, 'cache-')),
-      args: ['--channel', 'demo=testsrc', '--channels-dir', mkdtempSync(path.join(tmp.dir, 'channels-'))]
-    })
-    cleanups.push(() => app.stop())
-    const playlist = `${app.url}/channels/demo/index.m3u8`
-    for (let i = 0; i < 120; i++) {
-      const text = await fetch(playlist).then(r => r.ok ? r.text() : '').catch(() => '')
-      if ((text.match(/#EXTINF/g) ?? []).length >= 4) break
-      await sleep(500)
-    }
+    const { app } = await startLiveChannel(tmp, cleanups, 4)
     const settings = JSON.stringify({ trackers: [], ice_servers: [] })
     const viewers = []
     for (let i = 0; i < N; i++) {

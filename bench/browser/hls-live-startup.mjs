@@ -10,10 +10,7 @@
 //   SHOAL_BIN=… SHOAL_DIST=dist N=2 node bench/browser/hls-live-startup.mjs
 //
 // Never run by CI; nothing here asserts a time.
-import { mkdtempSync } from 'node:fs'
-import path from 'node:path'
-import { startCompanion } from '../../tests/support/companion-serve.mjs'
-import { benchScratch, launchChromium, machine, root } from './common.mjs'
+import { benchScratch, launchChromium, machine, startLiveChannel } from './common.mjs'
 
 const N = Number(process.env.N ?? 2)
 const STAGGER_MS = Number(process.env.STAGGER_MS ?? 3000)
@@ -23,19 +20,7 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 async function main () {
   const { tmp, cleanups, cleanup } = benchScratch('hls-live-startup')
   try {
-    const app = await startCompanion({
-      dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
-      library: mkdtempSync(path.join(tmp.dir, 'library-')),
-      cache: mkdtempSync(path.join(tmp.dir, 'cache-')),
-      args: ['--channel', 'demo=testsrc', '--channels-dir', mkdtempSync(path.join(tmp.dir, 'channels-'))]
-    })
-    cleanups.push(() => app.stop())
-    const playlist = `${app.url}/channels/demo/index.m3u8`
-    for (let i = 0; i < 120; i++) {
-      const text = await fetch(playlist).then(r => r.ok ? r.text() : '').catch(() => '')
-      if ((text.match(/#EXTINF/g) ?? []).length >= 6) break
-      await sleep(500)
-    }
+    const { app } = await startLiveChannel(tmp, cleanups, 6)
     const settings = JSON.stringify({ trackers: [], ice_servers: [] })
     const out = { machine: machine(), n: N, viewers: [] }
     for (let i = 0; i < N; i++) {

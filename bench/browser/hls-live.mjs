@@ -15,10 +15,9 @@
 //   (env: N=3, SECONDS=90, STAGGER_MS=3000, SHOAL_BIN, SHOAL_DIST)
 //
 // Never run by CI; nothing here asserts a time.
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { startCompanion } from '../../tests/support/companion-serve.mjs'
-import { benchScratch, launchChromium, machine, median, root, startPages } from './common.mjs'
+import { benchScratch, launchChromium, machine, median, root, startLiveChannel, startPages } from './common.mjs'
 
 const N = Number(process.env.N ?? 3)
 const SECONDS = Number(process.env.SECONDS ?? 90)
@@ -67,27 +66,10 @@ v.play().catch(() => {})
 async function main () {
   const { tmp, cleanups, cleanup } = benchScratch('hls-live')
   try {
-    const app = await startCompanion({
-      dist: process.env.SHOAL_DIST ?? path.join(root, 'dist'),
-      library: mkdtempSync(path.join(tmp.dir, 'library-')),
-      cache: mkdtempSync(path.join(tmp.dir, 'cache-')),
-      args: ['--channel', 'demo=testsrc', '--channels-dir', mkdtempSync(path.join(tmp.dir, 'channels-'))]
-    })
-    cleanups.push(() => app.stop())
-    const playlist = `${app.url}/channels/demo/index.m3u8`
-    let tracker
-    for (let i = 0; i < 120 && !tracker; i++) {
-      const text = await fetch(playlist).then(r => r.ok ? r.text() : '').catch(() => '')
-      tracker = (text.match(/TRACKERS="([^" ]+)/) ?? [])[1]
-      if (!tracker) await sleep(500)
-    }
-    if (!tracker) throw new Error('the channel playlist never named a tracker')
     // Viewers join a channel that is under way: its playlist lists a few segments.
-    for (let i = 0; i < 120; i++) {
-      const text = await fetch(playlist).then(r => r.text()).catch(() => '')
-      if ((text.match(/#EXTINF/g) ?? []).length >= 4) break
-      await sleep(500)
-    }
+    const { app, playlist, text } = await startLiveChannel(tmp, cleanups, 4)
+    const tracker = (text.match(/TRACKERS="([^" ]+)/) ?? [])[1]
+    if (!tracker) throw new Error('the channel playlist never named a tracker')
     const pages = await startPages(null, {
       '/pml': { type: 'text/html', body: () => pmlPage },
       '/hls.mjs': { type: 'text/javascript', body: () => readFileSync(nm('hls.js/dist/hls.mjs')) },
