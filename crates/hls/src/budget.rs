@@ -163,8 +163,8 @@ impl Policy {
         // 0.4–1.0 s to deliver a first segment on loopback against HTTP's 0.2–0.3 s
         // (docs/benchmarks.md), so HTTP takes the first segment and the peers, open by then,
         // the ones after it. Once playing, the buffer decides whether they can be waited for.
-        let only_coming = c.peers_with_segment == 0;
-        if only_coming && (c.peers_coming == 0 || !c.playing) {
+        let none_connected_has_it = c.peers_with_segment == 0;
+        if none_connected_has_it && (c.peers_coming == 0 || !c.playing) {
             return Source::Http { from: 0 };
         }
         match self.http_deadline(self.stall_at(now, c), c.length, c.http) {

@@ -255,8 +255,16 @@ async fn load_playlist(
         stats.progress(body.len() as u64, 0, chunks);
     })
     .await;
-    // Opening the download store overlaps the fetch; the answer needs it (kept for offline).
-    let store = inner.channel.settled_store().await;
+    let text = String::from_utf8_lossy(&body).into_owned();
+    // The store is needed only to keep a replayable playlist or to answer from one kept when
+    // the fetch failed: a live playlist (every reload, and the page's start) does not wait for
+    // it to open.
+    let keep = result.is_ok() && replayable(&text);
+    let store = if keep || result.is_err() {
+        inner.channel.settled_store().await
+    } else {
+        None
+    };
     if over.replace(true) {
         return;
     }
@@ -266,16 +274,13 @@ async fn load_playlist(
     stats.progress(len, len, chunks);
     match result {
         Ok(final_url) => {
-            let text = String::from_utf8_lossy(&body).into_owned();
             let base = if final_url.is_empty() {
                 url.clone()
             } else {
                 final_url
             };
-            if let Some(store) = &store {
-                if replayable(&text) {
-                    store.keep_playlist(&url, &text);
-                }
+            if let (true, Some(store)) = (keep, &store) {
+                store.keep_playlist(&url, &text);
             }
             inner.channel.learn_playlist(&url, &text, |u| {
                 web_sys::Url::new_with_base(u, &base).ok().map(|x| x.href())
@@ -292,8 +297,8 @@ async fn load_playlist(
                 succeed(callbacks, context, stats, &url, &text.into());
                 return;
             }
-            let (code, text) = fetch_error_text(&e);
-            fail(callbacks, context, stats, code, &text);
+            let (code, why) = fetch_error_text(&e);
+            fail(callbacks, context, stats, code, &why);
         }
     }
 }
