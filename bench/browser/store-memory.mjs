@@ -28,7 +28,8 @@
 // lowered to what fits, and the output says so. Never run by CI.
 import { spawnSync } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { closeSync, createReadStream, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { createInterface } from 'node:readline'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -165,14 +166,23 @@ async function startDumps (cdp) {
       const complete = new Promise(resolve => cdp.once('Tracing.tracingComplete', resolve))
       await withTimeout(cdp.send('Tracing.end'), 60_000, 'ending the memory trace')
       const { stream } = await withTimeout(complete, 120_000, 'the memory trace')
-      let text = ''
+      // The trace of a long run is larger than a JS string may be: it goes to a file, and is
+      // read back an event a line (Chromium writes one trace event per line).
+      const file = path.join(tmp.dir, 'memory-trace.json')
+      const fd = openSync(file, 'w')
       for (;;) {
         const chunk = await cdp.send('IO.read', { handle: stream, size: 1 << 20 })
-        text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data
+        writeSync(fd, chunk.base64Encoded ? Buffer.from(chunk.data, 'base64') : Buffer.from(chunk.data, 'utf8'))
         if (chunk.eof) break
       }
+      closeSync(fd)
       await cdp.send('IO.close', { handle: stream })
-      const events = JSON.parse(text).traceEvents ?? []
+      const events = []
+      for await (const line of createInterface({ input: createReadStream(file) })) {
+        if (!line.includes('"ph":"v"') || !line.includes(`"pid":${pid}`)) continue
+        try { events.push(JSON.parse(line.replace(/^[[{]*"traceEvents":\[/, '').replace(/,\s*$/, ''))) } catch {}
+      }
+      rmSync(file, { force: true })
       const at = new Map(times.map(x => [x.guid, x.t]))
       const out = []
       for (const e of events) {

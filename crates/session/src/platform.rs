@@ -71,7 +71,8 @@ pub trait Platform {
     /// Abort a GET; its result, if it still comes, is ignored.
     fn http_cancel(&mut self, get: GetId);
 
-    /// SHA-1 these bytes (a whole piece) and answer with [`Event::PieceHashed`].
+    /// SHA-1 these bytes (a whole piece) and answer with [`Event::PieceHashed`], giving them
+    /// back.
     fn hash_piece(&mut self, piece: u32, data: Vec<u8>);
 
     /// Write a verified piece to the persistent store and answer with [`Event::PieceStored`]
@@ -169,12 +170,15 @@ pub enum Event {
         /// Exactly the bytes asked for, or what went wrong.
         result: Result<Vec<u8>, HttpError>,
     },
-    /// The digest asked for by [`Platform::hash_piece`].
+    /// The digest asked for by [`Platform::hash_piece`], with the bytes given back (the
+    /// engine lent its only copy).
     PieceHashed {
         /// The piece.
         piece: u32,
         /// SHA-1 of the bytes handed out.
         digest: [u8; 20],
+        /// The bytes handed out.
+        data: Vec<u8>,
     },
     /// The write asked for by [`Platform::store_write`] finished (or failed: the piece then
     /// lives only in the engine's memory window).

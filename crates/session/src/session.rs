@@ -139,9 +139,17 @@ impl<S: Storage, H: PieceHasher> Session<S, H> {
                 self.peers.addrs.add(addrs, now);
             }
             Event::HttpDone { get, result } => self.http_done(get, result, platform),
-            Event::PieceHashed { piece, digest } => {
-                self.engine
-                    .handle_input(now, Input::PieceHashed { piece, digest });
+            Event::PieceHashed {
+                piece,
+                digest,
+                data,
+            } => {
+                let input = Input::PieceHashed {
+                    piece,
+                    digest,
+                    data,
+                };
+                self.engine.handle_input(now, input);
             }
             Event::PieceStored { piece, result } => {
                 self.engine

@@ -485,7 +485,14 @@ impl Sim {
                 // Only with deferred hashing, which the simulated nodes do not ask for; hashed
                 // at once if one ever does, so the piece does not wait forever.
                 let digest = Sha1Smol.sha1(&data);
-                self.input(i, Input::PieceHashed { piece, digest });
+                self.input(
+                    i,
+                    Input::PieceHashed {
+                        piece,
+                        digest,
+                        data,
+                    },
+                );
             }
             // Simulated nodes keep pieces in their `SimStorage` (no `external_store`); a store
             // request is answered as by a platform without a store.

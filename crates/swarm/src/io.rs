@@ -63,13 +63,17 @@ pub enum Input<'a> {
         reader: ReaderId,
     },
     /// The SHA-1 of a piece the engine handed out with [`Output::HashPiece`] (only with
-    /// [`Config::deferred_hashing`](crate::Config::deferred_hashing)). A digest for a piece
-    /// the engine is not waiting on is ignored.
+    /// [`Config::deferred_hashing`](crate::Config::deferred_hashing)), with the bytes handed
+    /// out given back. A digest for a piece the engine is not waiting on is ignored.
     PieceHashed {
         /// Piece index.
         piece: u32,
         /// SHA-1 of exactly the bytes handed out.
         digest: [u8; 20],
+        /// The bytes handed out: the engine keeps no copy while they are hashed (a whole
+        /// piece, 4 MiB for large files, and a browser's wasm memory never shrinks). They
+        /// are what the digest judges; bytes that do not match it are never kept.
+        data: Vec<u8>,
     },
     /// The answer to an [`Output::StorePiece`] (only with
     /// [`Config::external_store`](crate::Config::external_store)): the piece is in the store,
@@ -161,13 +165,14 @@ pub enum Output {
     /// The metadata arrived and verified (magnet start): the torrent's size and files are
     /// known from now on.
     MetadataReady,
-    /// Hash these bytes (a whole downloaded piece, or one loaded from the store) with SHA-1 and answer with
-    /// [`Input::PieceHashed`]; only with [`Config::deferred_hashing`](crate::Config::deferred_hashing).
-    /// Until then the piece waits: it is neither requested again nor served.
+    /// Hash these bytes (a whole downloaded piece, or one loaded from the store) with SHA-1
+    /// and answer with [`Input::PieceHashed`], giving the bytes back with the digest; only
+    /// with [`Config::deferred_hashing`](crate::Config::deferred_hashing). Until then the
+    /// piece waits: it is neither requested again nor served.
     HashPiece {
         /// Piece index.
         piece: u32,
-        /// The piece's bytes.
+        /// The piece's bytes (the engine's own buffer, lent until the answer).
         data: Vec<u8>,
     },
     /// Write this verified piece to the persistent store and answer with

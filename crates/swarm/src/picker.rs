@@ -26,7 +26,11 @@ pub(crate) struct Block {
 /// A piece being downloaded.
 #[derive(Debug, Clone)]
 pub(crate) struct Partial {
+    /// The piece's bytes as they arrive; empty while they are lent out for hashing
+    /// ([`crate::Config::deferred_hashing`]).
     pub(crate) buf: Vec<u8>,
+    /// The piece's size (what it counts against the in-flight cap).
+    pub(crate) size: u64,
     pub(crate) blocks: Vec<Block>,
     pub(crate) received: u32,
     pub(crate) received_bytes: u64,
@@ -50,7 +54,7 @@ impl Partial {
         if self.received_bytes == 0 {
             return None;
         }
-        let left = (self.buf.len() as u64).saturating_sub(self.received_bytes);
+        let left = self.size.saturating_sub(self.received_bytes);
         Some(left.saturating_mul(now.since(self.started).max(1)) / self.received_bytes)
     }
 }
@@ -152,6 +156,7 @@ impl Picker {
         let needs_exclusive = self.suspect.contains_key(&piece);
         self.partial.entry(piece).or_insert_with(|| Partial {
             buf: vec![0; usize::try_from(size).unwrap_or(0)],
+            size,
             blocks: vec![Block::default(); blocks],
             received: 0,
             received_bytes: 0,
@@ -165,7 +170,7 @@ impl Picker {
     /// PARTIAL → MISSING (hash failure) or PARTIAL → HAVE (the caller sets `have`).
     pub(crate) fn finish(&mut self, piece: u32) -> Option<Partial> {
         let p = self.partial.remove(&piece)?;
-        self.inflight_bytes -= p.buf.len() as u64;
+        self.inflight_bytes -= p.size;
         Some(p)
     }
 

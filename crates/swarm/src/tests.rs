@@ -416,9 +416,10 @@ fn deferred_hashing_waits_for_the_driver_and_judges_its_digest() {
         Input::PieceHashed {
             piece: 3,
             digest: [0; 20],
+            data: vec![0; 16],
         },
     );
-    let mut lied = false;
+    let (mut lied, mut cut) = (false, false);
     let mut rounds = 0;
     while !net.engines[1].is_complete() && rounds < 100 {
         rounds += 1;
@@ -437,16 +438,27 @@ fn deferred_hashing_waits_for_the_driver_and_judges_its_digest() {
         }
         for (piece, bytes) in asked {
             let mut digest = Sha1Smol.sha1(&bytes);
+            let mut data = bytes;
             if piece == 2 && !lied {
                 // A wrong digest: the piece is discarded and fetched again.
                 digest[0] ^= 1;
                 lied = true;
             }
-            net.engines[1].handle_input(Millis(net.now), Input::PieceHashed { piece, digest });
+            if piece == 3 && !cut {
+                // The right digest, but the bytes given back are short: not kept either.
+                data.pop();
+                cut = true;
+            }
+            let input = Input::PieceHashed {
+                piece,
+                digest,
+                data,
+            };
+            net.engines[1].handle_input(Millis(net.now), input);
         }
     }
-    assert!(lied);
+    assert!(lied && cut);
     assert!(net.engines[1].is_complete());
-    assert_eq!(net.engines[1].stats().hash_failures, 1);
+    assert_eq!(net.engines[1].stats().hash_failures, 2);
     assert_eq!(read_all(&mut net.engines[1], 300_000, 32 * 1024), data);
 }

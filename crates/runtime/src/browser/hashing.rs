@@ -29,11 +29,13 @@ pub(crate) fn available() -> bool {
     subtle().is_some()
 }
 
-/// Hashes a piece the engine handed out and reports the digest. If SubtleCrypto refuses
-/// (it should not), the piece is hashed with `sha1_smol` so it never waits forever.
+/// Hashes a piece the engine lent out and reports the digest with the bytes given back. If
+/// SubtleCrypto refuses (it should not), the piece is hashed with `sha1_smol` so it never
+/// waits forever.
 pub(crate) fn hash_piece(net: &SharedNet, piece: u32, data: Vec<u8>) {
     let weak = Rc::downgrade(net);
-    // `digest` copies the bytes when called, so the promise does not keep wasm memory alive.
+    // `digest` copies the bytes when called (off the wasm memory); `data` is the engine's
+    // only copy, held here until it goes back.
     let pending = subtle().and_then(|s| s.digest_with_str_and_u8_array("SHA-1", &data).ok());
     wasm_bindgen_futures::spawn_local(async move {
         let subtle_digest = match pending {
@@ -45,7 +47,14 @@ pub(crate) fn hash_piece(net: &SharedNet, piece: u32, data: Vec<u8>) {
         };
         let digest = subtle_digest.unwrap_or_else(|| swarm::Sha1Smol.sha1(&data));
         if let Some(net) = weak.upgrade() {
-            report(&net, Event::PieceHashed { piece, digest });
+            report(
+                &net,
+                Event::PieceHashed {
+                    piece,
+                    digest,
+                    data,
+                },
+            );
         }
     });
 }

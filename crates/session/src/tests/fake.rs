@@ -294,8 +294,12 @@ impl World {
                         self.faults.wrong_digest_for = None;
                         digest[0] ^= 1;
                     }
-                    self.queue
-                        .push_back((i, Event::PieceHashed { piece, digest }));
+                    let event = Event::PieceHashed {
+                        piece,
+                        digest,
+                        data,
+                    };
+                    self.queue.push_back((i, event));
                 }
                 Pending::StoreWrite(piece, data) => {
                     self.nodes[i].store.insert(piece, data);

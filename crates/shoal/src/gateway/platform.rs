@@ -176,7 +176,11 @@ impl Platform for TcpPlatform {
 
     fn hash_piece(&mut self, piece: u32, data: Vec<u8>) {
         let digest = crate::native_sha1::NativeSha1.sha1(&data);
-        self.queue.push_back(Event::PieceHashed { piece, digest });
+        self.queue.push_back(Event::PieceHashed {
+            piece,
+            digest,
+            data,
+        });
     }
 
     fn set_timer(&mut self, at: Option<Millis>) {

@@ -133,9 +133,11 @@ impl<H: DataChannelHost> Platform for HostPlatform<'_, H> {
 
     fn hash_piece(&mut self, piece: u32, data: Vec<u8>) {
         let digest = crate::native_sha1::NativeSha1.sha1(&data);
-        self.io
-            .queue
-            .push_back(Event::PieceHashed { piece, digest });
+        self.io.queue.push_back(Event::PieceHashed {
+            piece,
+            digest,
+            data,
+        });
     }
 
     // The seeder's engine reads its files through `FileStorage` and never runs with

@@ -25,8 +25,16 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 return Err(format!("I1: piece {p} is HAVE but not stored"));
             }
         }
-        // I2: in-flight bytes are exactly the partial buffers.
-        let sum: u64 = picker.partial.values().map(|p| p.buf.len() as u64).sum();
+        // I2: in-flight bytes are exactly the partial pieces' sizes, and a buffer is whole
+        // unless it is lent out for hashing.
+        let sum: u64 = picker.partial.values().map(|p| p.size).sum();
+        if let Some((i, _)) = picker
+            .partial
+            .iter()
+            .find(|(_, p)| p.buf.len() as u64 != p.size && !(p.hashing && p.buf.is_empty()))
+        {
+            return Err(format!("I2: partial {i}'s buffer is not its size"));
+        }
         if sum != picker.inflight_bytes {
             return Err(format!("I2: inflight {} != {sum}", picker.inflight_bytes));
         }

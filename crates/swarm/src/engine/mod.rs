@@ -171,7 +171,11 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
                 self.readers.map.remove(&reader);
                 self.refresh_deadline();
             }
-            Input::PieceHashed { piece, digest } => self.on_piece_hashed(piece, digest),
+            Input::PieceHashed {
+                piece,
+                digest,
+                data,
+            } => self.on_piece_hashed(piece, digest, data),
             Input::PieceStored { piece, result } => self.on_piece_stored(piece, result),
             Input::PieceLoaded { piece, result } => self.on_piece_loaded(piece, result),
             Input::Tick => self.on_tick(),

@@ -25,8 +25,9 @@ use crate::{
 pub(crate) enum Load {
     /// Waiting for [`Input::PieceLoaded`](crate::Input::PieceLoaded).
     Asked,
-    /// The bytes came; waiting for their digest ([`Config::deferred_hashing`](crate::Config)).
-    Hashing(Vec<u8>),
+    /// The bytes came and are lent out for their digest
+    /// ([`Config::deferred_hashing`](crate::Config)).
+    Hashing,
 }
 
 /// What the engine knows about the driver's store.
@@ -207,9 +208,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     }
 
     /// [`Input::PieceLoaded`](crate::Input::PieceLoaded): judges the bytes (length now, hash
-    /// inline or handed out). The buffer handed in is the one kept: a loaded piece costs one
-    /// copy more only while a driver hashes it (a whole piece, 4 MiB for large files, and the
-    /// wasm memory that held the extra copies never shrinks).
+    /// inline or lent out). The buffer handed in is the one kept: a loaded piece costs no
+    /// copy (a whole piece, 4 MiB for large files, and the wasm memory that held extra copies
+    /// never shrinks).
     pub(crate) fn on_piece_loaded(&mut self, piece: u32, result: Result<Vec<u8>, StoreError>) {
         if !matches!(self.store.loading.get(&piece), Some(Load::Asked)) {
             return;
@@ -226,26 +227,22 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         };
         // Inline when a digest for another copy of this piece is still out (see `hashes_out`).
         if self.cfg.deferred_hashing && self.hashes_out.insert(piece) {
-            self.out.push_back(Output::HashPiece {
-                piece,
-                data: bytes.clone(),
-            });
-            self.store.loading.insert(piece, Load::Hashing(bytes));
+            self.out.push_back(Output::HashPiece { piece, data: bytes });
+            self.store.loading.insert(piece, Load::Hashing);
         } else {
             let digest = self.hasher.sha1(&bytes);
             self.judge_loaded(piece, bytes, digest);
         }
     }
 
-    /// A digest for a loaded piece; whether the engine was waiting on one.
-    pub(crate) fn on_loaded_hashed(&mut self, piece: u32, digest: [u8; 20]) -> bool {
-        if !matches!(self.store.loading.get(&piece), Some(Load::Hashing(_))) {
+    /// A digest for a loaded piece, with its bytes given back; whether the engine was
+    /// waiting on one.
+    pub(crate) fn on_loaded_hashed(&mut self, piece: u32, digest: [u8; 20], data: Vec<u8>) -> bool {
+        if !matches!(self.store.loading.get(&piece), Some(Load::Hashing)) {
             return false;
         }
-        if let Some(Load::Hashing(data)) = self.store.loading.remove(&piece) {
-            self.store.loading.insert(piece, Load::Asked);
-            self.judge_loaded(piece, data, digest);
-        }
+        self.store.loading.insert(piece, Load::Asked);
+        self.judge_loaded(piece, data, digest);
         true
     }
 
@@ -260,7 +257,8 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             // Dropped (or never HAVE) meanwhile; a download owns the piece now.
             return;
         }
-        if Some(digest) != expected {
+        // The length too: bytes given back by a hashing driver are judged as bytes.
+        if Some(digest) != expected || data.len() as u64 != t.picker.piece_size(piece) {
             self.stats.store_misses += 1;
             self.lose_stored(piece);
             return;

@@ -30,17 +30,18 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         }
         if self.cfg.deferred_hashing && self.hashes_out.insert(piece) {
             partial.hashing = true;
-            let data = partial.buf.clone();
+            // Lent, not copied: it comes back with the digest.
+            let data = std::mem::take(&mut partial.buf);
             self.out.push_back(Output::HashPiece { piece, data });
             return;
         }
         let digest = self.hasher.sha1(&partial.buf);
-        self.judge(piece, digest);
+        self.judge(piece, digest, None);
     }
 
     /// [`Input::PieceHashed`](crate::Input::PieceHashed): judges the piece if it was handed out
-    /// for hashing; a stale or unasked digest is ignored.
-    pub(crate) fn on_piece_hashed(&mut self, piece: u32, digest: [u8; 20]) {
+    /// for hashing, with the bytes given back; a stale or unasked digest is ignored.
+    pub(crate) fn on_piece_hashed(&mut self, piece: u32, digest: [u8; 20], data: Vec<u8>) {
         if !self.hashes_out.remove(&piece) {
             return;
         }
@@ -50,21 +51,25 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             .and_then(|t| t.picker.partial.get(&piece))
             .is_some_and(|p| p.hashing);
         if waiting {
-            self.judge(piece, digest);
+            self.judge(piece, digest, Some(data));
         } else {
-            self.on_loaded_hashed(piece, digest);
+            self.on_loaded_hashed(piece, digest, data);
         }
     }
 
     /// A whole piece's digest is known: store it, or discard it and hold it against its
-    /// senders.
-    fn judge(&mut self, piece: u32, digest: [u8; 20]) {
+    /// senders. `lent`: the bytes given back by the driver that hashed them (the partial's
+    /// buffer is empty then).
+    fn judge(&mut self, piece: u32, digest: [u8; 20], lent: Option<Vec<u8>>) {
         let Some(t) = self.torrent.as_mut() else {
             return;
         };
-        let Some(partial) = t.picker.finish(piece) else {
+        let Some(mut partial) = t.picker.finish(piece) else {
             return;
         };
+        if let Some(data) = lent {
+            partial.buf = data;
+        }
         let expected = t.info.pieces.get(piece as usize).copied();
         // HTTP still fetching the piece is moot either way (a retry starts afresh).
         let moot: Vec<_> = self
@@ -78,13 +83,14 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             self.webseeds.inflight.remove(&id);
             self.out.push_back(Output::HttpCancel { id });
         }
-        if Some(digest) == expected {
+        // The length too: bytes given back are judged as bytes, whatever was handed out.
+        if Some(digest) == expected && partial.buf.len() as u64 == partial.size {
             t.picker.suspect.remove(&piece);
             self.store_verified(piece, partial.buf);
             return;
         }
         self.stats.hash_failures += 1;
-        self.stats.wasted += partial.buf.len() as u64;
+        self.stats.wasted += partial.size;
         let mut senders: Vec<Source> = partial.blocks.iter().filter_map(|b| b.from).collect();
         vecmap::sort(&mut senders);
         senders.dedup();

@@ -74,7 +74,12 @@ fn a_loaded_piece_is_kept_in_the_buffer_handed_over() {
                 }
                 Output::HashPiece { piece, data } => {
                     let digest = Sha1Smol.sha1(&data);
-                    e.handle_input(Millis(2), Input::PieceHashed { piece, digest });
+                    let input = Input::PieceHashed {
+                        piece,
+                        digest,
+                        data,
+                    };
+                    e.handle_input(Millis(2), input);
                 }
                 Output::ReaderData { bytes, .. } => read += bytes.len(),
                 _ => {}

@@ -115,7 +115,12 @@ impl World {
             }
             Pending::Hash(piece, data) => {
                 let digest = crate::PieceHasher::sha1(&mut Sha1Smol, &data);
-                e.handle_input(now, Input::PieceHashed { piece, digest });
+                let input = Input::PieceHashed {
+                    piece,
+                    digest,
+                    data,
+                };
+                e.handle_input(now, input);
             }
         }
     }
