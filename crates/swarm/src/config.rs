@@ -90,7 +90,9 @@ pub struct Config {
     /// the torrent by other means and seeds what it has so far (the companion seeding, over
     /// WebRTC, a torrent its gateway is still fetching from TCP peers). The metadata is still
     /// fetched from peers when the engine started from a magnet: nothing can be served
-    /// without it.
+    /// without it. A peer that has everything is closed once the metadata is known
+    /// ([`CloseReason::OnlyUploading`](crate::CloseReason::OnlyUploading)), as two seeds close
+    /// each other: it frees the slot for a peer that lacks something.
     ///
     /// [`Engine::import_piece`]: crate::Engine::import_piece
     pub upload_only: bool,

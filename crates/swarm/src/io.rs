@@ -232,6 +232,10 @@ pub enum CloseReason {
     Idle,
     /// Both sides have everything: nothing to exchange.
     BothSeeding,
+    /// It has everything and this engine only uploads
+    /// ([`Config::upload_only`](crate::Config::upload_only)): nothing to exchange either way,
+    /// and the slot is better given to a peer that lacks something.
+    OnlyUploading,
     /// A second connection from the same peer id.
     Duplicate,
     /// A connection to ourselves (the handshake carried our own peer id): a tracker or PEX
@@ -248,6 +252,7 @@ impl core::fmt::Display for CloseReason {
             Self::Banned => f.write_str("it was banned (it sent data that failed its hash)"),
             Self::Idle => f.write_str("it sent nothing for too long"),
             Self::BothSeeding => f.write_str("both sides have everything"),
+            Self::OnlyUploading => f.write_str("it has everything and this side only uploads"),
             Self::Duplicate => f.write_str("it was a second connection to the same peer"),
             Self::Ourselves => f.write_str("it was a connection to ourselves"),
             Self::TooManyPeers => f.write_str("there were too many peers"),

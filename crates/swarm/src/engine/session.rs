@@ -302,6 +302,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             self.close(key, CloseReason::BothSeeding);
             return;
         }
+        if seed && self.cfg.upload_only {
+            self.close(key, CloseReason::OnlyUploading);
+            return;
+        }
         self.update_interest(key, now);
         self.fill(key);
     }
