@@ -445,7 +445,8 @@ fn deferred_hashing_waits_for_the_driver_and_judges_its_digest() {
                 lied = true;
             }
             if piece == 3 && !cut {
-                // The right digest, but the bytes given back are short: not kept either.
+                // The right digest, but the bytes given back are short: not kept either, and
+                // not held against the peer (not a hash failure).
                 data.pop();
                 cut = true;
             }
@@ -459,6 +460,11 @@ fn deferred_hashing_waits_for_the_driver_and_judges_its_digest() {
     }
     assert!(lied && cut);
     assert!(net.engines[1].is_complete());
-    assert_eq!(net.engines[1].stats().hash_failures, 2);
+    assert_eq!(net.engines[1].stats().hash_failures, 1);
+    assert_eq!(
+        net.engines[1].stats().wasted,
+        2 * 32 * 1024,
+        "both fetched again"
+    );
     assert_eq!(read_all(&mut net.engines[1], 300_000, 32 * 1024), data);
 }

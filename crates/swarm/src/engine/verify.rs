@@ -84,20 +84,26 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             self.out.push_back(Output::HttpCancel { id });
         }
         // The length too: bytes given back are judged as bytes, whatever was handed out.
-        if Some(digest) == expected && partial.buf.len() as u64 == partial.size {
+        let intact = partial.buf.len() as u64 == partial.size;
+        if Some(digest) == expected && intact {
             t.picker.suspect.remove(&piece);
             self.store_verified(piece, partial.buf);
             return;
         }
-        self.stats.hash_failures += 1;
         self.stats.wasted += partial.size;
-        let mut senders: Vec<Source> = partial.blocks.iter().filter_map(|b| b.from).collect();
-        vecmap::sort(&mut senders);
-        senders.dedup();
         // Requests still out for the discarded piece are void.
         for peer in self.peers.values_mut() {
             peer.outstanding.retain(|o| o.piece != piece);
         }
+        if !intact {
+            // The driver gave back other bytes than it was lent: fetched again, and no
+            // sender is blamed for them.
+            return;
+        }
+        self.stats.hash_failures += 1;
+        let mut senders: Vec<Source> = partial.blocks.iter().filter_map(|b| b.from).collect();
+        vecmap::sort(&mut senders);
+        senders.dedup();
         match senders.as_slice() {
             [Source::Peer(k)] => {
                 // Sole sender: certainly guilty.
