@@ -4,16 +4,29 @@
 // the .torrent, then `GET /stream/HASH/0` read to the end (first byte and total from the POST;
 // the companion's CPU seconds); (b) aria2c 1.36 and (c) a second transmission-daemon each
 // downloading the same torrent (first byte = when its file first has bytes on disk; total = the
-// file complete; their CPU seconds from /proc). Every download is checked by SHA-1. Median of
-// RUNS (default 3); the load average is printed for every measurement.
+// file complete; their CPU seconds from /proc). For the Transmission leecher the script also
+// records, from its RPC polled every 100 ms, when it first held a received block
+// (haveUnchecked + haveValid > 0) and a verified piece (haveValid > 0). Every download is
+// checked by SHA-1. Median of RUNS (default 3); the load average is printed for every
+// measurement.
 //
-// Every client gets a freshly started seeder (a new Transmission config folder) and its own
-// address: the gateway 127.0.0.1, aria2c 127.0.0.2, the Transmission leecher this machine's
-// first non-loopback IPv4 address (still this machine: the kernel keeps the traffic local). Transmission keys the peers it knows by IP address: a client
-// that finished on the address another client later comes from is taken for a seed and, the
-// seeder seeding too with PEX off, disconnected right after the handshake (docs/gateway.md).
-// And Transmission never dials a 127.x address a tracker lists (its log shows no attempt), so
-// two Transmissions on 127.x alone never meet; nor do two on one IP address. Never run by CI.
+// Every measurement gets a freshly started seeder (a new Transmission config folder) and the
+// tracker forgets the torrent's peers first: a Transmission killed without a `stopped` announce
+// stays listed for 20 minutes, and Transmission keeps one peer entry per IP address, so a fresh
+// seeder took the dead port of an earlier run's leecher on the same address, found it refused
+// and waited 900 s to retry (its log: "marking peer ... as unreachable", "reconnect interval
+// ... is 900 seconds"), never dialing the new leecher's port: the old stalls of 7-20 minutes.
+// Each client has its own address (Transmission keys peers by IP address; docs/gateway.md):
+// the gateway 127.0.0.1, aria2c 127.0.0.2, both from a seeder on 127.0.0.1; the Transmission
+// leecher 127.0.0.3 from a seeder on this machine's first non-loopback IPv4 address (the
+// kernel still keeps the traffic local). Transmission never dials a 127.x address a tracker
+// lists ("got 4 peers", no atom for the 127.x ones in its log), so a leecher could not dial a
+// seeder on 127.0.0.1 and waited for the seeder to dial it at the seeder's next announce (30 s
+// interval; `--reannounce` is ignored that soon after its `started` one); with the seeder on
+// the non-loopback address the leecher dials it on the answer to its `started` announce, as
+// aria2c and the gateway do. The leecher does not share that address with the seeder: the
+// tracker lists every HTTP peer to itself too, and a Transmission that took its own port for
+// the address dials itself. Never run by CI.
 //
 //   cargo build --release -p shoal
 //   SHOAL_BIN=target/release/shoal node bench/gateway/gateway-vs-clients.mjs
@@ -31,7 +44,7 @@ const RUNS = Number(process.env.RUNS ?? 3)
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const mibps = (bytes, ms) => bytes / 1024 / 1024 / (ms / 1000)
 const gib = SIZE / 2 ** 30
-/** This machine's first non-loopback IPv4 address (the seeder's and the Transmission leecher's). */
+/** This machine's first non-loopback IPv4 address (the seeder's for the Transmission leecher). */
 const HOST_IP = Object.values(networkInterfaces()).flat().find(a => a.family === 'IPv4' && !a.internal)?.address
 
 /** User + system CPU seconds of a process so far (null once it is gone). */
@@ -77,10 +90,14 @@ try {
 
   const names = []
   let seederN = 0
-  /** A fresh seeder: a new config folder (no peers remembered), the file verified, announced. */
-  async function freshSeeder () {
+  /**
+   * A fresh seeder on `bind`: the tracker's peers of the torrent forgotten, a new config folder
+   * (no peers remembered), the file verified, announced.
+   */
+  async function freshSeeder (bind = '127.0.0.1') {
+    tracker.forget(t.infoHash)
     const conf = path.join(dir, `seeder-${seederN++}`)
-    const s = await startTransmission(conf, path.join(dir, 'seed'))
+    const s = await startTransmission(conf, path.join(dir, 'seed'), { bind })
     seeders.push(s)
     s.remote('-a', t.torrent, '-w', path.join(dir, 'seed'))
     await s.seeding(t.infoHash)
@@ -152,7 +169,7 @@ try {
       const conf = path.join(dir, `tr-leech-conf-${run}`)
       mkdirSync(out)
       const leech = await startTransmission(conf, out, {
-        bind: HOST_IP,
+        bind: '127.0.0.3',
         // The file under its own name from the first byte, growing as pieces land.
         settings: { 'rename-partial-files': false, preallocation: 0 }
       })
@@ -163,15 +180,20 @@ try {
         const t0 = performance.now()
         const watch = watchFirstBytes(target, t0)
         leech.remote('-a', t.torrent, '-w', out)
-        await waitFor('the Transmission leecher to finish', () => {
-          const info = leech.remote('-t', t.infoHash, '-i')
-          return /Percent Done: 100%/.test(info)
-        }, 1_800_000)
+        let block = null
+        let verified = null
+        await waitFor('the Transmission leecher to finish', async () => {
+          const [tor] = (await leech.rpc('torrent-get', { ids: [t.infoHash], fields: ['haveUnchecked', 'haveValid', 'percentDone'] })).torrents
+          const now = performance.now() - t0
+          if (block === null && tor.haveUnchecked + tor.haveValid > 0) block = now
+          if (verified === null && tor.haveValid > 0) verified = now
+          return tor.percentDone === 1
+        }, 900_000, 100)
         const total = performance.now() - t0
         const cpu = cpuSeconds(leech.pid) - cpu0
         watch.stop()
         if (await sha1File(target) !== digest) throw new Error('transmission: a different hash')
-        return { first: watch.first(), total, cpu }
+        return { first: watch.first(), total, cpu, block, verified }
       } finally {
         leech.kill()
         seeders.splice(seeders.indexOf(leech), 1)
@@ -184,23 +206,33 @@ try {
     console.log('no non-loopback IPv4 address: the Transmission leecher is left out')
     delete clients.transmission
   }
-  // The Transmission leecher is opt-in (CLIENTS=gateway,aria2c,transmission): it never dials
-  // the seeder (a 127.x address), so its first byte waits for the seeder to dial it, at the
-  // seeder's next announce (up to the tracker's 30 s interval): its first-byte time measures that.
+  // The Transmission leecher is opt-in (CLIENTS=gateway,aria2c,transmission).
   const wanted = (process.env.CLIENTS ?? 'gateway,aria2c').split(',')
   names.push(...Object.keys(clients).filter(n => wanted.includes(n)))
   const rows = Object.fromEntries(names.map(n => [n, []]))
+  const failed = {}
   for (let run = 0; run < RUNS; run++) {
     const order = names.map((_, i) => names[(i + run) % names.length])
     for (const name of order) {
-      const seeder = await freshSeeder()
+      const seeder = await freshSeeder(name === 'transmission' ? HOST_IP : '127.0.0.1')
       const loadBefore = loadavg()[0]
-      const r = await clients[name](run)
-      seeder.stop()
+      let r
+      try {
+        r = await clients[name](run)
+      } catch (e) {
+        // One failed measurement (a stall, a wrong hash) is reported; the others still count.
+        console.log(`run ${run + 1} ${name}: FAILED: ${e.message}`)
+        failed[name] = (failed[name] ?? 0) + 1
+        continue
+      } finally {
+        seeder.stop()
+      }
       r.load = [loadBefore, loadavg()[0]]
       rows[name].push(r)
-      console.log(`run ${run + 1} ${name}: first byte ${r.first?.toFixed(0)} ms, ${mibps(SIZE, r.total).toFixed(1)} MiB/s, ` +
-        `CPU ${r.cpu.toFixed(2)} s, load ${r.load.map(l => l.toFixed(1)).join(' → ')}`)
+      const extra = r.block === undefined ? '' : ` (first block received ${r.block?.toFixed(0)} ms, first piece verified ${r.verified?.toFixed(0)} ms)`
+      console.log(`run ${run + 1} ${name}: first byte ${r.first?.toFixed(0)} ms${extra}, ${mibps(SIZE, r.total).toFixed(1)} MiB/s, ` +
+        `after the first byte ${mibps(SIZE, r.total - r.first).toFixed(1)} MiB/s, CPU ${r.cpu.toFixed(2)} s, ` +
+        `load ${r.load.map(l => l.toFixed(1)).join(' → ')}, ${new Date().toISOString()}`)
       await sleep(1000)
     }
   }
@@ -215,10 +247,17 @@ try {
   }
   for (const name of names) {
     const rs = rows[name]
+    if (rs.length === 0) { console.log(`| ${labels[name]} | no measurement (${failed[name]} failed) | | | |`); continue }
     console.log(`| ${labels[name]} | ${median(rs.map(r => r.first)).toFixed(0)} ms | ` +
       `${mibps(SIZE, median(rs.map(r => r.total))).toFixed(1)} MiB/s | ${mibps(SIZE, median(rs.map(r => r.total - r.first))).toFixed(1)} MiB/s | ` +
       `${(median(rs.map(r => r.cpu)) / gib).toFixed(2)} s |`)
   }
+  if (rows.transmission?.length) {
+    const rs = rows.transmission
+    console.log(`\nTransmission leecher, medians: first block received ${median(rs.map(r => r.block)).toFixed(0)} ms, ` +
+      `first piece verified ${median(rs.map(r => r.verified)).toFixed(0)} ms`)
+  }
+  for (const [name, n] of Object.entries(failed)) console.log(`${name}: ${n} measurement(s) failed (see above)`)
 } finally {
   if (shoal) await shoal.stop()
   for (const s of seeders) s.kill()

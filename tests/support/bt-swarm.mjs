@@ -57,6 +57,12 @@ export async function startTracker ({ interval = 30_000 } = {}) {
     udp: `udp://127.0.0.1:${server.udp4.address().port}`,
     /** Seeders the tracker lists for `infoHash`. */
     seeders: infoHash => server.torrents[infoHash]?.complete ?? 0,
+    /**
+     * Forgets every peer of `infoHash`. A client killed without a `stopped` announce stays
+     * listed for 20 minutes (bittorrent-tracker's peer cache), and Transmission, which keeps
+     * one entry per IP address, then dials that dead port instead of a newer peer's.
+     */
+    forget: infoHash => { delete server.torrents[infoHash] },
     close: () => new Promise(resolve => server.close(resolve))
   }
 }
@@ -85,7 +91,7 @@ export function makeTorrent (file, announce, out, pieceKiB = 32) {
  * `downloads`, its peer and tracker traffic from `bind` (another 127.x.y.z keeps it apart from
  * other clients on this machine: Transmission keys the peers it knows by IP address);
  * `settings` are merged into its settings.json. Resolves with
- * {remote(...args), seeding(infoHash), peerPort, pid, kill()}.
+ * {remote(...args), rpc(method, args), seeding(infoHash), peerPort, pid, kill()}.
  */
 export async function startTransmission (dir, downloads, { bind = '127.0.0.1', settings = {} } = {}) {
   mkdirSync(dir, { recursive: true })
@@ -129,12 +135,27 @@ export async function startTransmission (dir, downloads, { bind = '127.0.0.1', s
     return r.stdout
   }
   await waitFor('transmission RPC', () => runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-l']).status === 0, 20_000)
+  // Its JSON-RPC over fetch: unlike `remote`, it does not block this process's event loop.
+  let session = ''
+  /** One RPC call (`method`, `args`); resolves with its `arguments`. */
+  const rpcCall = async (method, args = {}) => {
+    for (let tries = 0; tries < 2; tries++) {
+      const res = await fetch(`http://127.0.0.1:${rpc}/transmission/rpc`, {
+        method: 'POST', headers: { 'X-Transmission-Session-Id': session }, body: JSON.stringify({ method, arguments: args })
+      })
+      if (res.status === 409) { session = res.headers.get('x-transmission-session-id'); continue }
+      const body = await res.json()
+      if (body.result !== 'success') throw new Error(`transmission RPC ${method}: ${body.result}`)
+      return body.arguments
+    }
+    throw new Error(`transmission RPC ${method}: no session id`)
+  }
   /** Waits until torrent `infoHash` is verified and seeding (it refuses peers while it checks). */
   const seeding = (infoHash, ms = 300_000) => waitFor(`transmission seeding ${infoHash}`, () => {
     const info = runTool('transmission-remote', [`127.0.0.1:${rpc}`, '-t', infoHash, '-i']).stdout
     return /Percent Done: 100%/.test(info) && /State: (Seeding|Idle)/.test(info)
   }, ms)
-  return { remote, seeding, peerPort, pid: child.pid, kill: () => child.kill('SIGKILL') }
+  return { remote, rpc: rpcCall, seeding, peerPort, pid: child.pid, kill: () => child.kill('SIGKILL') }
 }
 
 /**
