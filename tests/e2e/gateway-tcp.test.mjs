@@ -149,12 +149,15 @@ describe('gateway to TCP swarms', () => {
     assert.ok(status.json.uploaded >= f.bytes.length, `the companion sent it: ${status.json.uploaded}`)
   })
 
-  test('hostile TCP peers (wrong piece bytes, an oversized length prefix) are dropped; the file still arrives exact', async () => {
+  test('hostile TCP peers (wrong piece bytes, an oversized length prefix, two slow-loris) are dropped; the file still arrives exact', async () => {
     const f = makeTorrent('hostile.webm', 1024 * 1024 + 99, httpAnnounce)
     const wrong = await startHostilePeer({ infoHash: f.infoHash, pieces: f.pieces, mode: 'wrong' })
     const oversized = await startHostilePeer({ infoHash: f.infoHash, pieces: f.pieces, mode: 'oversized' })
+    const slowHello = await startHostilePeer({ infoHash: f.infoHash, pieces: f.pieces, mode: 'slow-handshake' })
+    const slowBlocks = await startHostilePeer({ infoHash: f.infoHash, pieces: f.pieces, mode: 'slow-blocks' })
+    const hostile = [wrong, oversized, slowHello, slowBlocks]
     try {
-      for (const p of [wrong, oversized]) {
+      for (const p of hostile) {
         // Every byte percent-encoded: `escape()` leaves `+` as it is, which the tracker's query
         // parser reads as a space, so an info hash with a 0x2b byte (one in 13) registered the
         // peers under another torrent, and the gateway never heard of them.
@@ -165,21 +168,27 @@ describe('gateway to TCP swarms', () => {
         assert.equal(res.status, 200)
         assert.doesNotMatch(body, /failure reason/, body)
       }
-      await waitFor('the tracker listing both hostile peers', () => tracker.seeders(f.infoHash) >= 2, 10_000)
+      await waitFor('the tracker listing the hostile peers', () => tracker.seeders(f.infoHash) >= hostile.length, 10_000)
       const logFrom = shoalLog.length
       const added = await api('POST', '/api/torrents', readFileSync(f.torrent))
       assert.equal(added.status, 201, added.text)
       try {
-        await waitFor('the gateway to drop both hostile peers', () =>
+        // The slow ones: a handshake not finished 20 s after connecting; a block that has not
+        // arrived 10 s after it was asked, twice in a row.
+        await waitFor('the gateway to drop every hostile peer', () =>
           wrong.seen.wrongPieces >= 1 && wrong.seen.closedByRemote >= 1 &&
-          oversized.seen.oversized >= 1 && oversized.seen.closedByRemote >= 1, 60_000)
+          oversized.seen.oversized >= 1 && oversized.seen.closedByRemote >= 1 &&
+          // Closed before its handshake was whole: it was never asked for anything.
+          slowHello.seen.trickled >= 1 && slowHello.seen.closedByRemote >= 1 && slowHello.seen.requests === 0 &&
+          slowBlocks.seen.trickled >= 1 && slowBlocks.seen.closedByRemote >= 1, 90_000)
       } catch (e) {
         // This wait has timed out rarely in full-suite runs and never alone: say what each
         // peer saw and what the gateway did, so the next failure explains itself.
         const status = await api('GET', `/api/torrents/${f.infoHash}`)
         const log = shoalLog.slice(logFrom).split('\n').slice(0, 80)
-        throw new Error(`${e.message}; wrong peer saw ${JSON.stringify(wrong.seen)}, ` +
-          `oversized peer saw ${JSON.stringify(oversized.seen)}; the gateway: ${status.text}\n${log.join('\n')}`)
+        const saw = hostile.map(p => JSON.stringify(p.seen)).join(', ')
+        throw new Error(`${e.message}; the hostile peers saw (wrong, oversized, slow handshake, slow blocks) ${saw}; ` +
+          `the gateway: ${status.text}\n${log.join('\n')}`)
       }
       const status = await api('GET', `/api/torrents/${f.infoHash}`)
       assert.equal(status.json.piecesVerified, 0, 'no wrong byte was kept')
@@ -192,8 +201,7 @@ describe('gateway to TCP swarms', () => {
       assert.equal(res.status, 200)
       assert.equal(sha1(Buffer.from(await res.arrayBuffer())), sha1(f.bytes))
     } finally {
-      await wrong.close()
-      await oversized.close()
+      for (const p of hostile) await p.close()
     }
   })
 

@@ -29,6 +29,11 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// A peer that sent nothing at all for this long is closed, ms.
     pub idle_timeout_ms: u64,
+    /// A peer whose BitTorrent handshake is not complete this long after it connected is
+    /// closed, ms, however many bytes of it trickle in (a slow-loris would otherwise hold a
+    /// peer slot for good: each byte resets the idle timer). Longer than a session's
+    /// first-byte timeout (15 s), which closes a connection that stays silent. libtorrent: 10 s.
+    pub handshake_timeout_ms: u64,
     /// Send a keep-alive when we sent nothing for this long, ms. WebTorrent: 55 s.
     pub keepalive_ms: u64,
     /// Hash failures charged to a peer before it is banned (see `engine/verify.rs`).
@@ -144,6 +149,7 @@ impl Config {
             our_reqq: 250,
             request_timeout_ms: 10_000,
             idle_timeout_ms: 120_000,
+            handshake_timeout_ms: 20_000,
             keepalive_ms: 55_000,
             max_hash_fails: 3,
             max_inflight_bytes: 32 * 1024 * 1024,

@@ -230,6 +230,9 @@ pub enum CloseReason {
     Banned,
     /// Sent nothing for too long.
     Idle,
+    /// Did not complete its handshake in time
+    /// ([`Config::handshake_timeout_ms`](crate::Config::handshake_timeout_ms)).
+    SlowHandshake,
     /// Both sides have everything: nothing to exchange.
     BothSeeding,
     /// It has everything and this engine only uploads
@@ -251,6 +254,7 @@ impl core::fmt::Display for CloseReason {
             Self::Protocol(what) => write!(f, "it broke the wire protocol: {what}"),
             Self::Banned => f.write_str("it was banned (it sent data that failed its hash)"),
             Self::Idle => f.write_str("it sent nothing for too long"),
+            Self::SlowHandshake => f.write_str("it did not finish its handshake in time"),
             Self::BothSeeding => f.write_str("both sides have everything"),
             Self::OnlyUploading => f.write_str("it has everything and this side only uploads"),
             Self::Duplicate => f.write_str("it was a second connection to the same peer"),

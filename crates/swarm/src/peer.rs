@@ -78,6 +78,8 @@ pub(crate) struct Peer {
     pub(crate) srtt_ms: u64,
     /// Block bytes it sent us, in all.
     pub(crate) received: u64,
+    /// When the connection was handed to the engine (the handshake's deadline counts from it).
+    pub(crate) connected_at: Millis,
     pub(crate) last_recv: Millis,
     pub(crate) last_send: Millis,
     /// Last block received, or when it unchoked us / we first asked (stall detection).
@@ -122,6 +124,7 @@ impl Peer {
             },
             srtt_ms: 0,
             received: 0,
+            connected_at: now,
             last_recv: now,
             last_send: now,
             last_block: now,

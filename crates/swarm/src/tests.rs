@@ -16,6 +16,7 @@ use crate::{
 mod choking;
 mod endgame;
 // Pieces the driver hashed already.
+mod handshake_timeout;
 mod hashed_import;
 mod offering;
 mod pex;

@@ -417,10 +417,15 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
     pub(crate) fn check_peer_timers(&mut self) {
         let now = self.now;
         let mut idle = Vec::new();
+        let mut slow = Vec::new();
         let mut stalled = Vec::new();
         for (&key, p) in &mut self.peers {
             if now.since(p.last_recv) >= self.cfg.idle_timeout_ms {
                 idle.push(key);
+                continue;
+            }
+            if p.remote_id.is_none() && now.since(p.connected_at) >= self.cfg.handshake_timeout_ms {
+                slow.push(key);
                 continue;
             }
             if !p.outstanding.is_empty() && now.since(p.last_block) >= self.cfg.request_timeout_ms {
@@ -432,6 +437,9 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         }
         for key in idle {
             self.close(key, CloseReason::Idle);
+        }
+        for key in slow {
+            self.close(key, CloseReason::SlowHandshake);
         }
         for key in stalled {
             self.on_stall(key);

@@ -91,6 +91,15 @@ impl Bench {
 
     /// Opens a connection from remote `key` (peer id `[key; 20]`) and sends its handshake.
     pub(super) fn connect(&mut self, key: u64) {
+        self.open(key);
+        let mut hs = Vec::new();
+        let id = u8::try_from(key).expect("small keys");
+        Handshake::new(self.engine.info_hash(), PeerId::from([id; 20])).encode(&mut hs);
+        self.data(key, &hs);
+    }
+
+    /// Opens a connection from remote `key` that has sent nothing yet.
+    pub(super) fn open(&mut self, key: u64) {
         self.remotes.insert(
             key,
             Remote {
@@ -104,10 +113,7 @@ impl Bench {
         let now = Millis(self.now);
         self.engine
             .handle_input(now, Input::PeerConnected { peer: PeerKey(key) });
-        let mut hs = Vec::new();
-        let id = u8::try_from(key).expect("small keys");
-        Handshake::new(self.engine.info_hash(), PeerId::from([id; 20])).encode(&mut hs);
-        self.data(key, &hs);
+        self.drain();
     }
 
     /// Remote `key` sends these messages.
@@ -119,7 +125,8 @@ impl Bench {
         self.data(key, &bytes);
     }
 
-    fn data(&mut self, key: u64, bytes: &[u8]) {
+    /// Remote `key` sends these raw bytes.
+    pub(super) fn data(&mut self, key: u64, bytes: &[u8]) {
         let input = Input::PeerData {
             peer: PeerKey(key),
             bytes,
