@@ -9,18 +9,7 @@ use metainfo::PeerId;
 use wire::Handshake;
 
 use super::remote::{config, Bench};
-use crate::{test_util::torrent, CloseReason, Engine, MemoryStorage, Output, Sha1Smol};
-
-fn closed(bench: &Bench) -> Vec<(u64, CloseReason)> {
-    bench
-        .others
-        .iter()
-        .filter_map(|o| match o {
-            Output::Close { peer, reason } => Some((peer.0, reason.clone())),
-            _ => None,
-        })
-        .collect()
-}
+use crate::{test_util::torrent, CloseReason, Engine, MemoryStorage, Sha1Smol};
 
 #[test]
 fn a_handshake_trickled_past_the_deadline_is_closed() {
@@ -39,11 +28,11 @@ fn a_handshake_trickled_past_the_deadline_is_closed() {
         bench.data(1, &[*byte]);
         bench.run_until((i as u64 + 1) * step);
     }
-    assert_eq!(closed(&bench), vec![], "within the deadline");
+    assert_eq!(bench.closed(), vec![], "within the deadline");
     bench.data(1, &hs[9..10]);
     bench.run_until(limit);
-    assert_eq!(closed(&bench), vec![(1, CloseReason::SlowHandshake)]);
+    assert_eq!(bench.closed(), vec![(1, CloseReason::SlowHandshake)]);
     // Remote 2 handshook at once and has said nothing since: still open, a minute on.
     bench.run_until(limit + 60_000);
-    assert_eq!(closed(&bench), vec![(1, CloseReason::SlowHandshake)]);
+    assert_eq!(bench.closed(), vec![(1, CloseReason::SlowHandshake)]);
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use metainfo::PeerId;
 use wire::{BlockInfo, DecoderConfig, Frame, FrameDecoder, Handshake, Message};
 
-use crate::{Config, Engine, Input, MemoryStorage, Millis, Output, PeerKey, Sha1Smol};
+use crate::{CloseReason, Config, Engine, Input, MemoryStorage, Millis, Output, PeerKey, Sha1Smol};
 
 pub(super) type E = Engine<MemoryStorage, Sha1Smol>;
 
@@ -190,6 +190,17 @@ impl Bench {
                 other => self.others.push(other),
             }
         }
+    }
+
+    /// The connections the engine closed so far, with why.
+    pub(super) fn closed(&self) -> Vec<(u64, CloseReason)> {
+        self.others
+            .iter()
+            .filter_map(|o| match o {
+                Output::Close { peer, reason } => Some((peer.0, reason.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     /// What the engine sent remote `key` since the last call.

@@ -103,29 +103,18 @@ fn an_imported_piece_is_announced_and_served() {
     assert!(!bench.engine.has_piece(7));
 }
 
-fn closed(bench: &Bench) -> Vec<(u64, CloseReason)> {
-    bench
-        .others
-        .iter()
-        .filter_map(|o| match o {
-            Output::Close { peer, reason } => Some((peer.0, reason.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_peer_with_everything_is_closed_by_an_upload_only_engine() {
     let (mut bench, _) = half_seeded(true);
-    assert_eq!(closed(&bench), vec![], "a peer lacking something stays");
+    assert_eq!(bench.closed(), vec![], "a peer lacking something stays");
     // A newcomer with everything: nothing to give it, nothing taken from it.
     bench.connect(3);
     bench.say(3, &[Message::HaveAll]);
-    assert_eq!(closed(&bench), vec![(3, CloseReason::OnlyUploading)]);
+    assert_eq!(bench.closed(), vec![(3, CloseReason::OnlyUploading)]);
     // Remote 1 completes: closed at its last `have`.
     bench.say(1, &[Message::Have(7)]);
     assert_eq!(
-        closed(&bench),
+        bench.closed(),
         vec![
             (3, CloseReason::OnlyUploading),
             (1, CloseReason::OnlyUploading)
@@ -137,5 +126,5 @@ fn a_peer_with_everything_is_closed_by_an_upload_only_engine() {
     normal.connect(3);
     normal.say(3, &[Message::HaveAll]);
     normal.say(1, &[Message::Have(7)]);
-    assert_eq!(closed(&normal), vec![]);
+    assert_eq!(normal.closed(), vec![]);
 }
