@@ -27,10 +27,8 @@ pub(crate) struct Block {
 #[derive(Debug, Clone)]
 pub(crate) struct Partial {
     /// The piece's bytes as they arrive; empty while they are lent out for hashing
-    /// ([`crate::Config::deferred_hashing`]).
+    /// ([`crate::Config::deferred_hashing`]), so its size comes from [`Picker::piece_size`].
     pub(crate) buf: Vec<u8>,
-    /// The piece's size (what it counts against the in-flight cap).
-    pub(crate) size: u64,
     pub(crate) blocks: Vec<Block>,
     pub(crate) received: u32,
     pub(crate) received_bytes: u64,
@@ -49,12 +47,13 @@ impl Partial {
         self.received as usize == self.blocks.len()
     }
 
-    /// Estimated ms until complete at the rate seen so far (`None`: nothing received yet).
-    pub(crate) fn eta_ms(&self, now: Millis) -> Option<u64> {
+    /// Estimated ms until the piece (`size` bytes) is complete at the rate seen so far
+    /// (`None`: nothing received yet).
+    pub(crate) fn eta_ms(&self, size: u64, now: Millis) -> Option<u64> {
         if self.received_bytes == 0 {
             return None;
         }
-        let left = self.size.saturating_sub(self.received_bytes);
+        let left = size.saturating_sub(self.received_bytes);
         Some(left.saturating_mul(now.since(self.started).max(1)) / self.received_bytes)
     }
 }
@@ -156,7 +155,6 @@ impl Picker {
         let needs_exclusive = self.suspect.contains_key(&piece);
         self.partial.entry(piece).or_insert_with(|| Partial {
             buf: vec![0; usize::try_from(size).unwrap_or(0)],
-            size,
             blocks: vec![Block::default(); blocks],
             received: 0,
             received_bytes: 0,
@@ -170,7 +168,7 @@ impl Picker {
     /// PARTIAL → MISSING (hash failure) or PARTIAL → HAVE (the caller sets `have`).
     pub(crate) fn finish(&mut self, piece: u32) -> Option<Partial> {
         let p = self.partial.remove(&piece)?;
-        self.inflight_bytes -= p.size;
+        self.inflight_bytes -= self.piece_size(piece);
         Some(p)
     }
 

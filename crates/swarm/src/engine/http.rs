@@ -64,7 +64,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             let on_time = picker
                 .partial
                 .get(&w.piece)
-                .and_then(|p| p.eta_ms(now))
+                .and_then(|p| p.eta_ms(picker.piece_size(w.piece), now))
                 .is_some_and(|eta| eta < wcfg.risk_ms);
             if !on_time {
                 let hedge = self

@@ -27,12 +27,10 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         }
         // I2: in-flight bytes are exactly the partial pieces' sizes, and a buffer is whole
         // unless it is lent out for hashing.
-        let sum: u64 = picker.partial.values().map(|p| p.size).sum();
-        if let Some((i, _)) = picker
-            .partial
-            .iter()
-            .find(|(_, p)| p.buf.len() as u64 != p.size && !(p.hashing && p.buf.is_empty()))
-        {
+        let sum: u64 = picker.partial.keys().map(|&i| picker.piece_size(i)).sum();
+        if let Some((i, _)) = picker.partial.iter().find(|(&i, p)| {
+            p.buf.len() as u64 != picker.piece_size(i) && !(p.hashing && p.buf.is_empty())
+        }) {
             return Err(format!("I2: partial {i}'s buffer is not its size"));
         }
         if sum != picker.inflight_bytes {

@@ -64,6 +64,7 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
         let Some(t) = self.torrent.as_mut() else {
             return;
         };
+        let size = t.picker.piece_size(piece);
         let Some(mut partial) = t.picker.finish(piece) else {
             return;
         };
@@ -84,13 +85,13 @@ impl<S: Storage, H: PieceHasher> Engine<S, H> {
             self.out.push_back(Output::HttpCancel { id });
         }
         // The length too: bytes given back are judged as bytes, whatever was handed out.
-        let intact = partial.buf.len() as u64 == partial.size;
+        let intact = partial.buf.len() as u64 == size;
         if Some(digest) == expected && intact {
             t.picker.suspect.remove(&piece);
             self.store_verified(piece, partial.buf);
             return;
         }
-        self.stats.wasted += partial.size;
+        self.stats.wasted += size;
         // Requests still out for the discarded piece are void.
         for peer in self.peers.values_mut() {
             peer.outstanding.retain(|o| o.piece != piece);
